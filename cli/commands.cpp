@@ -1,0 +1,14 @@
+// The subcommand table: see commands.h.
+#include "cli/commands.h"
+
+namespace bundlerl::cli {
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"import", "convert a public dataset (obd, bundles, amazon) to a BundleRL HDF5 file", RunImport},
+      {"info", "summarise a BundleRL HDF5 file (rounds, items, click rate per position, ...)", RunInfo},
+  };
+  return commands;
+}
+
+}  // namespace bundlerl::cli

@@ -1,0 +1,21 @@
+// The subcommand table of the bundlerl tool. Each command lives in its own cmd_*.cpp.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace bundlerl::cli {
+
+struct Command {
+  std::string name, summary;
+  // args: the arguments after the command name; command_line: the whole invocation.
+  std::function<int(const std::vector<std::string>& args, const std::string& command_line)> run;
+};
+
+const std::vector<Command>& Commands();
+
+int RunImport(const std::vector<std::string>& args, const std::string& command_line);
+int RunInfo(const std::vector<std::string>& args, const std::string& command_line);
+
+}  // namespace bundlerl::cli

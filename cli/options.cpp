@@ -1,0 +1,111 @@
+// Subcommand option parsing: see options.h.
+#include "cli/options.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace bundlerl::cli {
+
+std::vector<std::pair<std::string, int>> IniKeyLines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) Fail(path, ": cannot open config file");
+  std::vector<std::pair<std::string, int>> keys;
+  std::string line, section;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#' || line[first] == ';') continue;
+    if (line[first] == '[') {
+      const auto close = line.find(']', first);
+      if (close == std::string::npos)
+        Fail(path, ", line ", n, ": malformed section header '", line, "', expected [name]");
+      section = line.substr(first + 1, close - first - 1);
+      continue;
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string::npos)
+      Fail(path, ", line ", n, ": expected 'key = value', found '", line, "'");
+    std::string key = line.substr(first, eq - first);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+    keys.emplace_back(section.empty() ? key : section + "." + key, n);
+  }
+  return keys;
+}
+
+namespace {
+
+int LineOf(const std::vector<std::pair<std::string, int>>& keys, const std::string& key) {
+  for (const auto& [k, line] : keys)
+    if (k == key) return line;
+  return 0;
+}
+
+std::string Resolve(const po::variables_map& vm) {
+  std::ostringstream out;
+  for (const auto& [key, value] : vm) {
+    if (key == "help" || key == "config") continue;
+    const auto& v = value.value();
+    out << key << " = ";
+    if (auto* s = boost::any_cast<std::string>(&v)) out << *s;
+    else if (auto* i = boost::any_cast<int>(&v)) out << *i;
+    else if (auto* l = boost::any_cast<int64_t>(&v)) out << *l;
+    else if (auto* u = boost::any_cast<uint64_t>(&v)) out << *u;
+    else if (auto* d = boost::any_cast<double>(&v)) out << *d;
+    else if (auto* b = boost::any_cast<bool>(&v)) out << (*b ? "true" : "false");
+    else if (auto* vs = boost::any_cast<std::vector<std::string>>(&v)) {
+      for (size_t i = 0; i < vs->size(); ++i) out << (i ? "," : "") << (*vs)[i];
+    } else out << "?";
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
+ParsedOptions ParseSubcommand(const std::string& name, const std::vector<std::string>& args,
+                              po::options_description& desc,
+                              const po::positional_options_description* positional) {
+  desc.add_options()("help,h", "show this help and exit")(
+      "config", po::value<std::string>(), "read options from this INI file (flags override it)");
+  ParsedOptions out;
+  try {
+    po::command_line_parser parser(args);
+    parser.options(desc);
+    if (positional) parser.positional(*positional);
+    po::store(parser.run(), out.vm);
+  } catch (const po::error& e) {
+    Fail("bundlerl ", name, ": ", e.what(), " (see 'bundlerl ", name, " --help')");
+  }
+  if (out.vm.count("help")) {
+    out.help = true;
+    return out;
+  }
+  if (out.vm.count("config")) {
+    out.config_file = out.vm["config"].as<std::string>();
+    const auto keys = IniKeyLines(out.config_file);
+    std::ifstream in(out.config_file);
+    try {
+      // Stored after the command line, so flags given there win.
+      po::store(po::parse_config_file(in, desc, /*allow_unregistered=*/false), out.vm);
+    } catch (const po::error_with_option_name& e) {
+      std::string key = e.get_option_name();
+      if (key.rfind("--", 0) == 0) key = key.substr(2);
+      const int line = LineOf(keys, key);
+      Fail(out.config_file, ", line ", line, ": key '", key, "': ", e.what());
+    } catch (const po::error& e) {
+      Fail(out.config_file, ": ", e.what());
+    }
+  }
+  try {
+    po::notify(out.vm);
+  } catch (const po::error& e) {
+    Fail("bundlerl ", name, ": ", e.what(), " (see 'bundlerl ", name, " --help')");
+  }
+  out.resolved = Resolve(out.vm);
+  return out;
+}
+
+}  // namespace bundlerl::cli

@@ -1,0 +1,458 @@
+// Logged-session store: see log_store.h and docs/FORMATS.md.
+#include "replay/log_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "common/error.h"
+
+namespace bundlerl {
+namespace {
+
+constexpr int64_t kRoundChunk = 16384;
+
+void CheckMeta(const LogMeta& m, const std::string& where) {
+  if (m.slots_per_round < 0 || m.slate_size < 0 || m.n_units < 0 || m.context_dim < 0)
+    Fail(where, ": slate_size, slots_per_round, n_units and context_dim must be >= 0");
+  if (m.slots_per_round > m.slate_size)
+    Fail(where, ": slots_per_round (", m.slots_per_round, ") exceeds slate_size (", m.slate_size,
+         ")");
+  if (m.unit_kind != "item" && m.unit_kind != "bundle")
+    Fail(where, ": unit_kind must be 'item' or 'bundle', got '", m.unit_kind, "'");
+}
+
+template <typename T>
+void CheckSize(const std::vector<T>& v, int64_t expected, const char* field,
+               const std::string& where, bool optional = false) {
+  if (optional && v.empty()) return;
+  if (static_cast<int64_t>(v.size()) != expected)
+    Fail(where, ": field '", field, "' has ", v.size(), " values, expected ", expected);
+}
+
+}  // namespace
+
+void RoundBatch::Clear() {
+  n = 0;
+  for (auto* v : {&session_id, &user_id}) v->clear();
+  step.clear(), slate.clear(), position.clear();
+  timestamp.clear(), pscore.clear(), pscore_slate.clear();
+  context.clear(), click.clear(), purchase.clear(), revenue.clear();
+}
+
+void RoundBatch::Reserve(int64_t rounds, int64_t slots, int64_t context_dim) {
+  session_id.reserve(rounds), user_id.reserve(rounds), step.reserve(rounds);
+  timestamp.reserve(rounds), pscore_slate.reserve(rounds);
+  context.reserve(rounds * context_dim);
+  for (auto* v : {&slate, &position}) v->reserve(rounds * slots);
+  pscore.reserve(rounds * slots);
+  for (auto* v : {&click, &purchase, &revenue}) v->reserve(rounds * slots);
+}
+
+void Ragged::PushRow(const std::vector<int32_t>& row) {
+  values.insert(values.end(), row.begin(), row.end());
+  offsets.push_back(static_cast<int64_t>(values.size()));
+}
+
+void ValidateRounds(const RoundBatch& b, const LogMeta& m, const std::string& where,
+                    int64_t first_round) {
+  const int64_t n = b.n, S = m.slots_per_round, D = m.context_dim;
+  CheckSize(b.session_id, n, "rounds/session_id", where);
+  CheckSize(b.step, n, "rounds/step", where);
+  CheckSize(b.timestamp, n, "rounds/timestamp", where);
+  CheckSize(b.user_id, n, "rounds/user_id", where);
+  CheckSize(b.context, n * D, "rounds/context", where);
+  CheckSize(b.slate, n * S, "rounds/slate", where);
+  CheckSize(b.position, n * S, "rounds/position", where);
+  CheckSize(b.pscore, n * S, "rounds/pscore", where);
+  CheckSize(b.pscore_slate, n, "rounds/pscore_slate", where, true);
+  CheckSize(b.click, n * S, "rounds/click", where);
+  CheckSize(b.purchase, n * S, "rounds/purchase", where, true);
+  CheckSize(b.revenue, n * S, "rounds/revenue", where, true);
+  auto bad = [&](const char* field, int64_t i, const std::string& what) {
+    Fail(where, ": dataset rounds/", field, ", round ", first_round + i, ": ", what);
+  };
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(b.timestamp[i])) bad("timestamp", i, "expected a finite time");
+    if (b.user_id[i] < -1) bad("user_id", i, Concat("expected >= -1, found ", b.user_id[i]));
+    for (int64_t d = 0; d < D; ++d)
+      if (!std::isfinite(b.context[i * D + d]))
+        bad("context", i, Concat("feature ", d, " is not finite"));
+    if (!b.pscore_slate.empty()) {
+      const double p = b.pscore_slate[i];
+      if (!(p > 0.0 && p <= 1.0))
+        bad("pscore_slate", i, Concat("propensity ", p, " not in (0, 1]"));
+    }
+    for (int64_t s = 0; s < S; ++s) {
+      const int64_t k = i * S + s;
+      const int32_t u = b.slate[k];
+      if (u < 0 || u >= m.n_units)
+        bad("slate", i, Concat("slot ", s, ": unit id ", u, " not in [0, ", m.n_units, ")"));
+      for (int64_t t = 0; t < s; ++t)
+        if (b.slate[i * S + t] == u)
+          bad("slate", i, Concat("unit ", u, " appears in slots ", t, " and ", s,
+                                 "; slate units must be distinct"));
+      if (b.position[k] < 0 || b.position[k] >= m.slate_size)
+        bad("position", i, Concat("slot ", s, ": position ", b.position[k], " not in [0, ",
+                                  m.slate_size, ")"));
+      const double p = b.pscore[k];
+      if (!(p > 0.0 && p <= 1.0))
+        bad("pscore", i, Concat("slot ", s, ": propensity ", p, " not in (0, 1]"));
+      if (!std::isfinite(b.click[k])) bad("click", i, Concat("slot ", s, ": not finite"));
+      if (!b.purchase.empty() && !std::isfinite(b.purchase[k]))
+        bad("purchase", i, Concat("slot ", s, ": not finite"));
+      if (!b.revenue.empty() && !std::isfinite(b.revenue[k]))
+        bad("revenue", i, Concat("slot ", s, ": not finite"));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Writer
+
+struct LogWriter::RoundAppenders {
+  h5::Appender<int64_t> session_id, user_id;
+  h5::Appender<int32_t> step, slate, position;
+  h5::Appender<double> timestamp, pscore, pscore_slate;
+  h5::Appender<float> context, click, purchase, revenue;
+};
+
+LogWriter::LogWriter(std::string path, LogMeta meta) : path_(std::move(path)), meta_(meta) {
+  CheckMeta(meta_, path_);
+  tmp_path_ = Concat(path_, ".tmp.", getpid());
+  file_ = h5::File::Create(tmp_path_);
+  file_.SetAttr("schema_version", meta_.schema_version);
+  file_.SetAttr("source", meta_.source);
+  file_.SetAttr("logging_policy", meta_.logging_policy);
+  file_.SetAttr("unit_kind", meta_.unit_kind);
+  file_.SetAttr("command", meta_.command);
+  file_.SetAttr("slate_size", meta_.slate_size);
+  file_.SetAttr("slots_per_round", meta_.slots_per_round);
+  file_.SetAttr("n_units", meta_.n_units);
+  file_.SetAttr("context_dim", meta_.context_dim);
+  file_.SetAttr("created_by", std::string("bundlerl ") + BUNDLERL_VERSION);
+}
+
+LogWriter::~LogWriter() {
+  if (!committed_) {
+    appenders_.reset();
+    file_.Close();
+    std::remove(tmp_path_.c_str());
+  }
+}
+
+void LogWriter::WriteItems(const ItemTable& items) {
+  const int64_t n = items.n;
+  const std::string w = Concat(path_, " (items)");
+  CheckSize(items.original_id, n, "items/original_id", w, true);
+  CheckSize(items.category, n, "items/category", w, true);
+  CheckSize(items.price, n, "items/price", w, true);
+  CheckSize(items.title, n, "items/title", w, true);
+  CheckSize(items.tokens, n, "items/tokens", w, true);
+  CheckSize(items.category_path, n, "items/category_path", w, true);
+  CheckSize(items.features, n * items.feature_dim, "items/features", w, true);
+  for (size_t i = 0; i < items.price.size(); ++i)
+    if (!std::isfinite(items.price[i]) || items.price[i] < 0)
+      Fail(w, ": dataset items/price, item ", i, ": expected a finite price >= 0");
+  for (size_t i = 0; i < items.features.size(); ++i)
+    if (!std::isfinite(items.features[i]))
+      Fail(w, ": dataset items/features, item ", i / items.feature_dim, ": not finite");
+  file_.CreateGroup("/items");
+  file_.SetAttr("n_items", n);
+  if (!items.original_id.empty()) file_.Write("/items/original_id", items.original_id, {n});
+  if (!items.category.empty()) file_.Write("/items/category", items.category, {n});
+  if (!items.price.empty()) file_.Write("/items/price", items.price, {n});
+  if (!items.title.empty()) file_.WriteStrings("/items/title", items.title);
+  if (!items.tokens.empty()) file_.WriteStrings("/items/tokens", items.tokens);
+  if (!items.category_path.empty()) file_.WriteStrings("/items/category_path", items.category_path);
+  if (!items.features.empty())
+    file_.Write("/items/features", items.features, {n, items.feature_dim});
+}
+
+void LogWriter::WriteRagged(const std::string& group, const std::string& name, const Ragged& r) {
+  if (r.offsets.empty() || r.offsets.front() != 0 ||
+      r.offsets.back() != static_cast<int64_t>(r.values.size()) ||
+      !std::is_sorted(r.offsets.begin(), r.offsets.end()))
+    Fail(path_, ": ", group, "/", name, ": offsets are not a valid CSR index");
+  file_.Write(group + "/" + name + "_offsets", r.offsets, {r.rows() + 1});
+  file_.Write(group + "/" + name, r.values, {static_cast<int64_t>(r.values.size())});
+}
+
+void LogWriter::WriteBundles(const BundleTable& bundles) {
+  const int64_t n = bundles.items.rows();
+  const std::string w = Concat(path_, " (bundles)");
+  CheckSize(bundles.original_id, n, "bundles/original_id", w, true);
+  CheckSize(bundles.intent, n, "bundles/intent", w, true);
+  file_.CreateGroup("/bundles");
+  file_.SetAttr("n_bundles", n);
+  WriteRagged("/bundles", "item", bundles.items);
+  if (!bundles.original_id.empty()) file_.Write("/bundles/original_id", bundles.original_id, {n});
+  if (!bundles.intent.empty()) file_.WriteStrings("/bundles/intent", bundles.intent);
+}
+
+void LogWriter::WriteUsers(const UserTable& users) {
+  const std::string w = Concat(path_, " (users)");
+  if (users.history.rows() != users.n)
+    Fail(w, ": users/history has ", users.history.rows(), " rows, expected ", users.n);
+  CheckSize(users.original_id, users.n, "users/original_id", w, true);
+  CheckSize(users.history_time, static_cast<int64_t>(users.history.values.size()),
+            "users/history_time", w, true);
+  file_.CreateGroup("/users");
+  file_.SetAttr("n_users", users.n);
+  if (!users.original_id.empty()) file_.Write("/users/original_id", users.original_id, {users.n});
+  WriteRagged("/users", "history", users.history);
+  if (!users.history_time.empty())
+    file_.Write("/users/history_time", users.history_time,
+                {static_cast<int64_t>(users.history_time.size())});
+}
+
+void LogWriter::WriteSessions(const SessionTable& s) {
+  const int64_t n = static_cast<int64_t>(s.user.size());
+  const std::string w = Concat(path_, " (sessions)");
+  CheckSize(s.timestamp, n, "sessions/timestamp", w);
+  CheckSize(s.original_id, n, "sessions/original_id", w, true);
+  if (s.items.rows() != n || s.bundles.rows() != n)
+    Fail(w, ": sessions/item and sessions/bundle must have one row per session (", n, ")");
+  file_.CreateGroup("/sessions");
+  file_.Write("/sessions/user", s.user, {n});
+  file_.Write("/sessions/timestamp", s.timestamp, {n});
+  if (!s.original_id.empty()) file_.Write("/sessions/original_id", s.original_id, {n});
+  WriteRagged("/sessions", "item", s.items);
+  WriteRagged("/sessions", "bundle", s.bundles);
+}
+
+void LogWriter::WriteInteractions(const std::string& name, const Interactions& p) {
+  const int64_t n = static_cast<int64_t>(p.user.size());
+  const std::string w = Concat(path_, " (interactions/", name, ")");
+  CheckSize(p.unit, n, "unit", w);
+  CheckSize(p.time, n, "time", w, true);
+  file_.CreateGroup("/interactions");
+  std::vector<int32_t> pairs(2 * n);
+  for (int64_t i = 0; i < n; ++i) pairs[2 * i] = p.user[i], pairs[2 * i + 1] = p.unit[i];
+  file_.Write("/interactions/" + name, pairs, {n, 2});
+  if (!p.time.empty()) file_.Write("/interactions/" + name + "_time", p.time, {n});
+}
+
+void LogWriter::WriteContextColumns(const std::vector<std::string>& names) {
+  if (static_cast<int64_t>(names.size()) != meta_.context_dim)
+    Fail(path_, ": context/columns: ", names.size(), " names, expected context_dim = ",
+         meta_.context_dim);
+  file_.CreateGroup("/context");
+  file_.WriteStrings("/context/columns", names);
+}
+
+void LogWriter::WriteContextVocabulary(const std::string& column,
+                                       const std::vector<std::string>& values) {
+  file_.CreateGroup("/context");
+  file_.CreateGroup("/context/vocab");
+  file_.WriteStrings("/context/vocab/" + column, values);
+}
+
+void LogWriter::AppendRounds(const RoundBatch& batch) {
+  ValidateRounds(batch, meta_, Concat(path_, " (writing)"), rounds_);
+  const int64_t S = meta_.slots_per_round, D = meta_.context_dim;
+  if (!appenders_) {
+    file_.CreateGroup("/rounds");
+    appenders_ = std::make_unique<RoundAppenders>();
+    auto& a = *appenders_;
+    a.session_id = {file_, "/rounds/session_id", 0, kRoundChunk * 4};
+    a.user_id = {file_, "/rounds/user_id", 0, kRoundChunk * 4};
+    a.step = {file_, "/rounds/step", 0, kRoundChunk * 4};
+    a.timestamp = {file_, "/rounds/timestamp", 0, kRoundChunk * 4};
+    if (D > 0) a.context = {file_, "/rounds/context", D, kRoundChunk};
+    a.slate = {file_, "/rounds/slate", S, kRoundChunk};
+    a.position = {file_, "/rounds/position", S, kRoundChunk};
+    a.pscore = {file_, "/rounds/pscore", S, kRoundChunk};
+    a.click = {file_, "/rounds/click", S, kRoundChunk};
+    if (!batch.pscore_slate.empty())
+      a.pscore_slate = {file_, "/rounds/pscore_slate", 0, kRoundChunk * 4};
+    if (!batch.purchase.empty()) a.purchase = {file_, "/rounds/purchase", S, kRoundChunk};
+    if (!batch.revenue.empty()) a.revenue = {file_, "/rounds/revenue", S, kRoundChunk};
+  }
+  auto& a = *appenders_;
+  auto same_presence = [&](bool open, bool present, const char* field) {
+    if (open != present)
+      Fail(path_, ": field rounds/", field, " present in some batches and not in others");
+  };
+  same_presence(a.pscore_slate.open(), !batch.pscore_slate.empty(), "pscore_slate");
+  same_presence(a.purchase.open(), !batch.purchase.empty(), "purchase");
+  same_presence(a.revenue.open(), !batch.revenue.empty(), "revenue");
+  const int64_t n = batch.n;
+  a.session_id.Append(batch.session_id.data(), n);
+  a.user_id.Append(batch.user_id.data(), n);
+  a.step.Append(batch.step.data(), n);
+  a.timestamp.Append(batch.timestamp.data(), n);
+  if (D > 0) a.context.Append(batch.context.data(), n);
+  a.slate.Append(batch.slate.data(), n);
+  a.position.Append(batch.position.data(), n);
+  a.pscore.Append(batch.pscore.data(), n);
+  a.click.Append(batch.click.data(), n);
+  if (a.pscore_slate.open()) a.pscore_slate.Append(batch.pscore_slate.data(), n);
+  if (a.purchase.open()) a.purchase.Append(batch.purchase.data(), n);
+  if (a.revenue.open()) a.revenue.Append(batch.revenue.data(), n);
+  rounds_ += n;
+}
+
+void LogWriter::Commit() {
+  file_.SetAttr("n_rounds", rounds_);
+  appenders_.reset();
+  if (H5Fflush(file_.id(), H5F_SCOPE_GLOBAL) < 0) Fail(tmp_path_, ": cannot flush (disk full?)");
+  file_.Close();
+  if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0)
+    Fail(path_, ": cannot move the finished file into place from ", tmp_path_);
+  committed_ = true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Reader
+
+LogReader::LogReader(const std::string& path) : file_(h5::File::OpenRead(path)) {
+  const int64_t version = file_.GetIntAttr("schema_version");
+  if (version != kSchemaVersion)
+    Fail(path, ": schema_version ", version, " is not supported (this build reads ",
+         kSchemaVersion, ")");
+  meta_.schema_version = version;
+  meta_.source = file_.GetStringAttr("source");
+  meta_.logging_policy = file_.GetStringAttr("logging_policy");
+  meta_.unit_kind = file_.GetStringAttr("unit_kind");
+  meta_.command = file_.GetStringAttr("command");
+  meta_.slate_size = file_.GetIntAttr("slate_size");
+  meta_.slots_per_round = file_.GetIntAttr("slots_per_round");
+  meta_.n_units = file_.GetIntAttr("n_units");
+  meta_.context_dim = file_.GetIntAttr("context_dim");
+  CheckMeta(meta_, path);
+  if (!file_.Exists("/rounds")) return;
+  const int64_t S = meta_.slots_per_round, D = meta_.context_dim;
+  num_rounds_ = file_.Shape("/rounds/slate").at(0);
+  auto expect = [&](const std::string& name, std::vector<int64_t> shape) {
+    const auto got = file_.Shape("/rounds/" + name);
+    if (got != shape) {
+      std::string g, e;
+      for (auto x : got) g += Concat(g.empty() ? "" : ", ", x);
+      for (auto x : shape) e += Concat(e.empty() ? "" : ", ", x);
+      Fail(path, ": dataset /rounds/", name, " has shape [", g, "], expected [", e, "]");
+    }
+  };
+  for (const char* name : {"session_id", "user_id", "step", "timestamp"})
+    expect(name, {num_rounds_});
+  for (const char* name : {"slate", "position", "pscore", "click"}) expect(name, {num_rounds_, S});
+  if (D > 0) expect("context", {num_rounds_, D});
+  has_pscore_slate_ = file_.Exists("/rounds/pscore_slate");
+  has_purchase_ = file_.Exists("/rounds/purchase");
+  has_revenue_ = file_.Exists("/rounds/revenue");
+  if (has_pscore_slate_) expect("pscore_slate", {num_rounds_});
+  if (has_purchase_) expect("purchase", {num_rounds_, S});
+  if (has_revenue_) expect("revenue", {num_rounds_, S});
+}
+
+void LogReader::ReadRounds(int64_t first, int64_t count, RoundBatch& b) const {
+  b.first_round = first;
+  b.n = count;
+  file_.ReadRows("/rounds/session_id", first, count, b.session_id);
+  file_.ReadRows("/rounds/user_id", first, count, b.user_id);
+  file_.ReadRows("/rounds/step", first, count, b.step);
+  file_.ReadRows("/rounds/timestamp", first, count, b.timestamp);
+  if (meta_.context_dim > 0) file_.ReadRows("/rounds/context", first, count, b.context);
+  else b.context.clear();
+  file_.ReadRows("/rounds/slate", first, count, b.slate);
+  file_.ReadRows("/rounds/position", first, count, b.position);
+  file_.ReadRows("/rounds/pscore", first, count, b.pscore);
+  file_.ReadRows("/rounds/click", first, count, b.click);
+  if (has_pscore_slate_) file_.ReadRows("/rounds/pscore_slate", first, count, b.pscore_slate);
+  else b.pscore_slate.clear();
+  if (has_purchase_) file_.ReadRows("/rounds/purchase", first, count, b.purchase);
+  else b.purchase.clear();
+  if (has_revenue_) file_.ReadRows("/rounds/revenue", first, count, b.revenue);
+  else b.revenue.clear();
+  ValidateRounds(b, meta_, file_.path(), first);
+}
+
+ItemTable LogReader::ReadItems() const {
+  ItemTable t;
+  t.n = file_.GetIntAttr("n_items");
+  auto opt = [&](const char* name, auto& out) {
+    if (file_.Exists(std::string("/items/") + name))
+      out = file_.Read<typename std::decay_t<decltype(out)>::value_type>(
+          std::string("/items/") + name);
+  };
+  opt("original_id", t.original_id);
+  opt("category", t.category);
+  opt("price", t.price);
+  if (file_.Exists("/items/title")) t.title = file_.ReadStrings("/items/title");
+  if (file_.Exists("/items/tokens")) t.tokens = file_.ReadStrings("/items/tokens");
+  if (file_.Exists("/items/category_path"))
+    t.category_path = file_.ReadStrings("/items/category_path");
+  if (file_.Exists("/items/features")) {
+    t.feature_dim = file_.Shape("/items/features").at(1);
+    t.features = file_.Read<float>("/items/features");
+  }
+  return t;
+}
+
+Ragged LogReader::ReadRagged(const std::string& group, const std::string& name) const {
+  Ragged r;
+  r.offsets = file_.Read<int64_t>(group + "/" + name + "_offsets");
+  r.values = file_.Read<int32_t>(group + "/" + name);
+  if (r.offsets.empty() || r.offsets.front() != 0 ||
+      r.offsets.back() != static_cast<int64_t>(r.values.size()) ||
+      !std::is_sorted(r.offsets.begin(), r.offsets.end()))
+    Fail(path(), ": dataset ", group, "/", name, "_offsets is not a valid CSR index");
+  return r;
+}
+
+BundleTable LogReader::ReadBundles() const {
+  BundleTable t;
+  t.items = ReadRagged("/bundles", "item");
+  if (file_.Exists("/bundles/original_id")) t.original_id = file_.Read<int64_t>("/bundles/original_id");
+  if (file_.Exists("/bundles/intent")) t.intent = file_.ReadStrings("/bundles/intent");
+  return t;
+}
+
+UserTable LogReader::ReadUsers() const {
+  UserTable t;
+  t.n = file_.GetIntAttr("n_users");
+  if (file_.Exists("/users/original_id")) t.original_id = file_.Read<int64_t>("/users/original_id");
+  t.history = ReadRagged("/users", "history");
+  if (file_.Exists("/users/history_time")) t.history_time = file_.Read<int64_t>("/users/history_time");
+  return t;
+}
+
+SessionTable LogReader::ReadSessions() const {
+  SessionTable s;
+  s.user = file_.Read<int64_t>("/sessions/user");
+  s.timestamp = file_.Read<int64_t>("/sessions/timestamp");
+  if (file_.Exists("/sessions/original_id")) s.original_id = file_.Read<int64_t>("/sessions/original_id");
+  s.items = ReadRagged("/sessions", "item");
+  s.bundles = ReadRagged("/sessions", "bundle");
+  return s;
+}
+
+Interactions LogReader::ReadInteractions(const std::string& name) const {
+  const std::string ds = "/interactions/" + name;
+  const auto shape = file_.Shape(ds);
+  if (shape.size() != 2 || shape[1] != 2)
+    Fail(path(), ": dataset ", ds, ": expected shape [n, 2] (user, unit)");
+  const auto pairs = file_.Read<int32_t>(ds);
+  Interactions p;
+  p.user.resize(shape[0]);
+  p.unit.resize(shape[0]);
+  for (int64_t i = 0; i < shape[0]; ++i) p.user[i] = pairs[2 * i], p.unit[i] = pairs[2 * i + 1];
+  if (file_.Exists(ds + "_time")) p.time = file_.Read<int64_t>(ds + "_time");
+  return p;
+}
+
+RoundStream::RoundStream(const LogReader& reader, int64_t batch_rounds, int64_t first, int64_t end)
+    : reader_(reader), batch_rounds_(batch_rounds), next_(first),
+      end_(end < 0 ? reader.num_rounds() : std::min(end, reader.num_rounds())) {}
+
+bool RoundStream::Next(RoundBatch& batch) {
+  if (next_ >= end_) return false;
+  const int64_t count = std::min(batch_rounds_, end_ - next_);
+  reader_.ReadRounds(next_, count, batch);
+  next_ += count;
+  return true;
+}
+
+}  // namespace bundlerl

@@ -1,0 +1,73 @@
+// SummarizeLog: see log_summary.h.
+#include "replay/log_summary.h"
+
+#include <algorithm>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+
+namespace bundlerl {
+
+LogSummary SummarizeLog(const LogReader& reader) {
+  LogSummary s;
+  s.meta = reader.meta();
+  s.rounds = reader.num_rounds();
+  const auto& f = reader.file();
+  if (f.HasAttr("n_items")) s.items = f.GetIntAttr("n_items");
+  if (f.HasAttr("n_users")) s.users = f.GetIntAttr("n_users");
+  if (f.HasAttr("n_bundles")) s.bundles = f.GetIntAttr("n_bundles");
+  if (f.Exists("/sessions/user")) s.sessions = f.Shape("/sessions/user").at(0);
+  for (const char* name : {"user_bundle", "user_bundle_train", "user_bundle_tune", "user_bundle_test"})
+    if (f.Exists(std::string("/interactions/") + name)) s.interactions.push_back(name);
+  const int64_t K = s.meta.slate_size, S = s.meta.slots_per_round;
+  s.rounds_per_position.assign(K, 0);
+  s.clicks_per_position.assign(K, 0.0);
+  std::vector<char> seen(s.meta.n_units, 0);
+  s.min_pscore = std::numeric_limits<double>::infinity();
+  s.max_pscore = 0;
+  RoundStream stream(reader);
+  RoundBatch b;
+  while (stream.Next(b)) {
+    for (int64_t k = 0; k < b.n * S; ++k) {
+      ++s.rounds_per_position[b.position[k]];
+      s.clicks_per_position[b.position[k]] += b.click[k];
+      seen[b.slate[k]] = 1;
+      s.min_pscore = std::min(s.min_pscore, b.pscore[k]);
+      s.max_pscore = std::max(s.max_pscore, b.pscore[k]);
+    }
+  }
+  if (s.rounds == 0) s.min_pscore = 0;
+  s.distinct_units_shown = std::count(seen.begin(), seen.end(), 1);
+  return s;
+}
+
+std::string FormatSummary(const LogSummary& s) {
+  std::ostringstream o;
+  o << "source            " << s.meta.source << "\n"
+    << "schema version    " << s.meta.schema_version << "\n"
+    << "unit kind         " << s.meta.unit_kind << " (" << s.meta.n_units << " units)\n"
+    << "items             " << s.items << "\n"
+    << "users             " << s.users << "\n";
+  if (s.bundles) o << "bundles           " << s.bundles << "\n";
+  if (s.sessions) o << "sessions          " << s.sessions << "\n";
+  for (const auto& name : s.interactions) o << "interactions      " << name << "\n";
+  if (s.rounds > 0) {
+    o << "rounds            " << s.rounds << "\n"
+      << "logging policy    " << s.meta.logging_policy << "\n"
+      << "slate size K      " << s.meta.slate_size << " (" << s.meta.slots_per_round
+      << " slot(s) stored per round)\n"
+      << "context features  " << s.meta.context_dim << "\n"
+      << "units shown       " << s.distinct_units_shown << "\n"
+      << std::setprecision(6) << "propensity range  [" << s.min_pscore << ", " << s.max_pscore
+      << "]\n"
+      << "position  shown  clicks  click rate\n";
+    for (size_t k = 0; k < s.rounds_per_position.size(); ++k)
+      o << std::setw(8) << k << std::setw(7) << s.rounds_per_position[k] << std::setw(8)
+        << static_cast<int64_t>(s.clicks_per_position[k]) << "  " << std::fixed
+        << std::setprecision(6) << s.click_rate(k) << "\n" << std::defaultfloat;
+  }
+  o << "made by           " << s.meta.command << "\n";
+  return o.str();
+}
+
+}  // namespace bundlerl

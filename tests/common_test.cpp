@@ -1,0 +1,54 @@
+// Tests for common/: the CSV reader.
+#include "common/csv.h"
+#include "common/error.h"
+#include "test_util.h"
+
+using namespace bundlerl;
+using bundlerl::testing::TempDir;
+using bundlerl::testing::WriteText;
+
+TEST_CASE("CsvReader splits quoted fields, CRLF and multi-line quotes", "[common]") {
+  TempDir tmp;
+  WriteText(tmp / "a.csv",
+            "id,title\r\n1,\"Case, black \"\"slim\"\"\"\r\n\n2,\"two\nlines\"\n3,plain\n");
+  CsvReader csv(tmp / "a.csv");
+  auto header = csv.ReadHeader(2);
+  REQUIRE(header == std::vector<std::string>{"id", "title"});
+  std::vector<std::string> f;
+  REQUIRE(csv.Next(f));
+  CHECK(csv.line() == 2);
+  CHECK(f == std::vector<std::string>{"1", "Case, black \"slim\""});
+  REQUIRE(csv.Next(f));
+  CHECK(csv.line() == 4);  // the empty line 3 is skipped
+  CHECK(f[1] == "two\nlines");
+  REQUIRE(csv.Next(f));
+  CHECK(csv.line() == 6);
+  CHECK(csv.ToInt(f[0], "id") == 3);
+  CHECK_FALSE(csv.Next(f));
+}
+
+TEST_CASE("CsvReader conversion errors name file, line and column", "[common]") {
+  TempDir tmp;
+  WriteText(tmp / "b.tsv", "1\tx\n2\tnan\n3\n");
+  CsvReader csv(tmp / "b.tsv", '\t');
+  std::vector<std::string> f;
+  REQUIRE(csv.Next(f));
+  CHECK_THROWS_WITH(csv.ToDouble(f[1], "score"),
+                    Catch::Contains("b.tsv, line 1") && Catch::Contains("'score'") &&
+                        Catch::Contains("expected a number"));
+  REQUIRE(csv.Next(f));
+  CHECK_THROWS_WITH(csv.ToDouble(f[1], "score"), Catch::Contains("line 2") && Catch::Contains("finite"));
+  REQUIRE(csv.Next(f));
+  CHECK_THROWS_WITH(csv.ExpectColumns(f, 2), Catch::Contains("line 3") &&
+                                                 Catch::Contains("expected 2 columns, found 1"));
+  CHECK_THROWS_WITH(CsvReader(tmp / "missing.csv"), Catch::Contains("missing.csv") &&
+                                                        Catch::Contains("cannot open"));
+}
+
+TEST_CASE("CsvReader reports an unterminated quote", "[common]") {
+  TempDir tmp;
+  WriteText(tmp / "c.csv", "1,\"open\n");
+  CsvReader csv(tmp / "c.csv");
+  std::vector<std::string> f;
+  CHECK_THROWS_WITH(csv.Next(f), Catch::Contains("unterminated"));
+}

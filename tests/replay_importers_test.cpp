@@ -1,0 +1,278 @@
+// Tests for replay/importers on the real shared data, and on bad input.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "common/error.h"
+#include "replay/importers.h"
+#include "replay/log_store.h"
+#include "replay/log_summary.h"
+#include "test_util.h"
+
+using namespace bundlerl;
+using bundlerl::testing::DataDir;
+using bundlerl::testing::TempDir;
+using bundlerl::testing::WriteText;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> Split(const std::string& line, char sep = ',') {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string f;
+  while (std::getline(ss, f, sep)) out.push_back(f);
+  return out;
+}
+
+// Expected figures computed straight from the CSV, independently of the importer.
+struct ObdTruth {
+  int64_t rows = 0, items = 0;
+  std::map<int, int64_t> shown;
+  std::map<int, int64_t> clicks;
+};
+
+ObdTruth ReadObdTruth(const std::string& dir, const std::string& campaign) {
+  ObdTruth t;
+  std::ifstream in(dir + "/" + campaign + ".csv");
+  std::string line;
+  std::getline(in, line);
+  const auto header = Split(line);
+  const size_t pos_col = std::find(header.begin(), header.end(), "position") - header.begin();
+  const size_t click_col = std::find(header.begin(), header.end(), "click") - header.begin();
+  while (std::getline(in, line)) {
+    const auto f = Split(line);
+    const int pos = std::stoi(f[pos_col]);
+    ++t.rows;
+    ++t.shown[pos];
+    t.clicks[pos] += std::stoi(f[click_col]);
+  }
+  std::ifstream items(dir + "/item_context.csv");
+  std::getline(items, line);
+  while (std::getline(items, line)) ++t.items;
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("OBD import reproduces rows, items, positions and click rates of all four logs",
+          "[replay][data]") {
+  const std::string data = DataDir();
+  TempDir tmp;
+  for (const std::string policy : {"random", "bts"}) {
+    for (const std::string campaign : {"men", "women"}) {
+      INFO(policy << "/" << campaign);
+      const std::string dir = data + "/obd/" + policy + "/" + campaign;
+      const std::string out = tmp / (policy + "_" + campaign + ".h5");
+      const auto stats = ImportObd(dir, out, "test");
+      const ObdTruth truth = ReadObdTruth(dir, campaign);
+      CHECK(stats.rounds == truth.rows);
+      LogReader reader(out);
+      const LogSummary s = SummarizeLog(reader);
+      CHECK(s.rounds == truth.rows);
+      CHECK(s.items == truth.items);
+      CHECK(s.meta.n_units == truth.items);
+      CHECK(s.distinct_units_shown == truth.items);  // README: every item appears
+      CHECK(s.meta.logging_policy == (policy == "random" ? "uniform" : "bts"));
+      REQUIRE(s.rounds_per_position.size() == 3);
+      CHECK(truth.shown.size() == 3);
+      for (int k = 0; k < 3; ++k) {
+        CHECK(s.rounds_per_position[k] == truth.shown.at(k + 1));
+        CHECK(s.clicks_per_position[k] == Approx(truth.clicks.at(k + 1)));
+      }
+      if (policy == "random")
+        CHECK(s.max_pscore == Approx(1.0 / truth.items));
+      CHECK(reader.meta().context_dim == 4 + truth.items);
+    }
+  }
+}
+
+TEST_CASE("OBD README figures: 10,000 rows each, clicks 46/46/69/46", "[replay][data]") {
+  const std::string data = DataDir();
+  TempDir tmp;
+  const std::map<std::string, int> clicks = {
+      {"random/men", 46}, {"random/women", 46}, {"bts/men", 69}, {"bts/women", 46}};
+  for (const auto& [name, want] : clicks) {
+    const std::string out = tmp / "x.h5";
+    ImportObd(data + "/obd/" + name, out, "test");
+    const auto s = SummarizeLog(LogReader(out));
+    double total = 0;
+    for (double c : s.clicks_per_position) total += c;
+    CHECK(s.rounds == 10000);
+    CHECK(total == want);
+    fs::remove(out);
+  }
+}
+
+TEST_CASE("Youshu import matches the verified statistics", "[replay][data]") {
+  TempDir tmp;
+  const std::string out = tmp / "youshu.h5";
+  const auto stats = ImportBundles(DataDir() + "/bundles/Youshu", out, "test");
+  CHECK(stats.users == 8039);
+  CHECK(stats.bundles == 4771);
+  CHECK(stats.items == 32770);
+  LogReader r(out);
+  CHECK(r.meta().unit_kind == "bundle");
+  const auto bundles = r.ReadBundles();
+  REQUIRE(bundles.items.rows() == 4771);
+  CHECK(bundles.items.values.size() == 176667);
+  int64_t min_size = 1 << 30, max_size = 0;
+  for (int64_t b = 0; b < bundles.items.rows(); ++b) {
+    min_size = std::min(min_size, bundles.items.size(b));
+    max_size = std::max(max_size, bundles.items.size(b));
+  }
+  CHECK(min_size == 5);
+  CHECK(max_size == 150);
+  CHECK(static_cast<double>(bundles.items.values.size()) / 4771 == Approx(37.03).epsilon(0.0005));
+  CHECK(r.ReadUsers().history.values.size() == 138515);
+  CHECK(r.ReadInteractions("user_bundle_train").user.size() == 34416);
+  CHECK(r.ReadInteractions("user_bundle_tune").user.size() == 5189);
+  CHECK(r.ReadInteractions("user_bundle_test").user.size() == 9746);
+  // 2,959 users have user-bundle interactions, each in all three splits.
+  std::set<int32_t> train_users;
+  for (int32_t u : r.ReadInteractions("user_bundle_train").user) train_users.insert(u);
+  CHECK(train_users.size() == 2959);
+}
+
+TEST_CASE("Amazon import matches the table in data/bundles/README.md", "[replay][data]") {
+  struct Want {
+    const char* domain;
+    int64_t sessions, bundles, intents;
+    double mean_size;
+    int64_t titled, user_item, user_bundle, untitled_session_items;
+  };
+  const Want wants[] = {{"electronic", 1145, 1750, 1422, 3.52, 3499, 6165, 1750, 1444},
+                        {"clothing", 1181, 1910, 1466, 3.31, 4487, 6326, 1910, 1952},
+                        {"food", 1161, 1784, 1155, 3.58, 3767, 6395, 1784, 1305}};
+  TempDir tmp;
+  for (const auto& w : wants) {
+    INFO(w.domain);
+    const std::string out = tmp / (std::string(w.domain) + ".h5");
+    const auto stats = ImportAmazon(DataDir() + "/bundles/amazon/" + w.domain, out, "test");
+    CHECK(stats.sessions == w.sessions);
+    CHECK(stats.bundles == w.bundles);
+    LogReader r(out);
+    const auto bundles = r.ReadBundles();
+    // Distinct non-empty intents (one bundle in clothing and one in food have none).
+    std::set<std::string> intents(bundles.intent.begin(), bundles.intent.end());
+    intents.erase("");
+    CHECK(intents.size() == static_cast<size_t>(w.intents));
+    CHECK(static_cast<double>(bundles.items.values.size()) / w.bundles ==
+          Approx(w.mean_size).margin(0.005));
+    const auto items = r.ReadItems();
+    int64_t titled = 0;
+    for (int64_t i = 0; i < items.n; ++i)
+      titled += !items.title[i].empty();  // every titled item has a categories row too
+    CHECK(titled == w.titled);
+    // Every bundle item has a title.
+    for (int32_t it : bundles.items.values) CHECK(!items.title[it].empty());
+    const auto users = r.ReadUsers();
+    CHECK(static_cast<int64_t>(users.history.values.size()) == w.user_item);
+    // Histories are in time order.
+    for (int64_t u = 0; u < users.n; ++u)
+      for (int64_t k = users.history.offsets[u] + 1; k < users.history.offsets[u + 1]; ++k)
+        REQUIRE(users.history_time[k - 1] <= users.history_time[k]);
+    CHECK(static_cast<int64_t>(r.ReadInteractions("user_bundle").user.size()) == w.user_bundle);
+    const auto sessions = r.ReadSessions();
+    std::set<int32_t> untitled;
+    for (int32_t it : sessions.items.values)
+      if (items.title[it].empty()) untitled.insert(it);
+    CHECK(static_cast<int64_t>(untitled.size()) == w.untitled_session_items);
+    // Timed sessions come first, in time order; untimed ones (no user) after them.
+    for (size_t s = 1; s < sessions.timestamp.size(); ++s)
+      if (sessions.timestamp[s] >= 0) REQUIRE(sessions.timestamp[s - 1] <= sessions.timestamp[s]);
+    for (size_t s = 0; s < sessions.timestamp.size(); ++s)
+      CHECK((sessions.timestamp[s] < 0) == (sessions.user[s] < 0));
+    // Sparse source ids are kept.
+    CHECK(std::is_sorted(items.original_id.begin(), items.original_id.end()));
+  }
+}
+
+TEST_CASE("time and category parsing", "[replay]") {
+  double t = 0;
+  REQUIRE(ParseIsoTime("2019-11-24 00:03:13.442536+00:00", t));
+  CHECK(t == Approx(1574553793.442536));
+  REQUIRE(ParseIsoTime("1970-01-01 01:00:00+01:00", t));
+  CHECK(t == 0.0);
+  CHECK_FALSE(ParseIsoTime("2019-13-01 00:00:00", t));
+  CHECK_FALSE(ParseIsoTime("yesterday", t));
+  std::string path;
+  REQUIRE(ParseCategoryList("[[Electronics,Cameras],[Phones]]", path));
+  CHECK(path == "Electronics > Cameras | Phones");
+  CHECK_FALSE(ParseCategoryList("Electronics", path));
+}
+
+// A campaign folder with a hand-made log, to test each malformed-row case.
+class BadObd {
+ public:
+  BadObd() {
+    fs::create_directories(dir_ + "/men");
+    WriteText(dir_ + "/men/item_context.csv",
+              ",item_id,item_feature_0,item_feature_1\n0,0,0.5,aa\n1,1,-0.2,bb\n");
+  }
+  std::string WriteLog(const std::string& bad_row) {
+    WriteText(dir_ + "/men/men.csv",
+              ",timestamp,item_id,position,click,propensity_score,user_feature_0,"
+              "user-item_affinity_0,user-item_affinity_1\n"
+              "0,2019-11-24 00:00:01+00:00,0,1,0,0.5,u1,0.0,0.0\n" + bad_row + "\n");
+    return dir_ + "/men";
+  }
+  std::string out() const { return tmp_ / "out.h5"; }
+
+ private:
+  TempDir tmp_;
+  std::string dir_ = tmp_.path() + "/random";
+};
+
+TEST_CASE("malformed OBD rows give an error naming file and line, and no output", "[replay]") {
+  BadObd obd;
+  const std::pair<std::string, std::string> cases[] = {
+      {"1,2019-11-24 00:00:02+00:00,1,2,0,0.5,u1,0.0", "expected 9 columns, found 8"},
+      {"1,2019-11-24 00:00:02+00:00,one,2,0,0.5,u1,0.0,0.0", "column 'item_id': expected an integer"},
+      {"1,2019-11-24 00:00:02+00:00,1,2,0,0,u1,0.0,0.0", "'propensity_score': 0 not in (0, 1]"},
+      {"1,2019-11-24 00:00:02+00:00,1,2,0,1.5,u1,0.0,0.0", "'propensity_score': 1.5 not in (0, 1]"},
+      {"1,2019-11-24 00:00:02+00:00,1,2,0,nan,u1,0.0,0.0", "expected a finite number"},
+      {"1,2019-11-24 00:00:02+00:00,5,2,0,0.5,u1,0.0,0.0", "'item_id': 5 not in [0, 2)"},
+      {"1,2019-11-24 00:00:02+00:00,1,4,0,0.5,u1,0.0,0.0", "'position': expected 1, 2 or 3"},
+      {"1,2019-11-24 00:00:02+00:00,1,2,0,0.5,u1,NaN,0.0", "expected a finite number"},
+      {"1,not-a-time,1,2,0,0.5,u1,0.0,0.0", "'timestamp'"},
+  };
+  for (const auto& [row, message] : cases) {
+    INFO(row);
+    const std::string dir = obd.WriteLog(row);
+    CHECK_THROWS_WITH(ImportObd(dir, obd.out(), "test"),
+                      Catch::Contains("men.csv, line 3") && Catch::Contains(message));
+    CHECK_FALSE(fs::exists(obd.out()));
+  }
+  // The good file imports.
+  ImportObd(obd.WriteLog("1,2019-11-24 00:00:02+00:00,1,3,1,0.5,u2,1.0,0.0"), obd.out(), "test");
+  CHECK(LogReader(obd.out()).num_rounds() == 2);
+}
+
+TEST_CASE("missing files and out-of-range ids in bundle data are reported", "[replay]") {
+  TempDir tmp;
+  const std::string dir = tmp / "Tiny";
+  fs::create_directories(dir);
+  CHECK_THROWS_WITH(ImportBundles(dir, tmp / "o.h5", "t"), Catch::Contains("_data_size.txt"));
+  WriteText(dir + "/Tiny_data_size.txt", "2\t2\t3\n");
+  CHECK_THROWS_WITH(ImportBundles(dir, tmp / "o.h5", "t"),
+                    Catch::Contains("bundle_item.txt") && Catch::Contains("not found"));
+  WriteText(dir + "/bundle_item.txt", "0\t1\n1\t3\n");
+  CHECK_THROWS_WITH(ImportBundles(dir, tmp / "o.h5", "t"),
+                    Catch::Contains("bundle_item.txt, line 2") &&
+                        Catch::Contains("item id 3 not in [0, 3)"));
+  WriteText(dir + "/bundle_item.txt", "0\t1\n1\t2\n");
+  WriteText(dir + "/user_item.txt", "0\t1\n");
+  for (const char* s : {"train", "tune", "test"})
+    WriteText(dir + "/user_bundle_" + s + ".txt", "1\t0\n");
+  WriteText(dir + "/user_bundle_tune.txt", "1\t0\n2\t1\n");
+  CHECK_THROWS_WITH(ImportBundles(dir, tmp / "o.h5", "t"),
+                    Catch::Contains("user_bundle_tune.txt, line 2") &&
+                        Catch::Contains("user id 2 not in [0, 2)"));
+  CHECK_FALSE(fs::exists(tmp / "o.h5"));
+  WriteText(dir + "/user_bundle_tune.txt", "1\t1\n");
+  ImportBundles(dir, tmp / "o.h5", "t");
+  CHECK(LogReader(tmp / "o.h5").ReadInteractions("user_bundle_tune").unit[0] == 1);
+}
