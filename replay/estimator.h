@@ -1,0 +1,93 @@
+// Off-policy estimators: one interface, a family of classes, confidence intervals.
+//
+// Estimators take arrays, not policies: the logged rewards and logging propensities, the
+// target policy's probabilities of the logged units, and optionally a reward model's
+// predictions. Any policy, ours or a user's, can be evaluated by filling an OpeData.
+//
+// Every estimator is written as per-row terms t_i (a few numbers per logged row) and a
+// combination of their means:
+//     V = sum_j mean(t_lin[j]) + sum_(a,b) mean(t_a) / mean(t_b).
+// This one form gives, in a single multi-threaded pass, the value and a delta-method
+// standard error, and makes the bootstrap a resampling of term rows. Formulas and sources
+// are in the comments of each class and in docs/ESTIMATORS.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bundlerl {
+
+// Logged data as the estimators see them: n rows of K slots (K = 1: one slot per row, the
+// OBD shape with the position in `position`). Per-slot arrays are row-major [n, K].
+struct OpeData {
+  int64_t n = 0, K = 1;
+  std::vector<double> reward;          // [n, K] observed reward per slot
+  std::vector<double> pscore;          // [n, K] logging P(logged unit at slot k | x)
+  std::vector<double> target;          // [n, K] target  P(logged unit at slot k | x)
+  std::vector<double> q_hat;           // [n, K] reward model at the logged unit (DM/DR)
+  std::vector<double> q_hat_target;    // [n, K] E_{a ~ target(.|x, k)} q_hat(x, a, k)
+  std::vector<double> pscore_slate;    // [n] logging P(whole logged slate | x)
+  std::vector<double> target_slate;    // [n] target  P(whole logged slate | x)
+  std::vector<double> pscore_cascade;  // [n, K] logging P(logged slots 0..k | x)
+  std::vector<double> target_cascade;  // [n, K] target  P(logged slots 0..k | x)
+  std::vector<int32_t> position;       // [n] page position of each row (K = 1), optional
+
+  // Throws Error naming the field and the row when shapes disagree, a propensity is not in
+  // (0, 1], a target probability is not in [0, 1], or a value is not finite.
+  void Validate() const;
+  // Rows whose position equals `p` (for per-position estimates).
+  OpeData SelectPosition(int32_t p) const;
+};
+
+// What every estimator needs besides the rewards and propensities.
+enum class Needs { kNothing, kRewardModel, kSlateProbabilities, kCascadeProbabilities,
+                   kCascadeAndRewardModel };
+
+// The combination of term means that gives the value (see the file comment).
+struct TermForm {
+  int num_terms = 0;
+  std::vector<int> linear;                 // indices j: + mean(t_j)
+  std::vector<std::pair<int, int>> ratios;  // (a, b): + mean(t_a) / mean(t_b)
+  double Value(const double* means) const;
+  void Gradient(const double* means, double* grad) const;
+};
+
+class Estimator {
+ public:
+  virtual ~Estimator() = default;
+  virtual std::string name() const = 0;
+  virtual Needs needs() const { return Needs::kNothing; }
+  virtual TermForm Form(const OpeData& d) const = 0;
+  // Writes the terms of rows [begin, end) into out (row-major [end - begin, num_terms]).
+  virtual void Terms(const OpeData& d, int64_t begin, int64_t end, double* out) const = 0;
+};
+
+struct Estimate {
+  std::string estimator;
+  double value = 0, stderr_ = 0;
+  double ci_low = 0, ci_high = 0;  // 95% (or 1 - alpha) interval
+  std::string ci_method;           // "normal" or "bootstrap"
+  int64_t rows = 0;
+  double max_weight = 0;           // largest importance weight seen (0 if none)
+};
+
+struct EstimateOptions {
+  int threads = 1;
+  double alpha = 0.05;        // 1 - confidence level
+  int bootstrap_samples = 0;  // 0: normal-approximation interval (delta method)
+  uint64_t seed = 0;          // bootstrap seed: resample b uses a generator from (seed, b)
+};
+
+// Runs one estimator over the data: value, standard error, confidence interval. The result
+// does not depend on the number of threads (fixed chunking, ordered merge).
+Estimate RunEstimator(const Estimator& est, const OpeData& data, const EstimateOptions& opt);
+
+// Factory by name: "dm", "ipw", "clipped-ipw[:lambda]", "snipw", "dr", "sndr",
+// "switch-dr[:lambda]", "dros[:lambda]", "sips", "snsips", "iips", "sniips", "rips",
+// "snrips", "pi", "cascade-dr". Throws Error listing the known names otherwise.
+std::unique_ptr<Estimator> MakeEstimator(const std::string& spec);
+std::vector<std::string> EstimatorNames();
+
+}  // namespace bundlerl

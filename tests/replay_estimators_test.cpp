@@ -1,0 +1,318 @@
+// Tests for replay/estimators against exact answers computed by enumeration.
+#include <cmath>
+#include <random>
+
+#include "common/error.h"
+#include "replay/estimator.h"
+#include "replay/estimators.h"
+#include "test_util.h"
+
+using namespace bundlerl;
+
+namespace {
+
+// ---- A contextual bandit with 3 contexts and 4 actions, true value by enumeration. ----
+struct Bandit {
+  std::vector<double> p_x = {0.5, 0.3, 0.2};
+  std::vector<std::vector<double>> logging = {
+      {0.4, 0.3, 0.2, 0.1}, {0.25, 0.25, 0.25, 0.25}, {0.1, 0.2, 0.3, 0.4}};
+  std::vector<std::vector<double>> target = {
+      {0.1, 0.1, 0.2, 0.6}, {0.7, 0.1, 0.1, 0.1}, {0.0, 0.5, 0.5, 0.0}};
+  std::vector<std::vector<double>> q = {
+      {0.1, 0.3, 0.5, 0.7}, {0.6, 0.2, 0.4, 0.1}, {0.2, 0.2, 0.9, 0.5}};
+  // A deliberately wrong reward model, so that DR's unbiasedness does not come from DM.
+  double QHat(int x, int a) const { return 0.5 * q[x][a] + 0.2; }
+  double Truth() const {
+    double v = 0;
+    for (int x = 0; x < 3; ++x)
+      for (int a = 0; a < 4; ++a) v += p_x[x] * target[x][a] * q[x][a];
+    return v;
+  }
+  static int Draw(const std::vector<double>& p, std::mt19937_64& rng) {
+    double u = std::uniform_real_distribution<double>(0, 1)(rng), c = 0;
+    for (size_t i = 0; i < p.size(); ++i)
+      if ((c += p[i]) > u) return static_cast<int>(i);
+    return static_cast<int>(p.size()) - 1;
+  }
+  OpeData Log(int64_t n, uint64_t seed) const {
+    std::mt19937_64 rng(seed);
+    OpeData d;
+    d.n = n;
+    for (int64_t i = 0; i < n; ++i) {
+      const int x = Draw(p_x, rng), a = Draw(logging[x], rng);
+      d.reward.push_back(std::bernoulli_distribution(q[x][a])(rng));
+      d.pscore.push_back(logging[x][a]);
+      d.target.push_back(target[x][a]);
+      d.q_hat.push_back(QHat(x, a));
+      double e = 0;
+      for (int b = 0; b < 4; ++b) e += target[x][b] * QHat(x, b);
+      d.q_hat_target.push_back(e);
+      d.position.push_back(x % 2);
+    }
+    return d;
+  }
+};
+
+// ---- A slate problem: K = 2 slots, 3 candidates per slot (disjoint), 2 contexts. ----
+// Logging is factored over slots; the target is a joint (non-factored) slate distribution.
+struct Slates {
+  std::vector<double> p_x = {0.6, 0.4};
+  double log_slot[2][2][3] = {{{0.5, 0.3, 0.2}, {0.2, 0.3, 0.5}},
+                              {{0.3, 0.3, 0.4}, {0.6, 0.2, 0.2}}};  // [x][k][a]
+  double phi[2][2][3] = {{{0.2, 0.5, 0.7}, {0.3, 0.6, 0.1}},
+                         {{0.6, 0.1, 0.4}, {0.2, 0.3, 0.8}}};  // click prob [x][k][a]
+  bool cascade = false;  // false: additive slot rewards; true: slot 1 examined only without a click on slot 0
+  double TargetJoint(int x, int a0, int a1) const {
+    // Correlated: the target likes pairing slot-0 item 2 with slot-1 item 1.
+    static const double t[2][3][3] = {{{0.05, 0.05, 0.05}, {0.1, 0.05, 0.05}, {0.05, 0.5, 0.1}},
+                                      {{0.2, 0.1, 0.05}, {0.05, 0.05, 0.05}, {0.05, 0.4, 0.05}}};
+    return t[x][a0][a1];
+  }
+  double TargetSlot0(int x, int a0) const {
+    double s = 0;
+    for (int b = 0; b < 3; ++b) s += TargetJoint(x, a0, b);
+    return s;
+  }
+  double TargetSlot1(int x, int a1) const {
+    double s = 0;
+    for (int a = 0; a < 3; ++a) s += TargetJoint(x, a, a1);
+    return s;
+  }
+  double Logging(int x, int a0, int a1) const { return log_slot[x][0][a0] * log_slot[x][1][a1]; }
+  // Expected reward of slot 0 and slot 1 given the slate.
+  double R0(int x, int a0) const { return phi[x][0][a0]; }
+  double R1(int x, int a0, int a1) const {
+    return cascade ? (1 - phi[x][0][a0]) * phi[x][1][a1] : phi[x][1][a1];
+  }
+  double QHat(int x, int k, int a) const { return 0.7 * phi[x][k][a] + 0.1; }  // wrong model
+  double Truth() const {
+    double v = 0;
+    for (int x = 0; x < 2; ++x)
+      for (int a0 = 0; a0 < 3; ++a0)
+        for (int a1 = 0; a1 < 3; ++a1)
+          v += p_x[x] * TargetJoint(x, a0, a1) * (R0(x, a0) + R1(x, a0, a1));
+    return v;
+  }
+  // The exact expectation of the pseudo-inverse estimator under the logging policy.
+  double ExpectedPi() const {
+    double v = 0;
+    for (int x = 0; x < 2; ++x)
+      for (int a0 = 0; a0 < 3; ++a0)
+        for (int a1 = 0; a1 < 3; ++a1) {
+          const double w = TargetSlot0(x, a0) / log_slot[x][0][a0] +
+                           TargetSlot1(x, a1) / log_slot[x][1][a1] - 1.0;
+          v += p_x[x] * Logging(x, a0, a1) * w * (R0(x, a0) + R1(x, a0, a1));
+        }
+    return v;
+  }
+  OpeData Log(int64_t n, uint64_t seed) const {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    OpeData d;
+    d.n = n;
+    d.K = 2;
+    for (int64_t i = 0; i < n; ++i) {
+      const int x = Bandit::Draw(p_x, rng);
+      const int a0 = Bandit::Draw({log_slot[x][0], log_slot[x][0] + 3}, rng);
+      const int a1 = Bandit::Draw({log_slot[x][1], log_slot[x][1] + 3}, rng);
+      const double r0 = u(rng) < phi[x][0][a0];
+      const double r1 = (cascade && r0 > 0) ? 0.0 : double(u(rng) < phi[x][1][a1]);
+      d.reward.insert(d.reward.end(), {r0, r1});
+      d.pscore.insert(d.pscore.end(), {log_slot[x][0][a0], log_slot[x][1][a1]});
+      d.target.insert(d.target.end(), {TargetSlot0(x, a0), TargetSlot1(x, a1)});
+      d.pscore_slate.push_back(Logging(x, a0, a1));
+      d.target_slate.push_back(TargetJoint(x, a0, a1));
+      d.pscore_cascade.insert(d.pscore_cascade.end(), {log_slot[x][0][a0], Logging(x, a0, a1)});
+      d.target_cascade.insert(d.target_cascade.end(), {TargetSlot0(x, a0), TargetJoint(x, a0, a1)});
+      d.q_hat.insert(d.q_hat.end(), {QHat(x, 0, a0), QHat(x, 1, a1)});
+      double e0 = 0, e1 = 0;
+      for (int a = 0; a < 3; ++a) e0 += TargetSlot0(x, a) * QHat(x, 0, a);
+      for (int b = 0; b < 3; ++b) e1 += TargetJoint(x, a0, b) / TargetSlot0(x, a0) * QHat(x, 1, b);
+      d.q_hat_target.insert(d.q_hat_target.end(), {e0, e1});
+    }
+    return d;
+  }
+};
+
+struct MeanSe {
+  double mean, se;
+};
+
+template <typename MakeData>
+MeanSe MeanOverSeeds(const std::string& spec, MakeData make, int seeds = 200) {
+  const auto est = MakeEstimator(spec);
+  double s = 0, ss = 0;
+  for (int seed = 0; seed < seeds; ++seed) {
+    const double v = RunEstimator(*est, make(seed), {}).value;
+    s += v, ss += v * v;
+  }
+  const double mean = s / seeds;
+  const double var = (ss / seeds - mean * mean) * seeds / (seeds - 1);
+  return {mean, std::sqrt(var / seeds)};
+}
+
+}  // namespace
+
+TEST_CASE("unbiased per-slot estimators: mean over 200 seeds within 3 SE of the truth",
+          "[replay][slow]") {
+  const Bandit bandit;
+  const double truth = bandit.Truth();
+  for (const char* spec : {"ipw", "dr", "switch-dr:1e9", "clipped-ipw:1e9"}) {
+    const auto r = MeanOverSeeds(spec, [&](int seed) { return bandit.Log(2000, 1000 + seed); });
+    INFO(spec << ": mean " << r.mean << " se " << r.se << " truth " << truth);
+    CHECK(std::abs(r.mean - truth) < 3 * r.se);
+    CHECK(r.se > 0);
+  }
+}
+
+TEST_CASE("unbiased slate estimators: mean over 200 seeds within 3 SE of the truth",
+          "[replay][slow]") {
+  for (const bool cascade : {false, true}) {
+    Slates slates;
+    slates.cascade = cascade;
+    const double truth = slates.Truth();
+    std::vector<const char*> specs = {"sips", "rips", "cascade-dr"};
+    if (!cascade) specs.push_back("pi"), specs.push_back("iips");
+    for (const char* spec : specs) {
+      const auto r = MeanOverSeeds(spec, [&](int seed) { return slates.Log(2000, 7 + seed); });
+      INFO((cascade ? "cascade " : "additive ") << spec << ": mean " << r.mean << " se " << r.se
+                                                 << " truth " << truth);
+      CHECK(std::abs(r.mean - truth) < 3 * r.se);
+    }
+  }
+}
+
+TEST_CASE("the pseudo-inverse estimator is biased under a cascade, by its exact amount",
+          "[replay][slow]") {
+  Slates slates;
+  slates.cascade = true;
+  const double truth = slates.Truth(), expected = slates.ExpectedPi();
+  REQUIRE(std::abs(expected - truth) > 0.01);  // the enumerated bias is material
+  const auto r = MeanOverSeeds("pi", [&](int seed) { return slates.Log(2000, 99 + seed); });
+  INFO("PI mean " << r.mean << " se " << r.se << " E[PI] " << expected << " truth " << truth);
+  CHECK(std::abs(r.mean - expected) < 3 * r.se);  // matches its own exact expectation
+  CHECK(std::abs(r.mean - truth) > 5 * r.se);     // and visibly misses the truth
+  slates.cascade = false;
+  CHECK(slates.ExpectedPi() == Approx(slates.Truth()).epsilon(1e-12));  // additive: unbiased
+}
+
+TEST_CASE("DM with the true reward function equals the truth exactly", "[replay]") {
+  const Bandit bandit;
+  OpeData d;
+  // Contexts in exact proportion: 10 rows per 1% of probability mass.
+  for (int x = 0; x < 3; ++x)
+    for (int i = 0; i < static_cast<int>(bandit.p_x[x] * 1000 + 0.5); ++i) {
+      double e = 0;
+      for (int a = 0; a < 4; ++a) e += bandit.target[x][a] * bandit.q[x][a];
+      d.reward.push_back(0), d.pscore.push_back(0.25), d.target.push_back(0.25);
+      d.q_hat.push_back(0), d.q_hat_target.push_back(e);
+      ++d.n;
+    }
+  CHECK(RunEstimator(*MakeEstimator("dm"), d, {}).value == Approx(bandit.Truth()).epsilon(1e-12));
+}
+
+TEST_CASE("IPW with target = logging equals the on-policy mean; SNIPW ignores propensity scale",
+          "[replay]") {
+  const Bandit bandit;
+  OpeData d = bandit.Log(5000, 3);
+  d.target = d.pscore;
+  double mean = 0;
+  for (double r : d.reward) mean += r;
+  mean /= d.n;
+  CHECK(RunEstimator(*MakeEstimator("ipw"), d, {}).value == Approx(mean).epsilon(1e-12));
+  CHECK(RunEstimator(*MakeEstimator("snipw"), d, {}).value == Approx(mean).epsilon(1e-12));
+  OpeData e = bandit.Log(5000, 4);
+  const double v = RunEstimator(*MakeEstimator("snipw"), e, {}).value;
+  for (double& p : e.pscore) p *= 0.5;
+  CHECK(RunEstimator(*MakeEstimator("snipw"), e, {}).value == Approx(v).epsilon(1e-12));
+  CHECK(RunEstimator(*MakeEstimator("ipw"), e, {}).value != Approx(v).epsilon(1e-3));
+}
+
+TEST_CASE("limits: switch-dr and clipped-ipw with a huge threshold equal dr and ipw; dros shrinks",
+          "[replay]") {
+  const OpeData d = Bandit().Log(3000, 5);
+  const double dr = RunEstimator(*MakeEstimator("dr"), d, {}).value;
+  CHECK(RunEstimator(*MakeEstimator("switch-dr:1e12"), d, {}).value == Approx(dr).epsilon(1e-12));
+  CHECK(RunEstimator(*MakeEstimator("dros:1e12"), d, {}).value == Approx(dr).epsilon(1e-6));
+  CHECK(RunEstimator(*MakeEstimator("clipped-ipw:1e12"), d, {}).value ==
+        Approx(RunEstimator(*MakeEstimator("ipw"), d, {}).value).epsilon(1e-12));
+  // switch-dr with a threshold below every weight is DM.
+  CHECK(RunEstimator(*MakeEstimator("switch-dr:1e-9"), d, {}).value ==
+        Approx(RunEstimator(*MakeEstimator("dm"), d, {}).value).epsilon(1e-12));
+}
+
+TEST_CASE("normal intervals cover the truth at the nominal rate; bootstrap agrees", "[replay][slow]") {
+  const Bandit bandit;
+  const double truth = bandit.Truth();
+  int covered = 0, covered_boot = 0;
+  const int seeds = 200;
+  for (int seed = 0; seed < seeds; ++seed) {
+    const OpeData d = bandit.Log(1000, 5000 + seed);
+    const auto normal = RunEstimator(*MakeEstimator("ipw"), d, {});
+    covered += normal.ci_low <= truth && truth <= normal.ci_high;
+    EstimateOptions boot;
+    boot.bootstrap_samples = 200;
+    boot.seed = seed;
+    const auto b = RunEstimator(*MakeEstimator("ipw"), d, boot);
+    covered_boot += b.ci_low <= truth && truth <= b.ci_high;
+    CHECK(b.value == normal.value);
+  }
+  // Binomial(200, 0.95) has sd 1.5%: 3 sd below nominal is 0.90.
+  CHECK(covered >= 0.90 * seeds);
+  CHECK(covered_boot >= 0.90 * seeds);
+}
+
+TEST_CASE("results do not depend on the number of threads", "[replay]") {
+  const OpeData d = Bandit().Log(300000, 11);
+  for (const char* spec : {"ipw", "snipw", "sndr"}) {
+    EstimateOptions one, two;
+    two.threads = 2;
+    one.bootstrap_samples = two.bootstrap_samples = 20;
+    const auto a = RunEstimator(*MakeEstimator(spec), d, one);
+    const auto b = RunEstimator(*MakeEstimator(spec), d, two);
+    CHECK(a.value == b.value);
+    CHECK(a.stderr_ == b.stderr_);
+    CHECK(a.ci_low == b.ci_low);
+    CHECK(a.ci_high == b.ci_high);
+  }
+}
+
+TEST_CASE("delta-method standard error of SNIPW matches the spread over seeds", "[replay][slow]") {
+  const Bandit bandit;
+  const auto r = MeanOverSeeds("snipw", [&](int seed) { return bandit.Log(2000, 300 + seed); });
+  const double sd_over_seeds = r.se * std::sqrt(200.0);
+  const double se = RunEstimator(*MakeEstimator("snipw"), bandit.Log(2000, 42), {}).stderr_;
+  // The sd of 200 draws is itself uncertain by ~5%; allow 20%.
+  CHECK(se == Approx(sd_over_seeds).epsilon(0.2));
+}
+
+TEST_CASE("bad OPE inputs name the field and the row", "[replay]") {
+  OpeData d = Bandit().Log(10, 1);
+  d.pscore[4] = 0.0;
+  CHECK_THROWS_WITH(RunEstimator(*MakeEstimator("ipw"), d, {}),
+                    Catch::Contains("'pscore', row 4") && Catch::Contains("not in (0, 1]"));
+  d = Bandit().Log(10, 1);
+  d.reward[2] = std::nan("");
+  CHECK_THROWS_WITH(RunEstimator(*MakeEstimator("ipw"), d, {}),
+                    Catch::Contains("'reward', row 2") && Catch::Contains("not finite"));
+  d = Bandit().Log(10, 1);
+  d.target.pop_back();
+  CHECK_THROWS_WITH(RunEstimator(*MakeEstimator("ipw"), d, {}), Catch::Contains("'target' has 9 values"));
+  d = Bandit().Log(10, 1);
+  d.q_hat.clear();
+  CHECK_THROWS_WITH(RunEstimator(*MakeEstimator("dr"), d, {}), Catch::Contains("needs 'q_hat'"));
+  CHECK_THROWS_WITH(MakeEstimator("magic"), Catch::Contains("unknown estimator 'magic'") &&
+                                                Catch::Contains("snipw"));
+  CHECK_THROWS_WITH(MakeEstimator("dros:-1"), Catch::Contains("positive number"));
+}
+
+TEST_CASE("per-position selection keeps the rows of one position", "[replay]") {
+  const OpeData d = Bandit().Log(1000, 2);
+  const OpeData p0 = d.SelectPosition(0), p1 = d.SelectPosition(1);
+  CHECK(p0.n + p1.n == d.n);
+  CHECK(p0.reward.size() == static_cast<size_t>(p0.n));
+  const auto all = RunEstimator(*MakeEstimator("ipw"), d, {}).value;
+  const auto v0 = RunEstimator(*MakeEstimator("ipw"), p0, {}).value;
+  const auto v1 = RunEstimator(*MakeEstimator("ipw"), p1, {}).value;
+  CHECK(all == Approx((v0 * p0.n + v1 * p1.n) / d.n).epsilon(1e-12));
+}
