@@ -16,6 +16,7 @@ struct Command {
 const std::vector<Command>& Commands();
 
 int RunImport(const std::vector<std::string>& args, const std::string& command_line);
+int RunEvaluate(const std::vector<std::string>& args, const std::string& command_line);
 int RunInfo(const std::vector<std::string>& args, const std::string& command_line);
 
 }  // namespace bundlerl::cli

@@ -1,0 +1,233 @@
+// Offline-evaluation inputs: see offline_eval.h.
+#include "replay/offline_eval.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include "common/csv.h"
+#include "common/error.h"
+#include "replay/reward_model.h"
+
+namespace bundlerl {
+
+PositionActionTable PositionActionTable::Uniform(int64_t n_units, int64_t K) {
+  PositionActionTable t;
+  t.n_units = n_units;
+  t.K = K;
+  t.prob.assign(n_units * K, 1.0 / static_cast<double>(n_units));
+  return t;
+}
+
+PositionActionTable PositionActionTable::LoadCsv(const std::string& path, int64_t n_units, int64_t K) {
+  CsvReader csv(path);
+  const auto header = csv.ReadHeader(2);
+  if (static_cast<int64_t>(header.size()) != K + 1)
+    csv.FailAt(Concat("expected item_id and one column per position (", K, "), found ",
+                      header.size(), " columns"));
+  PositionActionTable t;
+  t.n_units = n_units;
+  t.K = K;
+  t.prob.assign(n_units * K, -1.0);
+  std::vector<std::string> f;
+  while (csv.Next(f)) {
+    csv.ExpectColumns(f, K + 1);
+    const int64_t unit = csv.ToInt(f[0], header[0]);
+    if (unit < 0 || unit >= n_units)
+      csv.FailAt(Concat("unit ", unit, " not in [0, ", n_units, ") (units of the logs)"));
+    if (t.prob[unit * K] >= 0) csv.FailAt(Concat("unit ", unit, " appears twice"));
+    for (int64_t k = 0; k < K; ++k) {
+      const double p = csv.ToDouble(f[k + 1], header[k + 1]);
+      if (p < 0 || p > 1) csv.FailAt(Concat("column '", header[k + 1], "': ", p, " not in [0, 1]"));
+      t.prob[unit * K + k] = p;
+    }
+  }
+  for (int64_t u = 0; u < n_units; ++u)
+    if (t.prob[u * K] < 0) Fail(path, ": unit ", u, " is missing (expected one row per unit)");
+  for (int64_t k = 0; k < K; ++k) {
+    double s = 0;
+    for (int64_t u = 0; u < n_units; ++u) s += t.prob[u * K + k];
+    if (std::abs(s - 1.0) > 1e-3)
+      Fail(path, ": column '", header[k + 1], "' sums to ", s, ", expected 1");
+    for (int64_t u = 0; u < n_units; ++u) t.prob[u * K + k] /= s;  // exact normalisation
+  }
+  return t;
+}
+
+BanditFeaturizer::BanditFeaturizer(const LogReader& logs)
+    : n_units_(logs.meta().n_units), K_(logs.meta().slate_size), D_(logs.meta().context_dim) {
+  dim_ = n_units_ + K_;
+  std::vector<std::string> columns;
+  if (logs.Has("/context/columns")) columns = logs.file().ReadStrings("/context/columns");
+  categorical_offset_.assign(D_, -1);
+  numeric_offset_.assign(D_, -1);
+  for (int64_t c = 0; c < D_; ++c) {
+    const std::string name = c < static_cast<int64_t>(columns.size()) ? columns[c] : "";
+    const std::string vocab = "/context/vocab/" + name;
+    if (!name.empty() && logs.Has(vocab)) {
+      categorical_offset_[c] = dim_;
+      dim_ += logs.file().Shape(vocab).at(0);
+    } else if (name.rfind("user-item_affinity_", 0) == 0) {
+      if (affinity_first_ < 0) affinity_first_ = c;
+    } else {
+      numeric_offset_[c] = dim_++;
+    }
+  }
+  if (affinity_first_ >= 0) {
+    if (affinity_first_ + n_units_ > D_)
+      Fail(logs.path(), ": context has affinity columns but not one per unit");
+    affinity_feature_ = dim_++;
+  }
+}
+
+void BanditFeaturizer::Row(const float* x, int32_t unit, int32_t position, double* out) const {
+  std::fill(out, out + dim_, 0.0);
+  out[unit] = 1.0;
+  out[n_units_ + position] = 1.0;
+  for (int64_t c = 0; c < D_; ++c) {
+    if (categorical_offset_[c] >= 0) out[categorical_offset_[c] + static_cast<int64_t>(x[c])] = 1.0;
+    else if (numeric_offset_[c] >= 0) out[numeric_offset_[c]] = x[c];
+  }
+  if (affinity_feature_ >= 0) out[affinity_feature_] = std::log1p(x[affinity_first_ + unit]);
+}
+
+OpeData BuildOpeData(const LogReader& logs, const PositionActionTable& target,
+                     const RewardModelConfig* reward_model, RewardModelReport* report) {
+  const LogMeta& m = logs.meta();
+  const int64_t n = logs.num_rounds(), S = m.slots_per_round, D = m.context_dim;
+  if (n == 0) Fail(logs.path(), ": no logged rounds to evaluate on");
+  if (target.n_units != m.n_units || target.K != m.slate_size)
+    Fail("target table is ", target.n_units, " units x ", target.K, " positions; the logs have ",
+         m.n_units, " units and K = ", m.slate_size);
+  OpeData d;
+  d.n = n;
+  d.K = S;
+  d.reward.reserve(n * S), d.pscore.reserve(n * S), d.target.reserve(n * S);
+  std::vector<float> context;
+  std::vector<int32_t> unit, position;
+  context.reserve(n * D), unit.reserve(n * S), position.reserve(n * S);
+  RoundStream stream(logs);
+  RoundBatch b;
+  while (stream.Next(b)) {
+    for (int64_t k = 0; k < b.n * S; ++k) {
+      d.reward.push_back(b.click[k]);
+      d.pscore.push_back(b.pscore[k]);
+      d.target.push_back(target.at(b.slate[k], b.position[k]));
+    }
+    context.insert(context.end(), b.context.begin(), b.context.end());
+    unit.insert(unit.end(), b.slate.begin(), b.slate.end());
+    position.insert(position.end(), b.position.begin(), b.position.end());
+  }
+  if (S == 1) d.position = position;
+  if (!reward_model) return d;
+
+  // Cross-fitted logistic reward model on (context, unit, position) features.
+  const BanditFeaturizer feat(logs);
+  const int64_t rows = n * S, dim = feat.dim();
+  Eigen::MatrixXd X(rows, dim);
+  Eigen::VectorXd y(rows);
+  std::vector<double> buf(dim);
+  for (int64_t r = 0; r < rows; ++r) {
+    feat.Row(context.data() + (r / S) * D, unit[r], position[r], buf.data());
+    X.row(r) = Eigen::Map<const Eigen::RowVectorXd>(buf.data(), dim);
+    y[r] = d.reward[r];
+  }
+  // Folds by round, so that the slots of one round stay together.
+  const std::vector<int> round_fold = MakeFolds(n, reward_model->folds, reward_model->seed);
+  d.q_hat.assign(rows, 0.0);
+  d.q_hat_target.assign(rows, 0.0);
+  double ll = 0, ll_base = 0;
+  Eigen::MatrixXd Xa(m.n_units, dim);
+  for (int f = 0; f < reward_model->folds; ++f) {
+    std::vector<int64_t> train, test;
+    for (int64_t r = 0; r < rows; ++r) (round_fold[r / S] == f ? test : train).push_back(r);
+    LogisticRegression model(LogisticRegressionConfig{reward_model->l2});
+    model.Fit(X(train, Eigen::all), y(train));
+    // Baseline: constant click rate per position, from the training folds.
+    std::vector<double> clicks(m.slate_size, 0.0), shown(m.slate_size, 0.0);
+    for (int64_t r : train) clicks[position[r]] += y[r], shown[position[r]] += 1;
+    const Eigen::VectorXd p = model.Predict(X(test, Eigen::all));
+    for (size_t j = 0; j < test.size(); ++j) {
+      const int64_t r = test[j];
+      d.q_hat[r] = p[j];
+      auto loglik = [&](double q) {
+        q = std::clamp(q, 1e-15, 1 - 1e-15);
+        return y[r] * std::log(q) + (1 - y[r]) * std::log(1 - q);
+      };
+      ll += loglik(p[j]);
+      ll_base += loglik((clicks[position[r]] + 0.5) / (shown[position[r]] + 1.0));
+      // Expected prediction under the target: sum over units at this row's position.
+      for (int64_t a = 0; a < m.n_units; ++a) {
+        feat.Row(context.data() + (r / S) * D, static_cast<int32_t>(a), position[r], buf.data());
+        Xa.row(a) = Eigen::Map<const Eigen::RowVectorXd>(buf.data(), dim);
+      }
+      const Eigen::VectorXd qa = model.Predict(Xa);
+      double e = 0;
+      for (int64_t a = 0; a < m.n_units; ++a) e += target.at(a, position[r]) * qa[a];
+      d.q_hat_target[r] = e;
+    }
+  }
+  if (report) {
+    report->heldout_loglik = ll / static_cast<double>(rows);
+    report->heldout_loglik_baseline = ll_base / static_cast<double>(rows);
+    report->features = dim;
+  }
+  return d;
+}
+
+std::vector<std::vector<double>> LoadRowColumns(const std::string& path,
+                                                const std::vector<std::string>& names,
+                                                int64_t expected) {
+  std::vector<std::vector<double>> out(names.size());
+  const std::string ext = std::filesystem::path(path).extension();
+  if (ext == ".h5" || ext == ".hdf5") {
+    const h5::File f = h5::File::OpenRead(path);
+    for (size_t j = 0; j < names.size(); ++j) {
+      const std::string ds = "/" + names[j];
+      if (!f.Exists(ds)) Fail(path, ": dataset ", ds, " is missing");
+      out[j] = f.Read<double>(ds);
+      if (static_cast<int64_t>(out[j].size()) != expected)
+        Fail(path, ": dataset ", ds, " has ", out[j].size(), " values, expected ", expected,
+             " (one per logged row and slot)");
+      for (size_t i = 0; i < out[j].size(); ++i)
+        if (!std::isfinite(out[j][i])) Fail(path, ": dataset ", ds, ", index ", i, ": not finite");
+    }
+    return out;
+  }
+  CsvReader csv(path);
+  const auto header = csv.ReadHeader(1);
+  std::vector<size_t> col(names.size());
+  for (size_t j = 0; j < names.size(); ++j) {
+    const auto it = std::find(header.begin(), header.end(), names[j]);
+    if (it == header.end()) Fail(path, ", line 1: expected a column named '", names[j], "'");
+    col[j] = it - header.begin();
+  }
+  std::vector<std::string> f;
+  while (csv.Next(f)) {
+    csv.ExpectColumns(f, header.size());
+    for (size_t j = 0; j < names.size(); ++j) out[j].push_back(csv.ToDouble(f[col[j]], names[j]));
+  }
+  for (size_t j = 0; j < names.size(); ++j)
+    if (static_cast<int64_t>(out[j].size()) != expected)
+      Fail(path, ": column '", names[j], "' has ", out[j].size(), " rows, expected ", expected,
+           " (one per logged row and slot)");
+  return out;
+}
+
+double MeanReward(const LogReader& logs, std::vector<double>* per_position) {
+  RoundStream stream(logs);
+  RoundBatch b;
+  const int64_t K = logs.meta().slate_size;
+  std::vector<double> sum(K, 0.0), count(K, 0.0);
+  while (stream.Next(b))
+    for (size_t k = 0; k < b.click.size(); ++k) sum[b.position[k]] += b.click[k], ++count[b.position[k]];
+  double s = 0, c = 0;
+  for (int64_t k = 0; k < K; ++k) s += sum[k], c += count[k];
+  if (c == 0) Fail(logs.path(), ": no logged rounds");
+  if (per_position) {
+    per_position->assign(K, 0.0);
+    for (int64_t k = 0; k < K; ++k) (*per_position)[k] = count[k] ? sum[k] / count[k] : 0.0;
+  }
+  return s / c;
+}
+
+}  // namespace bundlerl
