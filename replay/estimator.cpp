@@ -13,7 +13,23 @@ namespace bundlerl {
 namespace {
 
 constexpr int64_t kChunkRows = 1 << 16;   // unit of work and of the ordered merge
-constexpr int64_t kBlockRows = 2048;      // terms buffer kept in cache
+constexpr int64_t kBlockRows = 512;       // inputs and terms of a block stay in L1/L2
+
+// Branch-free range checks; the caller looks for the offending value only when one fails.
+bool AllInUnitInterval(const double* x, int64_t n, bool open_at_zero) {
+  bool ok = true;
+  if (open_at_zero)
+    for (int64_t i = 0; i < n; ++i) ok &= (x[i] > 0.0) & (x[i] <= 1.0);
+  else
+    for (int64_t i = 0; i < n; ++i) ok &= (x[i] >= 0.0) & (x[i] <= 1.0);
+  return ok;
+}
+
+bool AllFinite(const double* x, int64_t n) {
+  bool ok = true;
+  for (int64_t i = 0; i < n; ++i) ok &= std::abs(x[i]) <= 1.7976931348623157e308;
+  return ok;
+}
 
 struct Moments {
   int m = 0;
@@ -27,27 +43,85 @@ struct Moments {
   }
 };
 
-// Accumulates rows [begin, end) into `mom` through the estimator's Terms().
+template <int M>
+void AddMoments(const double* t, int64_t rows, Moments& mom) {
+  double sum[M] = {}, cross[M * M] = {};
+  for (int64_t i = 0; i < rows; ++i, t += M)
+    for (int a = 0; a < M; ++a) {
+      sum[a] += t[a];
+      for (int c = a; c < M; ++c) cross[a * M + c] += t[a] * t[c];
+    }
+  for (int a = 0; a < M; ++a) mom.sum[a] += sum[a];
+  for (int i = 0; i < M * M; ++i) mom.cross[i] += cross[i];
+}
+
+void AddMomentsDynamic(const double* t, int64_t rows, Moments& mom) {
+  const int m = mom.m;
+  for (int64_t i = 0; i < rows; ++i, t += m)
+    for (int a = 0; a < m; ++a) {
+      mom.sum[a] += t[a];
+      for (int c = a; c < m; ++c) mom.cross[a * m + c] += t[a] * t[c];
+    }
+}
+
+// Validates and accumulates rows [begin, end) into `mom` through the estimator's Terms(),
+// block by block so that the inputs and the terms stay in cache.
 void AccumulateRange(const Estimator& est, const OpeData& d, int64_t begin, int64_t end,
-                     Moments& mom, std::vector<double>& buf) {
+                     Moments& mom, double& max_weight, std::vector<double>& buf,
+                     std::vector<double>& wbuf) {
   const int m = mom.m;
   buf.resize(kBlockRows * m);
+  wbuf.resize(kBlockRows * d.K);
+  const double *tp = d.target.data(), *pp = d.pscore.data();
+  const bool has_optional = !d.q_hat.empty() || !d.q_hat_target.empty() ||
+                            !d.pscore_slate.empty() || !d.target_slate.empty() ||
+                            !d.pscore_cascade.empty() || !d.target_cascade.empty();
   for (int64_t b = begin; b < end; b += kBlockRows) {
     const int64_t e = std::min(end, b + kBlockRows);
-    est.Terms(d, b, e, buf.data());
-    const double* t = buf.data();
+    // Fused, branch-free check of the main arrays and the largest weight; the slow path
+    // (ValidateRows) runs only to name the bad row.
+    // Weights once per block (a vectorisable loop), then a fused, branch-free check of the
+    // main arrays with four max lanes; the slow path (ValidateRows) only names a bad row.
+    const int64_t k0 = b * d.K, cells = (e - b) * d.K;
+    const double *p = pp + k0, *t = tp + k0, *r = d.reward.data() + k0;
+    double* w = wbuf.data();
+    for (int64_t k = 0; k < cells; ++k) w[k] = t[k] / p[k];
+    double mw[4] = {max_weight, max_weight, max_weight, max_weight};
+    bool ok = true;
+    int64_t k = 0;
+    for (; k + 4 <= cells; k += 4)
+      for (int l = 0; l < 4; ++l) {
+        ok &= (p[k + l] > 0.0) & (p[k + l] <= 1.0) & (t[k + l] >= 0.0) & (t[k + l] <= 1.0) &
+              (std::abs(r[k + l]) <= 1e300);
+        mw[l] = w[k + l] > mw[l] ? w[k + l] : mw[l];
+      }
+    for (; k < cells; ++k) {
+      ok &= (p[k] > 0.0) & (p[k] <= 1.0) & (t[k] >= 0.0) & (t[k] <= 1.0) & (std::abs(r[k]) <= 1e300);
+      mw[0] = w[k] > mw[0] ? w[k] : mw[0];
+    }
+    if (!ok) d.ValidateRows(b, e);
+    if (has_optional) {
+      const int64_t nb = e - b;
+      bool opt_ok = true;
+      if (!d.q_hat.empty()) opt_ok &= AllFinite(d.q_hat.data() + k0, cells);
+      if (!d.q_hat_target.empty()) opt_ok &= AllFinite(d.q_hat_target.data() + k0, cells);
+      if (!d.pscore_slate.empty()) opt_ok &= AllInUnitInterval(d.pscore_slate.data() + b, nb, true);
+      if (!d.target_slate.empty()) opt_ok &= AllInUnitInterval(d.target_slate.data() + b, nb, false);
+      if (!d.pscore_cascade.empty()) opt_ok &= AllInUnitInterval(d.pscore_cascade.data() + k0, cells, true);
+      if (!d.target_cascade.empty()) opt_ok &= AllInUnitInterval(d.target_cascade.data() + k0, cells, false);
+      if (!opt_ok) d.ValidateRows(b, e);
+    }
+    max_weight = std::max(std::max(mw[0], mw[1]), std::max(mw[2], mw[3]));
+    est.Terms(d, b, e, w, buf.data());
     const int64_t rows = e - b;
-    if (m == 1) {
-      double s = 0, ss = 0;
-      for (int64_t i = 0; i < rows; ++i) s += t[i], ss += t[i] * t[i];
-      mom.sum[0] += s;
-      mom.cross[0] += ss;
-    } else {
-      for (int64_t i = 0; i < rows; ++i, t += m)
-        for (int a = 0; a < m; ++a) {
-          mom.sum[a] += t[a];
-          for (int c = a; c < m; ++c) mom.cross[a * m + c] += t[a] * t[c];
-        }
+    switch (m) {
+      case 1: AddMoments<1>(buf.data(), rows, mom); break;
+      case 2: AddMoments<2>(buf.data(), rows, mom); break;
+      case 3: AddMoments<3>(buf.data(), rows, mom); break;
+      case 4: AddMoments<4>(buf.data(), rows, mom); break;
+      case 6: AddMoments<6>(buf.data(), rows, mom); break;
+      case 7: AddMoments<7>(buf.data(), rows, mom); break;
+      default: AddMomentsDynamic(buf.data(), rows, mom);
     }
     mom.count += static_cast<double>(rows);
   }
@@ -82,6 +156,11 @@ void CheckArray(const std::vector<double>& v, int64_t size, const char* field, b
 }  // namespace
 
 void OpeData::Validate() const {
+  ValidateShapes();
+  ValidateRows(0, n);
+}
+
+void OpeData::ValidateShapes() const {
   const int64_t nk = n * K;
   auto size = [&](const std::vector<double>& v, int64_t want, const char* field, bool required) {
     if (v.empty() && !required) return;
@@ -101,13 +180,19 @@ void OpeData::Validate() const {
   size(target_cascade, nk, "target_cascade", false);
   if (!position.empty() && static_cast<int64_t>(position.size()) != n)
     Fail("OPE data: field 'position' has ", position.size(), " values, expected ", n);
+}
+
+void OpeData::ValidateRows(int64_t begin, int64_t end) const {
   auto check = [&](const std::vector<double>& v, const char* field, bool propensity, int64_t per) {
-    for (size_t i = 0; i < v.size(); ++i) {
-      const double x = v[i];
-      const bool ok = propensity ? (x > 0.0 && x <= 1.0) : (x >= 0.0 && x <= 1.0);
-      if (!ok)
+    if (v.empty()) return;
+    const double* x = v.data() + begin * per;
+    if (AllInUnitInterval(x, (end - begin) * per, propensity)) return;
+    for (int64_t i = begin * per; i < end * per; ++i) {
+      const double y = v[i];
+      const bool bad = propensity ? !(y > 0.0 && y <= 1.0) : !(y >= 0.0 && y <= 1.0);
+      if (bad)
         Fail("OPE data: field '", field, "', row ", i / per, (per > 1 ? Concat(", slot ", i % per) : ""),
-             ": ", x, propensity ? " not in (0, 1] (a logging propensity must be positive)"
+             ": ", y, propensity ? " not in (0, 1] (a logging propensity must be positive)"
                                  : " not in [0, 1]");
     }
   };
@@ -117,11 +202,13 @@ void OpeData::Validate() const {
   check(target_slate, "target_slate", false, 1);
   check(pscore_cascade, "pscore_cascade", true, K);
   check(target_cascade, "target_cascade", false, K);
-  for (const auto* v : {&reward, &q_hat, &q_hat_target})
-    for (size_t i = 0; i < v->size(); ++i)
-      if (!std::isfinite((*v)[i]))
-        Fail("OPE data: field '", v == &reward ? "reward" : v == &q_hat ? "q_hat" : "q_hat_target",
-             "', row ", i / K, ": value is not finite");
+  const std::pair<const std::vector<double>*, const char*> finite[] = {
+      {&reward, "reward"}, {&q_hat, "q_hat"}, {&q_hat_target, "q_hat_target"}};
+  for (const auto& [v, field] : finite) {
+    if (v->empty() || AllFinite(v->data() + begin * K, (end - begin) * K)) continue;
+    for (int64_t i = begin * K; i < end * K; ++i)
+      if (!std::isfinite((*v)[i])) Fail("OPE data: field '", field, "', row ", i / K, ": value is not finite");
+  }
 }
 
 OpeData OpeData::SelectPosition(int32_t p) const {
@@ -166,7 +253,7 @@ void TermForm::Gradient(const double* mu, double* g) const {
 }
 
 Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOptions& opt) {
-  d.Validate();
+  d.ValidateShapes();  // values are checked block by block in the pass below
   const std::string name = est.name();
   const int64_t nk = d.n * d.K;
   switch (est.needs()) {
@@ -192,11 +279,19 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
   const int m = form.num_terms;
   const int64_t n_chunks = (d.n + kChunkRows - 1) / kChunkRows;
   std::vector<Moments> chunk(n_chunks, Moments(m));
-  std::vector<std::vector<double>> buffers(std::max(1, opt.threads));
+  std::vector<double> chunk_max_weight(n_chunks, 0.0);
+  std::vector<std::string> chunk_error(n_chunks);
+  std::vector<std::vector<double>> buffers(std::max(1, opt.threads)), wbuffers(buffers.size());
   ParallelFor(opt.threads, n_chunks, [&](int t, int64_t c) {
-    AccumulateRange(est, d, c * kChunkRows, std::min(d.n, (c + 1) * kChunkRows), chunk[c],
-                    buffers[t]);
+    try {
+      AccumulateRange(est, d, c * kChunkRows, std::min(d.n, (c + 1) * kChunkRows), chunk[c],
+                      chunk_max_weight[c], buffers[t], wbuffers[t]);
+    } catch (const std::exception& e) {
+      chunk_error[c] = e.what();
+    }
   });
+  for (const auto& err : chunk_error)  // the first bad row in file order is reported
+    if (!err.empty()) throw Error(err);
   Moments total(m);
   for (const auto& c : chunk) total.Add(c);
 
@@ -216,7 +311,7 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
     }
   var = std::max(0.0, var) * total.count / std::max(1.0, total.count - 1);
   out.stderr_ = std::sqrt(var / total.count);
-  for (int64_t i = 0; i < nk; ++i) out.max_weight = std::max(out.max_weight, d.target[i] / d.pscore[i]);
+  for (double w : chunk_max_weight) out.max_weight = std::max(out.max_weight, w);
 
   if (opt.bootstrap_samples <= 0) {
     const double z = boost::math::quantile(boost::math::normal(), 1.0 - opt.alpha / 2);
@@ -230,15 +325,18 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
   std::vector<double> terms(d.n * m);
   ParallelFor(opt.threads, n_chunks, [&](int, int64_t c) {
     const int64_t b = c * kChunkRows, e = std::min(d.n, (c + 1) * kChunkRows);
-    est.Terms(d, b, e, terms.data() + b * m);
+    std::vector<double> w((e - b) * d.K);
+    for (int64_t k = 0; k < (e - b) * d.K; ++k) w[k] = d.target[b * d.K + k] / d.pscore[b * d.K + k];
+    est.Terms(d, b, e, w.data(), terms.data() + b * m);
   });
   const int B = opt.bootstrap_samples;
   std::vector<double> values(B);
   const int threads = std::max(1, opt.threads);
-  std::vector<std::vector<uint32_t>> counts(threads, std::vector<uint32_t>(d.n));
+  // Multinomial counts in bytes: a count above 255 has probability below 1e-400 at any n.
+  std::vector<std::vector<uint8_t>> counts(threads, std::vector<uint8_t>(d.n));
   ParallelFor(threads, B, [&](int t, int64_t b) {
     auto& cnt = counts[t];
-    std::fill(cnt.begin(), cnt.end(), 0u);
+    std::fill(cnt.begin(), cnt.end(), uint8_t{0});
     SplitMix64 rng(DeriveSeed(opt.seed, static_cast<uint64_t>(b)));
     for (int64_t i = 0; i < d.n; ++i) ++cnt[rng.Below(d.n)];
     std::vector<double> s(m, 0.0);

@@ -37,6 +37,9 @@ struct OpeData {
   // Throws Error naming the field and the row when shapes disagree, a propensity is not in
   // (0, 1], a target probability is not in [0, 1], or a value is not finite.
   void Validate() const;
+  void ValidateShapes() const;
+  // Value checks of rows [begin, end) only (what Validate() does after the shapes).
+  void ValidateRows(int64_t begin, int64_t end) const;
   // Rows whose position equals `p` (for per-position estimates).
   OpeData SelectPosition(int32_t p) const;
 };
@@ -61,7 +64,10 @@ class Estimator {
   virtual Needs needs() const { return Needs::kNothing; }
   virtual TermForm Form(const OpeData& d) const = 0;
   // Writes the terms of rows [begin, end) into out (row-major [end - begin, num_terms]).
-  virtual void Terms(const OpeData& d, int64_t begin, int64_t end, double* out) const = 0;
+  // w holds the per-slot importance weights target / pscore of those rows ([end - begin, K]),
+  // computed once per block by the caller.
+  virtual void Terms(const OpeData& d, int64_t begin, int64_t end, const double* w,
+                     double* out) const = 0;
 };
 
 struct Estimate {

@@ -28,7 +28,8 @@ TermForm PerSlotRatios(int64_t K, int offset) {
 }  // namespace
 
 TermForm DirectMethod::Form(const OpeData&) const { return Linear(); }
-void DirectMethod::Terms(const OpeData& d, int64_t b, int64_t e, double* out) const {
+void DirectMethod::Terms(const OpeData& d, int64_t b, int64_t e, const double*,
+                         double* out) const {
   const int64_t K = d.K;
   const double* q = d.q_hat_target.data();
   for (int64_t i = b; i < e; ++i) {
@@ -39,50 +40,53 @@ void DirectMethod::Terms(const OpeData& d, int64_t b, int64_t e, double* out) co
 }
 
 TermForm InverseProbabilityWeighting::Form(const OpeData&) const { return Linear(); }
-void InverseProbabilityWeighting::Terms(const OpeData& d, int64_t b, int64_t e, double* out) const {
+void InverseProbabilityWeighting::Terms(const OpeData& d, int64_t b, int64_t e, const double* w,
+                  double* out) const {
   const int64_t K = d.K;
-  const double *r = d.reward.data(), *p = d.pscore.data(), *t = d.target.data();
+  const double* r = d.reward.data() + b * K;
   if (K == 1) {
-    for (int64_t i = b; i < e; ++i) *out++ = std::min(t[i] / p[i], clip_) * r[i];
+    for (int64_t i = 0; i < e - b; ++i) out[i] = std::min(w[i], clip_) * r[i];
     return;
   }
-  for (int64_t i = b; i < e; ++i) {
+  for (int64_t i = 0; i < e - b; ++i) {
     double s = 0;
-    for (int64_t k = i * K; k < (i + 1) * K; ++k) s += std::min(t[k] / p[k], clip_) * r[k];
-    *out++ = s;
+    for (int64_t k = i * K; k < (i + 1) * K; ++k) s += std::min(w[k], clip_) * r[k];
+    out[i] = s;
   }
 }
 
 TermForm SelfNormalizedIpw::Form(const OpeData& d) const { return PerSlotRatios(d.K, 0); }
-void SelfNormalizedIpw::Terms(const OpeData& d, int64_t b, int64_t e, double* out) const {
-  const double *r = d.reward.data(), *p = d.pscore.data(), *t = d.target.data();
-  for (int64_t k = b * d.K; k < e * d.K; ++k) {
-    const double w = t[k] / p[k];
-    *out++ = w * r[k];
-    *out++ = w;
+void SelfNormalizedIpw::Terms(const OpeData& d, int64_t b, int64_t e, const double* w,
+                  double* out) const {
+  const double* r = d.reward.data() + b * d.K;
+  for (int64_t k = 0; k < (e - b) * d.K; ++k) {
+    out[2 * k] = w[k] * r[k];
+    out[2 * k + 1] = w[k];
   }
 }
 
 TermForm DoublyRobust::Form(const OpeData& d) const {
   return kind_ == Kind::kSelfNormalized ? PerSlotRatios(d.K, 1) : Linear();
 }
-void DoublyRobust::Terms(const OpeData& d, int64_t b, int64_t e, double* out) const {
+void DoublyRobust::Terms(const OpeData& d, int64_t b, int64_t e, const double* w,
+                  double* out) const {
   const int64_t K = d.K;
-  const double *r = d.reward.data(), *p = d.pscore.data(), *t = d.target.data();
-  const double *q = d.q_hat.data(), *qe = d.q_hat_target.data();
-  for (int64_t i = b; i < e; ++i) {
+  const double* r = d.reward.data() + b * K;
+  const double* q = d.q_hat.data() + b * K;
+  const double* qe = d.q_hat_target.data() + b * K;
+  for (int64_t i = 0; i < e - b; ++i) {
     double dm = 0, corr = 0;
     double* slot_terms = out + 1;
     for (int64_t k = i * K; k < (i + 1) * K; ++k) {
-      const double w = t[k] / p[k];
+      const double wk = w[k];
       dm += qe[k];
       switch (kind_) {
-        case Kind::kDr: corr += w * (r[k] - q[k]); break;
-        case Kind::kSwitch: corr += (w <= lambda_ ? w : 0.0) * (r[k] - q[k]); break;
-        case Kind::kShrink: corr += lambda_ * w / (w * w + lambda_) * (r[k] - q[k]); break;
+        case Kind::kDr: corr += wk * (r[k] - q[k]); break;
+        case Kind::kSwitch: corr += (wk <= lambda_ ? wk : 0.0) * (r[k] - q[k]); break;
+        case Kind::kShrink: corr += lambda_ * wk / (wk * wk + lambda_) * (r[k] - q[k]); break;
         case Kind::kSelfNormalized:
-          *slot_terms++ = w * (r[k] - q[k]);
-          *slot_terms++ = w;
+          *slot_terms++ = wk * (r[k] - q[k]);
+          *slot_terms++ = wk;
           break;
       }
     }
@@ -100,7 +104,8 @@ TermForm StandardSlateIps::Form(const OpeData&) const {
   if (sn_) f.linear.clear(), f.ratios = {{0, 1}};
   return f;
 }
-void StandardSlateIps::Terms(const OpeData& d, int64_t b, int64_t e, double* out) const {
+void StandardSlateIps::Terms(const OpeData& d, int64_t b, int64_t e, const double*,
+                             double* out) const {
   const int64_t K = d.K;
   for (int64_t i = b; i < e; ++i) {
     const double w = d.target_slate[i] / d.pscore_slate[i];
@@ -115,7 +120,8 @@ TermForm RewardInteractionIps::Form(const OpeData& d) const {
   if (sn_) return PerSlotRatios(d.K, 0);
   return Linear();
 }
-void RewardInteractionIps::Terms(const OpeData& d, int64_t b, int64_t e, double* out) const {
+void RewardInteractionIps::Terms(const OpeData& d, int64_t b, int64_t e, const double*,
+                                 double* out) const {
   const int64_t K = d.K;
   for (int64_t i = b; i < e; ++i) {
     double s = 0;
@@ -129,18 +135,20 @@ void RewardInteractionIps::Terms(const OpeData& d, int64_t b, int64_t e, double*
 }
 
 TermForm PseudoInverse::Form(const OpeData&) const { return Linear(); }
-void PseudoInverse::Terms(const OpeData& d, int64_t b, int64_t e, double* out) const {
+void PseudoInverse::Terms(const OpeData& d, int64_t b, int64_t e, const double* w,
+                  double* out) const {
   const int64_t K = d.K;
   for (int64_t i = b; i < e; ++i) {
     double wsum = 0, total = 0;
     for (int64_t k = i * K; k < (i + 1) * K; ++k)
-      wsum += d.target[k] / d.pscore[k], total += d.reward[k];
+      wsum += w[(i - b) * K + (k - i * K)], total += d.reward[k];
     *out++ = (wsum - static_cast<double>(K) + 1.0) * total;
   }
 }
 
 TermForm CascadeDoublyRobust::Form(const OpeData&) const { return Linear(); }
-void CascadeDoublyRobust::Terms(const OpeData& d, int64_t b, int64_t e, double* out) const {
+void CascadeDoublyRobust::Terms(const OpeData& d, int64_t b, int64_t e, const double*,
+                                double* out) const {
   const int64_t K = d.K;
   for (int64_t i = b; i < e; ++i) {
     double s = 0, w_prev = 1.0;

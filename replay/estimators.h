@@ -18,7 +18,7 @@ class DirectMethod : public Estimator {
   std::string name() const override { return "dm"; }
   Needs needs() const override { return Needs::kRewardModel; }
   TermForm Form(const OpeData& d) const override;
-  void Terms(const OpeData& d, int64_t b, int64_t e, double* out) const override;
+  void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 };
 
 // IPS: V = mean_i sum_k min(w_ik, lambda) r_ik; lambda = inf is plain IPW
@@ -30,7 +30,7 @@ class InverseProbabilityWeighting : public Estimator {
       : clip_(clip), name_(std::move(name)) {}
   std::string name() const override { return name_; }
   TermForm Form(const OpeData& d) const override;
-  void Terms(const OpeData& d, int64_t b, int64_t e, double* out) const override;
+  void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 
  private:
   double clip_;
@@ -43,7 +43,7 @@ class SelfNormalizedIpw : public Estimator {
   explicit SelfNormalizedIpw(std::string name = "snipw") : name_(std::move(name)) {}
   std::string name() const override { return name_; }
   TermForm Form(const OpeData& d) const override;
-  void Terms(const OpeData& d, int64_t b, int64_t e, double* out) const override;
+  void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 
  private:
   std::string name_;
@@ -62,7 +62,7 @@ class DoublyRobust : public Estimator {
   std::string name() const override { return name_; }
   Needs needs() const override { return Needs::kRewardModel; }
   TermForm Form(const OpeData& d) const override;
-  void Terms(const OpeData& d, int64_t b, int64_t e, double* out) const override;
+  void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 
  private:
   Kind kind_;
@@ -78,7 +78,7 @@ class StandardSlateIps : public Estimator {
   std::string name() const override { return sn_ ? "snsips" : "sips"; }
   Needs needs() const override { return Needs::kSlateProbabilities; }
   TermForm Form(const OpeData& d) const override;
-  void Terms(const OpeData& d, int64_t b, int64_t e, double* out) const override;
+  void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 
  private:
   bool sn_;
@@ -93,7 +93,7 @@ class RewardInteractionIps : public Estimator {
   std::string name() const override { return sn_ ? "snrips" : "rips"; }
   Needs needs() const override { return Needs::kCascadeProbabilities; }
   TermForm Form(const OpeData& d) const override;
-  void Terms(const OpeData& d, int64_t b, int64_t e, double* out) const override;
+  void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 
  private:
   bool sn_;
@@ -106,7 +106,7 @@ class PseudoInverse : public Estimator {
  public:
   std::string name() const override { return "pi"; }
   TermForm Form(const OpeData& d) const override;
-  void Terms(const OpeData& d, int64_t b, int64_t e, double* out) const override;
+  void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 };
 
 // Cascade doubly robust: V = mean_i sum_k [w_i,0:k (r_ik - q_ik) + w_i,0:k-1 e_ik], with
@@ -117,7 +117,7 @@ class CascadeDoublyRobust : public Estimator {
   std::string name() const override { return "cascade-dr"; }
   Needs needs() const override { return Needs::kCascadeAndRewardModel; }
   TermForm Form(const OpeData& d) const override;
-  void Terms(const OpeData& d, int64_t b, int64_t e, double* out) const override;
+  void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 };
 
 }  // namespace bundlerl
