@@ -7,6 +7,7 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"import", "convert a public dataset (obd, bundles, amazon) to a BundleRL HDF5 file", RunImport},
       {"evaluate", "off-policy estimates of a target policy from logs, with confidence intervals", RunEvaluate},
+      {"similarity", "top-N neighbours of every item under a similarity kernel, as CSV", RunSimilarity},
       {"info", "summarise a BundleRL HDF5 file (rounds, items, click rate per position, ...)", RunInfo},
   };
   return commands;

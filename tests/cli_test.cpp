@@ -1,5 +1,6 @@
 // Tests for the bundlerl executable: help, import + info, errors and exit codes, configs.
 #include <filesystem>
+#include <sstream>
 
 #include "test_util.h"
 
@@ -7,7 +8,7 @@ using namespace bundlerl::testing;
 namespace fs = std::filesystem;
 
 TEST_CASE("every subcommand answers --help", "[cli]") {
-  for (const char* cmd : {"import", "info"}) {
+  for (const char* cmd : {"import", "info", "evaluate", "similarity"}) {
     INFO(cmd);
     const auto r = RunCli(std::string(cmd) + " --help");
     CHECK(r.status == 0);
@@ -73,4 +74,50 @@ TEST_CASE("INI configs: flags override, unknown keys and bad values name file an
   r = RunCli("import --config " + tmp / "worse.ini");
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains("worse.ini, line 2") && Catch::Contains("key = value"));
+}
+
+TEST_CASE("evaluate prints a table, or CSV with a header and one row per estimator", "[cli][data]") {
+  TempDir tmp;
+  const std::string data = DataDir();
+  REQUIRE(RunCli("import obd --dir " + data + "/obd/random/men --out " + tmp / "r.h5").status == 0);
+  REQUIRE(RunCli("import obd --dir " + data + "/obd/bts/men --out " + tmp / "b.h5").status == 0);
+  const std::string base = "evaluate --logs " + tmp / "r.h5" + " --target " + data +
+                           "/obd/bts_policy/bts_action_dist_men.csv --truth-logs " + tmp / "b.h5";
+  auto r = RunCli(base + " --estimators ipw,snipw,dr --format csv");
+  REQUIRE(r.status == 0);
+  std::istringstream lines(r.output);
+  std::string line;
+  std::getline(lines, line);
+  CHECK(line == "estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight,truth,relative_error");
+  std::vector<std::string> names;
+  while (std::getline(lines, line)) names.push_back(line.substr(0, line.find(',')));
+  CHECK(names == std::vector<std::string>{"ipw", "snipw", "dr"});
+  r = RunCli(base + " --estimators ipw,dm");
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("truth: 0.0069") && Catch::Contains("95% CI (normal)") &&
+                           Catch::Contains("held-out log-lik"));
+  r = RunCli(base + " --estimators ipw,wizard");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("unknown estimator 'wizard'"));
+  r = RunCli("evaluate --logs " + tmp / "r.h5" + " --target " + tmp / "missing.csv");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("missing.csv"));
+}
+
+TEST_CASE("similarity writes each item's top-N neighbours atomically", "[cli][data]") {
+  TempDir tmp;
+  REQUIRE(RunCli("import obd --dir " + DataDir() + "/obd/random/men --out " + tmp / "m.h5").status == 0);
+  auto r = RunCli("similarity --data " + tmp / "m.h5" + " --kind tfidf --top 4 --out " + tmp / "n.csv");
+  REQUIRE(r.status == 0);
+  std::istringstream lines(ReadText(tmp / "n.csv"));
+  std::string line;
+  int rows = 0;
+  std::getline(lines, line);
+  CHECK(line == "item_id,rank,neighbour_id,score");
+  while (std::getline(lines, line)) ++rows;
+  CHECK(rows == 34 * 4);
+  r = RunCli("similarity --data " + tmp / "m.h5" + " --kind category --top 4 --out " + tmp / "c.csv");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("/items/category_path is missing"));
+  CHECK_FALSE(fs::exists(tmp / "c.csv"));
 }

@@ -1,0 +1,58 @@
+// The feature builder: one function that turns (user state, candidate set) into the
+// per-candidate feature matrix that the shopper simulator and every policy consume.
+// Columns are documented in docs/FEATURES.md and named by FeatureNames().
+#pragma once
+
+#include <Eigen/Dense>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/profile.h"
+#include "kernels/similarity.h"
+
+namespace bundlerl {
+
+// Item-side kernels, built once and shared read-only by the simulator and the agents.
+struct ItemKernels {
+  std::shared_ptr<const ItemSimilarity> content;     // content similarity (TF-IDF, embeddings)
+  std::shared_ptr<const ItemSimilarity> complement;  // co-occurrence; may be null
+  Eigen::MatrixXd item_features;                     // [M, d] for the ridge profile score
+  std::vector<int32_t> category;                     // [M], -1 unknown
+  int64_t num_categories = 0;
+  std::vector<double> log_price;                     // [M]
+  std::vector<double> popularity;                    // [M] in [0, 1]
+  int64_t num_items() const { return static_cast<int64_t>(category.size()); }
+  // Throws Error naming the field when sizes disagree.
+  void Validate() const;
+};
+
+// What is known about one shopper at one step.
+struct UserState {
+  std::vector<int32_t> history;       // items, oldest first
+  Eigen::VectorXd preference;         // ridge weights [d]; empty: profile score 0
+  std::vector<double> category_hist;  // [num_categories]
+  PriceAffinity price;
+};
+
+enum Feature : int {
+  kProfileScore = 0,  // preference . item_features[c]
+  kContentMax,        // max content similarity to the history
+  kContentMean,       // mean content similarity to the history
+  kComplementMax,     // max co-occurrence similarity to the history (0 without a kernel)
+  kPriceFit,          // -z^2 / 2, z = (log price - user mean) / max(user sd, 0.1)
+  kPopularity,        // item popularity in [0, 1]
+  kCategoryMatch,     // share of the history in the candidate's category
+  kNumFeatures
+};
+const std::vector<std::string>& FeatureNames();
+
+// out: [n, kNumFeatures] row-major.
+void BuildFeatures(const ItemKernels& kernels, const UserState& user, const int32_t* candidates,
+                   int64_t n, double* out);
+
+// The user state implied by a history (profile kernels applied to it).
+UserState UserStateFromHistory(const ItemKernels& kernels, std::vector<int32_t> history,
+                               Eigen::VectorXd preference);
+
+}  // namespace bundlerl

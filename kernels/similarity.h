@@ -1,0 +1,109 @@
+// Item-similarity kernels shared by the shopper simulator and the agents' features:
+// cosine over item vectors (TF-IDF, dense embeddings), co-occurrence from baskets (PMI,
+// Jaccard), category-path overlap; top-N neighbours for large catalogs without the M x M
+// matrix; bundle coherence and similarity to a history.
+#pragma once
+
+#include <Eigen/Dense>
+#include <Eigen/SparseCore>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/tfidf.h"
+
+namespace bundlerl {
+
+// A symmetric similarity between the items of one catalog.
+class ItemSimilarity {
+ public:
+  virtual ~ItemSimilarity() = default;
+  virtual std::string name() const = 0;
+  virtual int64_t num_items() const = 0;
+  virtual double Pair(int32_t i, int32_t j) const = 0;
+  // out = similarities of items [begin, end) to every item, [end - begin, num_items].
+  virtual void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const = 0;
+};
+
+// Cosine similarity of item vectors (rows are L2-normalised on construction; zero rows have
+// similarity 0 to everything).
+class CosineSimilarity : public ItemSimilarity {
+ public:
+  explicit CosineSimilarity(SparseRows vectors, std::string name = "tfidf");
+  explicit CosineSimilarity(const Eigen::MatrixXd& vectors, std::string name = "cosine");
+  std::string name() const override { return name_; }
+  int64_t num_items() const override { return dense_ ? dense_rows_.rows() : sparse_rows_.rows(); }
+  double Pair(int32_t i, int32_t j) const override;
+  void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const override;
+
+ private:
+  bool dense_;
+  SparseRows sparse_rows_;
+  Eigen::MatrixXd dense_rows_;
+  std::string name_;
+};
+
+// Co-occurrence of items in baskets (sessions, bundles, user histories): with c_i the number
+// of baskets holding i, c_ij those holding both and B the number of baskets,
+//   kJaccard: c_ij / (c_i + c_j - c_ij);   kPmi: max(0, ln(c_ij B / (c_i c_j))) (positive PMI);
+//   kCount: c_ij. Pair(i, i) uses c_ii = c_i. Items in no basket have similarity 0.
+class CooccurrenceSimilarity : public ItemSimilarity {
+ public:
+  enum class Measure { kJaccard, kPmi, kCount };
+  // baskets: CSR offsets [B+1] and item ids; duplicates within a basket count once.
+  CooccurrenceSimilarity(int64_t num_items, const std::vector<int64_t>& offsets,
+                         const std::vector<int32_t>& items, Measure measure);
+  std::string name() const override;
+  int64_t num_items() const override { return counts_.rows(); }
+  double Pair(int32_t i, int32_t j) const override;
+  void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const override;
+  double basket_count(int32_t i) const { return item_count_[i]; }
+  int64_t co_count(int32_t i, int32_t j) const;
+
+ private:
+  double Measure_(double cij, int32_t i, int32_t j) const;
+  Eigen::SparseMatrix<int32_t, Eigen::RowMajor, int32_t> counts_;  // c_ij, symmetric
+  std::vector<double> item_count_;
+  double baskets_ = 0;
+  Measure measure_;
+};
+
+// Category-path overlap: Jaccard of the sets of path prefixes ("A", "A > B", "A > B > C") over
+// all of an item's paths. Paths are "A > B > C", several separated by " | ".
+class CategoryOverlapSimilarity : public ItemSimilarity {
+ public:
+  explicit CategoryOverlapSimilarity(const std::vector<std::string>& category_paths);
+  std::string name() const override { return "category"; }
+  int64_t num_items() const override { return sets_.rows(); }
+  double Pair(int32_t i, int32_t j) const override;
+  void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const override;
+
+ private:
+  SparseRows sets_;  // binary item x prefix
+  std::vector<double> size_;
+};
+
+// The N most similar items of every item (itself excluded), best first; ties by lower index.
+struct Neighbours {
+  int64_t num_items = 0, n = 0;
+  std::vector<int32_t> index;  // [num_items, n]; -1 where fewer than n other items exist
+  std::vector<double> score;   // [num_items, n]
+};
+
+// Blocked: similarities of `block_rows` items at a time, a partial sort per row, `threads`
+// threads. Memory O(M * N + threads * block_rows * M).
+Neighbours TopNeighbours(const ItemSimilarity& sim, int64_t n, int threads = 2,
+                         int64_t block_rows = 128);
+
+// Mean pairwise similarity of the items of a bundle (0 for fewer than two items).
+double BundleCoherence(const ItemSimilarity& sim, const int32_t* items, int64_t n);
+
+struct HistorySimilarity {
+  double max = 0, mean = 0;
+};
+// Similarity of `candidate` to a history: max and mean over the history's items.
+HistorySimilarity SimilarityToHistory(const ItemSimilarity& sim, int32_t candidate,
+                                      const int32_t* history, int64_t n);
+
+}  // namespace bundlerl

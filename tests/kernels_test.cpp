@@ -1,0 +1,333 @@
+// Tests for kernels/: tokeniser, TF-IDF, similarities, top-N, profiles, feature builder.
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "common/csv.h"
+#include "common/error.h"
+#include "kernels/features.h"
+#include "kernels/profile.h"
+#include "kernels/similarity.h"
+#include "kernels/text.h"
+#include "kernels/tfidf.h"
+#include "replay/importers.h"
+#include "replay/log_store.h"
+#include "test_util.h"
+
+using namespace bundlerl;
+using bundlerl::testing::DataDir;
+using bundlerl::testing::TempDir;
+
+TEST_CASE("tokeniser follows scikit-learn's default token pattern", "[kernels]") {
+  CHECK(Tokenize("Hello, WORLD! a b_c x1 don't 4K-TV") ==
+        std::vector<std::string>{"hello", "world", "b_c", "x1", "don", "4k", "tv"});
+  CHECK(Tokenize("the Case for the phone", &EnglishStopWords()) ==
+        std::vector<std::string>{"case", "phone"});
+  CHECK(Tokenize("Caf\xc3\xa9 \xc3\x89t\xc3\xa9 \xe2\x84\xa2x") ==  // Café Été ™x
+        std::vector<std::string>{"caf\xc3\xa9", "\xc3\xa9t\xc3\xa9"});
+  CHECK(EnglishStopWords().size() == 318);
+}
+
+TEST_CASE("TF-IDF on a small corpus equals the hand computation", "[kernels]") {
+  TfidfConfig cfg;
+  cfg.english_stop_words = false;
+  const Tfidf t = Tfidf::Fit({"apple banana", "apple apple cherry", "banana cherry cherry durian"}, cfg);
+  REQUIRE(t.vocabulary() == std::vector<std::string>{"apple", "banana", "cherry", "durian"});
+  const double i2 = std::log(4.0 / 3.0) + 1, i1 = std::log(4.0 / 2.0) + 1;  // df 2 and df 1
+  CHECK(t.idf()[0] == Approx(i2));
+  CHECK(t.idf()[3] == Approx(i1));
+  const Eigen::MatrixXd X(t.vectors());
+  CHECK(X(0, 0) == Approx(1 / std::sqrt(2.0)));
+  CHECK(X(1, 0) == Approx(2 / std::sqrt(5.0)));
+  CHECK(X(1, 2) == Approx(1 / std::sqrt(5.0)));
+  const double n3 = std::sqrt(i2 * i2 + 4 * i2 * i2 + i1 * i1);
+  CHECK(X(2, 1) == Approx(i2 / n3));
+  CHECK(X(2, 2) == Approx(2 * i2 / n3));
+  CHECK(X(2, 3) == Approx(i1 / n3));
+  const CosineSimilarity sim(t.vectors());
+  CHECK(sim.Pair(0, 1) == Approx(2 / std::sqrt(10.0)));
+  CHECK(sim.Pair(1, 2) == Approx((2 / std::sqrt(5.0)) * 0 + (1 / std::sqrt(5.0)) * (2 * i2 / n3)));
+  CHECK(sim.Pair(2, 2) == Approx(1.0));
+}
+
+TEST_CASE("top-N neighbours equal brute force, dense and sparse, any block size", "[kernels]") {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  Eigen::MatrixXd V(301, 8);
+  for (int i = 0; i < V.rows(); ++i)
+    for (int j = 0; j < V.cols(); ++j) V(i, j) = normal(rng);
+  V.row(7) = V.row(3);  // an exact tie
+  SparseRows S(301, 40);
+  std::vector<Eigen::Triplet<double, int32_t>> trip;
+  for (int i = 0; i < 301; ++i)
+    for (int j = 0; j < 40; ++j)
+      if (rng() % 5 == 0) trip.emplace_back(i, j, std::abs(normal(rng)));
+  S.setFromTriplets(trip.begin(), trip.end());
+  const CosineSimilarity dense(V), sparse(S);
+  for (const ItemSimilarity* sim : {static_cast<const ItemSimilarity*>(&dense),
+                                    static_cast<const ItemSimilarity*>(&sparse)}) {
+    for (int64_t block : {1, 37, 512}) {
+      const Neighbours nb = TopNeighbours(*sim, 6, 2, block);
+      for (int32_t i = 0; i < 301; ++i) {
+        std::vector<std::pair<double, int32_t>> all;
+        for (int32_t j = 0; j < 301; ++j)
+          if (j != i) all.push_back({-sim->Pair(i, j), j});
+        std::sort(all.begin(), all.end(), [](auto a, auto b) {
+          return std::abs(a.first - b.first) > 1e-12 ? a.first < b.first : a.second < b.second;
+        });
+        for (int k = 0; k < 6; ++k) {
+          REQUIRE(nb.score[i * 6 + k] == Approx(-all[k].first).margin(1e-12));
+          REQUIRE(nb.index[i * 6 + k] == all[k].second);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("co-occurrence, Jaccard, PMI and category overlap by hand", "[kernels]") {
+  // Baskets: {0,1}, {0,1,2}, {2,3}, {0}
+  const CooccurrenceSimilarity jac(5, {0, 2, 5, 7, 8}, {0, 1, 0, 1, 2, 2, 3, 0},
+                                   CooccurrenceSimilarity::Measure::kJaccard);
+  CHECK(jac.co_count(0, 1) == 2);
+  CHECK(jac.co_count(1, 3) == 0);
+  CHECK(jac.Pair(0, 1) == Approx(2.0 / (3 + 2 - 2)));
+  CHECK(jac.Pair(1, 2) == Approx(1.0 / (2 + 2 - 1)));
+  CHECK(jac.Pair(0, 3) == 0.0);
+  CHECK(jac.Pair(4, 4) == 0.0);  // item in no basket
+  const CooccurrenceSimilarity pmi(5, {0, 2, 5, 7, 8}, {0, 1, 0, 1, 2, 2, 3, 0},
+                                   CooccurrenceSimilarity::Measure::kPmi);
+  CHECK(pmi.Pair(0, 1) == Approx(std::log(2.0 * 4 / (3 * 2))));
+  CHECK(pmi.Pair(0, 2) == 0.0);  // ln(1 * 4 / (3 * 2)) < 0, clipped
+  CHECK(pmi.Pair(2, 3) == Approx(std::log(1.0 * 4 / (2 * 1))));
+  Eigen::MatrixXd block;
+  jac.Block(0, 5, block);
+  for (int i = 0; i < 5; ++i)
+    for (int j = 0; j < 5; ++j) CHECK(block(i, j) == Approx(jac.Pair(i, j)));
+
+  const CategoryOverlapSimilarity cat({"A > B > C", "A > B > D", "E", "A > B > C | E"});
+  CHECK(cat.Pair(0, 1) == Approx(2.0 / 4));  // {A, A>B, A>B>C} vs {A, A>B, A>B>D}
+  CHECK(cat.Pair(0, 2) == 0.0);
+  CHECK(cat.Pair(0, 3) == Approx(3.0 / 4));
+  CHECK(cat.Pair(2, 3) == Approx(1.0 / 4));
+  cat.Block(1, 3, block);
+  CHECK(block(0, 0) == Approx(2.0 / 4));
+  CHECK(block(1, 3) == Approx(1.0 / 4));
+}
+
+TEST_CASE("coherence and similarity to history by hand", "[kernels]") {
+  Eigen::MatrixXd V(3, 2);
+  V << 1, 0, 0, 1, 1, 1;
+  const CosineSimilarity sim(V);
+  const int32_t bundle[] = {0, 1, 2};
+  const double r = 1 / std::sqrt(2.0);
+  CHECK(BundleCoherence(sim, bundle, 3) == Approx((0 + r + r) / 3));
+  CHECK(BundleCoherence(sim, bundle, 1) == 0.0);
+  const int32_t hist[] = {0, 1};
+  const auto h = SimilarityToHistory(sim, 2, hist, 2);
+  CHECK(h.max == Approx(r));
+  CHECK(h.mean == Approx(r));
+  CHECK(SimilarityToHistory(sim, 0, hist, 2).max == Approx(1.0));
+}
+
+TEST_CASE("ridge preferences equal the normal equations; profiles by hand", "[kernels]") {
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> normal;
+  Eigen::MatrixXd X(50, 4);
+  for (int i = 0; i < 50; ++i)
+    for (int j = 0; j < 4; ++j) X(i, j) = normal(rng);
+  std::vector<int64_t> offsets = {0};
+  std::vector<int32_t> items;
+  std::vector<double> y;
+  for (int u = 0; u < 7; ++u) {
+    for (int k = 0; k < u * 3; ++k) items.push_back(static_cast<int32_t>(rng() % 50)), y.push_back(normal(rng));
+    offsets.push_back(static_cast<int64_t>(items.size()));
+  }
+  const Eigen::MatrixXd W = RidgePreferences(X, offsets, items, y, 0.5, 2);
+  for (int u = 0; u < 7; ++u) {
+    const int64_t n = offsets[u + 1] - offsets[u];
+    Eigen::MatrixXd Xu(n, 4);
+    Eigen::VectorXd yu(n);
+    for (int64_t k = 0; k < n; ++k) Xu.row(k) = X.row(items[offsets[u] + k]), yu[k] = y[offsets[u] + k];
+    const Eigen::VectorXd w =
+        (Xu.transpose() * Xu + 0.5 * Eigen::MatrixXd::Identity(4, 4)).inverse() * Xu.transpose() * yu;
+    for (int j = 0; j < 4; ++j) CHECK(W(u, j) == Approx(w[j]).margin(1e-10));
+  }
+  CHECK_THROWS_WITH(RidgePreferences(X, offsets, items, y, 0.0), Catch::Contains("lambda"));
+
+  Eigen::MatrixXd V(3, 2);
+  V << 1, 0, 0, 1, 2, 2;
+  const int32_t hist[] = {0, 1, 2};
+  // Ages 2, 1, 0 with half-life 1: weights 1/4, 1/2, 1.
+  const Eigen::VectorXd p = DecayedProfile(V, hist, nullptr, 3, 0, 1.0);
+  CHECK(p[0] == Approx((0.25 * 1 + 1 * 2) / 1.75));
+  CHECK(p[1] == Approx((0.5 * 1 + 1 * 2) / 1.75));
+  const double times[] = {0, 10, 20};
+  const Eigen::VectorXd q = DecayedProfile(V, hist, times, 3, 20, 10.0);
+  CHECK(q[0] == Approx((0.25 + 2) / 1.75));
+  const auto hcat = CategoryHistogram({0, 1, 1}, 3, hist, 3);
+  CHECK(hcat == std::vector<double>{1.0 / 3, 2.0 / 3, 0.0});
+  const auto pa = PriceAffinityOf({0.0, 1.0, 2.0}, hist, 3, {});
+  CHECK(pa.mean == Approx(1.0));
+  CHECK(pa.sd == Approx(std::sqrt(2.0 / 3)));
+}
+
+TEST_CASE("feature builder computes each documented column", "[kernels]") {
+  ItemKernels k;
+  Eigen::MatrixXd V(4, 2);
+  V << 1, 0, 0, 1, 1, 1, -1, 0;
+  k.content = std::make_shared<CosineSimilarity>(V);
+  k.complement = std::make_shared<CooccurrenceSimilarity>(
+      4, std::vector<int64_t>{0, 2}, std::vector<int32_t>{0, 3}, CooccurrenceSimilarity::Measure::kJaccard);
+  k.item_features = V;
+  k.category = {0, 1, 1, -1};
+  k.num_categories = 2;
+  k.log_price = {0.0, 1.0, 2.0, 3.0};
+  k.popularity = {0.1, 0.2, 0.3, 0.4};
+  k.Validate();
+  Eigen::VectorXd pref(2);
+  pref << 2, -1;
+  const UserState u = UserStateFromHistory(k, {0, 1}, pref);
+  const int32_t cands[] = {2, 3};
+  double f[2 * kNumFeatures];
+  BuildFeatures(k, u, cands, 2, f);
+  const double r = 1 / std::sqrt(2.0);
+  CHECK(f[kProfileScore] == Approx(1.0));  // (1,1).(2,-1)
+  CHECK(f[kContentMax] == Approx(r));
+  CHECK(f[kContentMean] == Approx(r));
+  CHECK(f[kComplementMax] == 0.0);
+  // User log prices {0, 1}: mean 0.5, sd 0.5; item 2 has log price 2: z = 3.
+  CHECK(f[kPriceFit] == Approx(-4.5));
+  CHECK(f[kPopularity] == Approx(0.3));
+  CHECK(f[kCategoryMatch] == Approx(0.5));
+  const double* g = f + kNumFeatures;  // item 3: (-1, 0)
+  CHECK(g[kProfileScore] == Approx(-2.0));
+  CHECK(g[kContentMax] == Approx(0.0));
+  CHECK(g[kContentMean] == Approx(-0.5));
+  CHECK(g[kComplementMax] == Approx(1.0));  // shares the one basket with item 0
+  CHECK(g[kCategoryMatch] == 0.0);
+  CHECK(FeatureNames().size() == kNumFeatures);
+  k.popularity.pop_back();
+  CHECK_THROWS_WITH(k.Validate(), Catch::Contains("popularity"));
+}
+
+TEST_CASE("TF-IDF top-5 over Amazon electronic titles equals scikit-learn's", "[kernels][data]") {
+  // The fixture comes from scripts/make_tfidf_fixture.py (python3-sklearn 1.2.1).
+  std::vector<std::pair<int64_t, std::string>> titled;
+  {
+    CsvReader csv(DataDir() + "/bundles/amazon/electronic/item_titles.csv");
+    csv.ReadHeader(2);
+    std::vector<std::string> f;
+    while (csv.Next(f)) titled.push_back({csv.ToInt(f[0], "item ID"), f[1]});
+  }
+  std::sort(titled.begin(), titled.end());
+  std::vector<std::string> docs;
+  for (const auto& [id, t] : titled) docs.push_back(t);
+  const Tfidf tfidf = Tfidf::Fit(docs);
+  CHECK(tfidf.vocabulary().size() == 8887);
+  const CosineSimilarity sim(tfidf.vectors());
+  const Neighbours nb = TopNeighbours(sim, 5, 2);
+  CsvReader fixture(std::string(BUNDLERL_SOURCE_DIR) + "/tests/fixtures/amazon_electronic_tfidf_top5.csv");
+  std::vector<std::string> f;
+  fixture.Next(f);  // comment line
+  fixture.Next(f);  // header
+  std::map<int64_t, int32_t> dense;
+  for (size_t i = 0; i < titled.size(); ++i) dense[titled[i].first] = static_cast<int32_t>(i);
+  int64_t rows = 0, same_index = 0;
+  while (fixture.Next(f)) {
+    const int32_t i = dense.at(std::stoll(f[0]));
+    const int rank = std::stoi(f[1]);
+    const double score = std::stod(f[3]);
+    ++rows;
+    REQUIRE(nb.score[i * 5 + rank] == Approx(score).margin(1e-9));
+    const int32_t j = nb.index[i * 5 + rank];
+    if (titled[j].first == std::stoll(f[2])) {
+      ++same_index;
+    } else {
+      // Only an exact tie may be ordered differently: both must score the same.
+      REQUIRE(sim.Pair(i, dense.at(std::stoll(f[2]))) == Approx(score).margin(1e-9));
+    }
+  }
+  CHECK(rows == 3499 * 5);
+  CHECK(same_index > rows * 99 / 100);
+}
+
+TEST_CASE("TF-IDF over OBD item-context tokens: shared categories mean similar items",
+          "[kernels][data]") {
+  TempDir tmp;
+  ImportObd(DataDir() + "/obd/random/men", tmp / "men.h5", "test");
+  const ItemTable items = LogReader(tmp / "men.h5").ReadItems();
+  REQUIRE(items.tokens.size() == 34);
+  const Tfidf t = Tfidf::Fit(items.tokens);
+  const CosineSimilarity sim(t.vectors());
+  auto shared = [&](int a, int b) {
+    const auto x = Tokenize(items.tokens[a]), y = Tokenize(items.tokens[b]);
+    return static_cast<int>(std::count_if(x.begin(), x.end(), [&](const std::string& s) {
+      return s.size() == 32 && std::find(y.begin(), y.end(), s) != y.end();
+    }));
+  };
+  // Over all pairs: more shared category values, higher similarity (strictly, on average).
+  std::map<int, std::pair<double, int>> by_shared;
+  for (int a = 0; a < 34; ++a)
+    for (int b = a + 1; b < 34; ++b) {
+      auto& e = by_shared[shared(a, b)];
+      e.first += sim.Pair(a, b);
+      e.second += 1;
+      if (shared(a, b) == 3) CHECK(sim.Pair(a, b) == Approx(1.0));
+    }
+  REQUIRE(by_shared.size() >= 3);
+  double previous = -1;
+  for (const auto& [k, e] : by_shared) {
+    const double mean = e.first / e.second;
+    CHECK(mean > previous);
+    previous = mean;
+  }
+}
+
+TEST_CASE("co-occurrence over Youshu bundle-item lists: counts by brute force; shared "
+          "bundles mean similar items", "[kernels][data]") {
+  TempDir tmp;
+  ImportBundles(DataDir() + "/bundles/Youshu", tmp / "y.h5", "test");
+  const LogReader r(tmp / "y.h5");
+  const BundleTable bundles = r.ReadBundles();
+  const int64_t M = r.ReadItems().n;
+  const CooccurrenceSimilarity jac(M, bundles.items.offsets, bundles.items.values,
+                                   CooccurrenceSimilarity::Measure::kJaccard);
+  const CooccurrenceSimilarity pmi(M, bundles.items.offsets, bundles.items.values,
+                                   CooccurrenceSimilarity::Measure::kPmi);
+  // Bundles of each item, to count shared bundles by brute force.
+  std::vector<std::set<int64_t>> of(M);
+  for (int64_t b = 0; b < bundles.items.rows(); ++b)
+    for (int64_t k = 0; k < bundles.items.size(b); ++k) of[bundles.items.row(b)[k]].insert(b);
+  std::mt19937_64 rng(1);
+  int many = 0, none = 0;
+  double jac_many = 0, jac_none = 0;
+  for (int64_t b = 0; b < bundles.items.rows() && (many < 200 || none < 200); ++b) {
+    const int32_t* it = bundles.items.row(b);
+    const int32_t x = it[rng() % bundles.items.size(b)], y = it[rng() % bundles.items.size(b)];
+    const int32_t z = static_cast<int32_t>(rng() % M);
+    for (auto [i, j] : {std::pair<int32_t, int32_t>{x, y}, {x, z}}) {
+      if (i == j) continue;
+      std::vector<int64_t> common;
+      std::set_intersection(of[i].begin(), of[i].end(), of[j].begin(), of[j].end(), std::back_inserter(common));
+      REQUIRE(jac.co_count(i, j) == static_cast<int64_t>(common.size()));
+      REQUIRE(jac.basket_count(i) == of[i].size());
+      if (common.size() >= 2) {
+        ++many;
+        jac_many += jac.Pair(i, j);
+        CHECK(pmi.Pair(i, j) > 0);
+      }
+      if (common.empty() && !of[i].empty() && !of[j].empty()) {
+        ++none;
+        jac_none += jac.Pair(i, j);
+        CHECK(pmi.Pair(i, j) == 0);
+      }
+    }
+  }
+  REQUIRE(many > 50);
+  REQUIRE(none > 50);
+  CHECK(jac_many / many > 0.0);
+  CHECK(jac_none == 0.0);
+}
