@@ -110,6 +110,7 @@ double CooccurrenceSimilarity::Measure_(double cij, int32_t i, int32_t j) const 
 }
 
 double CooccurrenceSimilarity::Pair(int32_t i, int32_t j) const {
+  if (i == j) return 0.0;  // an item does not complement itself
   return Measure_(static_cast<double>(co_count(i, j)), i, j);
 }
 
@@ -119,7 +120,6 @@ void CooccurrenceSimilarity::Block(int64_t begin, int64_t end, Eigen::MatrixXd& 
     const auto r = static_cast<int32_t>(i);
     for (decltype(counts_)::InnerIterator it(counts_, r); it; ++it)
       out(i - begin, it.index()) = Measure_(it.value(), r, it.index());
-    out(i - begin, i) = Measure_(item_count_[i], r, r);
   }
 }
 

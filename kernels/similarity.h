@@ -47,7 +47,8 @@ class CosineSimilarity : public ItemSimilarity {
 // Co-occurrence of items in baskets (sessions, bundles, user histories): with c_i the number
 // of baskets holding i, c_ij those holding both and B the number of baskets,
 //   kJaccard: c_ij / (c_i + c_j - c_ij);   kPmi: max(0, ln(c_ij B / (c_i c_j))) (positive PMI);
-//   kCount: c_ij. Pair(i, i) uses c_ii = c_i. Items in no basket have similarity 0.
+//   kCount: c_ij. Pair(i, i) = 0: an item does not complement itself (so a clicked item does
+//   not make itself attractive again). Items in no basket have similarity 0.
 class CooccurrenceSimilarity : public ItemSimilarity {
  public:
   enum class Measure { kJaccard, kPmi, kCount };

@@ -1,0 +1,89 @@
+// Validation of the simulator configs: every error names the key.
+#include "env/config.h"
+
+#include <cmath>
+
+#include "common/error.h"
+
+namespace bundlerl {
+namespace {
+
+void Positive(double v, const char* key) {
+  if (!(v > 0)) Fail("config key '", key, "': expected a positive number, got ", v);
+}
+void NonNegative(double v, const char* key) {
+  if (!(v >= 0) || !std::isfinite(v)) Fail("config key '", key, "': expected a number >= 0, got ", v);
+}
+void Finite(double v, const char* key) {
+  if (!std::isfinite(v)) Fail("config key '", key, "': expected a finite number, got ", v);
+}
+
+}  // namespace
+
+void WorldConfig::Validate() const {
+  Positive(num_items, "world.items");
+  Positive(num_users, "world.users");
+  Positive(num_categories, "world.categories");
+  Positive(embedding_dim, "world.embedding_dim");
+  NonNegative(history_length, "world.history_length");
+  NonNegative(baskets, "world.baskets");
+  if (!(complement_strength >= 0 && complement_strength <= 1))
+    Fail("config key 'world.complement_strength': expected a number in [0, 1], got ", complement_strength);
+  Finite(price_log_mean, "world.price_log_mean");
+  NonNegative(price_log_sd, "world.price_log_sd");
+  NonNegative(category_spread, "world.category_spread");
+  if (num_categories > num_items)
+    Fail("config key 'world.categories': ", num_categories, " categories for ", num_items, " items");
+}
+
+void ShopperConfig::Validate(int64_t slate_size) const {
+  if (choice_model != "mnl" && choice_model != "cascade" && choice_model != "pbm")
+    Fail("config key 'shopper.choice_model': expected mnl, cascade or pbm, got '", choice_model, "'");
+  for (auto [v, key] : {std::pair{w_profile, "shopper.w_profile"}, {w_content, "shopper.w_content"},
+                        {w_complement, "shopper.w_complement"}, {w_price, "shopper.w_price"},
+                        {w_popularity, "shopper.w_popularity"}, {complementarity, "shopper.complementarity"},
+                        {redundancy, "shopper.redundancy"}, {no_click_utility, "shopper.no_click_utility"},
+                        {buy_bias, "shopper.buy_bias"}, {price_sensitivity, "shopper.price_sensitivity"}})
+    Finite(v, key);
+  NonNegative(noise_sd, "shopper.noise_sd");
+  NonNegative(drift_sd, "shopper.drift_sd");
+  if (!(leave_base >= 0 && leave_base <= 1))
+    Fail("config key 'shopper.leave_base': expected a probability in [0, 1], got ", leave_base);
+  if (!(leave_per_miss >= 0 && leave_per_miss <= 1))
+    Fail("config key 'shopper.leave_per_miss': expected a number in [0, 1] (patience lost per miss), got ",
+         leave_per_miss);
+  Positive(max_history, "shopper.max_history");
+  if (!position_bias.empty() && static_cast<int64_t>(position_bias.size()) != slate_size)
+    Fail("config key 'shopper.position_bias': ", position_bias.size(), " values, expected one per slot (",
+         slate_size, ")");
+  for (double b : position_bias) Finite(b, "shopper.position_bias");
+  if (!examination.empty() && static_cast<int64_t>(examination.size()) != slate_size)
+    Fail("config key 'shopper.examination': ", examination.size(), " values, expected one per slot (",
+         slate_size, ")");
+  for (double e : examination)
+    if (!(e >= 0 && e <= 1)) Fail("config key 'shopper.examination': ", e, " not a probability");
+}
+
+double ShopperConfig::PositionBias(int64_t slot) const {
+  return position_bias.empty() ? -0.3 * static_cast<double>(slot) : position_bias[slot];
+}
+
+double ShopperConfig::Examination(int64_t slot) const {
+  return examination.empty() ? std::pow(0.8, static_cast<double>(slot)) : examination[slot];
+}
+
+void SessionConfig::Validate(int64_t num_items) const {
+  Positive(slate_size, "session.slate_size");
+  Positive(num_candidates, "session.candidates");
+  Positive(max_steps, "session.max_steps");
+  if (num_candidates > num_items)
+    Fail("config key 'session.candidates': ", num_candidates, " candidates but the world has ",
+         num_items, " items");
+  if (slate_size > num_candidates)
+    Fail("config key 'session.slate_size': K = ", slate_size, " is larger than the candidate set (",
+         num_candidates, ")");
+  if (reward != "click" && reward != "purchase" && reward != "revenue")
+    Fail("config key 'session.reward': expected click, purchase or revenue, got '", reward, "'");
+}
+
+}  // namespace bundlerl

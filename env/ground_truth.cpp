@@ -1,0 +1,158 @@
+// Ground truth by simulation and by enumeration: see ground_truth.h.
+#include "env/ground_truth.h"
+
+#include <cmath>
+#include <functional>
+#include <thread>
+
+#include "common/error.h"
+
+namespace bundlerl {
+
+ValueEstimate SimulateValue(std::shared_ptr<const ShopperModel> model, const ActFunction& act,
+                            int64_t episodes, uint64_t seed, int threads) {
+  if (episodes <= 0) Fail("simulate: episodes must be positive, got ", episodes);
+  std::vector<double> total(episodes), steps(episodes), clicks(episodes);
+  const int64_t users = model->world().num_shoppers();
+  const int64_t K = model->session_config().slate_size;
+  threads = std::max(1, threads);
+  auto work = [&](int t) {
+    ShopperSession session(model);
+    std::vector<int32_t> slate(K);
+    for (int64_t e = t; e < episodes; e += threads) {
+      const uint64_t s = DeriveSeed(seed, static_cast<uint64_t>(e));
+      session.Reset(static_cast<int32_t>(s % static_cast<uint64_t>(users)), DeriveSeed(s, 1));
+      SplitMix64 policy_rng(DeriveSeed(s, 2));
+      double r = 0, c = 0;
+      while (!session.done()) {
+        act(session.Observe(), policy_rng, slate.data());
+        const StepResult res = session.Step(slate.data());
+        r += res.reward;
+        c += __builtin_popcount(res.clicks);
+      }
+      total[e] = r;
+      steps[e] = static_cast<double>(session.step());
+      clicks[e] = c;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  ValueEstimate v;
+  v.episodes = episodes;
+  double s = 0, ss = 0;
+  for (int64_t e = 0; e < episodes; ++e) {
+    s += total[e], ss += total[e] * total[e];
+    v.mean_steps += steps[e], v.mean_clicks += clicks[e];
+  }
+  v.value = s / episodes;
+  v.mean_steps /= episodes;
+  v.mean_clicks /= episodes;
+  const double var = episodes > 1 ? (ss - s * s / episodes) / (episodes - 1) : 0.0;
+  v.stderr_ = std::sqrt(std::max(0.0, var) / episodes);
+  return v;
+}
+
+namespace {
+
+void RequireEnumerable(const ShopperModel& m) {
+  if (m.session_config().num_candidates != m.world().num_items())
+    Fail("exact value: needs session.candidates equal to the world's items (", m.world().num_items(), ")");
+  if (m.shopper_config().noise_sd != 0) Fail("exact value: needs shopper.noise_sd = 0");
+  if (m.shopper_config().drift_sd != 0) Fail("exact value: needs shopper.drift_sd = 0");
+}
+
+// Value of `session` (not done) when `choose` gives the slate distribution at each state.
+double Recurse(const ShopperSession& session,
+               const std::function<std::vector<std::pair<std::vector<int32_t>, double>>(ShopperSession&)>& choose) {
+  ShopperSession here = session;
+  const auto slates = choose(here);
+  const int64_t max_steps = session.model().session_config().max_steps;
+  std::vector<std::pair<uint32_t, double>> outcomes;
+  double v = 0;
+  for (const auto& [slate, p] : slates) {
+    if (p == 0) continue;
+    here.ClickOutcomes(slate.data(), outcomes);
+    for (const auto& [mask, q] : outcomes) {
+      if (q == 0) continue;
+      double value = here.ExpectedReward(slate.data(), mask);
+      ShopperSession next = here;
+      const double leave = next.Advance(slate.data(), mask);
+      if (next.step() < max_steps && leave < 1) value += (1 - leave) * Recurse(next, choose);
+      v += p * q * value;
+    }
+  }
+  return v;
+}
+
+double ImmediateValue(ShopperSession& s, const std::vector<int32_t>& slate) {
+  std::vector<std::pair<uint32_t, double>> outcomes;
+  s.ClickOutcomes(slate.data(), outcomes);
+  double r = 0;
+  for (const auto& [mask, q] : outcomes) r += q * s.ExpectedReward(slate.data(), mask);
+  return r;
+}
+
+ShopperSession Start(std::shared_ptr<const ShopperModel> model, int32_t user) {
+  RequireEnumerable(*model);
+  ShopperSession s(model);
+  s.Reset(user, 0);
+  return s;
+}
+
+}  // namespace
+
+double ExactValueForUser(std::shared_ptr<const ShopperModel> model, const EnumerateFunction& policy,
+                         int32_t user) {
+  return Recurse(Start(model, user), [&](ShopperSession& s) { return policy(s.Observe()); });
+}
+
+double ExactValue(std::shared_ptr<const ShopperModel> model, const EnumerateFunction& policy) {
+  double v = 0;
+  const int64_t users = model->world().num_shoppers();
+  for (int32_t u = 0; u < users; ++u) v += ExactValueForUser(model, policy, u);
+  return v / static_cast<double>(users);
+}
+
+double OptimalValue(std::shared_ptr<const ShopperModel> model, int32_t user) {
+  // Max over slates: Recurse with a point mass on the best slate, found by one-step lookahead
+  // over the full recursion of each candidate slate.
+  const int64_t C = model->session_config().num_candidates, K = model->session_config().slate_size;
+  const auto all = AllSlates(C, K);
+  std::function<double(const ShopperSession&)> best = [&](const ShopperSession& s) {
+    double top = -std::numeric_limits<double>::infinity();
+    for (const auto& slate : all) {
+      ShopperSession here = s;
+      std::vector<std::pair<uint32_t, double>> outcomes;
+      here.ClickOutcomes(slate.data(), outcomes);
+      double v = 0;
+      for (const auto& [mask, q] : outcomes) {
+        double value = here.ExpectedReward(slate.data(), mask);
+        ShopperSession next = here;
+        const double leave = next.Advance(slate.data(), mask);
+        if (next.step() < model->session_config().max_steps && leave < 1) value += (1 - leave) * best(next);
+        v += q * value;
+      }
+      top = std::max(top, v);
+    }
+    return top;
+  };
+  return best(Start(model, user));
+}
+
+double MyopicValue(std::shared_ptr<const ShopperModel> model, int32_t user) {
+  const int64_t C = model->session_config().num_candidates, K = model->session_config().slate_size;
+  const auto all = AllSlates(C, K);
+  return Recurse(Start(model, user), [&](ShopperSession& s) {
+    double top = -1;
+    std::vector<int32_t> arg;
+    for (const auto& slate : all) {
+      const double v = ImmediateValue(s, slate);
+      if (v > top + 1e-15) top = v, arg = slate;
+    }
+    return std::vector<std::pair<std::vector<int32_t>, double>>{{arg, 1.0}};
+  });
+}
+
+}  // namespace bundlerl

@@ -1,0 +1,256 @@
+// Shopper model and session: see shopper_model.h.
+#include "env/shopper_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "common/error.h"
+#include "kernels/profile.h"
+
+namespace bundlerl {
+namespace {
+
+// Half-life (in history steps) of the platform's decayed profile of the shopper.
+constexpr double kProfileHalfLife = 3.0;
+
+double Normal(SplitMix64& rng) {
+  // Box-Muller; one draw per call keeps the stream simple to reason about.
+  const double u1 = 1.0 - rng.Uniform(), u2 = rng.Uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+}  // namespace
+
+ShopperModel::ShopperModel(std::shared_ptr<const World> world, ShopperConfig shopper,
+                           SessionConfig session)
+    : world_(std::move(world)), shopper_(std::move(shopper)), session_(std::move(session)) {
+  session_.Validate(world_->num_items());
+  shopper_.Validate(session_.slate_size);
+  if (session_.slate_size > 31) Fail("config key 'session.slate_size': at most 31 slots");
+  choice_ = MakeChoiceModel(shopper_);
+  reward_kind_ = session_.reward == "click" ? 0 : session_.reward == "purchase" ? 1 : 2;
+}
+
+void ShopperModel::Utilities(int32_t user, const Eigen::VectorXd& theta, const int32_t* history,
+                             int64_t h, const int32_t* items, int K, double* u) const {
+  const ItemKernels& k = world_->kernels();
+  const Shopper& s = world_->shopper(user);
+  const double sd = std::max(s.price_sd, 0.1);
+  for (int a = 0; a < K; ++a) {
+    const int32_t i = items[a];
+    double content_max = 0, complement_max = 0;
+    if (h > 0) {
+      content_max = -std::numeric_limits<double>::infinity();
+      for (int64_t j = 0; j < h; ++j) {
+        content_max = std::max(content_max, k.content->Pair(i, history[j]));
+        if (k.complement) complement_max = std::max(complement_max, k.complement->Pair(i, history[j]));
+      }
+    }
+    const double z = (k.log_price[i] - s.price_mean) / sd;
+    double bundle = 0;
+    if (K > 1) {
+      double comp = 0, redund = 0;
+      for (int b = 0; b < K; ++b) {
+        if (b == a) continue;
+        if (k.complement) comp += k.complement->Pair(i, items[b]);
+        redund += k.content->Pair(i, items[b]);
+      }
+      bundle = (shopper_.complementarity * comp - shopper_.redundancy * redund) / (K - 1);
+    }
+    u[a] = shopper_.w_profile * k.item_features.row(i).dot(theta) +
+           shopper_.w_content * content_max + shopper_.w_complement * complement_max -
+           shopper_.w_price * 0.5 * z * z + shopper_.w_popularity * k.popularity[i] +
+           shopper_.PositionBias(a) + bundle;
+  }
+}
+
+double ShopperModel::BuyProbability(int32_t user, int32_t item) const {
+  const Shopper& s = world_->shopper(user);
+  return Sigmoid(shopper_.buy_bias -
+                 shopper_.price_sensitivity * (world_->kernels().log_price[item] - s.price_mean));
+}
+
+double ShopperModel::ClickValue(int32_t user, int32_t item) const {
+  switch (reward_kind_) {
+    case 0: return 1.0;
+    case 1: return BuyProbability(user, item);
+    default: return BuyProbability(user, item) * std::exp(world_->kernels().log_price[item]);
+  }
+}
+
+double ShopperModel::LeaveProbability(int64_t misses) const {
+  return std::min(1.0, shopper_.leave_base + shopper_.leave_per_miss * static_cast<double>(misses));
+}
+
+// ---------------------------------------------------------------------------------------
+
+ShopperSession::ShopperSession(std::shared_ptr<const ShopperModel> model) : model_(std::move(model)) {
+  const auto& s = model_->session_config();
+  candidates_.reserve(s.num_candidates);
+  history_.reserve(model_->shopper_config().max_history + s.slate_size);
+  features_.resize(s.num_candidates * kNumFeatures);
+  items_.resize(s.slate_size);
+  utility_.resize(s.slate_size);
+}
+
+void ShopperSession::Reset(int32_t user, uint64_t seed) {
+  const World& w = model_->world();
+  const int64_t M = w.num_items(), C = model_->session_config().num_candidates;
+  rng_ = SplitMix64(seed);
+  candidates_.resize(C);
+  if (C == M) {
+    std::iota(candidates_.begin(), candidates_.end(), 0);
+  } else {
+    // Floyd's algorithm with a small open-addressing set: C distinct items in O(C), no
+    // O(M) array; then a seeded shuffle so that the order carries no information.
+    candidates_.clear();
+    size_t cap = 16;
+    while (cap < 2 * static_cast<size_t>(C)) cap <<= 1;
+    seen_.assign(cap, -1);
+    auto insert = [&](int32_t x) {  // false if present
+      size_t h = (static_cast<uint64_t>(x) * 0x9e3779b97f4a7c15ULL) >> 20 & (cap - 1);
+      while (seen_[h] != -1) {
+        if (seen_[h] == x) return false;
+        h = (h + 1) & (cap - 1);
+      }
+      seen_[h] = x;
+      return true;
+    };
+    for (int64_t j = M - C; j < M; ++j) {
+      const auto t = static_cast<int32_t>(rng_.Below(j + 1));
+      const int32_t pick = insert(t) ? t : static_cast<int32_t>(j);
+      if (pick != t) insert(pick);
+      candidates_.push_back(pick);
+    }
+    for (int64_t i = C - 1; i > 0; --i) std::swap(candidates_[i], candidates_[rng_.Below(i + 1)]);
+  }
+  const Shopper& s = w.shopper(user);
+  history_.assign(s.history.begin(), s.history.end());
+  user_ = user;
+  theta_ = s.theta;
+  step_ = misses_ = 0;
+  done_ = false;
+  features_dirty_ = true;
+}
+
+void ShopperSession::Reset(int32_t user, std::vector<int32_t> candidates,
+                           std::vector<int32_t> history, uint64_t seed) {
+  const World& w = model_->world();
+  if (user < 0 || user >= w.num_shoppers()) Fail("replay reset: user ", user, " not in the world");
+  if (static_cast<int64_t>(candidates.size()) < model_->session_config().slate_size)
+    Fail("replay reset: ", candidates.size(), " candidates for slates of K = ",
+         model_->session_config().slate_size);
+  for (int32_t i : candidates)
+    if (i < 0 || i >= w.num_items()) Fail("replay reset: candidate item ", i, " out of range");
+  rng_ = SplitMix64(seed);
+  candidates_ = std::move(candidates);
+  history_ = std::move(history);
+  features_.resize(candidates_.size() * kNumFeatures);
+  user_ = user;
+  theta_ = w.shopper(user).theta;
+  step_ = misses_ = 0;
+  done_ = false;
+  features_dirty_ = true;
+}
+
+void ShopperSession::RefreshFeatures() {
+  const World& w = model_->world();
+  const ItemKernels& k = w.kernels();
+  UserState u;
+  u.history = history_;
+  const int64_t h = static_cast<int64_t>(history_.size());
+  u.preference = DecayedProfile(k.item_features, history_.data(), nullptr, h, 0, kProfileHalfLife);
+  u.category_hist = CategoryHistogram(k.category, k.num_categories, history_.data(), h);
+  u.price = PriceAffinityOf(k.log_price, history_.data(), h, PriceAffinity{3.0, 1.0});
+  BuildFeatures(k, u, candidates_.data(), static_cast<int64_t>(candidates_.size()), features_.data());
+  features_dirty_ = false;
+}
+
+Observation ShopperSession::Observe() {
+  if (features_dirty_) RefreshFeatures();
+  Observation o;
+  o.user = user_;
+  o.step = step_;
+  o.slate_size = model_->session_config().slate_size;
+  o.num_candidates = static_cast<int64_t>(candidates_.size());
+  o.candidates = candidates_.data();
+  o.features = features_.data();
+  o.history = history_.data();
+  o.history_length = static_cast<int64_t>(history_.size());
+  return o;
+}
+
+void ShopperSession::ValidateSlate(const int32_t* slate) const {
+  const int64_t K = model_->session_config().slate_size, C = static_cast<int64_t>(candidates_.size());
+  for (int64_t a = 0; a < K; ++a) {
+    if (slate[a] < 0 || slate[a] >= C)
+      Fail("slate slot ", a, ": candidate index ", slate[a], " not in [0, ", C, ")");
+    for (int64_t b = 0; b < a; ++b)
+      if (slate[b] == slate[a])
+        Fail("slate slots ", b, " and ", a, " show the same candidate ", slate[a], "; units must be distinct");
+  }
+}
+
+void ShopperSession::ClickOutcomes(const int32_t* slate,
+                                   std::vector<std::pair<uint32_t, double>>& out) const {
+  const int K = static_cast<int>(model_->session_config().slate_size);
+  std::vector<int32_t> items(K);
+  std::vector<double> u(K);
+  for (int a = 0; a < K; ++a) items[a] = candidates_[slate[a]];
+  model_->Utilities(user_, theta_, history_.data(), static_cast<int64_t>(history_.size()),
+                    items.data(), K, u.data());
+  model_->choice().Outcomes(u.data(), K, model_->shopper_config().no_click_utility, out);
+}
+
+double ShopperSession::ExpectedReward(const int32_t* slate, uint32_t mask) const {
+  double r = 0;
+  for (int64_t a = 0; a < model_->session_config().slate_size; ++a)
+    if (mask >> a & 1) r += model_->ClickValue(user_, candidates_[slate[a]]);
+  return r;
+}
+
+double ShopperSession::Advance(const int32_t* slate, uint32_t mask) {
+  const int64_t K = model_->session_config().slate_size;
+  const int64_t cap = model_->shopper_config().max_history;
+  for (int64_t a = 0; a < K; ++a)
+    if (mask >> a & 1) history_.push_back(candidates_[slate[a]]);
+  if (static_cast<int64_t>(history_.size()) > cap)
+    history_.erase(history_.begin(), history_.end() - cap);
+  if (mask) features_dirty_ = true;
+  misses_ = mask ? 0 : misses_ + 1;
+  ++step_;
+  return model_->LeaveProbability(misses_);
+}
+
+StepResult ShopperSession::Step(const int32_t* slate) {
+  if (done_) Fail("step on a finished session (call Reset first)");
+  ValidateSlate(slate);
+  const ShopperConfig& cfg = model_->shopper_config();
+  const int K = static_cast<int>(model_->session_config().slate_size);
+  for (int a = 0; a < K; ++a) items_[a] = candidates_[slate[a]];
+  model_->Utilities(user_, theta_, history_.data(), static_cast<int64_t>(history_.size()),
+                    items_.data(), K, utility_.data());
+  if (cfg.noise_sd > 0)
+    for (int a = 0; a < K; ++a) utility_[a] += cfg.noise_sd * Normal(rng_);
+  StepResult r;
+  r.clicks = model_->choice().Sample(utility_.data(), K, cfg.no_click_utility, rng_);
+  for (int a = 0; a < K; ++a) {
+    if (!(r.clicks >> a & 1)) continue;
+    const bool buy = rng_.Uniform() < model_->BuyProbability(user_, items_[a]);
+    if (buy) {
+      r.buys |= 1u << a;
+      r.revenue += std::exp(model_->world().kernels().log_price[items_[a]]);
+    }
+  }
+  const int kind = model_->reward_kind();
+  r.reward = kind == 0 ? __builtin_popcount(r.clicks) : kind == 1 ? __builtin_popcount(r.buys) : r.revenue;
+  const double leave = Advance(slate, r.clicks);
+  if (cfg.drift_sd > 0)
+    for (Eigen::Index j = 0; j < theta_.size(); ++j) theta_[j] += cfg.drift_sd * Normal(rng_);
+  done_ = rng_.Uniform() < leave || step_ >= model_->session_config().max_steps;
+  r.done = done_;
+  return r;
+}
+
+}  // namespace bundlerl

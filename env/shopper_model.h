@@ -1,0 +1,111 @@
+// The shopper model: utilities of shown items from the shared kernels, a pluggable choice
+// model, purchase with price sensitivity, patience (leaving), interest drift; and the
+// session state machine that the environments step.
+//
+// Utility of item i shown in slot k to shopper u with history H, on slate S:
+//   u_ik = w_profile (v_i . theta_u) + w_content max_{h in H} content(i, h)
+//        + w_complement max_{h in H} complement(i, h) + w_price price_fit(i, u)
+//        + w_popularity popularity_i + position_bias_k
+//        + complementarity mean_{j in S, j != i} complement(i, j)
+//        - redundancy mean_{j in S, j != i} content(i, j) + noise.
+// The features are the kernel features of kernels/features.h, computed with the shopper's
+// true preference and price affinity; the platform's observation uses the same kernels with
+// what it can estimate from the history.
+#pragma once
+
+#include <Eigen/Dense>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "common/random.h"
+#include "env/choice_model.h"
+#include "env/config.h"
+#include "env/world.h"
+#include "kernels/observation.h"
+
+namespace bundlerl {
+
+class ShopperModel {
+ public:
+  ShopperModel(std::shared_ptr<const World> world, ShopperConfig shopper, SessionConfig session);
+  const World& world() const { return *world_; }
+  std::shared_ptr<const World> world_ptr() const { return world_; }
+  const ShopperConfig& shopper_config() const { return shopper_; }
+  const SessionConfig& session_config() const { return session_; }
+  const ChoiceModel& choice() const { return *choice_; }
+
+  // Noise-free utilities of `items` shown in slots 0..K-1.
+  void Utilities(int32_t user, const Eigen::VectorXd& theta, const int32_t* history, int64_t h,
+                 const int32_t* items, int K, double* u) const;
+  double BuyProbability(int32_t user, int32_t item) const;
+  // Expected reward of a click on `item` under the configured reward (click, purchase, revenue).
+  double ClickValue(int32_t user, int32_t item) const;
+  double LeaveProbability(int64_t misses) const;
+  int reward_kind() const { return reward_kind_; }  // 0 click, 1 purchase, 2 revenue
+
+ private:
+  std::shared_ptr<const World> world_;
+  ShopperConfig shopper_;
+  SessionConfig session_;
+  std::unique_ptr<ChoiceModel> choice_;
+  int reward_kind_;  // 0 click, 1 purchase, 2 revenue
+};
+
+struct StepResult {
+  double reward = 0;
+  uint32_t clicks = 0;  // mask over slots
+  uint32_t buys = 0;    // mask over slots
+  double revenue = 0;
+  bool done = false;
+};
+
+// One shopper's episode. Value type: copying a session copies its state and generator.
+class ShopperSession {
+ public:
+  explicit ShopperSession(std::shared_ptr<const ShopperModel> model);
+
+  // A new episode for `user`: candidates sampled from the catalog (all items, in order, when
+  // session.candidates equals the catalog size), history from the world.
+  void Reset(int32_t user, uint64_t seed);
+  // A replayed episode: the logged user, candidate set and history.
+  void Reset(int32_t user, std::vector<int32_t> candidates, std::vector<int32_t> history,
+             uint64_t seed);
+
+  Observation Observe();
+  // Shows the slate (K candidate indices, distinct, in [0, C)); samples the response.
+  StepResult Step(const int32_t* slate);
+  bool done() const { return done_; }
+  int64_t step() const { return step_; }
+  int32_t user() const { return user_; }
+  const std::vector<int32_t>& candidates() const { return candidates_; }
+  const std::vector<int32_t>& history() const { return history_; }
+  const ShopperModel& model() const { return *model_; }
+
+  // Exact transition, for enumeration (no noise, no drift): the click-mask distribution,
+  // the expected reward of a mask, and the deterministic state update for a mask.
+  void ClickOutcomes(const int32_t* slate, std::vector<std::pair<uint32_t, double>>& out) const;
+  double ExpectedReward(const int32_t* slate, uint32_t mask) const;
+  // Applies a response (history, patience, step); returns the probability of leaving now.
+  double Advance(const int32_t* slate, uint32_t mask);
+
+  // Throws Error naming the slot when the slate is malformed.
+  void ValidateSlate(const int32_t* slate) const;
+
+ private:
+  void RefreshFeatures();
+  std::shared_ptr<const ShopperModel> model_;
+  int32_t user_ = -1;
+  Eigen::VectorXd theta_;
+  std::vector<int32_t> candidates_, history_;
+  std::vector<double> features_;  // [C, F], the platform's view, cached
+  bool features_dirty_ = true;
+  int64_t step_ = 0, misses_ = 0;
+  bool done_ = true;
+  SplitMix64 rng_{0};
+  std::vector<int32_t> items_;   // scratch, [K]
+  std::vector<double> utility_;  // scratch, [K]
+  std::vector<int32_t> seen_;    // scratch hash set for candidate sampling
+};
+
+}  // namespace bundlerl

@@ -1,0 +1,39 @@
+// The immutable simulator world: an item catalog with its shared kernels, and the shoppers
+// (true preferences, price affinity, initial history). Shared read-only by every session as
+// std::shared_ptr<const World>. Generated from a seed (the embedded default world) or built
+// from parts (replay of logged data, hand-made test worlds).
+#pragma once
+
+#include <Eigen/Dense>
+#include <memory>
+#include <vector>
+
+#include "env/config.h"
+#include "kernels/features.h"
+
+namespace bundlerl {
+
+struct Shopper {
+  Eigen::VectorXd theta;          // true preference over item embeddings
+  double price_mean = 0, price_sd = 1;  // true price affinity (log price)
+  std::vector<int32_t> history;   // initial history, oldest first
+};
+
+class World {
+ public:
+  World(ItemKernels kernels, std::vector<Shopper> shoppers);
+  static std::shared_ptr<const World> Generate(const WorldConfig& config);
+
+  const ItemKernels& kernels() const { return kernels_; }
+  // Item embeddings: the rows that the shopper's preference scores.
+  const Eigen::MatrixXd& embeddings() const { return kernels_.item_features; }
+  int64_t num_items() const { return kernels_.num_items(); }
+  int64_t num_shoppers() const { return static_cast<int64_t>(shoppers_.size()); }
+  const Shopper& shopper(int64_t u) const { return shoppers_[u]; }
+
+ private:
+  ItemKernels kernels_;
+  std::vector<Shopper> shoppers_;
+};
+
+}  // namespace bundlerl

@@ -1,0 +1,49 @@
+// What a policy sees at one step: the candidate items and their per-candidate features from
+// the shared feature builder (kernels/features.h). A view: the arrays belong to the producer
+// (a simulator session or a logged round) and stay valid until its next step.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/features.h"
+
+namespace bundlerl {
+
+struct Observation {
+  int32_t user = -1;
+  int64_t step = 0;
+  int64_t slate_size = 0;                 // K: slots to fill
+  int64_t num_candidates = 0;             // C
+  const int32_t* candidates = nullptr;    // [C] item ids
+  const double* features = nullptr;       // [C, num_features] row-major
+  int64_t num_features = kNumFeatures;
+  const int32_t* history = nullptr;       // items the shopper clicked, oldest first
+  int64_t history_length = 0;
+  const double* feature(int64_t c) const { return features + c * num_features; }
+};
+
+// All ordered K-subsets of C candidate indices (C! / (C - K)! slates), for enumeration.
+inline std::vector<std::vector<int32_t>> AllSlates(int64_t C, int64_t K) {
+  std::vector<std::vector<int32_t>> out;
+  std::vector<int32_t> cur;
+  std::vector<char> used(C, 0);
+  auto rec = [&](auto&& self) -> void {
+    if (static_cast<int64_t>(cur.size()) == K) {
+      out.push_back(cur);
+      return;
+    }
+    for (int32_t c = 0; c < C; ++c) {
+      if (used[c]) continue;
+      used[c] = 1;
+      cur.push_back(c);
+      self(self);
+      cur.pop_back();
+      used[c] = 0;
+    }
+  };
+  rec(rec);
+  return out;
+}
+
+}  // namespace bundlerl

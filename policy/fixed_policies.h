@@ -1,0 +1,56 @@
+// Fixed (non-learned) strategies: uniform, ranking by one kernel feature (popularity,
+// content similarity to the history, item-CF co-occurrence, profile score), and an
+// epsilon-greedy wrapper. A factory makes them by name.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "policy/slate_policy.h"
+
+namespace bundlerl {
+
+// Uniformly random ordered slate of K distinct candidates.
+class UniformSlate : public SlatePolicy {
+ public:
+  std::string name() const override { return "uniform"; }
+  void Act(const Observation& obs, SplitMix64& rng, int32_t* slate) const override;
+  std::vector<std::pair<std::vector<int32_t>, double>> Enumerate(const Observation& obs) const override;
+};
+
+// The K candidates with the highest value of one feature column, best first (ties: lower
+// candidate index).
+class FeatureRanking : public SlatePolicy {
+ public:
+  FeatureRanking(std::string name, int feature) : name_(std::move(name)), feature_(feature) {}
+  std::string name() const override { return name_; }
+  void Act(const Observation& obs, SplitMix64& rng, int32_t* slate) const override;
+  std::vector<std::pair<std::vector<int32_t>, double>> Enumerate(const Observation& obs) const override;
+
+ private:
+  std::string name_;
+  int feature_;
+};
+
+// With probability epsilon a uniform slate, otherwise the base policy's.
+class EpsilonGreedy : public SlatePolicy {
+ public:
+  EpsilonGreedy(std::shared_ptr<const SlatePolicy> base, double epsilon);
+  std::string name() const override;
+  void Act(const Observation& obs, SplitMix64& rng, int32_t* slate) const override;
+  std::vector<std::pair<std::vector<int32_t>, double>> Enumerate(const Observation& obs) const override;
+
+ private:
+  std::shared_ptr<const SlatePolicy> base_;
+  double epsilon_;
+  UniformSlate uniform_;
+};
+
+// "uniform", "popularity", "content", "itemcf", "profile", "epsilon-greedy:EPS:BASE".
+std::shared_ptr<const SlatePolicy> MakeFixedPolicy(const std::string& spec);
+std::vector<std::string> FixedPolicyNames();
+
+// Top-K indices by score (ties by lower index), allocation-free for small K.
+void TopK(const double* score, int64_t stride, int64_t n, int64_t K, int32_t* out);
+
+}  // namespace bundlerl

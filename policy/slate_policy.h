@@ -1,0 +1,28 @@
+// Slate policies: given an Observation, choose K distinct candidates (indices into the
+// observation's candidate list, slot order). Fixed strategies live in fixed_policies.h,
+// learned ones (scorer + slate distribution) in the other files of policy/.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/random.h"
+#include "kernels/observation.h"
+
+namespace bundlerl {
+
+class SlatePolicy {
+ public:
+  virtual ~SlatePolicy() = default;
+  virtual std::string name() const = 0;
+  // Writes K candidate indices into `slate`. Draws only from `rng`.
+  virtual void Act(const Observation& obs, SplitMix64& rng, int32_t* slate) const = 0;
+  // The full distribution over slates, for exact evaluation on small problems:
+  // (slate, probability) pairs summing to one. The default throws.
+  virtual std::vector<std::pair<std::vector<int32_t>, double>> Enumerate(const Observation& obs) const;
+};
+
+}  // namespace bundlerl

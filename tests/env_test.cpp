@@ -1,0 +1,249 @@
+// Tests for env/: conformance of every configuration, exact ground truth by enumeration
+// against simulation, sequential structure, bad configs, replay resets.
+#include <cmath>
+#include <set>
+
+#include "common/error.h"
+#include "env/ground_truth.h"
+#include "env/shopper_model.h"
+#include "env/world.h"
+#include "policy/fixed_policies.h"
+#include "test_util.h"
+
+using namespace bundlerl;
+
+namespace {
+
+ActFunction Act(const SlatePolicy& p) {
+  return [&p](const Observation& o, SplitMix64& r, int32_t* s) { p.Act(o, r, s); };
+}
+EnumerateFunction Enum(const SlatePolicy& p) {
+  return [&p](const Observation& o) { return p.Enumerate(o); };
+}
+
+WorldConfig TinyWorld() {
+  WorldConfig w;
+  w.num_items = 4;
+  w.num_users = 3;
+  w.num_categories = 2;
+  w.embedding_dim = 3;
+  w.history_length = 1;
+  w.baskets = 60;
+  return w;
+}
+
+SessionConfig TinySession() {
+  SessionConfig s;
+  s.slate_size = 2;
+  s.num_candidates = 4;
+  s.max_steps = 3;
+  return s;
+}
+
+// Phone (0), snack (1), case (2): the case only pays after the phone was clicked.
+std::shared_ptr<const ShopperModel> PhoneCaseModel() {
+  ItemKernels k;
+  Eigen::MatrixXd v(3, 2);
+  v << 0, 0, 0.5, 0, 0, -2;
+  k.item_features = v;
+  k.content = std::make_shared<CosineSimilarity>(v);
+  k.complement = std::make_shared<CooccurrenceSimilarity>(3, std::vector<int64_t>{0, 2}, std::vector<int32_t>{0, 2},
+                                                          CooccurrenceSimilarity::Measure::kJaccard);
+  k.category = {0, 0, 0};
+  k.num_categories = 1;
+  k.log_price = {0, 0, 0};
+  k.popularity = {0, 0, 0};
+  Shopper s;
+  s.theta = Eigen::Vector2d(1, 1);
+  auto world = std::make_shared<const World>(k, std::vector<Shopper>{s});
+  ShopperConfig sh;
+  sh.w_content = 0;
+  sh.w_price = 0;
+  sh.w_popularity = 0;
+  sh.w_complement = 6;
+  sh.position_bias = {0};
+  sh.no_click_utility = 0;
+  sh.leave_base = 0;
+  sh.leave_per_miss = 0;
+  SessionConfig se;
+  se.slate_size = 1;
+  se.num_candidates = 3;
+  se.max_steps = 2;
+  return std::make_shared<const ShopperModel>(world, sh, se);
+}
+
+}  // namespace
+
+TEST_CASE("conformance: every choice model and reward terminates with finite rewards, "
+          "probabilities sum to one, and the same seed replays the same trajectory", "[env]") {
+  const auto world = World::Generate(WorldConfig{});
+  for (const char* choice : {"mnl", "cascade", "pbm"}) {
+    for (const char* reward : {"click", "purchase", "revenue"}) {
+      INFO(choice << " / " << reward);
+      ShopperConfig sh;
+      sh.choice_model = choice;
+      sh.noise_sd = 0.3;
+      sh.drift_sd = 0.05;
+      SessionConfig se;
+      se.reward = reward;
+      const auto model = std::make_shared<const ShopperModel>(world, sh, se);
+      ShopperSession a(model), b(model);
+      const auto uniform = MakeFixedPolicy("uniform");
+      std::vector<std::pair<uint32_t, double>> outcomes;
+      for (int episode = 0; episode < 30; ++episode) {
+        a.Reset(episode % 50, 1000 + episode);
+        b.Reset(episode % 50, 1000 + episode);
+        SplitMix64 ra(episode), rb(episode);
+        int32_t slate[3], slate_b[3];
+        while (!a.done()) {
+          const Observation o = a.Observe();
+          for (int64_t c = 0; c < o.num_candidates * o.num_features; ++c) REQUIRE(std::isfinite(o.features[c]));
+          uniform->Act(o, ra, slate);
+          uniform->Act(b.Observe(), rb, slate_b);
+          REQUIRE(std::equal(slate, slate + 3, slate_b));
+          a.ClickOutcomes(slate, outcomes);
+          double total = 0;
+          for (const auto& [mask, p] : outcomes) {
+            total += p;
+            REQUIRE(p >= 0);
+          }
+          REQUIRE(total == Approx(1.0).epsilon(1e-12));
+          const StepResult x = a.Step(slate), y = b.Step(slate_b);
+          REQUIRE(std::isfinite(x.reward));
+          REQUIRE(x.reward >= 0);
+          REQUIRE(x.clicks == y.clicks);
+          REQUIRE(x.reward == y.reward);
+          REQUIRE(a.step() <= se.max_steps);
+        }
+        REQUIRE(b.done());
+        REQUIRE(a.history() == b.history());
+      }
+    }
+  }
+}
+
+TEST_CASE("the same world seed gives the same world; another seed another", "[env]") {
+  const auto a = World::Generate(WorldConfig{}), b = World::Generate(WorldConfig{});
+  WorldConfig other;
+  other.seed = 2;
+  const auto c = World::Generate(other);
+  CHECK(a->embeddings() == b->embeddings());
+  CHECK(a->kernels().log_price == b->kernels().log_price);
+  CHECK(a->shopper(17).history == b->shopper(17).history);
+  CHECK(a->embeddings() != c->embeddings());
+}
+
+TEST_CASE("simulation agrees with exact enumeration on small worlds", "[env][slow]") {
+  const auto world = World::Generate(TinyWorld());
+  for (const char* choice : {"mnl", "cascade", "pbm"}) {
+    for (const char* name : {"uniform", "popularity", "itemcf"}) {
+      ShopperConfig sh;
+      sh.choice_model = choice;
+      SessionConfig se = TinySession();
+      se.reward = "purchase";
+      const auto model = std::make_shared<const ShopperModel>(world, sh, se);
+      const auto policy = MakeFixedPolicy(name);
+      const double exact = ExactValue(model, Enum(*policy));
+      const ValueEstimate sim = SimulateValue(model, Act(*policy), 60000, 7, 2);
+      INFO(choice << " " << name << ": exact " << exact << " simulated " << sim.value << " +- " << sim.stderr_);
+      CHECK(std::abs(sim.value - exact) < 3 * sim.stderr_);
+      CHECK(exact > 0);
+    }
+  }
+}
+
+TEST_CASE("simulated values do not depend on the number of threads", "[env]") {
+  const auto model = std::make_shared<const ShopperModel>(World::Generate(WorldConfig{}), ShopperConfig{},
+                                                          SessionConfig{});
+  const auto policy = MakeFixedPolicy("popularity");
+  const auto one = SimulateValue(model, Act(*policy), 3000, 5, 1);
+  const auto two = SimulateValue(model, Act(*policy), 3000, 5, 2);
+  CHECK(one.value == two.value);
+  CHECK(one.stderr_ == two.stderr_);
+  CHECK(SimulateValue(model, Act(*policy), 3000, 6, 2).value != one.value);
+}
+
+TEST_CASE("the problem is sequential: the myopic policy is not optimal", "[env]") {
+  const auto model = PhoneCaseModel();
+  const auto s = [](double x) { return 1 / (1 + std::exp(-x)); };
+  // Myopic shows the snack twice; optimal shows the phone, then the case if it was clicked.
+  CHECK(MyopicValue(model, 0) == Approx(2 * s(0.5)).epsilon(1e-12));
+  CHECK(OptimalValue(model, 0) == Approx(0.5 + 0.5 * s(4.0) + 0.5 * s(0.5)).epsilon(1e-12));
+  CHECK(OptimalValue(model, 0) > MyopicValue(model, 0) + 0.05);
+}
+
+TEST_CASE("bundle term: complements raise, redundant items lower an item's utility", "[env]") {
+  const auto model = PhoneCaseModel();
+  ShopperConfig sh = model->shopper_config();
+  sh.position_bias = {0, 0};
+  sh.complementarity = 2.0;
+  sh.redundancy = 1.0;
+  SessionConfig se = model->session_config();
+  se.slate_size = 2;
+  const ShopperModel m(model->world_ptr(), sh, se);
+  const Eigen::VectorXd theta = model->world().shopper(0).theta;
+  const int32_t with_case[] = {0, 2}, with_snack[] = {0, 1}, snack_twice_like[] = {1, 1};
+  double u1[2], u2[2], u3[2];
+  m.Utilities(0, theta, nullptr, 0, with_case, 2, u1);
+  m.Utilities(0, theta, nullptr, 0, with_snack, 2, u2);
+  CHECK(u1[0] - u2[0] == Approx(2.0));  // complementarity x Jaccard(phone, case) = 1
+  m.Utilities(0, theta, nullptr, 0, snack_twice_like, 2, u3);
+  CHECK(u3[0] == Approx(0.5 - 1.0));    // redundancy x cosine(snack, snack) = 1
+}
+
+TEST_CASE("bad configs name the key", "[env]") {
+  const auto world = World::Generate(TinyWorld());
+  ShopperConfig sh;
+  sh.leave_per_miss = -0.1;
+  CHECK_THROWS_WITH(ShopperModel(world, sh, TinySession()), Catch::Contains("shopper.leave_per_miss"));
+  sh = ShopperConfig{};
+  sh.choice_model = "psychic";
+  CHECK_THROWS_WITH(ShopperModel(world, sh, TinySession()),
+                    Catch::Contains("shopper.choice_model") && Catch::Contains("psychic"));
+  SessionConfig se = TinySession();
+  se.slate_size = 5;
+  CHECK_THROWS_WITH(ShopperModel(world, ShopperConfig{}, se),
+                    Catch::Contains("session.slate_size") && Catch::Contains("larger than the candidate set"));
+  se = TinySession();
+  se.num_candidates = 9;
+  CHECK_THROWS_WITH(ShopperModel(world, ShopperConfig{}, se), Catch::Contains("session.candidates"));
+  WorldConfig w = TinyWorld();
+  w.num_items = -3;
+  CHECK_THROWS_WITH(World::Generate(w), Catch::Contains("world.items"));
+  sh = ShopperConfig{};
+  sh.position_bias = {0.0};
+  CHECK_THROWS_WITH(ShopperModel(world, sh, TinySession()), Catch::Contains("shopper.position_bias"));
+}
+
+TEST_CASE("malformed slates are rejected with the slot named", "[env]") {
+  const auto model = std::make_shared<const ShopperModel>(World::Generate(TinyWorld()), ShopperConfig{}, TinySession());
+  ShopperSession s(model);
+  s.Reset(0, 1);
+  const int32_t dup[] = {1, 1}, out[] = {0, 4};
+  CHECK_THROWS_WITH(s.Step(dup), Catch::Contains("slots 0 and 1"));
+  CHECK_THROWS_WITH(s.Step(out), Catch::Contains("slate slot 1") && Catch::Contains("not in [0, 4)"));
+}
+
+TEST_CASE("a replay episode starts from exactly the logged context", "[env]") {
+  const auto world = World::Generate(WorldConfig{});
+  const auto model = std::make_shared<const ShopperModel>(world, ShopperConfig{}, SessionConfig{});
+  ShopperSession s(model);
+  const std::vector<int32_t> candidates = {5, 9, 17, 33, 2}, history = {40, 41, 7};
+  s.Reset(12, candidates, history, 3);
+  const Observation o = s.Observe();
+  CHECK(o.user == 12);
+  CHECK(o.step == 0);
+  CHECK(std::vector<int32_t>(o.candidates, o.candidates + o.num_candidates) == candidates);
+  CHECK(std::vector<int32_t>(o.history, o.history + o.history_length) == history);
+  // Its features are those of the feature builder for that history and those candidates.
+  const ItemKernels& k = world->kernels();
+  const UserState u = UserStateFromHistory(k, history, Eigen::VectorXd());
+  std::vector<double> f(5 * kNumFeatures);
+  BuildFeatures(k, u, candidates.data(), 5, f.data());
+  for (int c = 0; c < 5; ++c) {
+    CHECK(o.feature(c)[kContentMax] == Approx(f[c * kNumFeatures + kContentMax]));
+    CHECK(o.feature(c)[kComplementMax] == Approx(f[c * kNumFeatures + kComplementMax]));
+    CHECK(o.feature(c)[kPopularity] == Approx(f[c * kNumFeatures + kPopularity]));
+  }
+  CHECK_THROWS_WITH(s.Reset(12, {1}, {}, 0), Catch::Contains("candidates for slates of K = 3"));
+}

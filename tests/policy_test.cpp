@@ -1,0 +1,100 @@
+// Tests for policy/: fixed strategies, their distributions, and the factory.
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <random>
+
+#include "common/error.h"
+#include "policy/fixed_policies.h"
+#include "test_util.h"
+
+using namespace bundlerl;
+
+namespace {
+
+struct Obs {
+  std::vector<int32_t> candidates;
+  std::vector<double> features;
+  Observation view(int64_t K) const {
+    Observation o;
+    o.slate_size = K;
+    o.num_candidates = static_cast<int64_t>(candidates.size());
+    o.candidates = candidates.data();
+    o.features = features.data();
+    return o;
+  }
+};
+
+Obs RandomObs(int64_t C, uint64_t seed) {
+  Obs o;
+  std::mt19937_64 rng(seed);
+  for (int64_t c = 0; c < C; ++c) {
+    o.candidates.push_back(static_cast<int32_t>(100 + c));
+    for (int f = 0; f < kNumFeatures; ++f) o.features.push_back(static_cast<double>(rng() % 7));
+  }
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("TopK equals a full stable sort", "[policy]") {
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    const Obs o = RandomObs(40, seed);
+    for (int64_t K : {1, 3, 10}) {
+      std::vector<int32_t> top(K), all(40);
+      TopK(o.features.data() + kPopularity, kNumFeatures, 40, K, top.data());
+      std::iota(all.begin(), all.end(), 0);
+      std::stable_sort(all.begin(), all.end(), [&](int32_t a, int32_t b) {
+        return o.features[a * kNumFeatures + kPopularity] > o.features[b * kNumFeatures + kPopularity];
+      });
+      CHECK(std::vector<int32_t>(all.begin(), all.begin() + K) == top);
+    }
+  }
+}
+
+TEST_CASE("uniform slates: distinct, and frequencies match the enumeration (chi-square)", "[policy]") {
+  const Obs o = RandomObs(5, 1);
+  const UniformSlate uniform;
+  const auto dist = uniform.Enumerate(o.view(2));
+  REQUIRE(dist.size() == 20);
+  double total = 0;
+  for (const auto& [s, p] : dist) total += p;
+  CHECK(total == Approx(1.0));
+  std::map<std::vector<int32_t>, int> count;
+  SplitMix64 rng(3);
+  const int n = 40000;
+  for (int i = 0; i < n; ++i) {
+    std::vector<int32_t> s(2);
+    uniform.Act(o.view(2), rng, s.data());
+    REQUIRE(s[0] != s[1]);
+    ++count[s];
+  }
+  double chi2 = 0;
+  for (const auto& [s, p] : dist) chi2 += std::pow(count[s] - n * p, 2) / (n * p);
+  // 19 degrees of freedom: the 99.9% quantile is 43.8.
+  CHECK(chi2 < 43.8);
+}
+
+TEST_CASE("epsilon-greedy mixes uniform and its base exactly", "[policy]") {
+  const Obs o = RandomObs(4, 2);
+  const auto eg = MakeFixedPolicy("epsilon-greedy:0.2:popularity");
+  CHECK(eg->name() == "epsilon-greedy:0.2:popularity");
+  const auto dist = eg->Enumerate(o.view(2));
+  std::vector<int32_t> greedy(2);
+  SplitMix64 rng(0);
+  MakeFixedPolicy("popularity")->Act(o.view(2), rng, greedy.data());
+  double total = 0;
+  for (const auto& [s, p] : dist) {
+    total += p;
+    CHECK(p == Approx(0.2 / 12 + (s == greedy ? 0.8 : 0.0)));
+  }
+  CHECK(total == Approx(1.0));
+}
+
+TEST_CASE("the factory names what it knows", "[policy]") {
+  for (const char* name : {"uniform", "popularity", "content", "itemcf", "profile"})
+    CHECK(MakeFixedPolicy(name)->name() == name);
+  CHECK_THROWS_WITH(MakeFixedPolicy("oracle-of-delphi"), Catch::Contains("unknown policy") && Catch::Contains("itemcf"));
+  CHECK_THROWS_WITH(MakeFixedPolicy("epsilon-greedy:x:uniform"), Catch::Contains("epsilon"));
+  CHECK_THROWS_WITH(MakeFixedPolicy("epsilon-greedy:1.5:uniform"), Catch::Contains("[0, 1]"));
+}
