@@ -5,6 +5,8 @@ namespace bundlerl::cli {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
+      {"compare", "the main job: strategies x estimators against simulator truth -> results/", RunCompare},
+      {"simulate", "a strategy's expected session reward by simulation (and enumeration)", RunSimulate},
       {"import", "convert a public dataset (obd, bundles, amazon) to a BundleRL HDF5 file", RunImport},
       {"evaluate", "off-policy estimates of a target policy from logs, with confidence intervals", RunEvaluate},
       {"similarity", "top-N neighbours of every item under a similarity kernel, as CSV", RunSimilarity},

@@ -18,6 +18,8 @@ const std::vector<Command>& Commands();
 int RunImport(const std::vector<std::string>& args, const std::string& command_line);
 int RunEvaluate(const std::vector<std::string>& args, const std::string& command_line);
 int RunSimilarity(const std::vector<std::string>& args, const std::string& command_line);
+int RunSimulate(const std::vector<std::string>& args, const std::string& command_line);
+int RunCompare(const std::vector<std::string>& args, const std::string& command_line);
 int RunInfo(const std::vector<std::string>& args, const std::string& command_line);
 
 }  // namespace bundlerl::cli

@@ -13,6 +13,12 @@ std::vector<std::pair<std::vector<int32_t>, double>> SlatePolicy::Enumerate(cons
   Fail("policy '", name(), "' cannot enumerate its slate distribution");
 }
 
+void SlatePolicy::SlotMarginals(const Observation& obs, double* out) const {
+  for (int64_t k = 0; k < obs.slate_size; ++k)
+    for (int64_t c = 0; c < obs.num_candidates; ++c)
+      out[k * obs.num_candidates + c] = SlotMarginal(obs, k, static_cast<int32_t>(c));
+}
+
 void TopK(const double* score, int64_t stride, int64_t n, int64_t K, int32_t* out) {
   // Insertion into a sorted prefix of length <= K: O(n K), no allocation.
   int64_t filled = 0;
@@ -49,6 +55,18 @@ std::vector<std::pair<std::vector<int32_t>, double>> UniformSlate::Enumerate(con
   return out;
 }
 
+double UniformSlate::PrefixProbability(const Observation& obs, const int32_t* slate, int64_t prefix) const {
+  for (int64_t a = 0; a < prefix; ++a)
+    if (std::find(slate, slate + a, slate[a]) != slate + a) return 0.0;
+  double p = 1.0;
+  for (int64_t a = 0; a < prefix; ++a) p /= static_cast<double>(obs.num_candidates - a);
+  return p;
+}
+
+double UniformSlate::SlotMarginal(const Observation& obs, int64_t, int32_t) const {
+  return 1.0 / static_cast<double>(obs.num_candidates);
+}
+
 void FeatureRanking::Act(const Observation& obs, SplitMix64&, int32_t* slate) const {
   TopK(obs.features + feature_, obs.num_features, obs.num_candidates, obs.slate_size, slate);
 }
@@ -58,6 +76,28 @@ std::vector<std::pair<std::vector<int32_t>, double>> FeatureRanking::Enumerate(c
   SplitMix64 unused(0);
   Act(obs, unused, slate.data());
   return {{slate, 1.0}};
+}
+
+double FeatureRanking::PrefixProbability(const Observation& obs, const int32_t* slate, int64_t prefix) const {
+  int32_t best[64];
+  if (obs.slate_size > 64) Fail("feature ranking: at most 64 slots");
+  TopK(obs.features + feature_, obs.num_features, obs.num_candidates, obs.slate_size, best);
+  return std::equal(slate, slate + prefix, best) ? 1.0 : 0.0;
+}
+
+double FeatureRanking::SlotMarginal(const Observation& obs, int64_t slot, int32_t candidate) const {
+  int32_t best[64];
+  if (obs.slate_size > 64) Fail("feature ranking: at most 64 slots");
+  TopK(obs.features + feature_, obs.num_features, obs.num_candidates, obs.slate_size, best);
+  return best[slot] == candidate ? 1.0 : 0.0;
+}
+
+void FeatureRanking::SlotMarginals(const Observation& obs, double* out) const {
+  int32_t best[64];
+  if (obs.slate_size > 64) Fail("feature ranking: at most 64 slots");
+  TopK(obs.features + feature_, obs.num_features, obs.num_candidates, obs.slate_size, best);
+  std::fill(out, out + obs.slate_size * obs.num_candidates, 0.0);
+  for (int64_t k = 0; k < obs.slate_size; ++k) out[k * obs.num_candidates + best[k]] = 1.0;
 }
 
 EpsilonGreedy::EpsilonGreedy(std::shared_ptr<const SlatePolicy> base, double epsilon)
@@ -84,6 +124,22 @@ std::vector<std::pair<std::vector<int32_t>, double>> EpsilonGreedy::Enumerate(co
     it->second += (1 - epsilon_) * p;
   }
   return out;
+}
+
+double EpsilonGreedy::PrefixProbability(const Observation& obs, const int32_t* slate, int64_t prefix) const {
+  return epsilon_ * uniform_.PrefixProbability(obs, slate, prefix) +
+         (1 - epsilon_) * base_->PrefixProbability(obs, slate, prefix);
+}
+
+double EpsilonGreedy::SlotMarginal(const Observation& obs, int64_t slot, int32_t candidate) const {
+  return epsilon_ * uniform_.SlotMarginal(obs, slot, candidate) +
+         (1 - epsilon_) * base_->SlotMarginal(obs, slot, candidate);
+}
+
+void EpsilonGreedy::SlotMarginals(const Observation& obs, double* out) const {
+  base_->SlotMarginals(obs, out);
+  const double u = epsilon_ / static_cast<double>(obs.num_candidates);
+  for (int64_t i = 0; i < obs.slate_size * obs.num_candidates; ++i) out[i] = u + (1 - epsilon_) * out[i];
 }
 
 std::vector<std::string> FixedPolicyNames() {

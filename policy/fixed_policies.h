@@ -16,6 +16,8 @@ class UniformSlate : public SlatePolicy {
   std::string name() const override { return "uniform"; }
   void Act(const Observation& obs, SplitMix64& rng, int32_t* slate) const override;
   std::vector<std::pair<std::vector<int32_t>, double>> Enumerate(const Observation& obs) const override;
+  double PrefixProbability(const Observation& obs, const int32_t* slate, int64_t prefix) const override;
+  double SlotMarginal(const Observation& obs, int64_t slot, int32_t candidate) const override;
 };
 
 // The K candidates with the highest value of one feature column, best first (ties: lower
@@ -26,6 +28,9 @@ class FeatureRanking : public SlatePolicy {
   std::string name() const override { return name_; }
   void Act(const Observation& obs, SplitMix64& rng, int32_t* slate) const override;
   std::vector<std::pair<std::vector<int32_t>, double>> Enumerate(const Observation& obs) const override;
+  double PrefixProbability(const Observation& obs, const int32_t* slate, int64_t prefix) const override;
+  double SlotMarginal(const Observation& obs, int64_t slot, int32_t candidate) const override;
+  void SlotMarginals(const Observation& obs, double* out) const override;
 
  private:
   std::string name_;
@@ -39,6 +44,9 @@ class EpsilonGreedy : public SlatePolicy {
   std::string name() const override;
   void Act(const Observation& obs, SplitMix64& rng, int32_t* slate) const override;
   std::vector<std::pair<std::vector<int32_t>, double>> Enumerate(const Observation& obs) const override;
+  double PrefixProbability(const Observation& obs, const int32_t* slate, int64_t prefix) const override;
+  double SlotMarginal(const Observation& obs, int64_t slot, int32_t candidate) const override;
+  void SlotMarginals(const Observation& obs, double* out) const override;
 
  private:
   std::shared_ptr<const SlatePolicy> base_;

@@ -23,6 +23,13 @@ class SlatePolicy {
   // The full distribution over slates, for exact evaluation on small problems:
   // (slate, probability) pairs summing to one. The default throws.
   virtual std::vector<std::pair<std::vector<int32_t>, double>> Enumerate(const Observation& obs) const;
+  // P(the first `prefix` slots equal slate[0..prefix)); prefix = K is the whole slate's
+  // probability. What OPE needs as target / logging propensities.
+  virtual double PrefixProbability(const Observation& obs, const int32_t* slate, int64_t prefix) const = 0;
+  // P(candidate c is shown in slot k): the per-slot marginal.
+  virtual double SlotMarginal(const Observation& obs, int64_t slot, int32_t candidate) const = 0;
+  // All marginals at once, out [K, C] row-major; the default calls SlotMarginal K x C times.
+  virtual void SlotMarginals(const Observation& obs, double* out) const;
 };
 
 }  // namespace bundlerl

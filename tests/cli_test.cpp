@@ -8,7 +8,7 @@ using namespace bundlerl::testing;
 namespace fs = std::filesystem;
 
 TEST_CASE("every subcommand answers --help", "[cli]") {
-  for (const char* cmd : {"import", "info", "evaluate", "similarity"}) {
+  for (const char* cmd : {"import", "info", "evaluate", "similarity", "simulate", "compare"}) {
     INFO(cmd);
     const auto r = RunCli(std::string(cmd) + " --help");
     CHECK(r.status == 0);
@@ -120,4 +120,42 @@ TEST_CASE("similarity writes each item's top-N neighbours atomically", "[cli][da
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains("/items/category_path is missing"));
   CHECK_FALSE(fs::exists(tmp / "c.csv"));
+}
+
+TEST_CASE("simulate reads the shared config; bad keys and values name file and line", "[cli]") {
+  TempDir tmp;
+  WriteText(tmp / "w.ini", "[world]\nitems = 40\nusers = 30\n[session]\ncandidates = 10\n[compare]\nname = x\n");
+  auto r = RunCli("simulate --config " + tmp / "w.ini" + " --policy popularity --episodes 500");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("policy popularity: value"));
+  WriteText(tmp / "bad.ini", "[world]\nitems = 40\n[shopper]\npatience = 3\n");
+  r = RunCli("simulate --config " + tmp / "bad.ini" + " --policy uniform");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("bad.ini, line 4") && Catch::Contains("shopper.patience"));
+  WriteText(tmp / "bad2.ini", "[session]\nslate_size = three\n");
+  r = RunCli("simulate --config " + tmp / "bad2.ini" + " --policy uniform");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("bad2.ini, line 2") && Catch::Contains("session.slate_size"));
+  WriteText(tmp / "bad3.ini", "[shopper]\nleave_per_miss = -0.5\n");
+  r = RunCli("simulate --config " + tmp / "bad3.ini" + " --policy uniform");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("shopper.leave_per_miss"));
+  WriteText(tmp / "bad4.ini", "[session]\nslate_size = 60\n");
+  r = RunCli("simulate --config " + tmp / "bad4.ini" + " --policy uniform");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("session.slate_size") && Catch::Contains("larger than the candidate set"));
+  // Flags override the file.
+  r = RunCli("simulate --config " + tmp / "w.ini" + " --policy uniform --episodes 200 --world.items 50");
+  CHECK(r.status == 0);
+}
+
+TEST_CASE("compare runs end to end from the command line", "[cli][slow]") {
+  TempDir tmp;
+  WriteText(tmp / "c.ini", "[world]\nitems = 60\nusers = 100\n[session]\ncandidates = 20\n"
+                           "[compare]\nname = t\nlog_rounds = 2000\ntruth_episodes = 1000\nestimators = ipw, snipw\n");
+  auto r = RunCli("compare --config " + tmp / "c.ini" + " --out " + tmp / "out");
+  REQUIRE(r.status == 0);
+  const std::string md = ReadText(tmp / "out/summary.md");
+  CHECK_THAT(md, Catch::Contains("Kendall's tau") && Catch::Contains("| ipw |") && Catch::Contains("items = 60"));
+  CHECK(fs::exists(tmp / "out/results.h5"));
 }

@@ -98,3 +98,35 @@ TEST_CASE("the factory names what it knows", "[policy]") {
   CHECK_THROWS_WITH(MakeFixedPolicy("epsilon-greedy:x:uniform"), Catch::Contains("epsilon"));
   CHECK_THROWS_WITH(MakeFixedPolicy("epsilon-greedy:1.5:uniform"), Catch::Contains("[0, 1]"));
 }
+
+TEST_CASE("prefix probabilities and slot marginals agree with the enumeration", "[policy]") {
+  const Obs o = RandomObs(5, 4);
+  const Observation v = o.view(3);
+  for (const char* name : {"uniform", "popularity", "profile", "epsilon-greedy:0.3:content"}) {
+    INFO(name);
+    const auto policy = MakeFixedPolicy(name);
+    const auto dist = policy->Enumerate(v);
+    for (const auto& slate : AllSlates(5, 3)) {
+      double joint = 0;
+      for (const auto& [s, p] : dist)
+        if (s == slate) joint = p;
+      CHECK(policy->PrefixProbability(v, slate.data(), 3) == Approx(joint).margin(1e-12));
+      for (int64_t prefix = 0; prefix <= 3; ++prefix) {
+        double want = 0;
+        for (const auto& [s, p] : dist)
+          if (std::equal(s.begin(), s.begin() + prefix, slate.begin())) want += p;
+        CHECK(policy->PrefixProbability(v, slate.data(), prefix) == Approx(want).margin(1e-12));
+      }
+    }
+    std::vector<double> all(3 * 5);
+    policy->SlotMarginals(v, all.data());
+    for (int64_t k = 0; k < 3; ++k)
+      for (int32_t c = 0; c < 5; ++c) {
+        double want = 0;
+        for (const auto& [s, p] : dist)
+          if (s[k] == c) want += p;
+        CHECK(policy->SlotMarginal(v, k, c) == Approx(want).margin(1e-12));
+        CHECK(all[k * 5 + c] == Approx(want).margin(1e-12));
+      }
+  }
+}

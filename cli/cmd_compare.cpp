@@ -1,0 +1,37 @@
+// bundlerl compare --config sim_configs/default.ini [--out DIR]
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/sim_options.h"
+#include "common/error.h"
+#include "harness/compare.h"
+#include "harness/report.h"
+
+namespace bundlerl::cli {
+
+int RunCompare(const std::vector<std::string>& args, const std::string& command_line) {
+  SimOptions o;
+  std::string out;
+  po::options_description desc(
+      "bundlerl compare --config FILE.ini [--out DIR]\n\n"
+      "The main job: in the config's world, log rounds with a known logging policy, take the\n"
+      "strategies, compute each one's true value by simulation and its OPE estimate under\n"
+      "every estimator, score the estimators (relative error, Kendall's tau), and write\n"
+      "results/<name>/ (summary.md, summary.csv, results.h5, logs.h5, plots).\n\noptions");
+  desc.add_options()("out", po::value(&out)->default_value(""), "output folder (overrides compare.out)");
+  AddSimOptions(desc, o, /*with_compare=*/true);
+  auto parsed = ParseSubcommand("compare", args, desc);
+  if (parsed.help) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  FinishSimOptions(o);
+  if (!out.empty()) o.compare.out_dir = out;
+  const std::string out_dir = o.compare.out_dir.empty() ? "results/" + o.compare.name : o.compare.out_dir;
+  const CompareResult r = bundlerl::RunCompare(o.world, o.shopper, o.session, o.compare, parsed.resolved, command_line);
+  WriteCompareReport(r, o.compare, out_dir, parsed.resolved, command_line);
+  std::cout << "wrote " << out_dir << "/summary.md, summary.csv, results.h5, logs.h5 (" << r.seconds << " s)\n";
+  return 0;
+}
+
+}  // namespace bundlerl::cli

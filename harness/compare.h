@@ -1,0 +1,64 @@
+// The comparison harness: the tool's main job. In the simulator world of a config it
+//   1. logs rounds with a logging policy whose propensities are known (and writes them),
+//   2. takes the strategies (fixed ones now; learned agents as they land),
+//   3. computes every strategy's true value by on-policy simulation, and its OPE estimate
+//      and confidence interval under every estimator, from the logs,
+//   4. scores each estimator: relative error per strategy, Kendall's tau of its ranking,
+//   5. writes results/<name>/: summary.md, summary.csv, results.h5 and PNG plots.
+// The OPE estimand is the expected reward of one slate shown to a shopper at the start of a
+// session (a contextual slate bandit over the shoppers' start states); the sequential value
+// of whole sessions is reported beside it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "env/config.h"
+#include "replay/estimator.h"
+
+namespace bundlerl {
+
+// [compare]
+struct CompareConfig {
+  std::string name = "default";                                  // compare.name
+  uint64_t seed = 1;                                             // compare.seed
+  int64_t log_rounds = 20000;                                    // compare.log_rounds
+  std::string logging_policy = "epsilon-greedy:0.5:popularity";  // compare.logging_policy
+  std::vector<std::string> strategies = {"uniform", "popularity", "content", "itemcf", "profile"};
+  std::vector<std::string> estimators = {"dm",  "ipw",    "snipw", "dr",   "sndr", "switch-dr",
+                                         "dros", "sips", "snsips", "rips", "snrips", "pi"};
+  int64_t truth_episodes = 20000;  // compare.truth_episodes
+  int bootstrap = 0;               // compare.bootstrap: 0 = normal intervals
+  int folds = 5;                   // compare.folds: reward-model cross-fitting
+  int threads = 2;                 // compare.threads
+  std::string out_dir;             // compare.out: default results/<name>
+  void Validate() const;
+};
+
+struct StrategyResult {
+  std::string name;
+  double truth = 0, truth_stderr = 0;                  // one-step value (the OPE estimand)
+  double episode_value = 0, episode_stderr = 0;        // whole-session value
+  std::vector<Estimate> estimates;                     // one per estimator
+};
+
+struct CompareResult {
+  std::vector<StrategyResult> strategies;
+  std::vector<std::string> estimators;
+  std::vector<double> kendall_tau;      // per estimator
+  std::vector<double> mean_abs_rel_error;
+  double logged_value = 0;              // mean per-round reward of the logs
+  double seconds = 0;
+};
+
+// Runs the whole comparison and writes the results folder. `resolved_config` (INI text) and
+// `command` are stored in results.h5 and summary.md.
+CompareResult RunCompare(const WorldConfig& world, const ShopperConfig& shopper,
+                         const SessionConfig& session, const CompareConfig& config,
+                         const std::string& resolved_config, const std::string& command);
+
+// Kendall's tau-b between two score vectors (ties handled); 0 if undefined.
+double KendallTau(const std::vector<double>& a, const std::vector<double>& b);
+
+}  // namespace bundlerl

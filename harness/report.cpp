@@ -1,0 +1,194 @@
+// Comparison report: see report.h.
+#include "harness/report.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "replay/h5.h"
+
+namespace bundlerl {
+namespace fs = std::filesystem;
+namespace {
+
+std::string Num(double x, int precision = 4) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(precision) << x;
+  return o.str();
+}
+
+std::string Pct(double x) {
+  std::ostringstream o;
+  o << std::showpos << std::fixed << std::setprecision(1) << 100 * x << "%";
+  return o.str();
+}
+
+void WriteResultsH5(const CompareResult& r, const CompareConfig& cfg, const std::string& path,
+                    const std::string& resolved, const std::string& command) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    h5::File f = h5::File::Create(tmp);
+    f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
+    f.SetAttr("config", resolved);
+    f.SetAttr("command", command);
+    f.SetAttr("seed", static_cast<int64_t>(cfg.seed));
+    f.SetAttr("name", cfg.name);
+    const int64_t S = static_cast<int64_t>(r.strategies.size()), E = static_cast<int64_t>(r.estimators.size());
+    std::vector<std::string> names;
+    std::vector<double> truth, truth_se, ep, ep_se;
+    for (const auto& s : r.strategies) {
+      names.push_back(s.name);
+      truth.push_back(s.truth), truth_se.push_back(s.truth_stderr);
+      ep.push_back(s.episode_value), ep_se.push_back(s.episode_stderr);
+    }
+    f.CreateGroup("/truth");
+    f.WriteStrings("/truth/strategy", names);
+    f.Write("/truth/value", truth, {S});
+    f.Write("/truth/stderr", truth_se, {S});
+    f.Write("/truth/episode_value", ep, {S});
+    f.Write("/truth/episode_stderr", ep_se, {S});
+    f.CreateGroup("/estimates");
+    f.WriteStrings("/estimates/estimator", r.estimators);
+    std::vector<double> value, se, lo, hi, maxw;
+    for (const auto& s : r.strategies)
+      for (const auto& e : s.estimates)
+        value.push_back(e.value), se.push_back(e.stderr_), lo.push_back(e.ci_low), hi.push_back(e.ci_high),
+            maxw.push_back(e.max_weight);
+    f.Write("/estimates/value", value, {S, E});
+    f.Write("/estimates/stderr", se, {S, E});
+    f.Write("/estimates/ci_low", lo, {S, E});
+    f.Write("/estimates/ci_high", hi, {S, E});
+    f.Write("/estimates/max_weight", maxw, {S, E});
+    f.Write("/estimates/kendall_tau", r.kendall_tau, {E});
+    f.Write("/estimates/mean_abs_relative_error", r.mean_abs_rel_error, {E});
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) Fail(path, ": cannot move the finished file into place");
+}
+
+void DrawPlots(const CompareResult& r, const std::string& out_dir) {
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
+    std::cerr << "compare: gnuplot not found; skipping plots (apt-get install gnuplot-nox)\n";
+    return;
+  }
+  const std::string dat = out_dir + "/.plot_data.tmp", gp = out_dir + "/.plot.gp.tmp";
+  {
+    std::ofstream d(dat);
+    // One block per estimator: strategy index, estimate, low, high; first block the truth.
+    d << "# truth\n";
+    for (size_t s = 0; s < r.strategies.size(); ++s)
+      d << s << " " << r.strategies[s].truth << " " << r.strategies[s].truth - 1.96 * r.strategies[s].truth_stderr
+        << " " << r.strategies[s].truth + 1.96 * r.strategies[s].truth_stderr << "\n";
+    for (size_t e = 0; e < r.estimators.size(); ++e) {
+      d << "\n\n# " << r.estimators[e] << "\n";
+      for (size_t s = 0; s < r.strategies.size(); ++s) {
+        const auto& x = r.strategies[s].estimates[e];
+        d << s + 0.06 * (e + 1) << " " << x.value << " " << x.ci_low << " " << x.ci_high << "\n";
+      }
+    }
+  }
+  {
+    std::ofstream g(gp);
+    g << "set terminal pngcairo size 1200,650 noenhanced\n"
+      << "set output '" << out_dir << "/estimate_vs_truth.png.tmp'\n"
+      << "set title 'OPE estimates (95% CI) against the simulator truth, per strategy'\n"
+      << "set ylabel 'expected reward of one slate'\nset key outside right\nset grid ytics\n"
+      << "set xtics (";
+    for (size_t s = 0; s < r.strategies.size(); ++s)
+      g << (s ? ", " : "") << "'" << r.strategies[s].name << "' " << s + 0.4;
+    g << ")\nset xrange [-0.3:" << r.strategies.size() << "]\n"
+      << "plot '" << dat << "' index 0 using ($1+0.4):2:3:4 with yerrorbars lw 3 lc rgb 'black' pt 7 title 'truth (simulation)'";
+    for (size_t e = 0; e < r.estimators.size(); ++e)
+      g << ", '' index " << e + 1 << " using 1:2:3:4 with yerrorbars title '" << r.estimators[e] << "'";
+    g << "\n";
+  }
+  const int rc = std::system(("gnuplot " + gp + " 2> " + out_dir + "/.gnuplot.log").c_str());
+  if (rc == 0) {
+    fs::rename(out_dir + "/estimate_vs_truth.png.tmp", out_dir + "/estimate_vs_truth.png");
+  } else {
+    std::cerr << "compare: gnuplot failed (see " << out_dir << "/.gnuplot.log); no plot written\n";
+    fs::remove(out_dir + "/estimate_vs_truth.png.tmp");
+  }
+  fs::remove(dat);
+  fs::remove(gp);
+  if (rc == 0) fs::remove(out_dir + "/.gnuplot.log");
+}
+
+}  // namespace
+
+void WriteCompareReport(const CompareResult& r, const CompareConfig& cfg, const std::string& out_dir,
+                        const std::string& resolved, const std::string& command) {
+  fs::create_directories(out_dir);
+  const size_t E = r.estimators.size();
+  {
+    AtomicFile md(out_dir + "/summary.md");
+    auto& o = md.stream();
+    o << "# Comparison `" << cfg.name << "`\n\n"
+      << "bundlerl " << BUNDLERL_VERSION << ", seed " << cfg.seed << ", " << cfg.log_rounds
+      << " logged rounds (logging policy `" << cfg.logging_policy << "`), truth from "
+      << cfg.truth_episodes << " simulated episodes per strategy, " << Num(r.seconds, 1) << " s.\n\n"
+      << "Command: `" << command << "`\n\n"
+      << "The OPE estimand is the expected reward of one slate shown at the start of a session; "
+         "the session value (whole episodes) is reported beside it.\n\n"
+      << "## Strategies: true values (simulation, mean +- standard error)\n\n"
+      << "| strategy | value of one slate | value of a session |\n|---|---|---|\n";
+    for (const auto& s : r.strategies)
+      o << "| " << s.name << " | " << Num(s.truth) << " +- " << Num(s.truth_stderr) << " | "
+        << Num(s.episode_value, 3) << " +- " << Num(s.episode_stderr, 3) << " |\n";
+    o << "\nLogged value (logging policy, per slate): " << Num(r.logged_value) << "\n\n"
+      << "## Estimators: how well they rank and estimate\n\n"
+      << "| estimator | Kendall's tau vs truth | mean abs. relative error | truth inside 95% CI |\n|---|---|---|---|\n";
+    for (size_t e = 0; e < E; ++e) {
+      int covered = 0;
+      for (const auto& s : r.strategies)
+        covered += s.estimates[e].ci_low <= s.truth && s.truth <= s.estimates[e].ci_high;
+      o << "| " << r.estimators[e] << " | " << Num(r.kendall_tau[e], 3) << " | "
+        << Num(100 * r.mean_abs_rel_error[e], 1) << "% | " << covered << " / " << r.strategies.size() << " |\n";
+    }
+    o << "\n## Estimates per strategy (95% CI; relative error to the truth)\n\n| estimator |";
+    for (const auto& s : r.strategies) o << " " << s.name << " |";
+    o << "\n|---|";
+    for (size_t s = 0; s < r.strategies.size(); ++s) o << "---|";
+    o << "\n| **truth** |";
+    for (const auto& s : r.strategies) o << " **" << Num(s.truth) << "** |";
+    o << "\n";
+    for (size_t e = 0; e < E; ++e) {
+      o << "| " << r.estimators[e] << " |";
+      for (const auto& s : r.strategies) {
+        const auto& x = s.estimates[e];
+        o << " " << Num(x.value) << " [" << Num(x.ci_low) << ", " << Num(x.ci_high) << "] "
+          << Pct((x.value - s.truth) / s.truth) << " |";
+      }
+      o << "\n";
+    }
+    o << "\n![estimates against truth](estimate_vs_truth.png)\n\n## Resolved configuration\n\n```ini\n"
+      << resolved << "```\n";
+    md.Commit();
+  }
+  {
+    AtomicFile csv(out_dir + "/summary.csv");
+    auto& o = csv.stream();
+    o << "strategy,estimator,estimate,stderr,ci_low,ci_high,truth,truth_stderr,relative_error,"
+         "episode_value,episode_stderr\n" << std::setprecision(10);
+    for (const auto& s : r.strategies)
+      for (size_t e = 0; e < E; ++e) {
+        const auto& x = s.estimates[e];
+        o << s.name << "," << r.estimators[e] << "," << x.value << "," << x.stderr_ << "," << x.ci_low << ","
+          << x.ci_high << "," << s.truth << "," << s.truth_stderr << "," << (x.value - s.truth) / s.truth << ","
+          << s.episode_value << "," << s.episode_stderr << "\n";
+      }
+    csv.Commit();
+  }
+  WriteResultsH5(r, cfg, out_dir + "/results.h5", resolved, command);
+  DrawPlots(r, out_dir);
+}
+
+}  // namespace bundlerl

@@ -1,0 +1,16 @@
+// Writes a comparison's results folder: summary.md (tables), summary.csv (one row per
+// strategy x estimator), results.h5 (everything, with the resolved config, seed and version)
+// and PNG plots drawn with gnuplot. Each file appears only when complete.
+#pragma once
+
+#include <string>
+
+#include "harness/compare.h"
+
+namespace bundlerl {
+
+void WriteCompareReport(const CompareResult& result, const CompareConfig& config,
+                        const std::string& out_dir, const std::string& resolved_config,
+                        const std::string& command);
+
+}  // namespace bundlerl

@@ -1,0 +1,107 @@
+// Tests for harness/: Kendall's tau, and the comparison end to end on a small world.
+#include <cmath>
+#include <filesystem>
+
+#include "env/ground_truth.h"
+#include "harness/compare.h"
+#include "harness/report.h"
+#include "policy/fixed_policies.h"
+#include "replay/h5.h"
+#include "test_util.h"
+
+using namespace bundlerl;
+using bundlerl::testing::ReadText;
+using bundlerl::testing::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Setup {
+  WorldConfig world;
+  ShopperConfig shopper;
+  SessionConfig session;
+  CompareConfig compare;
+  Setup() {
+    world.num_items = 60;
+    world.num_users = 200;
+    world.baskets = 1000;
+    session.num_candidates = 20;
+    compare.log_rounds = 6000;
+    compare.truth_episodes = 4000;
+    compare.name = "test";
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Kendall's tau-b by hand", "[harness]") {
+  CHECK(KendallTau({1, 2, 3}, {10, 20, 30}) == Approx(1.0));
+  CHECK(KendallTau({1, 2, 3}, {3, 2, 1}) == Approx(-1.0));
+  CHECK(KendallTau({1, 1, 2}, {1, 2, 3}) == Approx(2 / std::sqrt(6.0)));
+  CHECK(KendallTau({1, 1}, {1, 1}) == 0.0);
+}
+
+TEST_CASE("compare writes its results, reproducibly, with truths equal to simulate's",
+          "[harness][slow]") {
+  TempDir tmp;
+  Setup s;
+  s.compare.out_dir = tmp / "a";
+  const CompareResult r = RunCompare(s.world, s.shopper, s.session, s.compare, "x = 1\n", "test");
+  WriteCompareReport(r, s.compare, s.compare.out_dir, "x = 1\n", "test");
+  for (const char* f : {"summary.md", "summary.csv", "results.h5", "logs.h5"})
+    CHECK(fs::exists(tmp / (std::string("a/") + f)));
+  REQUIRE(r.strategies.size() == s.compare.strategies.size());
+  REQUIRE(r.kendall_tau.size() == s.compare.estimators.size());
+  // Same config and seed: the same numbers.
+  s.compare.out_dir = tmp / "b";
+  const CompareResult r2 = RunCompare(s.world, s.shopper, s.session, s.compare, "x = 1\n", "test");
+  WriteCompareReport(r2, s.compare, s.compare.out_dir, "x = 1\n", "test");
+  CHECK(ReadText(tmp / "a/summary.csv") == ReadText(tmp / "b/summary.csv"));
+  // The truth is what `simulate --one-step --seed` computes for the same policy and seed.
+  SessionConfig one = s.session;
+  one.max_steps = 1;
+  const auto model = std::make_shared<const ShopperModel>(World::Generate(s.world), s.shopper, one);
+  const auto popularity = MakeFixedPolicy("popularity");
+  const ValueEstimate v = SimulateValue(
+      model, [&](const Observation& o, SplitMix64& g, int32_t* x) { popularity->Act(o, g, x); },
+      s.compare.truth_episodes, s.compare.seed, 2);
+  CHECK(r.strategies[1].name == "popularity");
+  CHECK(r.strategies[1].truth == v.value);
+  // results.h5 holds the config, the seed and the version.
+  const h5::File f = h5::File::OpenRead(tmp / "a/results.h5");
+  CHECK(f.GetStringAttr("config") == "x = 1\n");
+  CHECK(f.GetIntAttr("seed") == 1);
+  CHECK(f.GetStringAttr("bundlerl_version") == BUNDLERL_VERSION);
+  CHECK(f.Read<double>("/truth/value")[1] == v.value);
+}
+
+TEST_CASE("with additive slot rewards, IPW and DR estimates agree with the simulator truth",
+          "[harness][slow]") {
+  TempDir tmp;
+  Setup s;
+  s.shopper.choice_model = "pbm";
+  s.shopper.complementarity = 0;
+  s.shopper.redundancy = 0;
+  s.compare.log_rounds = 20000;
+  s.compare.truth_episodes = 20000;
+  s.compare.estimators = {"ipw", "dr"};
+  s.compare.out_dir = tmp / "c";
+  const CompareResult r = RunCompare(s.world, s.shopper, s.session, s.compare, "", "test");
+  for (const auto& st : r.strategies)
+    for (const auto& e : st.estimates) {
+      INFO(st.name << " " << e.estimator << ": " << e.value << " +- " << e.stderr_ << " truth " << st.truth);
+      CHECK(std::abs(e.value - st.truth) < 3 * std::hypot(e.stderr_, st.truth_stderr));
+    }
+}
+
+TEST_CASE("compare rejects bad settings by key", "[harness]") {
+  Setup s;
+  s.compare.log_rounds = 5;
+  CHECK_THROWS_WITH(RunCompare(s.world, s.shopper, s.session, s.compare, "", ""), Catch::Contains("compare.log_rounds"));
+  s = Setup();
+  s.session.reward = "revenue";
+  CHECK_THROWS_WITH(RunCompare(s.world, s.shopper, s.session, s.compare, "", ""), Catch::Contains("session.reward"));
+  s = Setup();
+  s.compare.strategies = {"uniform", "nonsense"};
+  CHECK_THROWS_WITH(RunCompare(s.world, s.shopper, s.session, s.compare, "", ""), Catch::Contains("unknown policy 'nonsense'"));
+}
