@@ -32,12 +32,12 @@ ShopperModel::ShopperModel(std::shared_ptr<const World> world, ShopperConfig sho
   reward_kind_ = session_.reward == "click" ? 0 : session_.reward == "purchase" ? 1 : 2;
 }
 
-void ShopperModel::Utilities(int32_t user, const Eigen::VectorXd& theta, const int32_t* history,
-                             int64_t h, const int32_t* items, int K, double* u) const {
+void ShopperModel::UtilityFeatures(int32_t user, const Eigen::VectorXd& theta, const int32_t* history,
+                                   int64_t h, const int32_t* items, int K, double* phi) const {
   const ItemKernels& k = world_->kernels();
   const Shopper& s = world_->shopper(user);
   const double sd = std::max(s.price_sd, 0.1);
-  for (int a = 0; a < K; ++a) {
+  for (int a = 0; a < K; ++a, phi += kNumUtilityFeatures) {
     const int32_t i = items[a];
     double content_max = 0, complement_max = 0;
     if (h > 0) {
@@ -48,20 +48,42 @@ void ShopperModel::Utilities(int32_t user, const Eigen::VectorXd& theta, const i
       }
     }
     const double z = (k.log_price[i] - s.price_mean) / sd;
-    double bundle = 0;
+    double comp = 0, redund = 0;
     if (K > 1) {
-      double comp = 0, redund = 0;
       for (int b = 0; b < K; ++b) {
         if (b == a) continue;
         if (k.complement) comp += k.complement->Pair(i, items[b]);
         redund += k.content->Pair(i, items[b]);
       }
-      bundle = (shopper_.complementarity * comp - shopper_.redundancy * redund) / (K - 1);
+      comp /= K - 1;
+      redund /= K - 1;
     }
-    u[a] = shopper_.w_profile * k.item_features.row(i).dot(theta) +
-           shopper_.w_content * content_max + shopper_.w_complement * complement_max -
-           shopper_.w_price * 0.5 * z * z + shopper_.w_popularity * k.popularity[i] +
-           shopper_.PositionBias(a) + bundle;
+    phi[0] = k.item_features.row(i).dot(theta);
+    phi[1] = content_max;
+    phi[2] = complement_max;
+    phi[3] = -0.5 * z * z;
+    phi[4] = k.popularity[i];
+    phi[5] = comp;
+    phi[6] = -redund;
+  }
+}
+
+std::vector<double> ShopperModel::UtilityWeights() const {
+  return {shopper_.w_profile, shopper_.w_content, shopper_.w_complement, shopper_.w_price,
+          shopper_.w_popularity, shopper_.complementarity, shopper_.redundancy};
+}
+
+void ShopperModel::Utilities(int32_t user, const Eigen::VectorXd& theta, const int32_t* history,
+                             int64_t h, const int32_t* items, int K, double* u) const {
+  double phi[32 * kNumUtilityFeatures];
+  UtilityFeatures(user, theta, history, h, items, K, phi);
+  const double w[kNumUtilityFeatures] = {shopper_.w_profile, shopper_.w_content, shopper_.w_complement,
+                                         shopper_.w_price, shopper_.w_popularity,
+                                         shopper_.complementarity, shopper_.redundancy};
+  for (int a = 0; a < K; ++a) {
+    double x = shopper_.PositionBias(a);
+    for (int j = 0; j < kNumUtilityFeatures; ++j) x += w[j] * phi[a * kNumUtilityFeatures + j];
+    u[a] = x;
   }
 }
 

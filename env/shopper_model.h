@@ -35,7 +35,16 @@ class ShopperModel {
   const SessionConfig& session_config() const { return session_; }
   const ChoiceModel& choice() const { return *choice_; }
 
-  // Noise-free utilities of `items` shown in slots 0..K-1.
+  // The utility is linear in these per-item features (kNumUtilityFeatures per slot, [K, P]):
+  // profile score, content max, complement max, -z^2/2 price fit, popularity, and the bundle
+  // term's mean complement and minus mean content similarity to the other shown items.
+  static constexpr int kNumUtilityFeatures = 7;
+  void UtilityFeatures(int32_t user, const Eigen::VectorXd& theta, const int32_t* history,
+                       int64_t h, const int32_t* items, int K, double* phi) const;
+  // The matching weights: w_profile, w_content, w_complement, w_price, w_popularity,
+  // complementarity, redundancy.
+  std::vector<double> UtilityWeights() const;
+  // Noise-free utilities of `items` shown in slots 0..K-1: weights . features + position bias.
   void Utilities(int32_t user, const Eigen::VectorXd& theta, const int32_t* history, int64_t h,
                  const int32_t* items, int K, double* u) const;
   double BuyProbability(int32_t user, int32_t item) const;

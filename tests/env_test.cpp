@@ -247,3 +247,71 @@ TEST_CASE("a replay episode starts from exactly the logged context", "[env]") {
   }
   CHECK_THROWS_WITH(s.Reset(12, {1}, {}, 0), Catch::Contains("candidates for slates of K = 3"));
 }
+
+#include "env/fit.h"
+
+namespace {
+
+// 200,000 one-step rounds under uniform slates, with the shopper's true utility features.
+ChoiceData LogChoices(const std::string& choice, int64_t n) {
+  const auto world = World::Generate(WorldConfig{});
+  ShopperConfig sh;
+  sh.choice_model = choice;
+  SessionConfig se;
+  se.max_steps = 1;
+  const auto model = std::make_shared<const ShopperModel>(world, sh, se);
+  ChoiceData d;
+  d.n = n;
+  d.K = se.slate_size;
+  d.P = ShopperModel::kNumUtilityFeatures;
+  d.x.resize(n * d.K * d.P);
+  d.clicks.resize(n);
+  const UniformSlate uniform;
+  ShopperSession s(model);
+  for (int64_t i = 0; i < n; ++i) {
+    s.Reset(static_cast<int32_t>(i % world->num_shoppers()), DeriveSeed(42, i));
+    SplitMix64 rng(DeriveSeed(43, i));
+    int32_t slate[3], items[3];
+    uniform.Act(s.Observe(), rng, slate);
+    for (int k = 0; k < 3; ++k) items[k] = s.candidates()[slate[k]];
+    model->UtilityFeatures(s.user(), world->shopper(s.user()).theta, s.history().data(),
+                           static_cast<int64_t>(s.history().size()), items, 3, &d.x[i * d.K * d.P]);
+    d.clicks[i] = s.Step(slate).clicks;
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("maximum likelihood recovers the true shopper parameters within 3 standard errors",
+          "[env][slow]") {
+  const ShopperConfig truth;
+  const std::vector<double> w = {truth.w_profile, truth.w_content, truth.w_complement, truth.w_price,
+                                 truth.w_popularity, truth.complementarity, truth.redundancy,
+                                 truth.PositionBias(1), truth.PositionBias(2)};
+  for (const char* choice : {"mnl", "cascade"}) {
+    const ChoiceData d = LogChoices(choice, 200000);
+    const ChoiceFit fit = FitChoiceModel(choice, d, truth.no_click_utility);
+    REQUIRE(fit.beta.size() == 9);
+    for (int j = 0; j < 9; ++j) {
+      INFO(choice << " parameter " << j << ": fit " << fit.beta[j] << " +- " << fit.stderr_[j] << ", true " << w[j]);
+      CHECK(std::abs(fit.beta[j] - w[j]) < 3 * fit.stderr_[j]);
+      CHECK(fit.stderr_[j] < 0.5);  // informative: the data pin every parameter down
+    }
+    // The fit is at least as likely as the truth (it is the maximiser).
+    CHECK(fit.loglik >= ChoiceLogLikelihood(choice, d, Eigen::Map<const Eigen::VectorXd>(w.data(), 9), 1.0) - 1e-12);
+  }
+}
+
+TEST_CASE("choice-model fits reject malformed data", "[env]") {
+  ChoiceData d;
+  d.n = 2, d.K = 2, d.P = 1;
+  d.x = {0, 1, 2, 3};
+  d.clicks = {1, 3};
+  CHECK_THROWS_WITH(FitChoiceModel("mnl", d, 0), Catch::Contains("round 1") && Catch::Contains("one click"));
+  d.clicks = {1, 4};
+  CHECK_THROWS_WITH(FitChoiceModel("cascade", d, 0), Catch::Contains("round 1") && Catch::Contains("slot >= K"));
+  d.clicks = {1};
+  CHECK_THROWS_WITH(FitChoiceModel("mnl", d, 0), Catch::Contains("1 click masks for 2 rounds"));
+  CHECK_THROWS_WITH(FitChoiceModel("logit", d, 0), Catch::Contains("mnl or cascade"));
+}

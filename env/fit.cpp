@@ -1,0 +1,134 @@
+// Choice-model fitting: see fit.h.
+#include "env/fit.h"
+
+#include <cmath>
+
+#include "common/error.h"
+
+namespace bundlerl {
+namespace {
+
+// Utility of slot k in round i: beta . x_ik + bias_k.
+void RoundUtilities(const ChoiceData& d, const Eigen::VectorXd& beta, int64_t i, double* u) {
+  for (int64_t k = 0; k < d.K; ++k) {
+    const double* x = &d.x[(i * d.K + k) * d.P];
+    double v = k > 0 ? beta[d.P + k - 1] : 0.0;
+    for (int64_t p = 0; p < d.P; ++p) v += beta[p] * x[p];
+    u[k] = v;
+  }
+}
+
+// Full design row of slot k (features, then position one-hot for k >= 1).
+void DesignRow(const ChoiceData& d, int64_t i, int64_t k, Eigen::VectorXd& z) {
+  z.setZero();
+  for (int64_t p = 0; p < d.P; ++p) z[p] = d.x[(i * d.K + k) * d.P + p];
+  if (k > 0) z[d.P + k - 1] = 1.0;
+}
+
+// Log-likelihood, gradient and Hessian (of the log-likelihood) at beta; sums over rounds.
+double Evaluate(const std::string& model, const ChoiceData& d, const Eigen::VectorXd& beta, double u0,
+                Eigen::VectorXd* g, Eigen::MatrixXd* H) {
+  const int64_t D = d.P + d.K - 1;
+  if (g) g->setZero(D);
+  if (H) H->setZero(D, D);
+  std::vector<double> u(d.K), p(d.K);
+  Eigen::VectorXd z(D), zbar(D);
+  double ll = 0;
+  for (int64_t i = 0; i < d.n; ++i) {
+    RoundUtilities(d, beta, i, u.data());
+    const uint32_t mask = d.clicks[i];
+    if (model == "mnl") {
+      double m = u0;
+      for (double v : u) m = std::max(m, v);
+      double denom = std::exp(u0 - m);
+      for (int64_t k = 0; k < d.K; ++k) denom += (p[k] = std::exp(u[k] - m));
+      for (int64_t k = 0; k < d.K; ++k) p[k] /= denom;
+      int64_t chosen = -1;
+      for (int64_t k = 0; k < d.K; ++k)
+        if (mask >> k & 1) chosen = k;
+      ll += (chosen >= 0 ? u[chosen] : u0) - m - std::log(denom);
+      if (!g) continue;
+      zbar.setZero();
+      for (int64_t k = 0; k < d.K; ++k) {
+        DesignRow(d, i, k, z);
+        zbar += p[k] * z;
+        if (H) H->noalias() -= p[k] * z * z.transpose();
+      }
+      if (H) H->noalias() += zbar * zbar.transpose();
+      *g -= zbar;
+      if (chosen >= 0) {
+        DesignRow(d, i, chosen, z);
+        *g += z;
+      }
+    } else {  // cascade: logistic on examined slots, offset -u0
+      for (int64_t k = 0; k < d.K; ++k) {
+        const bool click = mask >> k & 1;
+        const double eta = u[k] - u0;
+        const double q = 1 / (1 + std::exp(-eta));
+        ll += click ? std::log(std::max(q, 1e-300)) : std::log(std::max(1 - q, 1e-300));
+        if (g) {
+          DesignRow(d, i, k, z);
+          *g += ((click ? 1.0 : 0.0) - q) * z;
+          if (H) H->noalias() -= q * (1 - q) * z * z.transpose();
+        }
+        if (click) break;  // slots after the click were not examined
+      }
+    }
+  }
+  return ll;
+}
+
+void Check(const std::string& model, const ChoiceData& d) {
+  if (model != "mnl" && model != "cascade")
+    Fail("choice-model fit: model must be mnl or cascade, got '", model, "'");
+  if (d.n <= 0 || d.K <= 0 || d.P < 0) Fail("choice-model fit: empty data");
+  if (static_cast<int64_t>(d.x.size()) != d.n * d.K * d.P)
+    Fail("choice-model fit: features have ", d.x.size(), " values, expected n*K*P = ", d.n * d.K * d.P);
+  if (static_cast<int64_t>(d.clicks.size()) != d.n)
+    Fail("choice-model fit: ", d.clicks.size(), " click masks for ", d.n, " rounds");
+  for (int64_t i = 0; i < d.n; ++i) {
+    if (d.clicks[i] >> d.K) Fail("choice-model fit: round ", i, ": click in a slot >= K");
+    if (model == "mnl" && __builtin_popcount(d.clicks[i]) > 1)
+      Fail("choice-model fit: round ", i, ": the multinomial logit allows one click per round");
+  }
+  for (size_t j = 0; j < d.x.size(); ++j)
+    if (!std::isfinite(d.x[j])) Fail("choice-model fit: feature value ", j, " is not finite");
+}
+
+}  // namespace
+
+double ChoiceLogLikelihood(const std::string& model, const ChoiceData& d, const Eigen::VectorXd& beta,
+                           double u0) {
+  Check(model, d);
+  return Evaluate(model, d, beta, u0, nullptr, nullptr) / static_cast<double>(d.n);
+}
+
+ChoiceFit FitChoiceModel(const std::string& model, const ChoiceData& d, double u0, int max_iterations) {
+  Check(model, d);
+  const int64_t D = d.P + d.K - 1;
+  ChoiceFit fit;
+  fit.beta = Eigen::VectorXd::Zero(D);
+  Eigen::VectorXd g(D);
+  Eigen::MatrixXd H(D, D);
+  double ll = Evaluate(model, d, fit.beta, u0, &g, &H);
+  for (fit.iterations = 0; fit.iterations < max_iterations; ++fit.iterations) {
+    const Eigen::VectorXd step = (-H).ldlt().solve(g);
+    if (g.dot(step) < 1e-10) break;  // Newton decrement
+    double t = 1.0;
+    Eigen::VectorXd next;
+    double ll_next;
+    while (true) {  // step halving keeps the likelihood increasing
+      next = fit.beta + t * step;
+      ll_next = Evaluate(model, d, next, u0, nullptr, nullptr);
+      if (ll_next >= ll || t < 1e-8) break;
+      t *= 0.5;
+    }
+    fit.beta = next;
+    ll = Evaluate(model, d, fit.beta, u0, &g, &H);
+  }
+  fit.loglik = ll / static_cast<double>(d.n);
+  fit.stderr_ = (-H).inverse().diagonal().cwiseMax(0).cwiseSqrt();
+  return fit;
+}
+
+}  // namespace bundlerl

@@ -1,0 +1,37 @@
+// Fitting the shopper's choice model to logged responses by maximum likelihood (Newton's
+// method with step halving; both log-likelihoods are concave in the parameters).
+//   mnl:     P(click slot k) = exp(u_k) / (exp(u0) + sum_j exp(u_j)), P(none) likewise;
+//   cascade: slots examined in order until a click; P(click k | examined) = sigmoid(u_k - u0).
+// with u_k = beta . x_k + b_k: features x_k of the shown item and a bias per slot (slot 0's
+// fixed at 0; u0 fixed, the scale of the no-click option). Standard errors come from the
+// inverse of the observed information.
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bundlerl {
+
+struct ChoiceData {
+  int64_t n = 0, K = 0, P = 0;
+  std::vector<double> x;        // [n, K, P]
+  std::vector<uint32_t> clicks;  // [n] click masks (mnl: at most one bit)
+};
+
+struct ChoiceFit {
+  Eigen::VectorXd beta;    // [P] feature weights, then [K - 1] position biases of slots 1..K-1
+  Eigen::VectorXd stderr_;
+  double loglik = 0;       // mean per round
+  int iterations = 0;
+};
+
+// model: "mnl" or "cascade". Throws Error on malformed data (names the field and round).
+ChoiceFit FitChoiceModel(const std::string& model, const ChoiceData& data, double no_click_utility,
+                         int max_iterations = 50);
+// Mean log-likelihood of `data` under parameters `beta` (as in ChoiceFit).
+double ChoiceLogLikelihood(const std::string& model, const ChoiceData& data,
+                           const Eigen::VectorXd& beta, double no_click_utility);
+
+}  // namespace bundlerl
