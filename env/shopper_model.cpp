@@ -176,21 +176,95 @@ void ShopperSession::Reset(int32_t user, std::vector<int32_t> candidates,
   features_dirty_ = true;
 }
 
-void ShopperSession::RefreshFeatures() {
-  const World& w = model_->world();
-  const ItemKernels& k = w.kernels();
+std::vector<double> ShopperSession::RecomputeFeatures() const {
+  const ItemKernels& k = model_->world().kernels();
   UserState u;
   u.history = history_;
   const int64_t h = static_cast<int64_t>(history_.size());
   u.preference = DecayedProfile(k.item_features, history_.data(), nullptr, h, 0, kProfileHalfLife);
   u.category_hist = CategoryHistogram(k.category, k.num_categories, history_.data(), h);
   u.price = PriceAffinityOf(k.log_price, history_.data(), h, PriceAffinity{3.0, 1.0});
-  BuildFeatures(k, u, candidates_.data(), static_cast<int64_t>(candidates_.size()), features_.data());
+  std::vector<double> f(candidates_.size() * kNumFeatures);
+  BuildFeatures(k, u, candidates_.data(), static_cast<int64_t>(candidates_.size()), f.data());
+  return f;
+}
+
+void ShopperSession::RefreshFeatures() {
+  const ItemKernels& k = model_->world().kernels();
+  features_ = RecomputeFeatures();
+  // Running sums that ApplyClicked() extends: decayed profile, category counts, price sums,
+  // content-similarity sums per candidate.
+  const int64_t h = static_cast<int64_t>(history_.size()), C = static_cast<int64_t>(candidates_.size());
+  const double lambda = std::exp2(-1.0 / kProfileHalfLife);
+  profile_sum_ = Eigen::VectorXd::Zero(k.item_features.cols());
+  profile_weight_ = 0;
+  category_count_.assign(k.num_categories, 0.0);
+  category_total_ = price_s_ = price_ss_ = 0;
+  for (int32_t j : history_) {
+    profile_sum_ = lambda * profile_sum_ + k.item_features.row(j).transpose();
+    profile_weight_ = lambda * profile_weight_ + 1;
+    if (k.category[j] >= 0) category_count_[k.category[j]] += 1, category_total_ += 1;
+    price_s_ += k.log_price[j];
+    price_ss_ += k.log_price[j] * k.log_price[j];
+  }
+  content_sum_.resize(C);
+  for (int64_t c = 0; c < C; ++c) content_sum_[c] = features_[c * kNumFeatures + kContentMean] * h;
+  features_history_ = h;
+  pending_.clear();
   features_dirty_ = false;
 }
 
+void ShopperSession::ApplyClicked(int32_t j) {
+  const ItemKernels& k = model_->world().kernels();
+  const int64_t C = static_cast<int64_t>(candidates_.size());
+  const double lambda = std::exp2(-1.0 / kProfileHalfLife);
+  profile_sum_ = lambda * profile_sum_ + k.item_features.row(j).transpose();
+  profile_weight_ = lambda * profile_weight_ + 1;
+  if (k.category[j] >= 0) category_count_[k.category[j]] += 1, category_total_ += 1;
+  price_s_ += k.log_price[j];
+  price_ss_ += k.log_price[j] * k.log_price[j];
+  const bool first = features_history_ == 0;
+  row_.resize(C);
+  k.content->Row(j, candidates_.data(), C, row_.data());
+  for (int64_t c = 0; c < C; ++c) {
+    double* f = &features_[c * kNumFeatures];
+    f[kContentMax] = first ? row_[c] : std::max(f[kContentMax], row_[c]);
+    content_sum_[c] += row_[c];
+  }
+  if (k.complement) {
+    k.complement->Row(j, candidates_.data(), C, row_.data());
+    for (int64_t c = 0; c < C; ++c)
+      features_[c * kNumFeatures + kComplementMax] = std::max(features_[c * kNumFeatures + kComplementMax], row_[c]);
+  }
+  ++features_history_;
+}
+
+void ShopperSession::FinishIncremental() {
+  const ItemKernels& k = model_->world().kernels();
+  const int64_t C = static_cast<int64_t>(candidates_.size());
+  const double h = static_cast<double>(features_history_);
+  const Eigen::VectorXd preference = profile_sum_ / profile_weight_;
+  const double mean = price_s_ / h, sd = std::max(std::sqrt(std::max(0.0, price_ss_ / h - mean * mean)), 0.1);
+  for (int64_t c = 0; c < C; ++c) {
+    double* f = &features_[c * kNumFeatures];
+    const int32_t i = candidates_[c];
+    f[kContentMean] = content_sum_[c] / h;
+    f[kProfileScore] = k.item_features.row(i).dot(preference);
+    const double z = (k.log_price[i] - mean) / sd;
+    f[kPriceFit] = -0.5 * z * z;
+    const int32_t cat = k.category[i];
+    f[kCategoryMatch] = (cat >= 0 && category_total_ > 0) ? category_count_[cat] / category_total_ : 0.0;
+  }
+  pending_.clear();
+}
+
 Observation ShopperSession::Observe() {
-  if (features_dirty_) RefreshFeatures();
+  if (features_dirty_) {
+    RefreshFeatures();
+  } else if (!pending_.empty()) {
+    for (int32_t j : pending_) ApplyClicked(j);
+    FinishIncremental();
+  }
   Observation o;
   o.user = user_;
   o.step = step_;
@@ -236,10 +310,15 @@ double ShopperSession::Advance(const int32_t* slate, uint32_t mask) {
   const int64_t K = model_->session_config().slate_size;
   const int64_t cap = model_->shopper_config().max_history;
   for (int64_t a = 0; a < K; ++a)
-    if (mask >> a & 1) history_.push_back(candidates_[slate[a]]);
-  if (static_cast<int64_t>(history_.size()) > cap)
+    if (mask >> a & 1) {
+      history_.push_back(candidates_[slate[a]]);
+      pending_.push_back(candidates_[slate[a]]);
+    }
+  if (static_cast<int64_t>(history_.size()) > cap) {
+    // Dropping old items cannot be undone incrementally: recompute at the next Observe().
     history_.erase(history_.begin(), history_.end() - cap);
-  if (mask) features_dirty_ = true;
+    features_dirty_ = true;
+  }
   misses_ = mask ? 0 : misses_ + 1;
   ++step_;
   return model_->LeaveProbability(misses_);

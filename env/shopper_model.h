@@ -100,15 +100,28 @@ class ShopperSession {
 
   // Throws Error naming the slot when the slate is malformed.
   void ValidateSlate(const int32_t* slate) const;
+  // The observation features computed from scratch by the feature builder (what Observe()
+  // maintains incrementally); for tests.
+  std::vector<double> RecomputeFeatures() const;
 
  private:
   void RefreshFeatures();
+  void ApplyClicked(int32_t item);  // incremental feature update for one clicked item
+  void FinishIncremental();
   std::shared_ptr<const ShopperModel> model_;
   int32_t user_ = -1;
   Eigen::VectorXd theta_;
   std::vector<int32_t> candidates_, history_;
   std::vector<double> features_;  // [C, F], the platform's view, cached
-  bool features_dirty_ = true;
+  bool features_dirty_ = true;    // full recompute at the next Observe()
+  std::vector<int32_t> pending_;  // clicked items not yet folded into features_
+  std::vector<double> row_;       // scratch: one similarity row over the candidates
+  // Running state of the incremental update (see RefreshFeatures for the definitions).
+  Eigen::VectorXd profile_sum_;
+  double profile_weight_ = 0;
+  std::vector<double> category_count_, content_sum_;
+  double category_total_ = 0, price_s_ = 0, price_ss_ = 0;
+  int64_t features_history_ = 0;  // history length that features_ reflect
   int64_t step_ = 0, misses_ = 0;
   bool done_ = true;
   SplitMix64 rng_{0};

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "common/error.h"
 
@@ -35,13 +36,31 @@ void BuildFeatures(const ItemKernels& k, const UserState& user, const int32_t* c
   const int64_t h = static_cast<int64_t>(user.history.size());
   const double sd = std::max(user.price.sd, 0.1);
   const bool has_pref = user.preference.size() == k.item_features.cols() && user.preference.size() > 0;
+  // Similarity to the history: one Row() per history item over all candidates.
+  thread_local std::vector<double> sims;
+  sims.resize(n);
+  for (int64_t c = 0; c < n; ++c) {
+    double* f = out + c * kNumFeatures;
+    f[kContentMax] = h > 0 ? -std::numeric_limits<double>::infinity() : 0.0;
+    f[kContentMean] = 0.0;
+    f[kComplementMax] = 0.0;
+  }
+  for (int64_t j = 0; j < h; ++j) {
+    k.content->Row(hist[j], candidates, n, sims.data());
+    for (int64_t c = 0; c < n; ++c) {
+      double* f = out + c * kNumFeatures;
+      f[kContentMax] = std::max(f[kContentMax], sims[c]);
+      f[kContentMean] += sims[c];
+    }
+    if (!k.complement) continue;
+    k.complement->Row(hist[j], candidates, n, sims.data());
+    for (int64_t c = 0; c < n; ++c)
+      out[c * kNumFeatures + kComplementMax] = std::max(out[c * kNumFeatures + kComplementMax], sims[c]);
+  }
   for (int64_t c = 0; c < n; ++c, out += kNumFeatures) {
     const int32_t item = candidates[c];
+    if (h > 0) out[kContentMean] /= static_cast<double>(h);
     out[kProfileScore] = has_pref ? k.item_features.row(item).dot(user.preference) : 0.0;
-    const HistorySimilarity s = SimilarityToHistory(*k.content, item, hist, h);
-    out[kContentMax] = s.max;
-    out[kContentMean] = s.mean;
-    out[kComplementMax] = k.complement ? SimilarityToHistory(*k.complement, item, hist, h).max : 0.0;
     const double z = (k.log_price[item] - user.price.mean) / sd;
     out[kPriceFit] = -0.5 * z * z;
     out[kPopularity] = k.popularity[item];

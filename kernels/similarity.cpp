@@ -12,6 +12,10 @@
 
 namespace bundlerl {
 
+void ItemSimilarity::Row(int32_t i, const int32_t* items, int64_t n, double* out) const {
+  for (int64_t c = 0; c < n; ++c) out[c] = Pair(i, items[c]);
+}
+
 // ---------------------------------------------------------------------------------------
 // Cosine
 
@@ -46,6 +50,29 @@ double CosineSimilarity::Pair(int32_t i, int32_t j) const {
     else ++b;
   }
   return s;
+}
+
+void CosineSimilarity::Row(int32_t i, const int32_t* items, int64_t n, double* out) const {
+  if (!dense_) {
+    ItemSimilarity::Row(i, items, n, out);
+    return;
+  }
+  const int64_t d = dense_rows_.cols();
+  // Row-major copy of item i; the matrix is column-major, so gather with a stride.
+  double v[64];
+  if (d > 64) {
+    for (int64_t c = 0; c < n; ++c) out[c] = dense_rows_.row(i).dot(dense_rows_.row(items[c]));
+    return;
+  }
+  for (int64_t k = 0; k < d; ++k) v[k] = dense_rows_(i, k);
+  const double* base = dense_rows_.data();
+  const int64_t stride = dense_rows_.rows();
+  for (int64_t c = 0; c < n; ++c) {
+    const double* col = base + items[c];
+    double s = 0;
+    for (int64_t k = 0; k < d; ++k) s += v[k] * col[k * stride];
+    out[c] = s;
+  }
 }
 
 void CosineSimilarity::Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const {
@@ -107,6 +134,18 @@ double CooccurrenceSimilarity::Measure_(double cij, int32_t i, int32_t j) const 
     case Measure::kCount: return cij;
   }
   return 0.0;
+}
+
+void CooccurrenceSimilarity::Row(int32_t i, const int32_t* items, int64_t n, double* out) const {
+  thread_local std::vector<double> scratch;
+  const int64_t M = num_items();
+  if (static_cast<int64_t>(scratch.size()) < M) scratch.assign(M, 0.0);
+  const int32_t begin = counts_.outerIndexPtr()[i], end = counts_.outerIndexPtr()[i + 1];
+  const int32_t* idx = counts_.innerIndexPtr();
+  const int32_t* val = counts_.valuePtr();
+  for (int32_t p = begin; p < end; ++p) scratch[idx[p]] = Measure_(val[p], i, idx[p]);
+  for (int64_t c = 0; c < n; ++c) out[c] = items[c] == i ? 0.0 : scratch[items[c]];
+  for (int32_t p = begin; p < end; ++p) scratch[idx[p]] = 0.0;
 }
 
 double CooccurrenceSimilarity::Pair(int32_t i, int32_t j) const {

@@ -22,6 +22,9 @@ class ItemSimilarity {
   virtual std::string name() const = 0;
   virtual int64_t num_items() const = 0;
   virtual double Pair(int32_t i, int32_t j) const = 0;
+  // out[c] = Pair(i, items[c]) for c < n: one item against many (the hot path of the
+  // feature builder). The default loops over Pair.
+  virtual void Row(int32_t i, const int32_t* items, int64_t n, double* out) const;
   // out = similarities of items [begin, end) to every item, [end - begin, num_items].
   virtual void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const = 0;
 };
@@ -35,6 +38,7 @@ class CosineSimilarity : public ItemSimilarity {
   std::string name() const override { return name_; }
   int64_t num_items() const override { return dense_ ? dense_rows_.rows() : sparse_rows_.rows(); }
   double Pair(int32_t i, int32_t j) const override;
+  void Row(int32_t i, const int32_t* items, int64_t n, double* out) const override;
   void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const override;
 
  private:
@@ -58,6 +62,8 @@ class CooccurrenceSimilarity : public ItemSimilarity {
   std::string name() const override;
   int64_t num_items() const override { return counts_.rows(); }
   double Pair(int32_t i, int32_t j) const override;
+  // Scatters item i's sparse row into a per-thread scratch: O(nnz(i) + n).
+  void Row(int32_t i, const int32_t* items, int64_t n, double* out) const override;
   void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const override;
   double basket_count(int32_t i) const { return item_count_[i]; }
   int64_t co_count(int32_t i, int32_t j) const;

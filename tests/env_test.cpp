@@ -315,3 +315,28 @@ TEST_CASE("choice-model fits reject malformed data", "[env]") {
   CHECK_THROWS_WITH(FitChoiceModel("mnl", d, 0), Catch::Contains("1 click masks for 2 rounds"));
   CHECK_THROWS_WITH(FitChoiceModel("logit", d, 0), Catch::Contains("mnl or cascade"));
 }
+
+TEST_CASE("incremental observations equal the feature builder's from scratch", "[env]") {
+  const auto world = World::Generate(WorldConfig{});
+  ShopperConfig sh;
+  sh.max_history = 8;  // also exercises the full refresh after dropping old items
+  SessionConfig se;
+  se.max_steps = 30;
+  const auto model = std::make_shared<const ShopperModel>(world, sh, se);
+  ShopperSession s(model);
+  const auto policy = MakeFixedPolicy("epsilon-greedy:0.3:itemcf");
+  int64_t clicks = 0;
+  for (int e = 0; e < 40; ++e) {
+    s.Reset(e, 77 + e);
+    SplitMix64 rng(e);
+    int32_t slate[3];
+    while (!s.done()) {
+      const Observation o = s.Observe();
+      const std::vector<double> full = s.RecomputeFeatures();
+      for (size_t i = 0; i < full.size(); ++i) REQUIRE(o.features[i] == Approx(full[i]).margin(1e-9));
+      policy->Act(o, rng, slate);
+      clicks += __builtin_popcount(s.Step(slate).clicks);
+    }
+  }
+  CHECK(clicks > 100);
+}

@@ -331,3 +331,26 @@ TEST_CASE("co-occurrence over Youshu bundle-item lists: counts by brute force; s
   CHECK(jac_many / many > 0.0);
   CHECK(jac_none == 0.0);
 }
+
+TEST_CASE("Row() equals Pair() for every kernel", "[kernels]") {
+  std::mt19937_64 rng(2);
+  std::normal_distribution<double> normal;
+  Eigen::MatrixXd V(30, 5);
+  for (int i = 0; i < 30; ++i)
+    for (int j = 0; j < 5; ++j) V(i, j) = normal(rng);
+  std::vector<int64_t> offsets = {0};
+  std::vector<int32_t> items;
+  for (int b = 0; b < 40; ++b) {
+    for (int k = 0; k < 3; ++k) items.push_back(static_cast<int32_t>(rng() % 30));
+    offsets.push_back(static_cast<int64_t>(items.size()));
+  }
+  const CosineSimilarity dense(V);
+  const CooccurrenceSimilarity co(30, offsets, items, CooccurrenceSimilarity::Measure::kPmi);
+  std::vector<int32_t> cands = {0, 5, 5, 29, 3, 17};
+  std::vector<double> out(cands.size());
+  for (const ItemSimilarity* sim : {static_cast<const ItemSimilarity*>(&dense), static_cast<const ItemSimilarity*>(&co)})
+    for (int32_t i = 0; i < 30; ++i) {
+      sim->Row(i, cands.data(), static_cast<int64_t>(cands.size()), out.data());
+      for (size_t c = 0; c < cands.size(); ++c) REQUIRE(out[c] == Approx(sim->Pair(i, cands[c])).margin(1e-12));
+    }
+}
