@@ -6,7 +6,7 @@
 #include "cli/sim_options.h"
 #include "common/error.h"
 #include "env/ground_truth.h"
-#include "policy/fixed_policies.h"
+#include "policy/learned_policy.h"
 
 namespace bundlerl::cli {
 
@@ -24,7 +24,7 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
       "enumeration (small worlds only). Policies: uniform, popularity, content, itemcf,\n"
       "profile, epsilon-greedy:EPS:BASE.\n\noptions");
   desc.add_options()
-      ("policy", po::value(&policy_name)->required(), "the strategy to simulate")
+      ("policy", po::value(&policy_name)->required(), "a strategy name, or a policy file from bundlerl train")
       ("episodes", po::value(&episodes)->default_value(20000), "simulated episodes")
       ("seed", po::value(&seed)->default_value(1), "seed of the episodes")
       ("threads", po::value(&threads)->default_value(2), "threads")
@@ -41,7 +41,7 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
   if (episodes <= 0) Fail("--episodes: expected a positive number, got ", episodes);
   const auto world = World::Generate(o.world);
   const auto model = std::make_shared<const ShopperModel>(world, o.shopper, o.session);
-  const auto policy = MakeFixedPolicy(policy_name);
+  const auto policy = MakePolicy(policy_name);
   const ValueEstimate v = SimulateValue(
       model, [&](const Observation& ob, SplitMix64& r, int32_t* s) { policy->Act(ob, r, s); }, episodes, seed, threads);
   std::cout << std::setprecision(6) << "policy " << policy->name() << ": value " << v.value << " +- "

@@ -6,6 +6,7 @@ namespace bundlerl::cli {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"compare", "the main job: strategies x estimators against simulator truth -> results/", RunCompare},
+      {"train", "train an agent (reinforce, ppo, offpolicy-reinforce, ipw, linucb, lints)", RunTrain},
       {"simulate", "a strategy's expected session reward by simulation (and enumeration)", RunSimulate},
       {"import", "convert a public dataset (obd, bundles, amazon) to a BundleRL HDF5 file", RunImport},
       {"evaluate", "off-policy estimates of a target policy from logs, with confidence intervals", RunEvaluate},

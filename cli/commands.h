@@ -20,6 +20,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string& command
 int RunSimilarity(const std::vector<std::string>& args, const std::string& command_line);
 int RunSimulate(const std::vector<std::string>& args, const std::string& command_line);
 int RunCompare(const std::vector<std::string>& args, const std::string& command_line);
+int RunTrain(const std::vector<std::string>& args, const std::string& command_line);
 int RunInfo(const std::vector<std::string>& args, const std::string& command_line);
 
 }  // namespace bundlerl::cli

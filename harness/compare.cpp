@@ -17,6 +17,7 @@
 #include "env/shopper_model.h"
 #include "env/world.h"
 #include "policy/fixed_policies.h"
+#include "policy/learned_policy.h"
 #include "replay/h5.h"
 #include "replay/log_store.h"
 #include "replay/reward_model.h"
@@ -109,7 +110,7 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   const auto model = std::make_shared<const ShopperModel>(world, shopper, session);
   const auto bandit = std::make_shared<const ShopperModel>(world, shopper, one_step);
   std::vector<std::shared_ptr<const SlatePolicy>> strategies;
-  for (const auto& name : cfg.strategies) strategies.push_back(MakeFixedPolicy(name));
+  for (const auto& name : cfg.strategies) strategies.push_back(MakePolicy(name));
   const auto logging = MakeFixedPolicy(cfg.logging_policy);
   std::vector<std::unique_ptr<Estimator>> estimators;
   for (const auto& e : cfg.estimators) estimators.push_back(MakeEstimator(e));

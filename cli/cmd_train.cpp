@@ -1,0 +1,93 @@
+// bundlerl train --config FILE.ini --agent NAME --seed S --out policy.pt
+#include <unistd.h>
+
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+
+#include "agents/trainer.h"
+#include "cli/commands.h"
+#include "cli/sim_options.h"
+#include "common/error.h"
+#include "env/world.h"
+#include "replay/h5.h"
+
+namespace bundlerl::cli {
+
+int RunTrain(const std::vector<std::string>& args, const std::string& command_line) {
+  SimOptions o;
+  TrainConfig t;
+  std::string out, curve;
+  po::options_description desc(
+      "bundlerl train --config FILE.ini --agent NAME [--seed S] --out policy.pt\n\n"
+      "Trains an agent in the config's world and saves its policy (loadable by simulate and\n"
+      "compare). Agents: reinforce, ppo (on-policy, in the simulator), offpolicy-reinforce,\n"
+      "ipw (from rounds logged by train.logging_policy), linucb, lints (online). Checkpoints\n"
+      "every train.checkpoint_every updates; --resume continues from the checkpoint and ends\n"
+      "with the same parameters as an uninterrupted run.\n\noptions");
+  desc.add_options()
+      ("out", po::value(&out)->required(), "the trained policy file")
+      ("curve", po::value(&curve)->default_value(""), "learning curve HDF5 (default OUT.curve.h5)")
+      ("agent", po::value(&t.agent)->default_value(t.agent), "train.agent")
+      ("seed", po::value(&t.seed)->default_value(t.seed), "train.seed")
+      ("resume", po::bool_switch(&t.resume), "resume from train.checkpoint if it exists")
+      ("train.updates", po::value(&t.updates)->default_value(t.updates), "updates (gradient steps / bandit rounds of episodes)")
+      ("train.episodes_per_update", po::value(&t.episodes_per_update)->default_value(t.episodes_per_update), "on-policy episodes per update")
+      ("train.learning_rate", po::value(&t.learning_rate)->default_value(t.learning_rate), "Adam learning rate")
+      ("train.gamma", po::value(&t.gamma)->default_value(t.gamma), "discount over the steps of a session")
+      ("train.scorer", po::value(&t.scorer)->default_value(t.scorer), "linear or mlp")
+      ("train.hidden", po::value(&t.hidden)->default_value(t.hidden), "hidden units of the mlp scorer")
+      ("train.ppo_clip", po::value(&t.ppo_clip)->default_value(t.ppo_clip), "PPO clipping")
+      ("train.ppo_epochs", po::value(&t.ppo_epochs)->default_value(t.ppo_epochs), "PPO epochs per batch")
+      ("train.logging_policy", po::value(&t.logging_policy)->default_value(t.logging_policy), "off-policy agents: the logging policy")
+      ("train.log_rounds", po::value(&t.log_rounds)->default_value(t.log_rounds), "off-policy agents: logged rounds")
+      ("train.batch_rounds", po::value(&t.batch_rounds)->default_value(t.batch_rounds), "off-policy agents: rounds per update")
+      ("train.weight_clip", po::value(&t.weight_clip)->default_value(t.weight_clip), "off-policy: importance-weight clip")
+      ("train.self_normalize", po::value(&t.self_normalize)->default_value(t.self_normalize), "off-policy: self-normalised weights")
+      ("train.topk_correction", po::value(&t.topk_correction)->default_value(t.topk_correction), "off-policy: top-K correction")
+      ("train.ucb_alpha", po::value(&t.ucb_alpha)->default_value(t.ucb_alpha), "linucb exploration / lints posterior scale")
+      ("train.ridge", po::value(&t.ridge)->default_value(t.ridge), "linear bandits: ridge")
+      ("train.checkpoint", po::value(&t.checkpoint)->default_value(t.checkpoint), "checkpoint file")
+      ("train.checkpoint_every", po::value(&t.checkpoint_every)->default_value(t.checkpoint_every), "updates between checkpoints (0: never)");
+  AddSimOptions(desc, o, /*with_compare=*/true);
+  auto parsed = ParseSubcommand("train", args, desc);
+  if (parsed.help) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  FinishSimOptions(o);
+  const auto world = World::Generate(o.world);
+  const auto model = std::make_shared<const ShopperModel>(world, o.shopper, o.session);
+  const bool tty = isatty(2);
+  const TrainResult r = TrainAgent(model, t, [&](int64_t u, int64_t total, double v) {
+    if (tty || u == total || u % std::max<int64_t>(1, total / 10) == 0) {
+      std::cerr << (tty ? "\r" : "") << "train " << t.agent << ": update " << u << "/" << total
+                << ", value " << std::setprecision(4) << v << (tty && u != total ? "   " : "\n") << std::flush;
+    }
+  });
+  SaveTrainedPolicy(r, out, parsed.resolved);
+  if (curve.empty()) curve = out + ".curve.h5";
+  {
+    const std::string tmp = curve + ".tmp." + std::to_string(getpid());
+    {
+      h5::File f = h5::File::Create(tmp);
+      f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
+      f.SetAttr("config", parsed.resolved);
+      f.SetAttr("command", command_line);
+      f.SetAttr("agent", t.agent);
+      f.SetAttr("seed", static_cast<int64_t>(t.seed));
+      f.CreateGroup("/curve");
+      std::vector<int64_t> update(r.curve.size());
+      for (size_t i = 0; i < update.size(); ++i) update[i] = static_cast<int64_t>(i + 1);
+      f.Write("/curve/update", update, {static_cast<int64_t>(update.size())});
+      f.Write("/curve/value", r.curve, {static_cast<int64_t>(r.curve.size())});
+    }
+    if (std::rename(tmp.c_str(), curve.c_str()) != 0) Fail(curve, ": cannot move the curve file into place");
+  }
+  std::cout << "wrote " << out << " and " << curve << " (" << r.updates << " updates, " << r.rounds
+            << " rounds, " << std::setprecision(3) << r.seconds << " s, " << r.rounds / std::max(r.seconds, 1e-9)
+            << " rounds/s)\n";
+  return 0;
+}
+
+}  // namespace bundlerl::cli

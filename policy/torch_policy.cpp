@@ -1,0 +1,153 @@
+// Learned slate policies: see torch_policy.h.
+#include "policy/torch_policy.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "common/error.h"
+#include "policy/fixed_policies.h"
+#include "policy/learned_policy.h"
+#include "policy/plackett_luce.h"
+
+namespace bundlerl {
+
+ScorerImpl::ScorerImpl(const ScorerConfig& c) : config(c) {
+  if (c.kind == "linear") {
+    out = register_module("fc_out", torch::nn::Linear(c.features, 1));
+  } else if (c.kind == "mlp") {
+    in = register_module("fc_in", torch::nn::Linear(c.features, c.hidden));
+    hidden = register_module("fc_hidden", torch::nn::Linear(c.hidden, c.hidden));
+    out = register_module("fc_out", torch::nn::Linear(c.hidden, 1));
+  } else {
+    Fail("config key 'train.scorer': expected linear or mlp, got '", c.kind, "'");
+  }
+}
+
+torch::Tensor ScorerImpl::forward(const torch::Tensor& x) {
+  if (config.kind == "linear") return out->forward(x).squeeze(-1);
+  auto h = torch::relu(in->forward(x));
+  h = torch::relu(hidden->forward(h));
+  return out->forward(h).squeeze(-1);
+}
+
+torch::Tensor PlackettLuceLogProb(const torch::Tensor& scores, const torch::Tensor& slates, int64_t prefix) {
+  const int64_t K = prefix < 0 ? slates.size(1) : prefix;
+  auto s = scores;
+  auto lp = torch::zeros({scores.size(0)}, scores.options());
+  const auto neg_inf = torch::full_like(scores, -std::numeric_limits<float>::infinity());
+  auto mask = torch::zeros_like(scores, torch::kBool);
+  for (int64_t k = 0; k < K; ++k) {
+    const auto idx = slates.select(1, k).unsqueeze(1);
+    const auto masked = torch::where(mask, neg_inf, s);
+    lp = lp + s.gather(1, idx).squeeze(1) - torch::logsumexp(masked, 1);
+    mask = mask.scatter(1, idx, true);
+  }
+  return lp;
+}
+
+LearnedSlatePolicy::LearnedSlatePolicy(Scorer scorer, std::string name)
+    : scorer_(std::move(scorer)), name_(std::move(name)) {
+  scorer_->eval();
+}
+
+void LearnedSlatePolicy::Scores(const Observation& obs, std::vector<double>& scores) const {
+  torch::NoGradGuard no_grad;
+  std::vector<float> x(obs.num_candidates * obs.num_features);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(obs.features[i]);
+  const auto t = torch::from_blob(x.data(), {1, obs.num_candidates, obs.num_features}, torch::kFloat32);
+  const auto s = scorer_->forward(t).contiguous();
+  scores.resize(obs.num_candidates);
+  const float* p = s.data_ptr<float>();
+  for (int64_t c = 0; c < obs.num_candidates; ++c) scores[c] = p[c];
+}
+
+void LearnedSlatePolicy::Act(const Observation& obs, SplitMix64& rng, int32_t* slate) const {
+  thread_local std::vector<double> s;
+  Scores(obs, s);
+  PlackettLuce::Sample(s.data(), obs.num_candidates, obs.slate_size, rng, slate);
+}
+
+std::vector<std::pair<std::vector<int32_t>, double>> LearnedSlatePolicy::Enumerate(const Observation& obs) const {
+  std::vector<double> s;
+  Scores(obs, s);
+  std::vector<std::pair<std::vector<int32_t>, double>> out;
+  for (auto& slate : AllSlates(obs.num_candidates, obs.slate_size)) {
+    const double p = std::exp(PlackettLuce::LogProb(s.data(), obs.num_candidates, slate.data(), obs.slate_size));
+    out.push_back({std::move(slate), p});
+  }
+  return out;
+}
+
+double LearnedSlatePolicy::PrefixProbability(const Observation& obs, const int32_t* slate, int64_t prefix) const {
+  std::vector<double> s;
+  Scores(obs, s);
+  return std::exp(PlackettLuce::LogProb(s.data(), obs.num_candidates, slate, prefix));
+}
+
+double LearnedSlatePolicy::SlotMarginal(const Observation& obs, int64_t slot, int32_t candidate) const {
+  std::vector<double> m(obs.slate_size * obs.num_candidates);
+  SlotMarginals(obs, m.data());
+  return m[slot * obs.num_candidates + candidate];
+}
+
+void LearnedSlatePolicy::SlotMarginals(const Observation& obs, double* out) const {
+  std::vector<double> s;
+  Scores(obs, s);
+  // Exact for small problems; otherwise Monte Carlo with a fixed seed (deterministic).
+  SplitMix64 rng(0x9e11);
+  PlackettLuce::Marginals(s.data(), obs.num_candidates, obs.slate_size, out, rng, 4000);
+}
+
+void SaveScorer(const Scorer& scorer, const std::string& path, const std::string& name,
+                const std::string& metadata) {
+  torch::serialize::OutputArchive archive;
+  scorer->save(archive);
+  archive.write("bundlerl.kind", torch::IValue(scorer->config.kind));
+  archive.write("bundlerl.features", torch::IValue(scorer->config.features));
+  archive.write("bundlerl.hidden", torch::IValue(scorer->config.hidden));
+  archive.write("bundlerl.name", torch::IValue(name));
+  archive.write("bundlerl.metadata", torch::IValue(metadata));
+  archive.write("bundlerl.version", torch::IValue(std::string(BUNDLERL_VERSION)));
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  archive.save_to(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) Fail(path, ": cannot move the saved policy into place");
+}
+
+Scorer LoadScorer(const std::string& path, std::string* name, std::string* metadata) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const std::exception& e) {
+    Fail(path, ": not a BundleRL policy file (", std::string(e.what()).substr(0, 120), ")");
+  }
+  torch::IValue v;
+  if (!archive.try_read("bundlerl.kind", v)) Fail(path, ": not a BundleRL policy file (no bundlerl.kind)");
+  ScorerConfig c;
+  c.kind = v.toStringRef();
+  archive.read("bundlerl.features", v);
+  c.features = v.toInt();
+  archive.read("bundlerl.hidden", v);
+  c.hidden = v.toInt();
+  if (name && archive.try_read("bundlerl.name", v)) *name = v.toStringRef();
+  if (metadata && archive.try_read("bundlerl.metadata", v)) *metadata = v.toStringRef();
+  Scorer scorer(c);
+  scorer->load(archive);
+  return scorer;
+}
+
+bool IsPolicyFile(const std::string& spec) { return std::filesystem::is_regular_file(spec); }
+
+std::shared_ptr<const SlatePolicy> LoadLearnedPolicy(const std::string& path) {
+  std::string name;
+  Scorer scorer = LoadScorer(path, &name);
+  return std::make_shared<LearnedSlatePolicy>(scorer, name.empty() ? path : name);
+}
+
+std::shared_ptr<const SlatePolicy> MakePolicy(const std::string& spec) {
+  return IsPolicyFile(spec) ? LoadLearnedPolicy(spec) : MakeFixedPolicy(spec);
+}
+
+}  // namespace bundlerl

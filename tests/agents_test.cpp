@@ -1,0 +1,180 @@
+// Tests for agents/ and the learned policies of policy/: Plackett-Luce log-probability and
+// its gradient, save/load, and learning in small worlds against exact optima.
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "agents/trainer.h"
+#include "common/error.h"
+#include "env/ground_truth.h"
+#include "policy/fixed_policies.h"
+#include "policy/learned_policy.h"
+#include "policy/plackett_luce.h"
+#include "policy/torch_policy.h"
+#include "test_util.h"
+
+using namespace bundlerl;
+using bundlerl::testing::TempDir;
+
+namespace {
+
+EnumerateFunction Enum(const SlatePolicy& p) {
+  return [&p](const Observation& o) { return p.Enumerate(o); };
+}
+ActFunction Act(const SlatePolicy& p) {
+  return [&p](const Observation& o, SplitMix64& r, int32_t* s) { p.Act(o, r, s); };
+}
+
+// A small world whose optimum is computable by enumeration.
+std::shared_ptr<const ShopperModel> SmallModel() {
+  WorldConfig w;
+  w.num_items = 6;
+  w.num_users = 2;
+  w.num_categories = 2;
+  w.embedding_dim = 3;
+  w.history_length = 4;
+  w.baskets = 100;
+  w.seed = 3;
+  ShopperConfig sh;
+  SessionConfig se;
+  se.slate_size = 2;
+  se.num_candidates = 6;
+  se.max_steps = 3;
+  return std::make_shared<const ShopperModel>(World::Generate(w), sh, se);
+}
+
+}  // namespace
+
+TEST_CASE("torch Plackett-Luce log-probability equals the double one; its gradient equals "
+          "finite differences", "[agents][policy]") {
+  auto scores = torch::tensor({{0.3, -1.2, 2.0, 0.1, 0.7}, {1.0, 0.0, -0.5, 0.2, 0.4}}, torch::kFloat64)
+                    .requires_grad_(true);
+  const auto slates = torch::tensor({{2, 0, 4}, {4, 1, 0}}, torch::kInt64);
+  const auto lp = PlackettLuceLogProb(scores, slates);
+  for (int b = 0; b < 2; ++b) {
+    std::vector<double> s(5);
+    std::vector<int32_t> slate(3);
+    for (int c = 0; c < 5; ++c) s[c] = scores[b][c].item<double>();
+    for (int k = 0; k < 3; ++k) slate[k] = static_cast<int32_t>(slates[b][k].item<int64_t>());
+    CHECK(lp[b].item<double>() == Approx(PlackettLuce::LogProb(s.data(), 5, slate.data(), 3)).epsilon(1e-12));
+    CHECK(PlackettLuceLogProb(scores, slates, 2)[b].item<double>() ==
+          Approx(PlackettLuce::LogProb(s.data(), 5, slate.data(), 2)).epsilon(1e-12));
+  }
+  lp.sum().backward();
+  const auto grad = scores.grad().clone();
+  const double h = 1e-6;
+  for (int b = 0; b < 2; ++b)
+    for (int c = 0; c < 5; ++c) {
+      auto plus = scores.detach().clone(), minus = scores.detach().clone();
+      plus[b][c] += h;
+      minus[b][c] -= h;
+      const double fd = (PlackettLuceLogProb(plus, slates).sum().item<double>() -
+                         PlackettLuceLogProb(minus, slates).sum().item<double>()) / (2 * h);
+      CHECK(grad[b][c].item<double>() == Approx(fd).margin(1e-7));
+    }
+}
+
+TEST_CASE("a saved policy loads with the same scores and probabilities", "[agents][policy]") {
+  TempDir tmp;
+  torch::manual_seed(1);
+  ScorerConfig sc;
+  Scorer scorer(sc);
+  const LearnedSlatePolicy policy(scorer, "test");
+  SaveScorer(scorer, tmp / "p.pt", "test", "meta");
+  const auto loaded = LoadLearnedPolicy(tmp / "p.pt");
+  CHECK(loaded->name() == "test");
+  const auto model = SmallModel();
+  ShopperSession s(model);
+  s.Reset(0, 1);
+  const Observation o = s.Observe();
+  const int32_t slate[] = {3, 1};
+  CHECK(loaded->PrefixProbability(o, slate, 2) == Approx(policy.PrefixProbability(o, slate, 2)).epsilon(1e-12));
+  CHECK(MakePolicy(tmp / "p.pt")->name() == "test");
+  CHECK(MakePolicy("uniform")->name() == "uniform");
+  testing::WriteText(tmp / "junk.pt", "not a policy");
+  CHECK_THROWS_WITH(LoadLearnedPolicy(tmp / "junk.pt"), Catch::Contains("junk.pt") && Catch::Contains("not a"));
+}
+
+TEST_CASE("REINFORCE reaches 90% of the exact optimum and beats every fixed strategy",
+          "[agents][slow]") {
+  const auto model = SmallModel();
+  double optimum = 0;
+  for (int32_t u = 0; u < 2; ++u) optimum += OptimalValue(model, u) / 2;
+  TrainConfig c;
+  c.agent = "reinforce";
+  c.updates = 300;
+  c.episodes_per_update = 64;
+  c.learning_rate = 0.03;
+  c.gamma = 1.0;  // the value judged is the undiscounted session reward
+  const TrainResult r = TrainAgent(model, c);
+  const double learned = ExactValue(model, Enum(*r.policy));
+  INFO("learned " << learned << ", optimum " << optimum);
+  CHECK(learned >= 0.9 * optimum);
+  for (const char* name : {"uniform", "popularity", "content", "itemcf", "profile"}) {
+    const double fixed = ExactValue(model, Enum(*MakeFixedPolicy(name)));
+    INFO(name << " " << fixed);
+    CHECK(learned > fixed);
+  }
+  CHECK(r.curve.size() == 300);
+}
+
+TEST_CASE("PPO, LinUCB and linear TS learn better than uniform", "[agents][slow]") {
+  const auto model = SmallModel();
+  const double uniform = ExactValue(model, Enum(*MakeFixedPolicy("uniform")));
+  for (const char* agent : {"ppo", "linucb", "lints"}) {
+    TrainConfig c;
+    c.agent = agent;
+    c.updates = 60;
+    c.episodes_per_update = 32;
+    c.learning_rate = 0.02;
+    const TrainResult r = TrainAgent(model, c);
+    const double v = ExactValue(model, Enum(*r.policy));
+    INFO(agent << ": " << v << " vs uniform " << uniform);
+    CHECK(v > uniform * 1.05);
+  }
+}
+
+TEST_CASE("off-policy REINFORCE from 200,000 logged rounds reaches 80% of on-policy "
+          "REINFORCE's true value", "[agents][slow]") {
+  WorldConfig w;
+  w.num_items = 100;
+  w.num_users = 300;
+  ShopperConfig sh;
+  SessionConfig se;
+  se.num_candidates = 20;
+  se.max_steps = 1;  // the value both are judged on: one slate
+  const auto model = std::make_shared<const ShopperModel>(World::Generate(w), sh, se);
+  TrainConfig on;
+  on.agent = "reinforce";
+  on.updates = 150;
+  on.episodes_per_update = 256;
+  on.learning_rate = 0.01;
+  const auto on_policy = TrainAgent(model, on);
+  TrainConfig off;
+  off.agent = "offpolicy-reinforce";
+  off.logging_policy = "epsilon-greedy:0.3:popularity";
+  off.log_rounds = 200000;
+  off.batch_rounds = 2000;
+  off.updates = 200;
+  off.learning_rate = 0.01;
+  const auto off_policy = TrainAgent(model, off);
+  const auto v_on = SimulateValue(model, Act(*on_policy.policy), 20000, 5);
+  const auto v_off = SimulateValue(model, Act(*off_policy.policy), 20000, 5);
+  const auto v_log = SimulateValue(model, Act(*MakeFixedPolicy(off.logging_policy)), 20000, 5);
+  INFO("on-policy " << v_on.value << ", off-policy " << v_off.value << ", logging " << v_log.value);
+  CHECK(v_off.value >= 0.8 * v_on.value);
+  CHECK(v_on.value > v_log.value);
+}
+
+TEST_CASE("bad training settings name the key", "[agents]") {
+  const auto model = SmallModel();
+  TrainConfig c;
+  c.agent = "sarsa";
+  CHECK_THROWS_WITH(TrainAgent(model, c), Catch::Contains("train.agent") && Catch::Contains("reinforce"));
+  c = TrainConfig{};
+  c.gamma = 2;
+  CHECK_THROWS_WITH(TrainAgent(model, c), Catch::Contains("train.gamma"));
+  c = TrainConfig{};
+  c.checkpoint_every = 5;
+  CHECK_THROWS_WITH(TrainAgent(model, c), Catch::Contains("train.checkpoint"));
+}
