@@ -159,3 +159,38 @@ TEST_CASE("compare runs end to end from the command line", "[cli][slow]") {
   CHECK_THAT(md, Catch::Contains("Kendall's tau") && Catch::Contains("| ipw |") && Catch::Contains("items = 60"));
   CHECK(fs::exists(tmp / "out/results.h5"));
 }
+
+#include <csignal>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "policy/torch_policy.h"
+
+TEST_CASE("a training run killed with SIGKILL and resumed ends with the same parameters",
+          "[cli][agents][slow]") {
+  TempDir tmp;
+  WriteText(tmp / "t.ini", "[world]\nitems = 100\nusers = 200\n[session]\ncandidates = 30\n");
+  const std::string base = std::string(BUNDLERL_BINARY) + " train --config " + tmp / "t.ini" +
+                           " --agent reinforce --seed 3 --train.updates 120 --train.episodes_per_update 48"
+                           " --train.checkpoint_every 10";
+  // Uninterrupted.
+  REQUIRE(std::system((base + " --train.checkpoint " + tmp / "a.ckpt" + " --out " + tmp / "a.pt" + " > " +
+                       tmp / "a.log" + " 2>&1").c_str()) == 0);
+  // Interrupted: start in the background, wait for a checkpoint, kill -9, then resume.
+  const std::string run_b = base + " --train.checkpoint " + tmp / "b.ckpt" + " --out " + tmp / "b.pt";
+  REQUIRE(std::system((run_b + " > " + tmp / "b1.log" + " 2>&1 & echo $! > " + tmp / "pid").c_str()) == 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(tmp / "b.ckpt") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(fs::exists(tmp / "b.ckpt"));
+  const int pid = std::stoi(ReadText(tmp / "pid"));
+  REQUIRE(kill(pid, SIGKILL) == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK_FALSE(fs::exists(tmp / "b.pt"));  // killed before the end: no policy file
+  REQUIRE(std::system((run_b + " --resume > " + tmp / "b2.log" + " 2>&1").c_str()) == 0);
+  auto a = bundlerl::LoadScorer(tmp / "a.pt"), b = bundlerl::LoadScorer(tmp / "b.pt");
+  const auto pa = a->parameters(), pb = b->parameters();
+  REQUIRE(pa.size() == pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) CHECK(torch::equal(pa[i], pb[i]));
+}
