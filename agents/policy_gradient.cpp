@@ -204,8 +204,8 @@ TrainResult TrainFromLogs(std::shared_ptr<const ShopperModel> model, const Train
   const auto logging = MakeFixedPolicy(c.logging_policy);
   const int64_t n = c.log_rounds, K = one.slate_size, C = one.num_candidates, F = kNumFeatures;
   const int64_t users = model->world().num_shoppers();
-  const uint64_t log_seed = DeriveSeed(c.seed, 0x10c5);
-  auto round_seed = [&](int64_t r) { return DeriveSeed(log_seed, static_cast<uint64_t>(r)); };
+  const uint64_t log_seed = c.log_seed ? c.log_seed : DeriveSeed(c.seed, 0x10c5);
+  auto round_seed = [&](int64_t r) { return LoggedRoundSeed(log_seed, r); };
   std::vector<int64_t> slates(n * K);
   std::vector<float> reward(n * K), beta(n * K);
   {

@@ -40,6 +40,7 @@ struct TrainConfig {
   int64_t ppo_epochs = 4;              // train.ppo_epochs
   std::string logging_policy = "epsilon-greedy:0.5:popularity";  // train.logging_policy (off-policy agents)
   int64_t log_rounds = 200000;         // train.log_rounds
+  uint64_t log_seed = 0;               // seed of the logged rounds; 0: derived from train.seed
   int64_t batch_rounds = 2048;         // train.batch_rounds
   double weight_clip = 20.0;           // train.weight_clip
   bool self_normalize = false;         // train.self_normalize
@@ -68,6 +69,13 @@ TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainCon
 
 // Saves a trained policy where `bundlerl simulate/compare` can load it (policy/learned_policy.h).
 void SaveTrainedPolicy(const TrainResult& result, const std::string& path, const std::string& metadata);
+
+// Seed of logged round r of a log seeded with `log_seed`: the user is seed mod users, the
+// session and logging-policy generators derive from (seed, 1) and (seed, 2). The compare
+// harness and the off-policy learners use it, so they can share the same logged rounds.
+inline uint64_t LoggedRoundSeed(uint64_t log_seed, int64_t r) {
+  return DeriveSeed(log_seed, static_cast<uint64_t>(r));
+}
 
 // The names train.agent accepts.
 std::vector<std::string> AgentNames();

@@ -20,6 +20,7 @@ int RunCompare(const std::vector<std::string>& args, const std::string& command_
       "results/<name>/ (summary.md, summary.csv, results.h5, logs.h5, plots).\n\noptions");
   desc.add_options()("out", po::value(&out)->default_value(""), "output folder (overrides compare.out)");
   AddSimOptions(desc, o, /*with_compare=*/true);
+  AddTrainOptions(desc, o.compare.train);
   auto parsed = ParseSubcommand("compare", args, desc);
   if (parsed.help) {
     std::cout << desc << "\n";

@@ -30,7 +30,8 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
       ("threads", po::value(&threads)->default_value(2), "threads")
       ("one-step", po::bool_switch(&one_step), "value of one slate (session.max_steps = 1), the OPE estimand of compare")
       ("exact", po::bool_switch(&exact), "also compute the exact value by enumeration");
-  AddSimOptions(desc, o, /*with_compare=*/true);  // [compare] keys allowed in shared configs
+  AddSimOptions(desc, o, /*with_compare=*/true);  // [compare] and [train] keys allowed in shared configs
+  AddTrainOptions(desc, o.compare.train);
   auto parsed = ParseSubcommand("simulate", args, desc);
   if (parsed.help) {
     std::cout << desc << "\n";

@@ -30,25 +30,8 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
       ("curve", po::value(&curve)->default_value(""), "learning curve HDF5 (default OUT.curve.h5)")
       ("agent", po::value(&t.agent)->default_value(t.agent), "train.agent")
       ("seed", po::value(&t.seed)->default_value(t.seed), "train.seed")
-      ("resume", po::bool_switch(&t.resume), "resume from train.checkpoint if it exists")
-      ("train.updates", po::value(&t.updates)->default_value(t.updates), "updates (gradient steps / bandit rounds of episodes)")
-      ("train.episodes_per_update", po::value(&t.episodes_per_update)->default_value(t.episodes_per_update), "on-policy episodes per update")
-      ("train.learning_rate", po::value(&t.learning_rate)->default_value(t.learning_rate), "Adam learning rate")
-      ("train.gamma", po::value(&t.gamma)->default_value(t.gamma), "discount over the steps of a session")
-      ("train.scorer", po::value(&t.scorer)->default_value(t.scorer), "linear or mlp")
-      ("train.hidden", po::value(&t.hidden)->default_value(t.hidden), "hidden units of the mlp scorer")
-      ("train.ppo_clip", po::value(&t.ppo_clip)->default_value(t.ppo_clip), "PPO clipping")
-      ("train.ppo_epochs", po::value(&t.ppo_epochs)->default_value(t.ppo_epochs), "PPO epochs per batch")
-      ("train.logging_policy", po::value(&t.logging_policy)->default_value(t.logging_policy), "off-policy agents: the logging policy")
-      ("train.log_rounds", po::value(&t.log_rounds)->default_value(t.log_rounds), "off-policy agents: logged rounds")
-      ("train.batch_rounds", po::value(&t.batch_rounds)->default_value(t.batch_rounds), "off-policy agents: rounds per update")
-      ("train.weight_clip", po::value(&t.weight_clip)->default_value(t.weight_clip), "off-policy: importance-weight clip")
-      ("train.self_normalize", po::value(&t.self_normalize)->default_value(t.self_normalize), "off-policy: self-normalised weights")
-      ("train.topk_correction", po::value(&t.topk_correction)->default_value(t.topk_correction), "off-policy: top-K correction")
-      ("train.ucb_alpha", po::value(&t.ucb_alpha)->default_value(t.ucb_alpha), "linucb exploration / lints posterior scale")
-      ("train.ridge", po::value(&t.ridge)->default_value(t.ridge), "linear bandits: ridge")
-      ("train.checkpoint", po::value(&t.checkpoint)->default_value(t.checkpoint), "checkpoint file")
-      ("train.checkpoint_every", po::value(&t.checkpoint_every)->default_value(t.checkpoint_every), "updates between checkpoints (0: never)");
+      ("resume", po::bool_switch(&t.resume), "resume from train.checkpoint if it exists");
+  AddTrainOptions(desc, t);
   AddSimOptions(desc, o, /*with_compare=*/true);
   auto parsed = ParseSubcommand("train", args, desc);
   if (parsed.help) {

@@ -86,6 +86,7 @@ void AddSimOptions(po::options_description& desc, SimOptions& o, bool with_compa
       ("compare.logging_policy", po::value(&c.logging_policy)->default_value(c.logging_policy), "the logging policy")
       ("compare.strategies", po::value(&o.strategies)->default_value(Join(c.strategies)), "strategies, comma-separated")
       ("compare.estimators", po::value(&o.estimators)->default_value(Join(c.estimators)), "estimators, comma-separated")
+      ("compare.agents", po::value(&o.agents)->default_value(Join(c.agents)), "agents trained and compared ([train] settings)")
       ("compare.truth_episodes", po::value(&c.truth_episodes)->default_value(c.truth_episodes), "simulated episodes per strategy")
       ("compare.bootstrap", po::value(&c.bootstrap)->default_value(c.bootstrap), "bootstrap resamples (0: normal CI)")
       ("compare.folds", po::value(&c.folds)->default_value(c.folds), "reward-model folds")
@@ -93,11 +94,34 @@ void AddSimOptions(po::options_description& desc, SimOptions& o, bool with_compa
       ("compare.out", po::value(&c.out_dir)->default_value(""), "output folder (default results/<name>)");
 }
 
+void AddTrainOptions(po::options_description& desc, TrainConfig& t) {
+  desc.add_options()
+      ("train.updates", po::value(&t.updates)->default_value(t.updates), "updates (gradient steps / bandit rounds of episodes)")
+      ("train.episodes_per_update", po::value(&t.episodes_per_update)->default_value(t.episodes_per_update), "on-policy episodes per update")
+      ("train.learning_rate", po::value(&t.learning_rate)->default_value(t.learning_rate), "Adam learning rate")
+      ("train.gamma", po::value(&t.gamma)->default_value(t.gamma), "discount over the steps of a session")
+      ("train.scorer", po::value(&t.scorer)->default_value(t.scorer), "linear or mlp")
+      ("train.hidden", po::value(&t.hidden)->default_value(t.hidden), "hidden units of the mlp scorer")
+      ("train.ppo_clip", po::value(&t.ppo_clip)->default_value(t.ppo_clip), "PPO clipping")
+      ("train.ppo_epochs", po::value(&t.ppo_epochs)->default_value(t.ppo_epochs), "PPO epochs per batch")
+      ("train.logging_policy", po::value(&t.logging_policy)->default_value(t.logging_policy), "off-policy agents: the logging policy")
+      ("train.log_rounds", po::value(&t.log_rounds)->default_value(t.log_rounds), "off-policy agents: logged rounds")
+      ("train.batch_rounds", po::value(&t.batch_rounds)->default_value(t.batch_rounds), "off-policy agents: rounds per update")
+      ("train.weight_clip", po::value(&t.weight_clip)->default_value(t.weight_clip), "off-policy: importance-weight clip")
+      ("train.self_normalize", po::value(&t.self_normalize)->default_value(t.self_normalize), "off-policy: self-normalised weights")
+      ("train.topk_correction", po::value(&t.topk_correction)->default_value(t.topk_correction), "off-policy: top-K correction")
+      ("train.ucb_alpha", po::value(&t.ucb_alpha)->default_value(t.ucb_alpha), "linucb exploration / lints posterior scale")
+      ("train.ridge", po::value(&t.ridge)->default_value(t.ridge), "linear bandits: ridge")
+      ("train.checkpoint", po::value(&t.checkpoint)->default_value(t.checkpoint), "checkpoint file")
+      ("train.checkpoint_every", po::value(&t.checkpoint_every)->default_value(t.checkpoint_every), "updates between checkpoints (0: never)");
+}
+
 void FinishSimOptions(SimOptions& o) {
   o.shopper.position_bias = Numbers(o.position_bias, "shopper.position_bias");
   o.shopper.examination = Numbers(o.examination, "shopper.examination");
   if (!o.strategies.empty()) o.compare.strategies = SplitList(o.strategies);
   if (!o.estimators.empty()) o.compare.estimators = SplitList(o.estimators);
+  o.compare.agents = SplitList(o.agents);
   o.world.Validate();
   o.session.Validate(o.world.num_items);
   o.shopper.Validate(o.session.slate_size);

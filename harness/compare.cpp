@@ -47,7 +47,7 @@ struct Logs {
   std::vector<double> shown_features;  // [n, K, F]
 };
 
-uint64_t RoundSeed(uint64_t seed, int64_t r) { return DeriveSeed(seed ^ 0x5eed1009ULL, static_cast<uint64_t>(r)); }
+uint64_t RoundSeed(uint64_t seed, int64_t r) { return LoggedRoundSeed(seed, r); }
 
 // Replays round r's start state (the same candidates and features as when it was logged).
 void StartRound(ShopperSession& s, int64_t users, uint64_t seed, int64_t r) {
@@ -68,7 +68,7 @@ std::string Fixed(double x, int precision) {
 void CompareConfig::Validate() const {
   if (log_rounds < 100) Fail("config key 'compare.log_rounds': expected at least 100, got ", log_rounds);
   if (truth_episodes < 100) Fail("config key 'compare.truth_episodes': expected at least 100, got ", truth_episodes);
-  if (strategies.empty()) Fail("config key 'compare.strategies': no strategy named");
+  if (strategies.empty() && agents.empty()) Fail("config key 'compare.strategies': no strategy named");
   if (estimators.empty()) Fail("config key 'compare.estimators': no estimator named");
   if (folds < 2) Fail("config key 'compare.folds': expected at least 2, got ", folds);
   if (bootstrap < 0) Fail("config key 'compare.bootstrap': expected >= 0, got ", bootstrap);
@@ -112,12 +112,33 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   std::vector<std::shared_ptr<const SlatePolicy>> strategies;
   for (const auto& name : cfg.strategies) strategies.push_back(MakePolicy(name));
   const auto logging = MakeFixedPolicy(cfg.logging_policy);
+  const uint64_t log_seed = DeriveSeed(cfg.seed, 1);
+  CompareResult result;
+  // The agents: on-policy ones in the simulator, off-policy ones from the very rounds logged
+  // below (same logging policy, same seeds).
+  for (const auto& agent : cfg.agents) {
+    TrainConfig t = cfg.train;
+    t.agent = agent;
+    t.seed = cfg.seed;
+    t.logging_policy = cfg.logging_policy;
+    t.log_rounds = cfg.log_rounds;
+    t.log_seed = log_seed;
+    t.checkpoint.clear();
+    t.checkpoint_every = 0;
+    t.resume = false;
+    Say("training " + agent + " (" + std::to_string(t.updates) + " updates)");
+    const TrainResult tr = TrainAgent(model, t, [&](int64_t u, int64_t total, double v) {
+      if (u % std::max<int64_t>(1, total / 5) == 0)
+        Say("  " + agent + " update " + std::to_string(u) + "/" + std::to_string(total) + ": " + Fixed(v, 4));
+    });
+    strategies.push_back(tr.policy);
+    result.curves.push_back({agent, tr.curve});
+  }
   std::vector<std::unique_ptr<Estimator>> estimators;
   for (const auto& e : cfg.estimators) estimators.push_back(MakeEstimator(e));
   const int64_t K = session.slate_size, C = session.num_candidates, S = static_cast<int64_t>(strategies.size());
   const int64_t users = world->num_shoppers();
 
-  CompareResult result;
   result.estimators.clear();
   for (const auto& e : estimators) result.estimators.push_back(e->name());
 
@@ -150,7 +171,6 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   L.pscore.resize(n * K), L.pscore_slate.resize(n), L.pscore_cascade.resize(n * K);
   L.click.resize(n * K), L.purchase.resize(n * K), L.revenue.resize(n * K);
   L.shown_features.resize(n * K * F);
-  const uint64_t log_seed = DeriveSeed(cfg.seed, 1);
   std::vector<ShopperSession> sessions(std::max(1, cfg.threads), ShopperSession(bandit));
   {
     std::vector<std::vector<double>> marg(sessions.size(), std::vector<double>(K * C));

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/trainer.h"
 #include "env/config.h"
 #include "replay/estimator.h"
 
@@ -28,6 +29,8 @@ struct CompareConfig {
   std::vector<std::string> strategies = {"uniform", "popularity", "content", "itemcf", "profile"};
   std::vector<std::string> estimators = {"dm",  "ipw",    "snipw", "dr",   "sndr", "switch-dr",
                                          "dros", "sips", "snsips", "rips", "snrips", "pi"};
+  std::vector<std::string> agents = {"reinforce", "ppo", "offpolicy-reinforce", "linucb"};  // compare.agents
+  TrainConfig train;               // [train]: how the agents are trained
   int64_t truth_episodes = 20000;  // compare.truth_episodes
   int bootstrap = 0;               // compare.bootstrap: 0 = normal intervals
   int folds = 5;                   // compare.folds: reward-model cross-fitting
@@ -49,6 +52,7 @@ struct CompareResult {
   std::vector<double> kendall_tau;      // per estimator
   std::vector<double> mean_abs_rel_error;
   double logged_value = 0;              // mean per-round reward of the logs
+  std::vector<std::pair<std::string, std::vector<double>>> curves;  // learning curve per agent
   double seconds = 0;
 };
 

@@ -69,6 +69,11 @@ void WriteResultsH5(const CompareResult& r, const CompareConfig& cfg, const std:
     f.Write("/estimates/ci_high", hi, {S, E});
     f.Write("/estimates/max_weight", maxw, {S, E});
     f.Write("/estimates/kendall_tau", r.kendall_tau, {E});
+    if (!r.curves.empty()) {
+      f.CreateGroup("/curves");
+      for (const auto& [agent, curve] : r.curves)
+        f.Write("/curves/" + agent, curve, {static_cast<int64_t>(curve.size())});
+    }
     f.Write("/estimates/mean_abs_relative_error", r.mean_abs_rel_error, {E});
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) Fail(path, ": cannot move the finished file into place");
@@ -120,6 +125,38 @@ void DrawPlots(const CompareResult& r, const std::string& out_dir) {
   fs::remove(dat);
   fs::remove(gp);
   if (rc == 0) fs::remove(out_dir + "/.gnuplot.log");
+  if (r.curves.empty()) return;
+  // Learning curves: one panel per agent.
+  {
+    std::ofstream d(dat);
+    for (size_t a = 0; a < r.curves.size(); ++a) {
+      if (a) d << "\n\n";
+      for (size_t u = 0; u < r.curves[a].second.size(); ++u) d << u + 1 << " " << r.curves[a].second[u] << "\n";
+    }
+  }
+  {
+    std::ofstream g(gp);
+    const size_t n = r.curves.size();
+    g << "set terminal pngcairo size " << 420 * n << ",380 noenhanced\n"
+      << "set output '" << out_dir << "/learning_curves.png.tmp'\n"
+      << "set multiplot layout 1," << n << " title 'Learning curves (on-policy, bandits: mean session reward of the "
+         "episodes of each update; off-policy: clipped IPS objective of each batch)'\n"
+      << "set grid\nset xlabel 'update'\nunset key\n";
+    for (size_t a = 0; a < n; ++a)
+      g << "set title '" << r.curves[a].first << "'\nplot '" << dat << "' index " << a
+        << " using 1:2 with lines lw 2\n";
+    g << "unset multiplot\n";
+  }
+  const int rc2 = std::system(("gnuplot " + gp + " 2> " + out_dir + "/.gnuplot.log").c_str());
+  if (rc2 == 0) {
+    fs::rename(out_dir + "/learning_curves.png.tmp", out_dir + "/learning_curves.png");
+    fs::remove(out_dir + "/.gnuplot.log");
+  } else {
+    std::cerr << "compare: gnuplot failed on the learning curves (see " << out_dir << "/.gnuplot.log)\n";
+    fs::remove(out_dir + "/learning_curves.png.tmp");
+  }
+  fs::remove(dat);
+  fs::remove(gp);
 }
 
 }  // namespace
@@ -169,7 +206,12 @@ void WriteCompareReport(const CompareResult& r, const CompareConfig& cfg, const 
       }
       o << "\n";
     }
-    o << "\n![estimates against truth](estimate_vs_truth.png)\n\n## Resolved configuration\n\n```ini\n"
+    o << "\n![estimates against truth](estimate_vs_truth.png)\n";
+    if (!r.curves.empty()) {
+      o << "\n## Agents\n\nTrained agents appear among the strategies above; their learning curves:\n\n"
+           "![learning curves](learning_curves.png)\n";
+    }
+    o << "\n## Resolved configuration\n\n```ini\n"
       << resolved << "```\n";
     md.Commit();
   }

@@ -17,8 +17,8 @@ struct PlackettLuce {
   static void Sample(const double* scores, int64_t C, int64_t K, SplitMix64& rng, int32_t* slate);
   // log P(first `prefix` slots equal slate[0..prefix)); -inf if a candidate repeats.
   static double LogProb(const double* scores, int64_t C, const int32_t* slate, int64_t prefix);
-  // out [K, C]: P(candidate c in slot k). Exact when C^K <= exact_limit (enumeration of
-  // prefixes), else Monte Carlo with `samples` draws from `rng`; *max_stderr (if given)
+  // out [K, C]: P(candidate c in slot k). Exact in O(C^2) for K <= 3 (closed form), exact
+  // when C^K <= exact_limit (enumeration of prefixes), else Monte Carlo with `samples` draws from `rng`; *max_stderr (if given)
   // receives the largest standard error of an entry (0 when exact).
   static void Marginals(const double* scores, int64_t C, int64_t K, double* out, SplitMix64& rng,
                         int64_t samples = 4000, double* max_stderr = nullptr,

@@ -29,6 +29,7 @@ struct Setup {
     compare.log_rounds = 6000;
     compare.truth_episodes = 4000;
     compare.name = "test";
+    compare.agents.clear();
   }
 };
 
@@ -92,6 +93,26 @@ TEST_CASE("with additive slot rewards, IPW and DR estimates agree with the simul
       INFO(st.name << " " << e.estimator << ": " << e.value << " +- " << e.stderr_ << " truth " << st.truth);
       CHECK(std::abs(e.value - st.truth) < 3 * std::hypot(e.stderr_, st.truth_stderr));
     }
+}
+
+TEST_CASE("compare trains agents and evaluates them like any strategy", "[harness][slow]") {
+  TempDir tmp;
+  Setup s;
+  s.compare.agents = {"reinforce", "offpolicy-reinforce", "linucb"};
+  s.compare.train.updates = 20;
+  s.compare.train.batch_rounds = 500;
+  s.compare.estimators = {"ipw", "snipw", "dr"};
+  s.compare.out_dir = tmp / "d";
+  const CompareResult r = RunCompare(s.world, s.shopper, s.session, s.compare, "", "test");
+  WriteCompareReport(r, s.compare, s.compare.out_dir, "", "test");
+  REQUIRE(r.strategies.size() == s.compare.strategies.size() + 3);
+  CHECK(r.strategies.back().name == "linucb");
+  REQUIRE(r.curves.size() == 3);
+  CHECK(r.curves[0].second.size() == 20);
+  for (const auto& st : r.strategies)
+    for (const auto& e : st.estimates) CHECK(std::isfinite(e.value));
+  const h5::File f = h5::File::OpenRead(tmp / "d/results.h5");
+  CHECK(f.Read<double>("/curves/reinforce").size() == 20);
 }
 
 TEST_CASE("compare rejects bad settings by key", "[harness]") {

@@ -145,7 +145,8 @@ TEST_CASE("Plackett-Luce: probabilities sum to one over all slates, up to 8 cand
       for (const auto& slate : AllSlates(C, K)) total += std::exp(PlackettLuce::LogProb(s.data(), C, slate.data(), K));
       CHECK(total == Approx(1.0).epsilon(1e-12));
     }
-    // Exact marginals: each slot's column sums to one and equals the enumeration.
+    // Exact marginals (the O(C^2) closed form for K <= 3): each slot's column sums to one
+    // and equals the enumeration.
     std::vector<double> m(3 * C);
     SplitMix64 rng(1);
     PlackettLuce::Marginals(s.data(), C, 3, m.data(), rng);
@@ -186,6 +187,37 @@ TEST_CASE("Plackett-Luce: sample frequencies agree with the log-probabilities (c
   PlackettLuce::Marginals(s.data(), 5, 2, exact.data(), rng);
   double se = 0;
   PlackettLuce::Marginals(s.data(), 5, 2, mc.data(), rng, 20000, &se, /*exact_limit=*/0);
+  // K = 4 goes through the prefix enumeration; it agrees with the enumerated slates.
+  std::vector<double> m4(4 * 5);
+  PlackettLuce::Marginals(s.data(), 5, 4, m4.data(), rng);
+  for (int64_t k = 0; k < 4; ++k)
+    for (int32_t c = 0; c < 5; ++c) {
+      double want = 0;
+      for (const auto& slate : AllSlates(5, 4))
+        if (slate[k] == c) want += std::exp(PlackettLuce::LogProb(s.data(), 5, slate.data(), 4));
+      CHECK(m4[k * 5 + c] == Approx(want).epsilon(1e-10));
+    }
   CHECK(se > 0);
   for (int i = 0; i < 10; ++i) CHECK(std::abs(mc[i] - exact[i]) < 4 * se);
+}
+
+TEST_CASE("Plackett-Luce marginals stay exact when scores span hundreds of orders of magnitude",
+          "[policy]") {
+  // A near-deterministic policy (a linear scorer at a low temperature): the fast closed form
+  // would cancel; the result must still be a distribution equal to the enumeration.
+  const std::vector<double> s = {400.0, 399.0, -300.0, 0.0, 398.0, -1000.0};
+  std::vector<double> m(3 * 6);
+  SplitMix64 rng(1);
+  PlackettLuce::Marginals(s.data(), 6, 3, m.data(), rng);
+  for (int64_t k = 0; k < 3; ++k) {
+    double col = 0;
+    for (int32_t c = 0; c < 6; ++c) {
+      double want = 0;
+      for (const auto& slate : AllSlates(6, 3))
+        if (slate[k] == c) want += std::exp(PlackettLuce::LogProb(s.data(), 6, slate.data(), 3));
+      CHECK(m[k * 6 + c] == Approx(want).margin(1e-12));
+      col += m[k * 6 + c];
+    }
+    CHECK(col == Approx(1.0).epsilon(1e-12));
+  }
 }
