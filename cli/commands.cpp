@@ -6,6 +6,7 @@ namespace bundlerl::cli {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"compare", "the main job: strategies x estimators against simulator truth -> results/", RunCompare},
+      {"ope-benchmark", "estimator bias and RMSE against the number of logged rounds -> results/", RunOpeBenchmark},
       {"train", "train an agent (reinforce, ppo, offpolicy-reinforce, ipw, linucb, lints)", RunTrain},
       {"simulate", "a strategy's expected session reward by simulation (and enumeration)", RunSimulate},
       {"import", "convert a public dataset (obd, bundles, amazon) to a BundleRL HDF5 file", RunImport},

@@ -21,6 +21,7 @@ int RunSimilarity(const std::vector<std::string>& args, const std::string& comma
 int RunSimulate(const std::vector<std::string>& args, const std::string& command_line);
 int RunCompare(const std::vector<std::string>& args, const std::string& command_line);
 int RunTrain(const std::vector<std::string>& args, const std::string& command_line);
+int RunOpeBenchmark(const std::vector<std::string>& args, const std::string& command_line);
 int RunInfo(const std::vector<std::string>& args, const std::string& command_line);
 
 }  // namespace bundlerl::cli

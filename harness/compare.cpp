@@ -91,6 +91,148 @@ double KendallTau(const std::vector<double>& a, const std::vector<double>& b) {
   return denom > 0 ? (concordant - discordant) / denom : 0.0;
 }
 
+namespace {
+
+// Logs `n` one-step rounds under `logging` (round r from LoggedRoundSeed(log_seed, r)), fits
+// the cross-fitted reward model, and computes every strategy's probabilities at the logged
+// rounds: one OpeData per strategy.
+struct PreparedLogs {
+  Logs L;
+  std::vector<OpeData> data;
+  double logged_value = 0;
+};
+
+PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
+                        const std::vector<std::shared_ptr<const SlatePolicy>>& strategies,
+                        const SlatePolicy& logging_policy, int64_t n_rounds, uint64_t log_seed,
+                        int folds, uint64_t fold_seed, int threads, bool verbose) {
+  const World* world = &bandit->world();
+  const SessionConfig& session = bandit->session_config();
+  const int64_t K = session.slate_size, C = session.num_candidates, S = static_cast<int64_t>(strategies.size());
+  const int64_t users = world->num_shoppers();
+  const SlatePolicy* logging = &logging_policy;
+  struct {
+    int threads, folds;
+    int64_t log_rounds;
+  } cfg{threads, folds, n_rounds};
+  PreparedLogs prepared;
+  Logs& L = prepared.L;
+  // 2. Logged rounds under the logging policy.
+  if (verbose) Say("logging " + std::to_string(cfg.log_rounds) + " rounds with " + logging->name());
+  L.n = cfg.log_rounds;
+  L.K = K;
+  const int64_t n = L.n, F = kNumFeatures;
+  L.user.resize(n), L.slate.resize(n * K), L.items.resize(n * K), L.reward.resize(n * K);
+  L.pscore.resize(n * K), L.pscore_slate.resize(n), L.pscore_cascade.resize(n * K);
+  L.click.resize(n * K), L.purchase.resize(n * K), L.revenue.resize(n * K);
+  L.shown_features.resize(n * K * F);
+  std::vector<ShopperSession> sessions(std::max(1, cfg.threads), ShopperSession(bandit));
+  {
+    std::vector<std::vector<double>> marg(sessions.size(), std::vector<double>(K * C));
+    ParallelRange(cfg.threads, n, [&](int64_t r) {
+      auto& sess = sessions[r % sessions.size()];
+      auto& m = marg[r % sessions.size()];
+      StartRound(sess, users, log_seed, r);
+      const Observation o = sess.Observe();
+      SplitMix64 rng(DeriveSeed(RoundSeed(log_seed, r), 2));
+      int32_t* slate = &L.slate[r * K];
+      logging->Act(o, rng, slate);
+      logging->SlotMarginals(o, m.data());
+      L.user[r] = sess.user();
+      L.pscore_slate[r] = logging->PrefixProbability(o, slate, K);
+      for (int64_t k = 0; k < K; ++k) {
+        L.items[r * K + k] = o.candidates[slate[k]];
+        L.pscore[r * K + k] = m[k * C + slate[k]];
+        L.pscore_cascade[r * K + k] = logging->PrefixProbability(o, slate, k + 1);
+        std::copy(o.feature(slate[k]), o.feature(slate[k]) + F, &L.shown_features[(r * K + k) * F]);
+      }
+      const StepResult res = sess.Step(slate);
+      for (int64_t k = 0; k < K; ++k) {
+        L.click[r * K + k] = static_cast<float>(res.clicks >> k & 1);
+        L.purchase[r * K + k] = static_cast<float>(res.buys >> k & 1);
+        L.revenue[r * K + k] = (res.buys >> k & 1) ? static_cast<float>(std::exp(world->kernels().log_price[o.candidates[slate[k]]])) : 0.f;
+        L.reward[r * K + k] = session.reward == "click" ? L.click[r * K + k] : L.purchase[r * K + k];
+      }
+    });
+  }
+  double total = 0;
+  for (double x : L.reward) total += x;
+  prepared.logged_value = total / static_cast<double>(n);
+  if (verbose) Say("logged value " + Fixed(prepared.logged_value, 4) + " per slate");
+
+  // 3. Reward model: logistic on (kernel features, one-hot slot), cross-fitted by round.
+  const int64_t dim = F + K;
+  Eigen::MatrixXd X(n * K, dim);
+  Eigen::VectorXd y(n * K);
+  for (int64_t c = 0; c < n * K; ++c) {
+    for (int64_t f = 0; f < F; ++f) X(c, f) = L.shown_features[c * F + f];
+    for (int64_t k = 0; k < K; ++k) X(c, F + k) = (c % K == k) ? 1.0 : 0.0;
+    y[c] = L.reward[c];
+  }
+  const std::vector<int> fold = MakeFolds(n, cfg.folds, fold_seed);
+  std::vector<LogisticRegression> models(cfg.folds, LogisticRegression(LogisticRegressionConfig{1e-3}));
+  std::vector<double> q_hat(n * K);
+  for (int f = 0; f < cfg.folds; ++f) {
+    std::vector<int64_t> train, test;
+    for (int64_t c = 0; c < n * K; ++c) (fold[c / K] == f ? test : train).push_back(c);
+    models[f].Fit(X(train, Eigen::all), y(train));
+    const Eigen::VectorXd p = models[f].Predict(X(test, Eigen::all));
+    for (size_t j = 0; j < test.size(); ++j) q_hat[test[j]] = p[j];
+  }
+  if (verbose) Say("reward model fitted (" + std::to_string(cfg.folds) + "-fold cross-fitted logistic)");
+
+  // 4. Target-policy quantities at the logged rounds, for every strategy.
+  std::vector<OpeData>& data = prepared.data;
+  data.resize(S);
+  for (auto& d : data) {
+    d.n = n;
+    d.K = K;
+    d.reward = L.reward;
+    d.pscore = L.pscore;
+    d.pscore_slate = L.pscore_slate;
+    d.pscore_cascade = L.pscore_cascade;
+    d.q_hat = q_hat;
+    d.target.resize(n * K), d.target_slate.resize(n), d.target_cascade.resize(n * K), d.q_hat_target.resize(n * K);
+  }
+  {
+    const int T = static_cast<int>(sessions.size());
+    std::vector<std::vector<double>> marg(T, std::vector<double>(K * C));
+    std::vector<Eigen::MatrixXd> Xc(T, Eigen::MatrixXd(C, dim));
+    ParallelRange(cfg.threads, n, [&](int64_t r) {
+      const int t = static_cast<int>(r % T);
+      auto& sess = sessions[t];
+      StartRound(sess, users, log_seed, r);
+      const Observation o = sess.Observe();
+      const int32_t* slate = &L.slate[r * K];
+      // q_hat for every candidate at every slot, from the model that did not see round r.
+      std::vector<Eigen::VectorXd> qa(K);
+      for (int64_t k = 0; k < K; ++k) {
+        for (int64_t c = 0; c < C; ++c) {
+          for (int64_t f = 0; f < F; ++f) Xc[t](c, f) = o.feature(c)[f];
+          for (int64_t j = 0; j < K; ++j) Xc[t](c, F + j) = j == k ? 1.0 : 0.0;
+        }
+        qa[k] = models[fold[r]].Predict(Xc[t]);
+      }
+      for (int64_t s = 0; s < S; ++s) {
+        OpeData& d = data[s];
+        strategies[s]->SlotMarginals(o, marg[t].data());
+        d.target_slate[r] = strategies[s]->PrefixProbability(o, slate, K);
+        for (int64_t k = 0; k < K; ++k) {
+          d.target[r * K + k] = marg[t][k * C + slate[k]];
+          d.target_cascade[r * K + k] = strategies[s]->PrefixProbability(o, slate, k + 1);
+          double e = 0;
+          for (int64_t c = 0; c < C; ++c) e += marg[t][k * C + c] * qa[k][c];
+          d.q_hat_target[r * K + k] = e;
+        }
+      }
+    });
+  }
+
+  return prepared;
+}
+
+}  // namespace
+
 CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shopper,
                          const SessionConfig& session, const CompareConfig& cfg,
                          const std::string& /*resolved_config: stored by the report*/,
@@ -136,7 +278,7 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   }
   std::vector<std::unique_ptr<Estimator>> estimators;
   for (const auto& e : cfg.estimators) estimators.push_back(MakeEstimator(e));
-  const int64_t K = session.slate_size, C = session.num_candidates, S = static_cast<int64_t>(strategies.size());
+  const int64_t K = session.slate_size, S = static_cast<int64_t>(strategies.size());
   const int64_t users = world->num_shoppers();
 
   result.estimators.clear();
@@ -161,50 +303,13 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
         " per slate, " + Fixed(r.episode_value, 3) + " per session");
   }
 
-  // 2. Logged rounds under the logging policy.
-  Say("logging " + std::to_string(cfg.log_rounds) + " rounds with " + logging->name());
-  Logs L;
-  L.n = cfg.log_rounds;
-  L.K = K;
-  const int64_t n = L.n, F = kNumFeatures;
-  L.user.resize(n), L.slate.resize(n * K), L.items.resize(n * K), L.reward.resize(n * K);
-  L.pscore.resize(n * K), L.pscore_slate.resize(n), L.pscore_cascade.resize(n * K);
-  L.click.resize(n * K), L.purchase.resize(n * K), L.revenue.resize(n * K);
-  L.shown_features.resize(n * K * F);
-  std::vector<ShopperSession> sessions(std::max(1, cfg.threads), ShopperSession(bandit));
-  {
-    std::vector<std::vector<double>> marg(sessions.size(), std::vector<double>(K * C));
-    ParallelRange(cfg.threads, n, [&](int64_t r) {
-      auto& sess = sessions[r % sessions.size()];
-      auto& m = marg[r % sessions.size()];
-      StartRound(sess, users, log_seed, r);
-      const Observation o = sess.Observe();
-      SplitMix64 rng(DeriveSeed(RoundSeed(log_seed, r), 2));
-      int32_t* slate = &L.slate[r * K];
-      logging->Act(o, rng, slate);
-      logging->SlotMarginals(o, m.data());
-      L.user[r] = sess.user();
-      L.pscore_slate[r] = logging->PrefixProbability(o, slate, K);
-      for (int64_t k = 0; k < K; ++k) {
-        L.items[r * K + k] = o.candidates[slate[k]];
-        L.pscore[r * K + k] = m[k * C + slate[k]];
-        L.pscore_cascade[r * K + k] = logging->PrefixProbability(o, slate, k + 1);
-        std::copy(o.feature(slate[k]), o.feature(slate[k]) + F, &L.shown_features[(r * K + k) * F]);
-      }
-      const StepResult res = sess.Step(slate);
-      for (int64_t k = 0; k < K; ++k) {
-        L.click[r * K + k] = static_cast<float>(res.clicks >> k & 1);
-        L.purchase[r * K + k] = static_cast<float>(res.buys >> k & 1);
-        L.revenue[r * K + k] = (res.buys >> k & 1) ? static_cast<float>(std::exp(world->kernels().log_price[o.candidates[slate[k]]])) : 0.f;
-        L.reward[r * K + k] = session.reward == "click" ? L.click[r * K + k] : L.purchase[r * K + k];
-      }
-    });
-  }
-  double total = 0;
-  for (double x : L.reward) total += x;
-  result.logged_value = total / static_cast<double>(n);
-  Say("logged value " + Fixed(result.logged_value, 4) + " per slate");
-
+  // 2-4. Logged rounds, reward model, the strategies' probabilities at the logged rounds.
+  PreparedLogs prepared = PrepareOpe(bandit, strategies, *logging, cfg.log_rounds, log_seed, cfg.folds,
+                                     DeriveSeed(cfg.seed, 3), cfg.threads, true);
+  const Logs& L = prepared.L;
+  const int64_t n = L.n;
+  result.logged_value = prepared.logged_value;
+  std::vector<OpeData>& data = prepared.data;
   // The logs as a BundleRL HDF5 file.
   {
     LogMeta meta;
@@ -245,73 +350,6 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
     w.Commit();
   }
 
-  // 3. Reward model: logistic on (kernel features, one-hot slot), cross-fitted by round.
-  const int64_t dim = F + K;
-  Eigen::MatrixXd X(n * K, dim);
-  Eigen::VectorXd y(n * K);
-  for (int64_t c = 0; c < n * K; ++c) {
-    for (int64_t f = 0; f < F; ++f) X(c, f) = L.shown_features[c * F + f];
-    for (int64_t k = 0; k < K; ++k) X(c, F + k) = (c % K == k) ? 1.0 : 0.0;
-    y[c] = L.reward[c];
-  }
-  const std::vector<int> fold = MakeFolds(n, cfg.folds, DeriveSeed(cfg.seed, 3));
-  std::vector<LogisticRegression> models(cfg.folds, LogisticRegression(LogisticRegressionConfig{1e-3}));
-  std::vector<double> q_hat(n * K);
-  for (int f = 0; f < cfg.folds; ++f) {
-    std::vector<int64_t> train, test;
-    for (int64_t c = 0; c < n * K; ++c) (fold[c / K] == f ? test : train).push_back(c);
-    models[f].Fit(X(train, Eigen::all), y(train));
-    const Eigen::VectorXd p = models[f].Predict(X(test, Eigen::all));
-    for (size_t j = 0; j < test.size(); ++j) q_hat[test[j]] = p[j];
-  }
-  Say("reward model fitted (" + std::to_string(cfg.folds) + "-fold cross-fitted logistic)");
-
-  // 4. Target-policy quantities at the logged rounds, for every strategy.
-  std::vector<OpeData> data(S);
-  for (auto& d : data) {
-    d.n = n;
-    d.K = K;
-    d.reward = L.reward;
-    d.pscore = L.pscore;
-    d.pscore_slate = L.pscore_slate;
-    d.pscore_cascade = L.pscore_cascade;
-    d.q_hat = q_hat;
-    d.target.resize(n * K), d.target_slate.resize(n), d.target_cascade.resize(n * K), d.q_hat_target.resize(n * K);
-  }
-  {
-    const int T = static_cast<int>(sessions.size());
-    std::vector<std::vector<double>> marg(T, std::vector<double>(K * C));
-    std::vector<Eigen::MatrixXd> Xc(T, Eigen::MatrixXd(C, dim));
-    ParallelRange(cfg.threads, n, [&](int64_t r) {
-      const int t = static_cast<int>(r % T);
-      auto& sess = sessions[t];
-      StartRound(sess, users, log_seed, r);
-      const Observation o = sess.Observe();
-      const int32_t* slate = &L.slate[r * K];
-      // q_hat for every candidate at every slot, from the model that did not see round r.
-      std::vector<Eigen::VectorXd> qa(K);
-      for (int64_t k = 0; k < K; ++k) {
-        for (int64_t c = 0; c < C; ++c) {
-          for (int64_t f = 0; f < F; ++f) Xc[t](c, f) = o.feature(c)[f];
-          for (int64_t j = 0; j < K; ++j) Xc[t](c, F + j) = j == k ? 1.0 : 0.0;
-        }
-        qa[k] = models[fold[r]].Predict(Xc[t]);
-      }
-      for (int64_t s = 0; s < S; ++s) {
-        OpeData& d = data[s];
-        strategies[s]->SlotMarginals(o, marg[t].data());
-        d.target_slate[r] = strategies[s]->PrefixProbability(o, slate, K);
-        for (int64_t k = 0; k < K; ++k) {
-          d.target[r * K + k] = marg[t][k * C + slate[k]];
-          d.target_cascade[r * K + k] = strategies[s]->PrefixProbability(o, slate, k + 1);
-          double e = 0;
-          for (int64_t c = 0; c < C; ++c) e += marg[t][k * C + c] * qa[k][c];
-          d.q_hat_target[r * K + k] = e;
-        }
-      }
-    });
-  }
-
   // 5. Estimates.
   EstimateOptions opt;
   opt.threads = cfg.threads;
@@ -333,6 +371,69 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
+}
+
+OpeBenchmarkResult RunOpeBenchmark(const WorldConfig& world_cfg, const ShopperConfig& shopper,
+                                   const SessionConfig& session, const CompareConfig& cfg,
+                                   const OpeBenchmarkConfig& bench) {
+  cfg.Validate();
+  if (bench.rounds.empty()) Fail("config key 'ope_benchmark.rounds': no size given");
+  for (int64_t n : bench.rounds)
+    if (n < 100) Fail("config key 'ope_benchmark.rounds': sizes must be at least 100, got ", n);
+  if (bench.seeds < 1) Fail("config key 'ope_benchmark.seeds': expected a positive number");
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto world = World::Generate(world_cfg);
+  SessionConfig one_step = session;
+  one_step.max_steps = 1;
+  const auto bandit = std::make_shared<const ShopperModel>(world, shopper, one_step);
+  std::vector<std::shared_ptr<const SlatePolicy>> strategies;
+  for (const auto& name : cfg.strategies) strategies.push_back(MakePolicy(name));
+  const auto logging = MakeFixedPolicy(cfg.logging_policy);
+  std::vector<std::unique_ptr<Estimator>> estimators;
+  for (const auto& e : cfg.estimators) estimators.push_back(MakeEstimator(e));
+  OpeBenchmarkResult out;
+  const int64_t S = static_cast<int64_t>(strategies.size()), E = static_cast<int64_t>(estimators.size());
+  for (const auto& st : strategies) {
+    out.strategies.push_back(st->name());
+    const auto& p = *st;
+    const ValueEstimate v = SimulateValue(
+        bandit, [&p](const Observation& o, SplitMix64& g, int32_t* x) { p.Act(o, g, x); }, cfg.truth_episodes,
+        cfg.seed, cfg.threads);
+    out.truth.push_back(v.value);
+    Say("truth " + st->name() + ": " + Fixed(v.value, 4) + " +- " + Fixed(v.stderr_, 4));
+  }
+  for (const auto& e : estimators) out.estimators.push_back(e->name());
+  EstimateOptions opt;
+  opt.threads = cfg.threads;
+  for (int64_t n : bench.rounds) {
+    const int64_t seeds = std::max<int64_t>(std::min<int64_t>(bench.seeds, bench.max_total_rounds / n), 3);
+    out.rounds.push_back(n);
+    out.seeds.push_back(seeds);
+    std::vector<double> sum(S * E, 0.0), sum_sq(S * E, 0.0);
+    for (int64_t rep = 0; rep < seeds; ++rep) {
+      const uint64_t log_seed = DeriveSeed(DeriveSeed(cfg.seed, 0xbe9c), static_cast<uint64_t>(n * 1000 + rep));
+      const PreparedLogs p = PrepareOpe(bandit, strategies, *logging, n, log_seed, cfg.folds,
+                                        DeriveSeed(log_seed, 3), cfg.threads, false);
+      for (int64_t s = 0; s < S; ++s)
+        for (int64_t e = 0; e < E; ++e) {
+          const double err = RunEstimator(*estimators[e], p.data[s], opt).value - out.truth[s];
+          sum[s * E + e] += err;
+          sum_sq[s * E + e] += err * err;
+        }
+      Say(std::to_string(n) + " rounds: seed " + std::to_string(rep + 1) + "/" + std::to_string(seeds) + " done");
+    }
+    for (int64_t e = 0; e < E; ++e) {
+      double bias = 0, rmse = 0;
+      for (int64_t s = 0; s < S; ++s) {
+        bias += std::abs(sum[s * E + e] / seeds) / out.truth[s];
+        rmse += std::sqrt(sum_sq[s * E + e] / seeds) / out.truth[s];
+      }
+      out.relative_bias.push_back(bias / S);
+      out.relative_rmse.push_back(rmse / S);
+    }
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
 }
 
 }  // namespace bundlerl

@@ -62,6 +62,28 @@ CompareResult RunCompare(const WorldConfig& world, const ShopperConfig& shopper,
                          const SessionConfig& session, const CompareConfig& config,
                          const std::string& resolved_config, const std::string& command);
 
+// [ope_benchmark]: estimator error against the number of logged rounds. For each size, logs
+// of that many rounds are drawn with several seeds; every estimator estimates every
+// strategy (the world, strategies, estimators and logging policy of the [compare] section).
+struct OpeBenchmarkConfig {
+  std::vector<int64_t> rounds = {1000, 10000, 100000, 1000000};  // ope_benchmark.rounds
+  int64_t seeds = 10;                  // ope_benchmark.seeds: repetitions per size, at most
+  int64_t max_total_rounds = 3000000;  // ope_benchmark.max_total_rounds: per size (fewer seeds for big sizes, at least 3)
+};
+
+struct OpeBenchmarkResult {
+  std::vector<int64_t> rounds, seeds;       // per size
+  std::vector<std::string> estimators, strategies;
+  std::vector<double> truth;                // per strategy
+  // [size, estimator]: mean over strategies of |mean error| / truth, and of RMSE / truth.
+  std::vector<double> relative_bias, relative_rmse;
+  double seconds = 0;
+};
+
+OpeBenchmarkResult RunOpeBenchmark(const WorldConfig& world, const ShopperConfig& shopper,
+                                   const SessionConfig& session, const CompareConfig& config,
+                                   const OpeBenchmarkConfig& benchmark);
+
 // Kendall's tau-b between two score vectors (ties handled); 0 if undefined.
 double KendallTau(const std::vector<double>& a, const std::vector<double>& b);
 

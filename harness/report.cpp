@@ -233,4 +233,94 @@ void WriteCompareReport(const CompareResult& r, const CompareConfig& cfg, const 
   DrawPlots(r, out_dir);
 }
 
+void WriteOpeBenchmarkReport(const OpeBenchmarkResult& r, const CompareConfig& cfg, const std::string& out_dir,
+                             const std::string& resolved, const std::string& command) {
+  fs::create_directories(out_dir);
+  const size_t N = r.rounds.size(), E = r.estimators.size();
+  {
+    AtomicFile md(out_dir + "/summary.md");
+    auto& o = md.stream();
+    o << "# OPE benchmark `" << cfg.name << "`\n\nbundlerl " << BUNDLERL_VERSION << ", seed " << cfg.seed
+      << ", logging policy `" << cfg.logging_policy << "`, " << Num(r.seconds, 1) << " s.\n\nCommand: `" << command
+      << "`\n\nFor each number of logged rounds, logs were drawn with several seeds; each estimator estimated "
+         "each strategy's value of one slate. Figures are averaged over the strategies (";
+    for (size_t s = 0; s < r.strategies.size(); ++s)
+      o << (s ? ", " : "") << r.strategies[s] << " " << Num(r.truth[s]);
+    o << "): |bias| / truth and RMSE / truth.\n\n## RMSE / truth\n\n| estimator |";
+    for (size_t i = 0; i < N; ++i) o << " " << r.rounds[i] << " rounds (" << r.seeds[i] << " seeds) |";
+    o << "\n|---|";
+    for (size_t i = 0; i < N; ++i) o << "---|";
+    o << "\n";
+    for (size_t e = 0; e < E; ++e) {
+      o << "| " << r.estimators[e] << " |";
+      for (size_t i = 0; i < N; ++i) o << " " << Num(100 * r.relative_rmse[i * E + e], 1) << "% |";
+      o << "\n";
+    }
+    o << "\n## |bias| / truth\n\n| estimator |";
+    for (size_t i = 0; i < N; ++i) o << " " << r.rounds[i] << " |";
+    o << "\n|---|";
+    for (size_t i = 0; i < N; ++i) o << "---|";
+    o << "\n";
+    for (size_t e = 0; e < E; ++e) {
+      o << "| " << r.estimators[e] << " |";
+      for (size_t i = 0; i < N; ++i) o << " " << Num(100 * r.relative_bias[i * E + e], 1) << "% |";
+      o << "\n";
+    }
+    o << "\nAn unbiased estimator's RMSE falls like 1/sqrt(rounds); a biased one's levels off at its bias.\n\n"
+         "![RMSE against rounds](rmse_vs_rounds.png)\n\n## Resolved configuration\n\n```ini\n" << resolved << "```\n";
+    md.Commit();
+  }
+  {
+    AtomicFile csv(out_dir + "/summary.csv");
+    csv.stream() << "rounds,seeds,estimator,relative_bias,relative_rmse\n" << std::setprecision(10);
+    for (size_t i = 0; i < N; ++i)
+      for (size_t e = 0; e < E; ++e)
+        csv.stream() << r.rounds[i] << "," << r.seeds[i] << "," << r.estimators[e] << "," << r.relative_bias[i * E + e]
+                     << "," << r.relative_rmse[i * E + e] << "\n";
+    csv.Commit();
+  }
+  {
+    const std::string path = out_dir + "/results.h5", tmp = path + ".tmp." + std::to_string(getpid());
+    {
+      h5::File f = h5::File::Create(tmp);
+      f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
+      f.SetAttr("config", resolved);
+      f.SetAttr("command", command);
+      f.SetAttr("seed", static_cast<int64_t>(cfg.seed));
+      f.Write("/rounds", r.rounds, {static_cast<int64_t>(N)});
+      f.Write("/seeds", r.seeds, {static_cast<int64_t>(N)});
+      f.WriteStrings("/estimator", r.estimators);
+      f.WriteStrings("/strategy", r.strategies);
+      f.Write("/truth", r.truth, {static_cast<int64_t>(r.truth.size())});
+      f.Write("/relative_bias", r.relative_bias, {static_cast<int64_t>(N), static_cast<int64_t>(E)});
+      f.Write("/relative_rmse", r.relative_rmse, {static_cast<int64_t>(N), static_cast<int64_t>(E)});
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) Fail(path, ": cannot move the finished file into place");
+  }
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) return;
+  const std::string dat = out_dir + "/.plot_data.tmp", gp = out_dir + "/.plot.gp.tmp";
+  {
+    std::ofstream d(dat);
+    for (size_t e = 0; e < E; ++e) {
+      if (e) d << "\n\n";
+      for (size_t i = 0; i < N; ++i) d << r.rounds[i] << " " << r.relative_rmse[i * E + e] << "\n";
+    }
+  }
+  {
+    std::ofstream g(gp);
+    g << "set terminal pngcairo size 1000,650 noenhanced\nset output '" << out_dir << "/rmse_vs_rounds.png.tmp'\n"
+      << "set title 'Estimator RMSE / truth against logged rounds (mean over strategies)'\n"
+      << "set logscale xy\nset xlabel 'logged rounds'\nset ylabel 'RMSE / truth'\nset grid\nset key outside right\nplot ";
+    for (size_t e = 0; e < E; ++e)
+      g << (e ? ", " : "") << "'" << dat << "' index " << e << " using 1:2 with linespoints lw 2 title '" << r.estimators[e] << "'";
+    g << "\n";
+  }
+  if (std::system(("gnuplot " + gp + " 2>/dev/null").c_str()) == 0)
+    fs::rename(out_dir + "/rmse_vs_rounds.png.tmp", out_dir + "/rmse_vs_rounds.png");
+  else
+    fs::remove(out_dir + "/rmse_vs_rounds.png.tmp");
+  fs::remove(dat);
+  fs::remove(gp);
+}
+
 }  // namespace bundlerl

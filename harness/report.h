@@ -13,4 +13,9 @@ void WriteCompareReport(const CompareResult& result, const CompareConfig& config
                         const std::string& out_dir, const std::string& resolved_config,
                         const std::string& command);
 
+// results/<name>/ of an OPE benchmark: summary.md, summary.csv, results.h5, rmse_vs_rounds.png.
+void WriteOpeBenchmarkReport(const OpeBenchmarkResult& result, const CompareConfig& config,
+                             const std::string& out_dir, const std::string& resolved_config,
+                             const std::string& command);
+
 }  // namespace bundlerl

@@ -8,7 +8,7 @@ using namespace bundlerl::testing;
 namespace fs = std::filesystem;
 
 TEST_CASE("every subcommand answers --help", "[cli]") {
-  for (const char* cmd : {"import", "info", "evaluate", "similarity", "simulate", "compare"}) {
+  for (const char* cmd : {"import", "info", "evaluate", "similarity", "simulate", "compare", "train", "ope-benchmark"}) {
     INFO(cmd);
     const auto r = RunCli(std::string(cmd) + " --help");
     CHECK(r.status == 0);
