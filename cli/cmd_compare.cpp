@@ -1,9 +1,11 @@
 // bundlerl compare --config sim_configs/default.ini [--out DIR]
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/sim_options.h"
 #include "common/error.h"
+#include "harness/bundle_ranking.h"
 #include "harness/compare.h"
 #include "harness/report.h"
 
@@ -29,6 +31,26 @@ int RunCompare(const std::vector<std::string>& args, const std::string& command_
   FinishSimOptions(o);
   if (!out.empty()) o.compare.out_dir = out;
   const std::string out_dir = o.compare.out_dir.empty() ? "results/" + o.compare.name : o.compare.out_dir;
+  if (o.compare.kind == "bundle-ranking") {
+    RankingConfig rc;
+    rc.data_dir = o.compare.data;
+    if (rc.data_dir.empty()) {
+      const char* env = std::getenv("BUNDLERL_DATA");
+      rc.data_dir = std::string(env && *env ? env : "../shared/data") + "/bundles/Youshu";
+    }
+    rc.seed = o.compare.seed;
+    rc.threads = o.compare.threads;
+    const RankingResult rr = RunBundleRanking(rc);
+    WriteRankingReport(rr, out_dir, parsed.resolved, command_line);
+    std::cout << "wrote " << out_dir << "/summary.md, summary.csv, results.h5 (" << rr.seconds << " s)\n";
+    return 0;
+  }
+  if (o.compare.kind == "ope-benchmark") {
+    std::vector<std::string> forwarded = args;
+    return RunOpeBenchmark(forwarded, command_line);
+  }
+  if (o.compare.kind != "simulator")
+    Fail("config key 'compare.kind': expected simulator, bundle-ranking or ope-benchmark, got '", o.compare.kind, "'");
   const CompareResult r = bundlerl::RunCompare(o.world, o.shopper, o.session, o.compare, parsed.resolved, command_line);
   WriteCompareReport(r, o.compare, out_dir, parsed.resolved, command_line);
   std::cout << "wrote " << out_dir << "/summary.md, summary.csv, results.h5, logs.h5 (" << r.seconds << " s)\n";

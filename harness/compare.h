@@ -22,6 +22,8 @@ namespace bundlerl {
 
 // [compare]
 struct CompareConfig {
+  std::string kind = "simulator";  // compare.kind: simulator, bundle-ranking or ope-benchmark
+  std::string data;                // compare.data: dataset folder (bundle-ranking)
   std::string name = "default";                                  // compare.name
   uint64_t seed = 1;                                             // compare.seed
   int64_t log_rounds = 20000;                                    // compare.log_rounds

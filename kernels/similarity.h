@@ -66,6 +66,15 @@ class CooccurrenceSimilarity : public ItemSimilarity {
   void Row(int32_t i, const int32_t* items, int64_t n, double* out) const override;
   void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const override;
   double basket_count(int32_t i) const { return item_count_[i]; }
+  // Calls fn(j, similarity) for every item j != i that shares a basket with i.
+  template <typename Fn>
+  void ForEachNeighbour(int32_t i, Fn fn) const {
+    const int32_t begin = counts_.outerIndexPtr()[i], end = counts_.outerIndexPtr()[i + 1];
+    for (int32_t p = begin; p < end; ++p) {
+      const int32_t j = counts_.innerIndexPtr()[p];
+      if (j != i) fn(j, Measure_(counts_.valuePtr()[p], i, j));
+    }
+  }
   int64_t co_count(int32_t i, int32_t j) const;
 
  private:

@@ -126,3 +126,23 @@ TEST_CASE("compare rejects bad settings by key", "[harness]") {
   s.compare.strategies = {"uniform", "nonsense"};
   CHECK_THROWS_WITH(RunCompare(s.world, s.shopper, s.session, s.compare, "", ""), Catch::Contains("unknown policy 'nonsense'"));
 }
+
+#include "harness/bundle_ranking.h"
+
+TEST_CASE("Recall@K and NDCG@K by hand, as the protocol defines them", "[harness]") {
+  // Relevant: bundles 2 and 7 (of 10); ranked list 7, 1, 2, 3.
+  std::vector<char> relevant(10, 0);
+  relevant[2] = relevant[7] = 1;
+  double recall, ndcg;
+  RankingScores({7, 1, 2, 3}, relevant, 2, 2, &recall, &ndcg);
+  CHECK(recall == Approx(0.5));  // one of two relevant in the top 2
+  CHECK(ndcg == Approx(1.0 / (1.0 + 1.0 / std::log2(3.0))));
+  RankingScores({7, 1, 2, 3}, relevant, 2, 4, &recall, &ndcg);
+  CHECK(recall == Approx(1.0));
+  CHECK(ndcg == Approx((1.0 + 1.0 / std::log2(4.0)) / (1.0 + 1.0 / std::log2(3.0))));
+  // More relevant than K: recall's denominator is all of them, IDCG uses K ideal hits.
+  RankingScores({7}, relevant, 5, 1, &recall, &ndcg);
+  CHECK(recall == Approx(0.2));
+  CHECK(ndcg == Approx(1.0));
+  CHECK(PublishedYoushu().size() == 3);
+}

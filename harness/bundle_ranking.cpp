@@ -1,0 +1,318 @@
+// Bundle ranking on Youshu: see bundle_ranking.h.
+#include <torch/torch.h>
+
+#include "harness/bundle_ranking.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "kernels/similarity.h"
+#include "replay/h5.h"
+#include "replay/importers.h"
+#include "replay/log_store.h"
+
+namespace bundlerl {
+namespace fs = std::filesystem;
+namespace {
+
+void Say(const std::string& s) { std::cerr << "compare: " << s << std::endl; }
+
+std::vector<std::vector<int32_t>> ByUser(const Interactions& x, int64_t users) {
+  std::vector<std::vector<int32_t>> out(users);
+  for (size_t i = 0; i < x.user.size(); ++i) out[x.user[i]].push_back(x.unit[i]);
+  return out;
+}
+
+// Per-user scores over all bundles, [users_listed, B], for the listed users.
+struct ScoreTable {
+  int64_t B = 0;
+  std::vector<int32_t> users;
+  std::vector<float> score;  // [users.size(), B]
+  const float* row(size_t i) const { return score.data() + i * B; }
+};
+
+RankingMetrics Evaluate(const ScoreTable& t, const std::vector<std::vector<int32_t>>& masked,
+                        const std::vector<std::vector<int32_t>>& relevant_sets) {
+  RankingMetrics m;
+  std::vector<int32_t> order(t.B);
+  std::vector<char> relevant(t.B, 0);
+  std::vector<double> s(t.B);
+  for (size_t i = 0; i < t.users.size(); ++i) {
+    const int32_t u = t.users[i];
+    if (relevant_sets[u].empty()) continue;
+    for (int64_t b = 0; b < t.B; ++b) s[b] = t.row(i)[b];
+    for (int32_t b : masked[u]) s[b] = -std::numeric_limits<double>::infinity();
+    for (int64_t b = 0; b < t.B; ++b) order[b] = static_cast<int32_t>(b);
+    std::partial_sort(order.begin(), order.begin() + 40, order.end(), [&](int32_t a, int32_t b) {
+      return s[a] != s[b] ? s[a] > s[b] : a < b;
+    });
+    for (int32_t b : relevant_sets[u]) relevant[b] = 1;
+    const std::vector<int32_t> top(order.begin(), order.begin() + 40);
+    double r, n;
+    const int64_t nrel = static_cast<int64_t>(relevant_sets[u].size());
+    RankingScores(top, relevant, nrel, 20, &r, &n);
+    m.recall20 += r, m.ndcg20 += n;
+    RankingScores(top, relevant, nrel, 40, &r, &n);
+    m.recall40 += r, m.ndcg40 += n;
+    for (int32_t b : relevant_sets[u]) relevant[b] = 0;
+    ++m.users;
+  }
+  if (m.users) m.recall20 /= m.users, m.ndcg20 /= m.users, m.recall40 /= m.users, m.ndcg40 /= m.users;
+  return m;
+}
+
+}  // namespace
+
+void RankingScores(const std::vector<int32_t>& ranked, const std::vector<char>& relevant, int64_t n_relevant,
+                   int64_t K, double* recall, double* ndcg) {
+  double hits = 0, dcg = 0, idcg = 0;
+  for (int64_t k = 0; k < K && k < static_cast<int64_t>(ranked.size()); ++k)
+    if (relevant[ranked[k]]) hits += 1, dcg += 1.0 / std::log2(k + 2.0);
+  for (int64_t k = 0; k < std::min(K, n_relevant); ++k) idcg += 1.0 / std::log2(k + 2.0);
+  *recall = n_relevant ? hits / static_cast<double>(n_relevant) : 0.0;
+  *ndcg = idcg > 0 ? dcg / idcg : 0.0;
+}
+
+const std::vector<PublishedRow>& PublishedYoushu() {
+  // As reported in Table 2 of the CrossCBR paper (Ma et al., KDD 2022) for Youshu; not
+  // reproduced here.
+  static const std::vector<PublishedRow> rows = {
+      {"MFBPR", "published (CrossCBR paper, KDD 2022)", 0.1959, 0.1117, 0.2735, 0.1320},
+      {"BGCN", "published (CrossCBR paper, KDD 2022)", 0.2347, 0.1345, 0.3248, 0.1593},
+      {"CrossCBR", "published (CrossCBR paper, KDD 2022)", 0.2813, 0.1668, 0.3785, 0.1938},
+  };
+  return rows;
+}
+
+RankingResult RunBundleRanking(const RankingConfig& cfg) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!fs::is_directory(cfg.data_dir))
+    Fail("config key 'compare.data': '", cfg.data_dir, "' is not a folder (set it, or BUNDLERL_DATA)");
+  const std::string h5path = (fs::temp_directory_path() / ("bundlerl_rank_" + std::to_string(getpid()) + ".h5")).string();
+  ImportBundles(cfg.data_dir, h5path, "bundlerl compare (bundle ranking)");
+  const LogReader r(h5path);
+  const BundleTable bt = r.ReadBundles();
+  const UserTable ut = r.ReadUsers();
+  const int64_t U = ut.n, B = bt.items.rows(), I = r.ReadItems().n;
+  const auto train = ByUser(r.ReadInteractions("user_bundle_train"), U);
+  const auto tune = ByUser(r.ReadInteractions("user_bundle_tune"), U);
+  const auto test = ByUser(r.ReadInteractions("user_bundle_test"), U);
+  fs::remove(h5path);
+  RankingResult result;
+  result.users = U, result.bundles = B, result.items = I;
+  Say("bundle ranking: " + std::to_string(U) + " users, " + std::to_string(B) + " bundles, " + std::to_string(I) + " items");
+
+  // Training-side item sets per user: user-item plus the items of the training bundles.
+  std::vector<std::vector<int32_t>> user_items(U);
+  for (int64_t u = 0; u < U; ++u) {
+    auto& v = user_items[u];
+    v.assign(ut.history.row(u), ut.history.row(u) + ut.history.size(u));
+    for (int32_t b : train[u]) v.insert(v.end(), bt.items.row(b), bt.items.row(b) + bt.items.size(b));
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  }
+  // Kernels: item co-occurrence over bundle item lists and user histories (Jaccard); IDF of
+  // items over bundles; bundle popularity in training.
+  Ragged baskets = bt.items;
+  for (int64_t u = 0; u < U; ++u)
+    baskets.PushRow(std::vector<int32_t>(ut.history.row(u), ut.history.row(u) + ut.history.size(u)));
+  const CooccurrenceSimilarity co(I, baskets.offsets, baskets.values, CooccurrenceSimilarity::Measure::kJaccard);
+  std::vector<double> idf(I, 0.0), popularity(B, 0.0);
+  {
+    std::vector<double> df(I, 0.0);
+    for (int32_t i : bt.items.values) df[i] += 1;
+    for (int64_t i = 0; i < I; ++i) idf[i] = std::log((1.0 + B) / (1.0 + df[i])) + 1.0;
+  }
+  for (int64_t u = 0; u < U; ++u)
+    for (int32_t b : train[u]) popularity[b] += 1;
+  std::vector<double> bundle_norm(B, 0.0);
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t k = 0; k < bt.items.size(b); ++k) bundle_norm[b] += idf[bt.items.row(b)[k]] * idf[bt.items.row(b)[k]];
+    bundle_norm[b] = std::sqrt(bundle_norm[b]);
+  }
+
+  // Users evaluated: those with a tune or test bundle (all have training bundles too).
+  std::vector<int32_t> users;
+  for (int64_t u = 0; u < U; ++u)
+    if (!test[u].empty() || !tune[u].empty()) users.push_back(static_cast<int32_t>(u));
+  const int64_t N = static_cast<int64_t>(users.size());
+  constexpr int kF = 3;  // features per (user, bundle): log popularity, item-CF, content
+  std::vector<float> feat(N * B * kF);
+  {
+    const int T = std::max(1, cfg.threads);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < T; ++t)
+      pool.emplace_back([&, t] {
+        std::vector<double> item_score(I, 0.0), weight(I, 0.0);
+        for (int64_t n = t; n < N; n += T) {
+          const int32_t u = users[n];
+          std::vector<int32_t> touched;
+          double unorm = 0;
+          for (int32_t j : user_items[u]) {
+            co.ForEachNeighbour(j, [&](int32_t i, double s) {
+              if (item_score[i] == 0) touched.push_back(i);
+              item_score[i] += s;
+            });
+            weight[j] = idf[j];
+            unorm += idf[j] * idf[j];
+          }
+          unorm = std::sqrt(unorm);
+          for (int64_t b = 0; b < B; ++b) {
+            double cf = 0, dot = 0;
+            const int32_t* it = bt.items.row(b);
+            const int64_t m = bt.items.size(b);
+            for (int64_t k = 0; k < m; ++k) cf += item_score[it[k]], dot += weight[it[k]] * idf[it[k]];
+            float* f = &feat[(n * B + b) * kF];
+            f[0] = static_cast<float>(std::log1p(popularity[b]));
+            f[1] = static_cast<float>(cf / m);
+            f[2] = static_cast<float>(unorm > 0 ? dot / (unorm * bundle_norm[b]) : 0.0);
+          }
+          for (int32_t i : touched) item_score[i] = 0;
+          for (int32_t j : user_items[u]) weight[j] = 0;
+        }
+      });
+    for (auto& th : pool) th.join();
+  }
+  Say("kernel scores computed for " + std::to_string(N) + " users x " + std::to_string(B) + " bundles");
+
+  auto table_from = [&](const std::function<float(const float*)>& score) {
+    ScoreTable t;
+    t.B = B;
+    t.users = users;
+    t.score.resize(N * B);
+    for (int64_t i = 0; i < N * B; ++i) t.score[i] = score(&feat[i * kF]);
+    return t;
+  };
+  auto add = [&](const std::string& name, const ScoreTable& t, const std::string& note) {
+    RankingRow row;
+    row.strategy = name;
+    // Tune: mask the training bundles. Test: mask the training bundles only (the protocol).
+    row.tune = Evaluate(t, train, tune);
+    row.test = Evaluate(t, train, test);
+    row.note = note;
+    result.rows.push_back(row);
+    Say(name + ": test Recall@20 " + std::to_string(row.test.recall20) + ", NDCG@20 " + std::to_string(row.test.ndcg20));
+  };
+  add("popularity", table_from([](const float* f) { return f[0]; }), "bundle's training count");
+  add("itemcf", table_from([](const float* f) { return f[1]; }), "mean item co-occurrence (Jaccard) with the user's items");
+  add("content", table_from([](const float* f) { return f[2]; }), "IDF cosine of the user's and the bundle's items");
+
+  // Learned: softmax over every bundle of w . standardised features, trained on the training
+  // pairs; the epoch with the best tune Recall@20 is kept.
+  torch::manual_seed(cfg.seed);
+  auto X = torch::from_blob(feat.data(), {N, B, kF}, torch::kFloat32);
+  const std::vector<int64_t> dims = {0, 1};
+  const torch::Tensor mean = X.mean(dims, /*keepdim=*/true);
+  const torch::Tensor sd = X.std(dims, /*unbiased=*/true, /*keepdim=*/true) + 1e-6;
+  const torch::Tensor Z = (X - mean) / sd;
+  std::vector<int64_t> pos_user, pos_bundle;
+  for (int64_t n = 0; n < N; ++n)
+    for (int32_t b : train[users[n]]) pos_user.push_back(n), pos_bundle.push_back(b);
+  const auto pu = torch::tensor(pos_user, torch::kInt64), pb = torch::tensor(pos_bundle, torch::kInt64);
+  auto w = torch::zeros({kF}, torch::kFloat32).requires_grad_(true);
+  torch::optim::Adam opt({w}, torch::optim::AdamOptions(cfg.learning_rate));
+  double best_tune = -1;
+  torch::Tensor best_w = w.detach().clone();
+  int64_t best_epoch = 0;
+  for (int64_t epoch = 1; epoch <= cfg.epochs; ++epoch) {
+    opt.zero_grad();
+    const auto logits = torch::matmul(Z, w);  // [N, B]
+    const auto loss = -torch::log_softmax(logits, 1).index({pu, pb}).mean();
+    loss.backward();
+    opt.step();
+    if (epoch % 5 == 0 || epoch == cfg.epochs) {
+      torch::NoGradGuard ng;
+      const torch::Tensor s = torch::matmul(Z, w).contiguous();
+      ScoreTable t;
+      t.B = B;
+      t.users = users;
+      t.score.assign(s.data_ptr<float>(), s.data_ptr<float>() + N * B);
+      const double tune_recall = Evaluate(t, train, tune).recall20;
+      if (tune_recall > best_tune) best_tune = tune_recall, best_w = w.detach().clone(), best_epoch = epoch;
+    }
+  }
+  {
+    const torch::Tensor s = torch::matmul(Z, best_w).contiguous();
+    ScoreTable t;
+    t.B = B;
+    t.users = users;
+    t.score.assign(s.data_ptr<float>(), s.data_ptr<float>() + N * B);
+    std::ostringstream note;
+    note << "softmax over all bundles on the three kernel scores, epoch " << best_epoch << " (best tune Recall@20)";
+    add("learned-softmax", t, note.str());
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+void WriteRankingReport(const RankingResult& r, const std::string& out_dir, const std::string& resolved,
+                        const std::string& command) {
+  fs::create_directories(out_dir);
+  auto num = [](double x) {
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(4) << x;
+    return o.str();
+  };
+  {
+    AtomicFile md(out_dir + "/summary.md");
+    auto& o = md.stream();
+    o << "# Bundle ranking on Youshu (catalog mode)\n\nbundlerl " << BUNDLERL_VERSION << ", " << r.users << " users, "
+      << r.bundles << " bundles, " << r.items << " items, " << std::fixed << std::setprecision(1) << r.seconds
+      << " s.\n\nCommand: `" << command << "`\n\nProtocol (data/bundles/README.md): train on the train split plus "
+         "user-item and bundle-item; choose on tune; report test; every bundle ranked, the user's training bundles "
+         "masked; averaged over users with a test bundle.\n\n| strategy | Recall@20 | NDCG@20 | Recall@40 | NDCG@40 | "
+         "tune Recall@20 | notes |\n|---|---|---|---|---|---|---|\n";
+    for (const auto& row : r.rows)
+      o << "| " << row.strategy << " | " << num(row.test.recall20) << " | " << num(row.test.ndcg20) << " | "
+        << num(row.test.recall40) << " | " << num(row.test.ndcg40) << " | " << num(row.tune.recall20) << " | "
+        << row.note << " |\n";
+    for (const auto& p : PublishedYoushu())
+      o << "| " << p.model << " (published) | " << num(p.recall20) << " | " << num(p.ndcg20) << " | " << num(p.recall40)
+        << " | " << num(p.ndcg40) << " | | " << p.source << "; not reproduced here |\n";
+    o << "\nData: Youshu as distributed with CrossCBR (Chang et al., SIGIR 2020; Ma et al., KDD 2022; Chen et al., "
+         "IJCAI 2019).\n\n## Resolved configuration\n\n```ini\n" << resolved << "```\n";
+    md.Commit();
+  }
+  {
+    AtomicFile csv(out_dir + "/summary.csv");
+    csv.stream() << "strategy,split,recall20,ndcg20,recall40,ndcg40,users\n" << std::setprecision(10);
+    for (const auto& row : r.rows)
+      for (const auto& [split, m] : {std::pair{"tune", row.tune}, {"test", row.test}})
+        csv.stream() << row.strategy << "," << split << "," << m.recall20 << "," << m.ndcg20 << "," << m.recall40 << ","
+                     << m.ndcg40 << "," << m.users << "\n";
+    csv.Commit();
+  }
+  const std::string path = out_dir + "/results.h5", tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    h5::File f = h5::File::Create(tmp);
+    f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
+    f.SetAttr("config", resolved);
+    f.SetAttr("command", command);
+    std::vector<std::string> names;
+    std::vector<double> test, tune;
+    for (const auto& row : r.rows) {
+      names.push_back(row.strategy);
+      for (double x : {row.test.recall20, row.test.ndcg20, row.test.recall40, row.test.ndcg40}) test.push_back(x);
+      for (double x : {row.tune.recall20, row.tune.ndcg20, row.tune.recall40, row.tune.ndcg40}) tune.push_back(x);
+    }
+    const int64_t n = static_cast<int64_t>(names.size());
+    f.WriteStrings("/strategy", names);
+    f.WriteStrings("/metric", {"recall@20", "ndcg@20", "recall@40", "ndcg@40"});
+    f.Write("/test", test, {n, 4});
+    f.Write("/tune", tune, {n, 4});
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) Fail(path, ": cannot move the finished file into place");
+}
+
+}  // namespace bundlerl
