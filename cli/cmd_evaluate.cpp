@@ -39,7 +39,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
       ("target-rows", po::value<std::string>()->default_value(""),
        "per-row target probabilities: CSV with a column 'target', or HDF5 dataset /target")
       ("reward-model", po::value<std::string>()->default_value("logistic"),
-       "'logistic' (cross-fitted on the logs), or a CSV/HDF5 file with columns q_hat and "
+       "'logistic' or 'mlp' (cross-fitted on the logs), or a CSV/HDF5 file with columns q_hat and "
        "q_hat_target per row")
       ("estimators", po::value<std::string>()->default_value("dm,ipw,clipped-ipw,snipw,dr,sndr,switch-dr,dros"),
        "comma-separated estimator names")
@@ -94,11 +94,13 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   model_cfg.l2 = vm["l2"].as<double>();
   if (!(model_cfg.l2 >= 0)) Fail("--l2: expected a number >= 0");
   RewardModelReport report;
-  const bool fit_model = need_model && model_spec == "logistic" && target_rows.empty();
+  const bool builtin_model = model_spec == "logistic" || model_spec == "mlp";
+  model_cfg.kind = builtin_model ? model_spec : "logistic";
+  const bool fit_model = need_model && builtin_model && target_rows.empty();
   OpeData data = BuildOpeData(logs, table, fit_model ? &model_cfg : nullptr, &report);
   if (!target_rows.empty()) data.target = LoadRowColumns(target_rows, {"target"}, data.n * data.K)[0];
   if (need_model && !fit_model) {
-    if (model_spec == "logistic")
+    if (builtin_model)
       Fail("--target-rows gives only the logged units' probabilities; DM/DR then need "
            "--reward-model FILE with q_hat and q_hat_target per row");
     auto cols = LoadRowColumns(model_spec, {"q_hat", "q_hat_target"}, data.n * data.K);
@@ -167,7 +169,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
             << meta.logging_policy << ", " << data.n << " rows)\n"
             << "target: " << (target_spec.empty() ? target_rows : target_spec) << "\n";
   if (fit_model)
-    std::cout << "reward model: logistic, " << report.features << " features, " << model_cfg.folds
+    std::cout << "reward model: " << model_cfg.kind << ", " << report.features << " features, " << model_cfg.folds
               << "-fold cross-fitted; held-out log-lik " << std::setprecision(5)
               << report.heldout_loglik << " vs " << report.heldout_loglik_baseline
               << " for a constant rate per position\n";

@@ -6,6 +6,7 @@
 
 #include "common/csv.h"
 #include "common/error.h"
+#include "replay/mlp_reward_model.h"
 #include "replay/reward_model.h"
 
 namespace bundlerl {
@@ -140,12 +141,20 @@ OpeData BuildOpeData(const LogReader& logs, const PositionActionTable& target,
   for (int f = 0; f < reward_model->folds; ++f) {
     std::vector<int64_t> train, test;
     for (int64_t r = 0; r < rows; ++r) (round_fold[r / S] == f ? test : train).push_back(r);
-    LogisticRegression model(LogisticRegressionConfig{reward_model->l2});
-    model.Fit(X(train, Eigen::all), y(train));
+    LogisticRegression logistic(LogisticRegressionConfig{reward_model->l2});
+    MlpRewardConfig mlp_config;
+    mlp_config.seed = reward_model->seed + static_cast<uint64_t>(f);
+    MlpRewardModel mlp(mlp_config);
+    const bool use_mlp = reward_model->kind == "mlp";
+    if (!use_mlp && reward_model->kind != "logistic")
+      Fail("reward model: expected logistic or mlp, got '", reward_model->kind, "'");
+    if (use_mlp) mlp.Fit(X(train, Eigen::all), y(train));
+    else logistic.Fit(X(train, Eigen::all), y(train));
+    auto predict = [&](const Eigen::MatrixXd& Z) { return use_mlp ? mlp.Predict(Z) : logistic.Predict(Z); };
     // Baseline: constant click rate per position, from the training folds.
     std::vector<double> clicks(m.slate_size, 0.0), shown(m.slate_size, 0.0);
     for (int64_t r : train) clicks[position[r]] += y[r], shown[position[r]] += 1;
-    const Eigen::VectorXd p = model.Predict(X(test, Eigen::all));
+    const Eigen::VectorXd p = predict(X(test, Eigen::all));
     for (size_t j = 0; j < test.size(); ++j) {
       const int64_t r = test[j];
       d.q_hat[r] = p[j];
@@ -160,7 +169,7 @@ OpeData BuildOpeData(const LogReader& logs, const PositionActionTable& target,
         feat.Row(context.data() + (r / S) * D, static_cast<int32_t>(a), position[r], buf.data());
         Xa.row(a) = Eigen::Map<const Eigen::RowVectorXd>(buf.data(), dim);
       }
-      const Eigen::VectorXd qa = model.Predict(Xa);
+      const Eigen::VectorXd qa = predict(Xa);
       double e = 0;
       for (int64_t a = 0; a < m.n_units; ++a) e += target.at(a, position[r]) * qa[a];
       d.q_hat_target[r] = e;

@@ -26,6 +26,7 @@ struct PositionActionTable {
 };
 
 struct RewardModelConfig {
+  std::string kind = "logistic";  // logistic or mlp
   int folds = 5;
   uint64_t seed = 0;
   double l2 = 1e-2;  // chosen by held-out likelihood on the four OBD sample logs
