@@ -178,3 +178,26 @@ TEST_CASE("bad training settings name the key", "[agents]") {
   c.checkpoint_every = 5;
   CHECK_THROWS_WITH(TrainAgent(model, c), Catch::Contains("train.checkpoint"));
 }
+
+#include "agents/oracle.h"
+
+TEST_CASE("the oracle shows the slate with the best expected reward, and is at least as good "
+          "as every fixed strategy for one step", "[agents]") {
+  auto small = SmallModel();
+  SessionConfig one = small->session_config();
+  one.max_steps = 1;
+  const auto model = std::make_shared<const ShopperModel>(small->world_ptr(), small->shopper_config(), one);
+  const OracleSlate oracle(model);
+  ShopperSession s(model);
+  s.Reset(1, 3);
+  const Observation o = s.Observe();
+  const auto best = oracle.Enumerate(o)[0].first;
+  for (const auto& slate : AllSlates(o.num_candidates, o.slate_size))
+    CHECK(oracle.ExpectedReward(o, slate.data()) <= oracle.ExpectedReward(o, best.data()) + 1e-12);
+  // Its one-step value by enumeration equals the optimum, which no fixed strategy exceeds.
+  double optimum = 0;
+  for (int32_t u = 0; u < 2; ++u) optimum += OptimalValue(model, u) / 2;
+  CHECK(ExactValue(model, Enum(oracle)) == Approx(optimum).epsilon(1e-12));
+  for (const char* name : {"uniform", "popularity", "content", "itemcf", "profile"})
+    CHECK(ExactValue(model, Enum(*MakeFixedPolicy(name))) <= optimum + 1e-12);
+}
