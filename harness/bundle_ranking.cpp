@@ -88,9 +88,9 @@ const std::vector<PublishedRow>& PublishedYoushu() {
   // As reported in Table 2 of the CrossCBR paper (Ma et al., KDD 2022) for Youshu; not
   // reproduced here.
   static const std::vector<PublishedRow> rows = {
-      {"MFBPR", "published (CrossCBR paper, KDD 2022)", 0.1959, 0.1117, 0.2735, 0.1320},
-      {"BGCN", "published (CrossCBR paper, KDD 2022)", 0.2347, 0.1345, 0.3248, 0.1593},
-      {"CrossCBR", "published (CrossCBR paper, KDD 2022)", 0.2813, 0.1668, 0.3785, 0.1938},
+      {"MFBPR", "as reported in the CrossCBR paper (KDD 2022), transcribed", 0.1959, 0.1117, 0.2735, 0.1320},
+      {"BGCN", "as reported in the CrossCBR paper (KDD 2022), transcribed", 0.2347, 0.1345, 0.3248, 0.1593},
+      {"CrossCBR", "as reported in the CrossCBR paper (KDD 2022), transcribed", 0.2813, 0.1668, 0.3785, 0.1938},
   };
   return rows;
 }
