@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "harness/bundle_ranking.h"
 #include "harness/compare.h"
+#include "harness/obd_compare.h"
 #include "harness/report.h"
 
 namespace bundlerl::cli {
@@ -45,12 +46,28 @@ int RunCompare(const std::vector<std::string>& args, const std::string& command_
     std::cout << "wrote " << out_dir << "/summary.md, summary.csv, results.h5 (" << rr.seconds << " s)\n";
     return 0;
   }
+  if (o.compare.kind == "obd") {
+    ObdCompareConfig oc;
+    oc.data_dir = o.compare.data;
+    if (oc.data_dir.empty()) {
+      const char* env = std::getenv("BUNDLERL_DATA");
+      oc.data_dir = std::string(env && *env ? env : "../shared/data") + "/obd";
+    }
+    if (!o.estimators.empty()) oc.estimators = o.compare.estimators;
+    oc.bootstrap = o.compare.bootstrap > 0 ? o.compare.bootstrap : oc.bootstrap;
+    oc.seed = o.compare.seed;
+    oc.threads = o.compare.threads;
+    const ObdCompareResult orr = RunObdCompare(oc);
+    WriteObdCompareReport(orr, out_dir, parsed.resolved, command_line);
+    std::cout << "wrote " << out_dir << "/summary.md, summary.csv, results.h5 (" << orr.seconds << " s)\n";
+    return 0;
+  }
   if (o.compare.kind == "ope-benchmark") {
     std::vector<std::string> forwarded = args;
     return RunOpeBenchmark(forwarded, command_line);
   }
   if (o.compare.kind != "simulator")
-    Fail("config key 'compare.kind': expected simulator, bundle-ranking or ope-benchmark, got '", o.compare.kind, "'");
+    Fail("config key 'compare.kind': expected simulator, bundle-ranking, obd or ope-benchmark, got '", o.compare.kind, "'");
   const CompareResult r = bundlerl::RunCompare(o.world, o.shopper, o.session, o.compare, parsed.resolved, command_line);
   WriteCompareReport(r, o.compare, out_dir, parsed.resolved, command_line);
   std::cout << "wrote " << out_dir << "/summary.md, summary.csv, results.h5, logs.h5 (" << r.seconds << " s)\n";
