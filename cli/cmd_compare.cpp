@@ -6,6 +6,7 @@
 #include "cli/sim_options.h"
 #include "common/error.h"
 #include "harness/bundle_ranking.h"
+#include "harness/bundle_completion.h"
 #include "harness/compare.h"
 #include "harness/obd_compare.h"
 #include "harness/report.h"
@@ -46,6 +47,18 @@ int RunCompare(const std::vector<std::string>& args, const std::string& command_
     std::cout << "wrote " << out_dir << "/summary.md, summary.csv, results.h5 (" << rr.seconds << " s)\n";
     return 0;
   }
+  if (o.compare.kind == "bundle-completion") {
+    CompletionConfig cc;
+    cc.data_dir = o.compare.data;
+    if (cc.data_dir.empty()) {
+      const char* env = std::getenv("BUNDLERL_DATA");
+      cc.data_dir = std::string(env && *env ? env : "../shared/data") + "/bundles/amazon";
+    }
+    const CompletionResult cr = RunBundleCompletion(cc);
+    WriteCompletionReport(cr, out_dir, parsed.resolved, command_line);
+    std::cout << "wrote " << out_dir << "/summary.md, summary.csv, results.h5 (" << cr.seconds << " s)\n";
+    return 0;
+  }
   if (o.compare.kind == "obd") {
     ObdCompareConfig oc;
     oc.data_dir = o.compare.data;
@@ -67,7 +80,7 @@ int RunCompare(const std::vector<std::string>& args, const std::string& command_
     return RunOpeBenchmark(forwarded, command_line);
   }
   if (o.compare.kind != "simulator")
-    Fail("config key 'compare.kind': expected simulator, bundle-ranking, obd or ope-benchmark, got '", o.compare.kind, "'");
+    Fail("config key 'compare.kind': expected simulator, bundle-ranking, bundle-completion, obd or ope-benchmark, got '", o.compare.kind, "'");
   const CompareResult r = bundlerl::RunCompare(o.world, o.shopper, o.session, o.compare, parsed.resolved, command_line);
   WriteCompareReport(r, o.compare, out_dir, parsed.resolved, command_line);
   std::cout << "wrote " << out_dir << "/summary.md, summary.csv, results.h5, logs.h5 (" << r.seconds << " s)\n";

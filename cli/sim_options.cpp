@@ -80,8 +80,8 @@ void AddSimOptions(po::options_description& desc, SimOptions& o, bool with_compa
   if (!with_compare) return;
   auto& c = o.compare;
   desc.add_options()
-      ("compare.kind", po::value(&c.kind)->default_value(c.kind), "simulator, bundle-ranking, obd or ope-benchmark")
-      ("compare.data", po::value(&c.data)->default_value(""), "dataset folder (bundle-ranking: $BUNDLERL_DATA/bundles/Youshu; obd: $BUNDLERL_DATA/obd)")
+      ("compare.kind", po::value(&c.kind)->default_value(c.kind), "simulator, bundle-ranking, bundle-completion, obd or ope-benchmark")
+      ("compare.data", po::value(&c.data)->default_value(""), "dataset folder (bundle-ranking: $BUNDLERL_DATA/bundles/Youshu; bundle-completion: .../bundles/amazon; obd: .../obd)")
       ("compare.name", po::value(&c.name)->default_value(c.name), "results folder name (results/<name>)")
       ("compare.seed", po::value(&c.seed)->default_value(c.seed), "seed of logging, truth and bootstrap")
       ("compare.log_rounds", po::value(&c.log_rounds)->default_value(c.log_rounds), "logged rounds")

@@ -1,0 +1,38 @@
+// The `amazon` comparison: bundle completion on the real Amazon sessions (Sun et al.,
+// SIGIR 2022). Sessions are replayed in time order: the earliest `train_share` of the timed
+// sessions build the kernels (co-occurrence over their items and annotated bundles,
+// popularity); for every annotated bundle of a later session, each strategy is given one of
+// its items and proposes N items; hit rate (at least one other bundle item proposed) and
+// Recall@N (share of the other bundle items proposed) against the annotated bundle — the
+// phone-then-case situation that motivates bundling.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bundlerl {
+
+struct CompletionConfig {
+  std::string data_dir;  // the amazon/ folder
+  std::vector<std::string> domains = {"electronic", "clothing", "food"};
+  double train_share = 0.8;
+  std::vector<int64_t> n = {5, 10};
+};
+
+struct CompletionRow {
+  std::string domain, strategy;
+  std::vector<double> hit_rate, recall;  // per N
+  int64_t queries = 0;
+};
+
+struct CompletionResult {
+  std::vector<int64_t> n;
+  std::vector<CompletionRow> rows;
+  double seconds = 0;
+};
+
+CompletionResult RunBundleCompletion(const CompletionConfig& config);
+void WriteCompletionReport(const CompletionResult& result, const std::string& out_dir,
+                           const std::string& resolved_config, const std::string& command);
+
+}  // namespace bundlerl
