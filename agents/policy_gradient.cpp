@@ -12,6 +12,7 @@
 
 #include "agents/internal.h"
 #include "common/error.h"
+#include "distributed/communicator.h"
 #include "policy/fixed_policies.h"
 #include "policy/plackett_luce.h"
 #include "policy/torch_policy.h"
@@ -194,7 +195,8 @@ TrainResult TrainOnPolicy(std::shared_ptr<const ShopperModel> model, const Train
 }
 
 TrainResult TrainFromLogs(std::shared_ptr<const ShopperModel> model, const TrainConfig& c,
-                          const ProgressFunction& progress) {
+                          const ProgressFunction& progress, Communicator* comm) {
+  const int rank = comm ? comm->rank() : 0, world = comm ? comm->world_size() : 1;
   const auto t0 = Clock::now();
   // The logs: one-step rounds in the model's world under the logging policy, kept as seeds
   // (the observation of a round is regenerated exactly from its seed when a batch needs it).
@@ -237,12 +239,19 @@ TrainResult TrainFromLogs(std::shared_ptr<const ShopperModel> model, const Train
   if (c.resume && !c.checkpoint.empty() && std::filesystem::exists(c.checkpoint))
     start = LoadCheckpoint(c.checkpoint, scorer, nullptr, opt, result.curve);
   const int64_t B = std::min(c.batch_rounds, n), per_epoch = n / B;
+  // Micro-batch v of a batch holds the positions i with i % V == v; rank r computes the
+  // micro-batches v with v % world == r. Gradients are summed in double in micro-batch
+  // order, so the result does not depend on how the micro-batches are spread over ranks.
+  const int64_t V = std::max<int64_t>(c.grad_shards, 1);
   std::vector<int64_t> order(n);
   ShopperSession s(bandit);
-  std::vector<float> X(B * C * F);
-  std::vector<int64_t> A(B * K);
-  std::vector<float> R(B * K), Beta(B * K);
+  std::vector<float> X, R, Beta;
+  std::vector<int64_t> A;
   int64_t epoch_loaded = -1;
+  const auto params = scorer->parameters();
+  int64_t n_params = 0;
+  for (const auto& p : params) n_params += p.numel();
+  std::vector<double> acc(n_params);
   for (int64_t u = start; u < c.updates; ++u) {
     const int64_t epoch = u / per_epoch, step = u % per_epoch;
     if (epoch != epoch_loaded) {  // a seeded permutation per epoch
@@ -251,43 +260,65 @@ TrainResult TrainFromLogs(std::shared_ptr<const ShopperModel> model, const Train
       for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[g.Below(i + 1)]);
       epoch_loaded = epoch;
     }
-    for (int64_t i = 0; i < B; ++i) {
-      const int64_t r = order[step * B + i];
-      const uint64_t rs = round_seed(r);
-      s.Reset(static_cast<int32_t>(rs % static_cast<uint64_t>(users)), DeriveSeed(rs, 1));
-      const Observation o = s.Observe();
-      for (int64_t j = 0; j < C * F; ++j) X[i * C * F + j] = static_cast<float>(o.features[j]);
-      for (int64_t k = 0; k < K; ++k) {
-        A[i * K + k] = slates[r * K + k];
-        R[i * K + k] = reward[r * K + k];
-        Beta[i * K + k] = beta[r * K + k];
+    std::fill(acc.begin(), acc.end(), 0.0);
+    double objective = 0;
+    for (int64_t v = rank; v < V; v += world) {
+      const int64_t local = (B - v + V - 1) / V;
+      X.resize(local * C * F), A.resize(local * K), R.resize(local * K), Beta.resize(local * K);
+      for (int64_t li = 0; li < local; ++li) {
+        const int64_t r = order[step * B + v + li * V];
+        const uint64_t rs = round_seed(r);
+        s.Reset(static_cast<int32_t>(rs % static_cast<uint64_t>(users)), DeriveSeed(rs, 1));
+        const Observation o = s.Observe();
+        for (int64_t j = 0; j < C * F; ++j) X[li * C * F + j] = static_cast<float>(o.features[j]);
+        for (int64_t k = 0; k < K; ++k) {
+          A[li * K + k] = slates[r * K + k];
+          R[li * K + k] = reward[r * K + k];
+          Beta[li * K + k] = beta[r * K + k];
+        }
       }
+      const auto x = torch::from_blob(X.data(), {local, C, F}, torch::kFloat32);
+      const auto a = torch::from_blob(A.data(), {local, K}, torch::kInt64);
+      const auto rr = torch::from_blob(R.data(), {local, K}, torch::kFloat32);
+      const auto b = torch::from_blob(Beta.data(), {local, K}, torch::kFloat32);
+      opt.zero_grad();
+      const auto logpi = torch::log_softmax(scorer->forward(x), 1).gather(1, a);  // [local, K]
+      torch::Tensor weight;
+      if (c.agent == "ipw") {
+        weight = rr / b;
+      } else {
+        const auto pi = logpi.detach().exp();
+        auto w = torch::clamp(pi / b, 0, c.weight_clip);
+        if (c.topk_correction) w = w * static_cast<double>(K) * torch::pow(1 - pi, static_cast<double>(K - 1));
+        weight = w * rr;
+      }
+      // The batch mean: micro-batch sums divided by the whole batch's size.
+      const auto loss = -(weight * logpi).sum() / static_cast<double>(B);
+      loss.backward();
+      size_t at = 0;
+      for (const auto& p : params) {
+        const auto g = p.grad().to(torch::kFloat64).contiguous();
+        for (int64_t j = 0; j < g.numel(); ++j) acc[at + j] += g.data_ptr<double>()[j];
+        at += static_cast<size_t>(g.numel());
+      }
+      objective += torch::clamp(logpi.detach().exp() / b, 0, c.weight_clip).mul(rr).sum().item<double>() /
+                   static_cast<double>(B);
     }
-    const auto x = torch::from_blob(X.data(), {B, C, F}, torch::kFloat32);
-    const auto a = torch::from_blob(A.data(), {B, K}, torch::kInt64);
-    const auto r = torch::from_blob(R.data(), {B, K}, torch::kFloat32);
-    const auto b = torch::from_blob(Beta.data(), {B, K}, torch::kFloat32);
-    opt.zero_grad();
-    const auto logpi = torch::log_softmax(scorer->forward(x), 1).gather(1, a);  // [B, K]
-    torch::Tensor weight;
-    if (c.agent == "ipw") {
-      weight = r / b;
-    } else {
-      const auto pi = logpi.detach().exp();
-      auto w = torch::clamp(pi / b, 0, c.weight_clip);
-      if (c.self_normalize) w = w / w.mean();
-      if (c.topk_correction) w = w * static_cast<double>(K) * torch::pow(1 - pi, static_cast<double>(K - 1));
-      weight = w * r;
+    if (comm && world > 1) {
+      comm->AllReduceSum(acc);
+      comm->AllReduceSum(&objective, 1);
     }
-    const auto loss = -(weight * logpi).sum(1).mean();
-    loss.backward();
+    size_t at = 0;
+    for (const auto& p : params) {
+      auto grad = p.grad();
+      grad.copy_(torch::from_blob(acc.data() + at, grad.sizes(), torch::kFloat64).to(torch::kFloat32));
+      at += static_cast<size_t>(p.numel());
+    }
     opt.step();
-    // Logged objective: the clipped IPS value of the item-level policy on this batch.
-    const double objective = torch::clamp(logpi.detach().exp() / b, 0, c.weight_clip).mul(r).sum(1).mean().item<double>();
     result.curve.push_back(objective);
     result.rounds += B;
     if (progress) progress(u + 1, c.updates, objective);
-    if (c.checkpoint_every > 0 && !c.checkpoint.empty() && (u + 1) % c.checkpoint_every == 0)
+    if (rank == 0 && c.checkpoint_every > 0 && !c.checkpoint.empty() && (u + 1) % c.checkpoint_every == 0)
       SaveCheckpoint(c.checkpoint, scorer, nullptr, opt, u + 1, result.curve);
   }
   result.updates = c.updates;

@@ -5,6 +5,7 @@
 
 #include "agents/internal.h"
 #include "common/error.h"
+#include "distributed/communicator.h"
 #include "policy/torch_policy.h"
 
 namespace bundlerl {
@@ -33,17 +34,25 @@ void TrainConfig::Validate() const {
   if (!(weight_clip > 0)) Fail("config key 'train.weight_clip': expected a positive number");
   if (!(ucb_alpha >= 0)) Fail("config key 'train.ucb_alpha': expected a number >= 0");
   if (!(ridge > 0)) Fail("config key 'train.ridge': expected a positive number");
+  if (grad_shards < 1) Fail("config key 'train.grad_shards': expected a positive number");
   if (checkpoint_every < 0) Fail("config key 'train.checkpoint_every': expected >= 0");
   if (checkpoint_every > 0 && checkpoint.empty())
     Fail("config key 'train.checkpoint': needed when train.checkpoint_every > 0");
 }
 
 TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
-                       const ProgressFunction& progress) {
+                       const ProgressFunction& progress, Communicator* comm) {
   config.Validate();
+  const bool distributed = comm && comm->world_size() > 1;
+  if (distributed && config.agent != "offpolicy-reinforce" && config.agent != "ipw")
+    Fail("distributed training (--world-size > 1) supports the agents that learn from logs: "
+         "offpolicy-reinforce and ipw, not '", config.agent, "'");
+  if (distributed && (config.grad_shards < comm->world_size() || config.grad_shards % comm->world_size() != 0))
+    Fail("config key 'train.grad_shards': ", config.grad_shards, " must be a multiple of the world size (",
+         comm->world_size(), "); use the same value for the 1-process reference run");
   if (config.agent == "reinforce" || config.agent == "ppo") return internal::TrainOnPolicy(model, config, progress);
   if (config.agent == "offpolicy-reinforce" || config.agent == "ipw")
-    return internal::TrainFromLogs(model, config, progress);
+    return internal::TrainFromLogs(model, config, progress, comm);
   return internal::TrainLinearBandit(model, config, progress);
 }
 

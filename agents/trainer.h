@@ -45,6 +45,9 @@ struct TrainConfig {
   double weight_clip = 20.0;           // train.weight_clip
   bool self_normalize = false;         // train.self_normalize
   bool topk_correction = true;         // train.topk_correction
+  int64_t grad_shards = 1;             // train.grad_shards: micro-batches per batch, summed in a
+                                       // fixed order; ranks share them (world <= grad_shards), so a
+                                       // run on W ranks equals a 1-process run with the same value
   double ucb_alpha = 1.0;              // train.ucb_alpha (linucb) / posterior scale (lints)
   double ridge = 1.0;                  // train.ridge
   std::string checkpoint;              // train.checkpoint: file; "" = none
@@ -63,9 +66,15 @@ struct TrainResult {
 
 using ProgressFunction = std::function<void(int64_t update, int64_t total, double value)>;
 
+class Communicator;
+
 // Trains `config.agent` in the model's world. Throws Error on bad settings (naming the key).
+// With a communicator of several ranks (offpolicy-reinforce and ipw): data-parallel, each
+// rank takes its share of every batch's rounds and the gradients are all-reduced, so the
+// parameters equal those of one process (to floating-point rounding); rank 0 writes the
+// checkpoints and every rank resumes from them.
 TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
-                       const ProgressFunction& progress = nullptr);
+                       const ProgressFunction& progress = nullptr, Communicator* comm = nullptr);
 
 // Saves a trained policy where `bundlerl simulate/compare` can load it (policy/learned_policy.h).
 void SaveTrainedPolicy(const TrainResult& result, const std::string& path, const std::string& metadata);

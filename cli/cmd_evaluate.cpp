@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/dist_flags.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "replay/estimator.h"
@@ -56,6 +57,8 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
       ("threads", po::value<int>()->default_value(2), "threads")
       ("format", po::value<std::string>()->default_value("table"),
        "table, csv (header, then one row per estimator) or md (Markdown table)");
+  DistributedFlags dist;
+  AddDistributedOptions(desc, dist);
   auto parsed = ParseSubcommand("evaluate", args, desc);
   if (parsed.help) {
     std::cout << desc << "\n";
@@ -67,7 +70,10 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     Fail("--format: expected table, csv or md, got '", format, "'");
   const double alpha = vm["alpha"].as<double>();
   if (!(alpha > 0 && alpha < 1)) Fail("--alpha: expected a number in (0, 1), got ", alpha);
+  const auto comm = MakeCommunicator(dist);
   const LogReader logs(vm["logs"].as<std::string>());
+  // Each rank reads its own contiguous range of rounds.
+  const auto [shard_first, shard_end] = comm->Shard(logs.num_rounds());
   const auto& meta = logs.meta();
 
   std::vector<std::unique_ptr<Estimator>> estimators;
@@ -97,15 +103,20 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   const bool builtin_model = model_spec == "logistic" || model_spec == "mlp";
   model_cfg.kind = builtin_model ? model_spec : "logistic";
   const bool fit_model = need_model && builtin_model && target_rows.empty();
-  OpeData data = BuildOpeData(logs, table, fit_model ? &model_cfg : nullptr, &report);
-  if (!target_rows.empty()) data.target = LoadRowColumns(target_rows, {"target"}, data.n * data.K)[0];
+  OpeData data = BuildOpeData(logs, table, fit_model ? &model_cfg : nullptr, &report, shard_first, shard_end);
+  auto slice = [&](std::vector<double> v) {
+    const int64_t per = logs.meta().slots_per_round;
+    return std::vector<double>(v.begin() + shard_first * per, v.begin() + shard_end * per);
+  };
+  if (!target_rows.empty())
+    data.target = slice(LoadRowColumns(target_rows, {"target"}, logs.num_rounds() * data.K)[0]);
   if (need_model && !fit_model) {
     if (builtin_model)
       Fail("--target-rows gives only the logged units' probabilities; DM/DR then need "
            "--reward-model FILE with q_hat and q_hat_target per row");
-    auto cols = LoadRowColumns(model_spec, {"q_hat", "q_hat_target"}, data.n * data.K);
-    data.q_hat = std::move(cols[0]);
-    data.q_hat_target = std::move(cols[1]);
+    auto cols = LoadRowColumns(model_spec, {"q_hat", "q_hat_target"}, logs.num_rounds() * data.K);
+    data.q_hat = slice(std::move(cols[0]));
+    data.q_hat_target = slice(std::move(cols[1]));
   }
 
   double truth = std::nan("");
@@ -125,8 +136,9 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     double truth;
   };
   std::vector<Row> rows;
-  for (const auto& est : estimators) rows.push_back({"all", RunEstimator(*est, data, opt), truth});
+  for (const auto& est : estimators) rows.push_back({"all", RunEstimator(*est, data, opt, comm.get()), truth});
   if (vm["per-position"].as<bool>()) {
+    if (comm->world_size() > 1) Fail("--per-position is not supported with --world-size > 1");
     for (int32_t p = 0; p < meta.slate_size; ++p) {
       const OpeData sub = data.SelectPosition(p);
       if (sub.n == 0) continue;
@@ -136,6 +148,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     }
   }
 
+  if (comm->rank() != 0) return 0;  // rank 0 prints
   const bool has_truth = !std::isnan(truth);
   const int pct = static_cast<int>(std::lround(100 * (1 - alpha)));
   if (format == "csv") {

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/dist_flags.h"
 #include "cli/sim_options.h"
 #include "common/error.h"
 #include "env/ground_truth.h"
@@ -32,6 +33,8 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
       ("exact", po::bool_switch(&exact), "also compute the exact value by enumeration");
   AddSimOptions(desc, o, /*with_compare=*/true);  // [compare] and [train] keys allowed in shared configs
   AddTrainOptions(desc, o.compare.train);
+  DistributedFlags dist;
+  AddDistributedOptions(desc, dist);
   auto parsed = ParseSubcommand("simulate", args, desc);
   if (parsed.help) {
     std::cout << desc << "\n";
@@ -43,8 +46,17 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
   const auto world = World::Generate(o.world);
   const auto model = std::make_shared<const ShopperModel>(world, o.shopper, o.session);
   const auto policy = MakePolicy(policy_name);
-  const ValueEstimate v = SimulateValue(
-      model, [&](const Observation& ob, SplitMix64& r, int32_t* s) { policy->Act(ob, r, s); }, episodes, seed, threads);
+  // Sessions split by rank (episode e on rank e mod world), seeds from (seed, e): the same
+  // numbers as one process.
+  const auto comm = MakeCommunicator(dist);
+  EpisodeTotals totals = SimulateEpisodes(
+      model, [&](const Observation& ob, SplitMix64& r, int32_t* s) { policy->Act(ob, r, s); }, episodes, seed,
+      threads, comm->rank(), comm->world_size());
+  comm->AllReduceSum(totals.reward);
+  comm->AllReduceSum(totals.steps);
+  comm->AllReduceSum(totals.clicks);
+  const ValueEstimate v = ValueFromEpisodes(totals);
+  if (comm->rank() != 0) return 0;
   std::cout << std::setprecision(6) << "policy " << policy->name() << ": value " << v.value << " +- "
             << v.stderr_ << " (standard error, " << v.episodes << " episodes, seed " << seed << ")\n"
             << "mean steps " << v.mean_steps << ", mean clicks " << v.mean_clicks << "\n";

@@ -7,6 +7,7 @@
 
 #include "agents/trainer.h"
 #include "cli/commands.h"
+#include "cli/dist_flags.h"
 #include "cli/sim_options.h"
 #include "common/error.h"
 #include "env/world.h"
@@ -33,6 +34,8 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
       ("resume", po::bool_switch(&t.resume), "resume from train.checkpoint if it exists");
   AddTrainOptions(desc, t);
   AddSimOptions(desc, o, /*with_compare=*/true);
+  DistributedFlags dist;
+  AddDistributedOptions(desc, dist);
   auto parsed = ParseSubcommand("train", args, desc);
   if (parsed.help) {
     std::cout << desc << "\n";
@@ -41,13 +44,16 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
   FinishSimOptions(o);
   const auto world = World::Generate(o.world);
   const auto model = std::make_shared<const ShopperModel>(world, o.shopper, o.session);
-  const bool tty = isatty(2);
+  const auto comm = MakeCommunicator(dist);
+  const bool tty = isatty(2) && comm->rank() == 0;
   const TrainResult r = TrainAgent(model, t, [&](int64_t u, int64_t total, double v) {
+    if (comm->rank() != 0) return;
     if (tty || u == total || u % std::max<int64_t>(1, total / 10) == 0) {
       std::cerr << (tty ? "\r" : "") << "train " << t.agent << ": update " << u << "/" << total
                 << ", value " << std::setprecision(4) << v << (tty && u != total ? "   " : "\n") << std::flush;
     }
-  });
+  }, comm.get());
+  if (comm->rank() != 0) return 0;  // rank 0 writes the policy and the curve
   SaveTrainedPolicy(r, out, parsed.resolved);
   if (curve.empty()) curve = out + ".curve.h5";
   {

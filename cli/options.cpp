@@ -35,6 +35,14 @@ std::vector<std::pair<std::string, int>> IniKeyLines(const std::string& path) {
   return keys;
 }
 
+void AddDistributedOptions(po::options_description& desc, DistributedFlags& f) {
+  desc.add_options()
+      ("world-size", po::value(&f.world_size)->default_value(1), "processes in the job (or WORLD_SIZE)")
+      ("rank", po::value(&f.rank)->default_value(0), "this process's rank (or RANK)")
+      ("master", po::value(&f.master)->default_value(""), "rank 0's HOST:PORT (or MASTER_ADDR, MASTER_PORT)")
+      ("timeout", po::value(&f.timeout)->default_value(60), "seconds to wait for the other ranks before failing");
+}
+
 namespace {
 
 int LineOf(const std::vector<std::pair<std::string, int>>& keys, const std::string& key) {

@@ -27,6 +27,14 @@ ParsedOptions ParseSubcommand(const std::string& name, const std::vector<std::st
                               po::options_description& desc,
                               const po::positional_options_description* positional = nullptr);
 
+// --world-size, --rank, --master HOST:PORT, --timeout; WORLD_SIZE, RANK, MASTER_ADDR and
+// MASTER_PORT fill what the flags leave unset. Call FinishDistributedOptions after parsing.
+struct DistributedFlags {
+  int world_size = 1, rank = 0, timeout = 60;
+  std::string master;
+};
+void AddDistributedOptions(po::options_description& desc, DistributedFlags& flags);
+
 // Key -> line number of each "key = value" in an INI file ("section.key" inside [section]).
 std::vector<std::pair<std::string, int>> IniKeyLines(const std::string& path);
 

@@ -111,6 +111,7 @@ void AddTrainOptions(po::options_description& desc, TrainConfig& t) {
       ("train.batch_rounds", po::value(&t.batch_rounds)->default_value(t.batch_rounds), "off-policy agents: rounds per update")
       ("train.weight_clip", po::value(&t.weight_clip)->default_value(t.weight_clip), "off-policy: importance-weight clip")
       ("train.self_normalize", po::value(&t.self_normalize)->default_value(t.self_normalize), "off-policy: self-normalised weights")
+      ("train.grad_shards", po::value(&t.grad_shards)->default_value(t.grad_shards), "micro-batches per batch (distributed: a multiple of the world size)")
       ("train.topk_correction", po::value(&t.topk_correction)->default_value(t.topk_correction), "off-policy: top-K correction")
       ("train.ucb_alpha", po::value(&t.ucb_alpha)->default_value(t.ucb_alpha), "linucb exploration / lints posterior scale")
       ("train.ridge", po::value(&t.ridge)->default_value(t.ridge), "linear bandits: ridge")

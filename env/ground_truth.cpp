@@ -9,17 +9,18 @@
 
 namespace bundlerl {
 
-ValueEstimate SimulateValue(std::shared_ptr<const ShopperModel> model, const ActFunction& act,
-                            int64_t episodes, uint64_t seed, int threads) {
+EpisodeTotals SimulateEpisodes(std::shared_ptr<const ShopperModel> model, const ActFunction& act,
+                               int64_t episodes, uint64_t seed, int threads, int rank, int world) {
   if (episodes <= 0) Fail("simulate: episodes must be positive, got ", episodes);
-  std::vector<double> total(episodes), steps(episodes), clicks(episodes);
+  EpisodeTotals out;
+  out.reward.assign(episodes, 0.0), out.steps.assign(episodes, 0.0), out.clicks.assign(episodes, 0.0);
   const int64_t users = model->world().num_shoppers();
   const int64_t K = model->session_config().slate_size;
   threads = std::max(1, threads);
   auto work = [&](int t) {
     ShopperSession session(model);
     std::vector<int32_t> slate(K);
-    for (int64_t e = t; e < episodes; e += threads) {
+    for (int64_t e = rank + static_cast<int64_t>(t) * world; e < episodes; e += static_cast<int64_t>(threads) * world) {
       const uint64_t s = DeriveSeed(seed, static_cast<uint64_t>(e));
       session.Reset(static_cast<int32_t>(s % static_cast<uint64_t>(users)), DeriveSeed(s, 1));
       SplitMix64 policy_rng(DeriveSeed(s, 2));
@@ -30,21 +31,26 @@ ValueEstimate SimulateValue(std::shared_ptr<const ShopperModel> model, const Act
         r += res.reward;
         c += __builtin_popcount(res.clicks);
       }
-      total[e] = r;
-      steps[e] = static_cast<double>(session.step());
-      clicks[e] = c;
+      out.reward[e] = r;
+      out.steps[e] = static_cast<double>(session.step());
+      out.clicks[e] = c;
     }
   };
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
   work(0);
   for (auto& th : pool) th.join();
+  return out;
+}
+
+ValueEstimate ValueFromEpisodes(const EpisodeTotals& t) {
   ValueEstimate v;
+  const int64_t episodes = static_cast<int64_t>(t.reward.size());
   v.episodes = episodes;
   double s = 0, ss = 0;
   for (int64_t e = 0; e < episodes; ++e) {
-    s += total[e], ss += total[e] * total[e];
-    v.mean_steps += steps[e], v.mean_clicks += clicks[e];
+    s += t.reward[e], ss += t.reward[e] * t.reward[e];
+    v.mean_steps += t.steps[e], v.mean_clicks += t.clicks[e];
   }
   v.value = s / episodes;
   v.mean_steps /= episodes;
@@ -52,6 +58,11 @@ ValueEstimate SimulateValue(std::shared_ptr<const ShopperModel> model, const Act
   const double var = episodes > 1 ? (ss - s * s / episodes) / (episodes - 1) : 0.0;
   v.stderr_ = std::sqrt(std::max(0.0, var) / episodes);
   return v;
+}
+
+ValueEstimate SimulateValue(std::shared_ptr<const ShopperModel> model, const ActFunction& act,
+                            int64_t episodes, uint64_t seed, int threads) {
+  return ValueFromEpisodes(SimulateEpisodes(model, act, episodes, seed, threads));
 }
 
 namespace {

@@ -31,6 +31,15 @@ struct ValueEstimate {
 ValueEstimate SimulateValue(std::shared_ptr<const ShopperModel> model, const ActFunction& act,
                             int64_t episodes, uint64_t seed, int threads = 2);
 
+// Per-episode reward, steps and clicks of episodes e with e % world == rank (zeros for the
+// others): a rank's share of SimulateValue; sum the vectors over ranks, then ValueFromEpisodes.
+struct EpisodeTotals {
+  std::vector<double> reward, steps, clicks;
+};
+EpisodeTotals SimulateEpisodes(std::shared_ptr<const ShopperModel> model, const ActFunction& act,
+                               int64_t episodes, uint64_t seed, int threads, int rank = 0, int world = 1);
+ValueEstimate ValueFromEpisodes(const EpisodeTotals& totals);
+
 // Exact expected episode reward of `policy`, averaged over the world's shoppers (uniform).
 // Needs session.candidates == world items, shopper.noise_sd == 0 and shopper.drift_sd == 0.
 double ExactValue(std::shared_ptr<const ShopperModel> model, const EnumerateFunction& policy);

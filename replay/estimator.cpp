@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/random.h"
+#include "distributed/communicator.h"
 
 namespace bundlerl {
 namespace {
@@ -252,7 +253,9 @@ void TermForm::Gradient(const double* mu, double* g) const {
   }
 }
 
-Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOptions& opt) {
+Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOptions& opt,
+                      Communicator* comm) {
+  const bool distributed = comm && comm->world_size() > 1;
   d.ValidateShapes();  // values are checked block by block in the pass below
   const std::string name = est.name();
   const int64_t nk = d.n * d.K;
@@ -294,10 +297,23 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
     if (!err.empty()) throw Error(err);
   Moments total(m);
   for (const auto& c : chunk) total.Add(c);
+  double max_weight = 0;
+  for (double w : chunk_max_weight) max_weight = std::max(max_weight, w);
+  if (distributed) {
+    std::vector<double> packed;
+    packed.push_back(total.count);
+    packed.insert(packed.end(), total.sum.begin(), total.sum.end());
+    packed.insert(packed.end(), total.cross.begin(), total.cross.end());
+    comm->AllReduceSum(packed);
+    total.count = packed[0];
+    std::copy(packed.begin() + 1, packed.begin() + 1 + m, total.sum.begin());
+    std::copy(packed.begin() + 1 + m, packed.end(), total.cross.begin());
+    comm->AllReduceMax(&max_weight, 1);
+  }
 
   Estimate out;
   out.estimator = name;
-  out.rows = d.n;
+  out.rows = static_cast<int64_t>(total.count);
   std::vector<double> mu(m), g(m);
   for (int j = 0; j < m; ++j) mu[j] = total.sum[j] / total.count;
   out.value = form.Value(mu.data());
@@ -311,7 +327,7 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
     }
   var = std::max(0.0, var) * total.count / std::max(1.0, total.count - 1);
   out.stderr_ = std::sqrt(var / total.count);
-  for (double w : chunk_max_weight) out.max_weight = std::max(out.max_weight, w);
+  out.max_weight = max_weight;
 
   if (opt.bootstrap_samples <= 0) {
     const double z = boost::math::quantile(boost::math::normal(), 1.0 - opt.alpha / 2);
@@ -334,10 +350,13 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
   const int threads = std::max(1, opt.threads);
   // Multinomial counts in bytes: a count above 255 has probability below 1e-400 at any n.
   std::vector<std::vector<uint8_t>> counts(threads, std::vector<uint8_t>(d.n));
+  // Distributed: each rank resamples its own shard; the sums are all-reduced below.
+  const uint64_t boot_seed = distributed ? DeriveSeed(opt.seed, 1000003ULL + static_cast<uint64_t>(comm->rank())) : opt.seed;
+  std::vector<double> resample_sums(static_cast<size_t>(B) * m, 0.0);
   ParallelFor(threads, B, [&](int t, int64_t b) {
     auto& cnt = counts[t];
     std::fill(cnt.begin(), cnt.end(), uint8_t{0});
-    SplitMix64 rng(DeriveSeed(opt.seed, static_cast<uint64_t>(b)));
+    SplitMix64 rng(DeriveSeed(boot_seed, static_cast<uint64_t>(b)));
     for (int64_t i = 0; i < d.n; ++i) ++cnt[rng.Below(d.n)];
     std::vector<double> s(m, 0.0);
     const double* row = terms.data();
@@ -345,9 +364,14 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
       const double c = cnt[i];
       for (int j = 0; j < m; ++j) s[j] += c * row[j];
     }
-    for (int j = 0; j < m; ++j) s[j] /= static_cast<double>(d.n);
-    values[b] = form.Value(s.data());
+    for (int j = 0; j < m; ++j) resample_sums[b * m + j] = s[j];
   });
+  if (distributed) comm->AllReduceSum(resample_sums);
+  for (int b = 0; b < B; ++b) {
+    std::vector<double> mean(m);
+    for (int j = 0; j < m; ++j) mean[j] = resample_sums[static_cast<size_t>(b) * m + j] / total.count;
+    values[b] = form.Value(mean.data());
+  }
   std::sort(values.begin(), values.end());
   auto quantile = [&](double q) {
     const double pos = q * (B - 1);

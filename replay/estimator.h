@@ -19,6 +19,8 @@
 
 namespace bundlerl {
 
+class Communicator;
+
 // Logged data as the estimators see them: n rows of K slots (K = 1: one slot per row, the
 // OBD shape with the position in `position`). Per-slot arrays are row-major [n, K].
 struct OpeData {
@@ -88,7 +90,12 @@ struct EstimateOptions {
 
 // Runs one estimator over the data: value, standard error, confidence interval. The result
 // does not depend on the number of threads (fixed chunking, ordered merge).
-Estimate RunEstimator(const Estimator& est, const OpeData& data, const EstimateOptions& opt);
+// With a communicator of several ranks, `data` is this rank's shard: the term sums are
+// all-reduced, so the value and standard error equal those of one process over all rows (to
+// floating-point rounding); the bootstrap resamples each shard with seeds derived from
+// (seed, rank) and all-reduces the resample sums (a bootstrap stratified by shard).
+Estimate RunEstimator(const Estimator& est, const OpeData& data, const EstimateOptions& opt,
+                      Communicator* comm = nullptr);
 
 // Factory by name: "dm", "ipw", "clipped-ipw[:lambda]", "snipw", "dr", "sndr",
 // "switch-dr[:lambda]", "dros[:lambda]", "sips", "snsips", "iips", "sniips", "rips",

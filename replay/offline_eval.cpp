@@ -92,9 +92,12 @@ void BanditFeaturizer::Row(const float* x, int32_t unit, int32_t position, doubl
 }
 
 OpeData BuildOpeData(const LogReader& logs, const PositionActionTable& target,
-                     const RewardModelConfig* reward_model, RewardModelReport* report) {
+                     const RewardModelConfig* reward_model, RewardModelReport* report, int64_t first,
+                     int64_t end) {
   const LogMeta& m = logs.meta();
-  const int64_t n = logs.num_rounds(), S = m.slots_per_round, D = m.context_dim;
+  if (end < 0 || end > logs.num_rounds()) end = logs.num_rounds();
+  if (first < 0 || first > end) Fail("rounds [", first, ", ", end, ") are not a range of ", logs.path());
+  const int64_t n = end - first, S = m.slots_per_round, D = m.context_dim;
   if (n == 0) Fail(logs.path(), ": no logged rounds to evaluate on");
   if (target.n_units != m.n_units || target.K != m.slate_size)
     Fail("target table is ", target.n_units, " units x ", target.K, " positions; the logs have ",
@@ -106,7 +109,7 @@ OpeData BuildOpeData(const LogReader& logs, const PositionActionTable& target,
   std::vector<float> context;
   std::vector<int32_t> unit, position;
   context.reserve(n * D), unit.reserve(n * S), position.reserve(n * S);
-  RoundStream stream(logs);
+  RoundStream stream(logs, 65536, first, end);
   RoundBatch b;
   while (stream.Next(b)) {
     for (int64_t k = 0; k < b.n * S; ++k) {

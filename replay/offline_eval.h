@@ -59,8 +59,10 @@ class BanditFeaturizer {
 // Reads all rounds into OpeData (K = slots stored per round), with the target's probability
 // of each logged unit at its position. If `reward_model` is set, fits the cross-fitted
 // logistic reward model and fills q_hat and q_hat_target (expectation under the target table).
+// [first, end) selects a range of rounds (a rank's shard); end < 0 means to the end.
 OpeData BuildOpeData(const LogReader& logs, const PositionActionTable& target,
-                     const RewardModelConfig* reward_model, RewardModelReport* report);
+                     const RewardModelConfig* reward_model, RewardModelReport* report,
+                     int64_t first = 0, int64_t end = -1);
 
 // Reads named per-row columns from CSV (a header naming them) or HDF5 (datasets by name),
 // each with `expected` values. Errors name the file, the column and the line or size.
