@@ -19,11 +19,6 @@ namespace {
 // The learned greedy policy is Plackett-Luce over theta . phi / T with a low temperature.
 constexpr double kTemperature = 0.05;
 
-double Normal(SplitMix64& rng) {
-  const double u1 = 1.0 - rng.Uniform(), u2 = rng.Uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-}
-
 }  // namespace
 
 TrainResult TrainLinearBandit(std::shared_ptr<const ShopperModel> model, const TrainConfig& c,
@@ -53,7 +48,7 @@ TrainResult TrainLinearBandit(std::shared_ptr<const ShopperModel> model, const T
         if (ts) {  // theta ~ N(theta_hat, alpha^2 A^-1)
           const Eigen::MatrixXd L = Eigen::LLT<Eigen::MatrixXd>(Ainv).matrixL();
           Eigen::VectorXd z(D);
-          for (int64_t j = 0; j < D; ++j) z[j] = Normal(rng);
+          for (int64_t j = 0; j < D; ++j) z[j] = NormalDraw(rng);
           th += c.ucb_alpha * L * z;
         }
         score.resize(o.num_candidates);

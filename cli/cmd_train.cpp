@@ -56,23 +56,18 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
   if (comm->rank() != 0) return 0;  // rank 0 writes the policy and the curve
   SaveTrainedPolicy(r, out, parsed.resolved);
   if (curve.empty()) curve = out + ".curve.h5";
-  {
-    const std::string tmp = curve + ".tmp." + std::to_string(getpid());
-    {
-      h5::File f = h5::File::Create(tmp);
-      f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
-      f.SetAttr("config", parsed.resolved);
-      f.SetAttr("command", command_line);
-      f.SetAttr("agent", t.agent);
-      f.SetAttr("seed", static_cast<int64_t>(t.seed));
-      f.CreateGroup("/curve");
-      std::vector<int64_t> update(r.curve.size());
-      for (size_t i = 0; i < update.size(); ++i) update[i] = static_cast<int64_t>(i + 1);
-      f.Write("/curve/update", update, {static_cast<int64_t>(update.size())});
-      f.Write("/curve/value", r.curve, {static_cast<int64_t>(r.curve.size())});
-    }
-    if (std::rename(tmp.c_str(), curve.c_str()) != 0) Fail(curve, ": cannot move the curve file into place");
-  }
+  h5::WriteFileAtomically(curve, [&](h5::File& f) {
+    f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
+    f.SetAttr("config", parsed.resolved);
+    f.SetAttr("command", command_line);
+    f.SetAttr("agent", t.agent);
+    f.SetAttr("seed", static_cast<int64_t>(t.seed));
+    f.CreateGroup("/curve");
+    std::vector<int64_t> update(r.curve.size());
+    for (size_t i = 0; i < update.size(); ++i) update[i] = static_cast<int64_t>(i + 1);
+    f.Write("/curve/update", update, {static_cast<int64_t>(update.size())});
+    f.Write("/curve/value", r.curve, {static_cast<int64_t>(r.curve.size())});
+  });
   std::cout << "wrote " << out << " and " << curve << " (" << r.updates << " updates, " << r.rounds
             << " rounds, " << std::setprecision(3) << r.seconds << " s, " << r.rounds / std::max(r.seconds, 1e-9)
             << " rounds/s)\n";

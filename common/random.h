@@ -2,6 +2,7 @@
 // passed in explicitly; streams for independent work items are derived from (seed, index).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace bundlerl {
@@ -30,6 +31,12 @@ class SplitMix64 {
  private:
   uint64_t state_;
 };
+
+// A standard normal draw (Box-Muller, one draw per call).
+inline double NormalDraw(SplitMix64& rng) {
+  const double u1 = 1.0 - rng.Uniform(), u2 = rng.Uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
 
 // A seed for stream `index` of a run seeded with `seed`.
 inline uint64_t DeriveSeed(uint64_t seed, uint64_t index) {

@@ -14,12 +14,6 @@ namespace {
 // Half-life (in history steps) of the platform's decayed profile of the shopper.
 constexpr double kProfileHalfLife = 3.0;
 
-double Normal(SplitMix64& rng) {
-  // Box-Muller; one draw per call keeps the stream simple to reason about.
-  const double u1 = 1.0 - rng.Uniform(), u2 = rng.Uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-}
-
 }  // namespace
 
 ShopperModel::ShopperModel(std::shared_ptr<const World> world, ShopperConfig shopper,
@@ -333,7 +327,7 @@ StepResult ShopperSession::Step(const int32_t* slate) {
   model_->Utilities(user_, theta_, history_.data(), static_cast<int64_t>(history_.size()),
                     items_.data(), K, utility_.data());
   if (cfg.noise_sd > 0)
-    for (int a = 0; a < K; ++a) utility_[a] += cfg.noise_sd * Normal(rng_);
+    for (int a = 0; a < K; ++a) utility_[a] += cfg.noise_sd * NormalDraw(rng_);
   StepResult r;
   r.clicks = model_->choice().Sample(utility_.data(), K, cfg.no_click_utility, rng_);
   for (int a = 0; a < K; ++a) {
@@ -348,7 +342,7 @@ StepResult ShopperSession::Step(const int32_t* slate) {
   r.reward = kind == 0 ? __builtin_popcount(r.clicks) : kind == 1 ? __builtin_popcount(r.buys) : r.revenue;
   const double leave = Advance(slate, r.clicks);
   if (cfg.drift_sd > 0)
-    for (Eigen::Index j = 0; j < theta_.size(); ++j) theta_[j] += cfg.drift_sd * Normal(rng_);
+    for (Eigen::Index j = 0; j < theta_.size(); ++j) theta_[j] += cfg.drift_sd * NormalDraw(rng_);
   done_ = rng_.Uniform() < leave || step_ >= model_->session_config().max_steps;
   r.done = done_;
   return r;

@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "kernels/similarity.h"
 #include "kernels/tfidf.h"
+#include "harness/report.h"
 #include "replay/h5.h"
 #include "replay/importers.h"
 #include "replay/log_store.h"
@@ -176,12 +177,7 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
                      << row.recall[i] << "," << row.queries << "\n";
     csv.Commit();
   }
-  const std::string path = out_dir + "/results.h5", tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    h5::File f = h5::File::Create(tmp);
-    f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
-    f.SetAttr("config", resolved);
-    f.SetAttr("command", command);
+  WriteResultsFile(out_dir + "/results.h5", resolved, command, [&](h5::File& f) {
     std::vector<std::string> domain, strategy;
     std::vector<double> hit, recall;
     for (const auto& row : r.rows) {
@@ -195,8 +191,7 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
     f.Write("/n", r.n, {N});
     f.Write("/hit_rate", hit, {n, N});
     f.Write("/recall", recall, {n, N});
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) Fail(path, ": cannot move the finished file into place");
+  });
 }
 
 }  // namespace bundlerl

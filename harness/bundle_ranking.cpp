@@ -18,6 +18,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "kernels/similarity.h"
+#include "harness/report.h"
 #include "replay/h5.h"
 #include "replay/importers.h"
 #include "replay/log_store.h"
@@ -293,12 +294,7 @@ void WriteRankingReport(const RankingResult& r, const std::string& out_dir, cons
                      << m.ndcg40 << "," << m.users << "\n";
     csv.Commit();
   }
-  const std::string path = out_dir + "/results.h5", tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    h5::File f = h5::File::Create(tmp);
-    f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
-    f.SetAttr("config", resolved);
-    f.SetAttr("command", command);
+  WriteResultsFile(out_dir + "/results.h5", resolved, command, [&](h5::File& f) {
     std::vector<std::string> names;
     std::vector<double> test, tune;
     for (const auto& row : r.rows) {
@@ -311,8 +307,7 @@ void WriteRankingReport(const RankingResult& r, const std::string& out_dir, cons
     f.WriteStrings("/metric", {"recall@20", "ndcg@20", "recall@40", "ndcg@40"});
     f.Write("/test", test, {n, 4});
     f.Write("/tune", tune, {n, 4});
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) Fail(path, ": cannot move the finished file into place");
+  });
 }
 
 }  // namespace bundlerl

@@ -14,6 +14,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "harness/report.h"
 #include "replay/h5.h"
 #include "replay/importers.h"
 #include "replay/offline_eval.h"
@@ -141,12 +142,7 @@ void WriteObdCompareReport(const ObdCompareResult& r, const std::string& out_dir
       }
     csv.Commit();
   }
-  const std::string path = out_dir + "/results.h5", tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    h5::File f = h5::File::Create(tmp);
-    f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
-    f.SetAttr("config", resolved);
-    f.SetAttr("command", command);
+  WriteResultsFile(out_dir + "/results.h5", resolved, command, [&](h5::File& f) {
     std::vector<std::string> campaign, strategy;
     std::vector<double> truth, value, lo, hi;
     for (const auto& row : r.rows) {
@@ -161,8 +157,7 @@ void WriteObdCompareReport(const ObdCompareResult& r, const std::string& out_dir
     f.Write("/value", value, {n, E});
     f.Write("/ci_low", lo, {n, E});
     f.Write("/ci_high", hi, {n, E});
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) Fail(path, ": cannot move the finished file into place");
+  });
 }
 
 }  // namespace bundlerl

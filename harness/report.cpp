@@ -18,6 +18,17 @@
 
 namespace bundlerl {
 namespace fs = std::filesystem;
+
+void WriteResultsFile(const std::string& path, const std::string& resolved, const std::string& command,
+                      const std::function<void(h5::File&)>& fill) {
+  h5::WriteFileAtomically(path, [&](h5::File& f) {
+    f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
+    f.SetAttr("config", resolved);
+    f.SetAttr("command", command);
+    fill(f);
+  });
+}
+
 namespace {
 
 std::string Num(double x, int precision = 4) {
@@ -34,12 +45,7 @@ std::string Pct(double x) {
 
 void WriteResultsH5(const CompareResult& r, const CompareConfig& cfg, const std::string& path,
                     const std::string& resolved, const std::string& command) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    h5::File f = h5::File::Create(tmp);
-    f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
-    f.SetAttr("config", resolved);
-    f.SetAttr("command", command);
+  WriteResultsFile(path, resolved, command, [&](h5::File& f) {
     f.SetAttr("seed", static_cast<int64_t>(cfg.seed));
     f.SetAttr("name", cfg.name);
     const int64_t S = static_cast<int64_t>(r.strategies.size()), E = static_cast<int64_t>(r.estimators.size());
@@ -75,8 +81,7 @@ void WriteResultsH5(const CompareResult& r, const CompareConfig& cfg, const std:
         f.Write("/curves/" + agent, curve, {static_cast<int64_t>(curve.size())});
     }
     f.Write("/estimates/mean_abs_relative_error", r.mean_abs_rel_error, {E});
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) Fail(path, ": cannot move the finished file into place");
+  });
 }
 
 void DrawPlots(const CompareResult& r, const std::string& out_dir) {
@@ -280,12 +285,7 @@ void WriteOpeBenchmarkReport(const OpeBenchmarkResult& r, const CompareConfig& c
     csv.Commit();
   }
   {
-    const std::string path = out_dir + "/results.h5", tmp = path + ".tmp." + std::to_string(getpid());
-    {
-      h5::File f = h5::File::Create(tmp);
-      f.SetAttr("bundlerl_version", std::string(BUNDLERL_VERSION));
-      f.SetAttr("config", resolved);
-      f.SetAttr("command", command);
+    WriteResultsFile(out_dir + "/results.h5", resolved, command, [&](h5::File& f) {
       f.SetAttr("seed", static_cast<int64_t>(cfg.seed));
       f.Write("/rounds", r.rounds, {static_cast<int64_t>(N)});
       f.Write("/seeds", r.seeds, {static_cast<int64_t>(N)});
@@ -294,8 +294,7 @@ void WriteOpeBenchmarkReport(const OpeBenchmarkResult& r, const CompareConfig& c
       f.Write("/truth", r.truth, {static_cast<int64_t>(r.truth.size())});
       f.Write("/relative_bias", r.relative_bias, {static_cast<int64_t>(N), static_cast<int64_t>(E)});
       f.Write("/relative_rmse", r.relative_rmse, {static_cast<int64_t>(N), static_cast<int64_t>(E)});
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) Fail(path, ": cannot move the finished file into place");
+    });
   }
   if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) return;
   const std::string dat = out_dir + "/.plot_data.tmp", gp = out_dir + "/.plot.gp.tmp";

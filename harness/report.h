@@ -3,11 +3,21 @@
 // and PNG plots drawn with gnuplot. Each file appears only when complete.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "harness/compare.h"
 
 namespace bundlerl {
+
+namespace h5 {
+class File;
+}
+
+// Writes `path` atomically with the attributes every results file carries (bundlerl_version,
+// config, command) and whatever `fill` adds.
+void WriteResultsFile(const std::string& path, const std::string& resolved_config,
+                      const std::string& command, const std::function<void(h5::File&)>& fill);
 
 void WriteCompareReport(const CompareResult& result, const CompareConfig& config,
                         const std::string& out_dir, const std::string& resolved_config,

@@ -1,6 +1,10 @@
 // HDF5 wrapper: see h5.h.
 #include "replay/h5.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+
 #include "common/error.h"
 
 namespace bundlerl::h5 {
@@ -257,6 +261,21 @@ int64_t File::GetIntAttr(const std::string& name) const {
   if (H5Aread(a.get(), H5T_NATIVE_INT64, &value) < 0)
     Fail(path_, ": file attribute '", name, "': expected an integer");
   return value;
+}
+
+void WriteFileAtomically(const std::string& path, const std::function<void(File&)>& fill) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  try {
+    File f = File::Create(tmp);
+    fill(f);
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    Fail(path, ": cannot move the finished file into place");
+  }
 }
 
 template <typename T>

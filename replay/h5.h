@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,10 @@ class File {
   std::string path_;
   Handle file_;
 };
+
+// Writes a whole HDF5 file atomically: `fill` writes into a temporary file beside `path`,
+// which is renamed to `path` when fill returns; if fill throws, nothing is left behind.
+void WriteFileAtomically(const std::string& path, const std::function<void(File&)>& fill);
 
 // A dataset of shape [N, cols] (cols == 0 means 1-D [N]) that grows by appending rows.
 // Chunked along rows and compressed (shuffle + deflate).
