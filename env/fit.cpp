@@ -103,14 +103,23 @@ double ChoiceLogLikelihood(const std::string& model, const ChoiceData& d, const 
   return Evaluate(model, d, beta, u0, nullptr, nullptr) / static_cast<double>(d.n);
 }
 
-ChoiceFit FitChoiceModel(const std::string& model, const ChoiceData& d, double u0, int max_iterations) {
+ChoiceFit FitChoiceModel(const std::string& model, const ChoiceData& d, double u0, int max_iterations,
+                         double l2) {
   Check(model, d);
+  if (!(l2 >= 0)) Fail("choice-model fit: l2 must be >= 0, got ", l2);
   const int64_t D = d.P + d.K - 1;
   ChoiceFit fit;
   fit.beta = Eigen::VectorXd::Zero(D);
   Eigen::VectorXd g(D);
   Eigen::MatrixXd H(D, D);
-  double ll = Evaluate(model, d, fit.beta, u0, &g, &H);
+  // The penalised objective, its gradient and Hessian.
+  auto evaluate = [&](const Eigen::VectorXd& beta, Eigen::VectorXd* grad, Eigen::MatrixXd* hess) {
+    double v = Evaluate(model, d, beta, u0, grad, hess) - 0.5 * l2 * beta.squaredNorm();
+    if (grad) *grad -= l2 * beta;
+    if (hess) hess->diagonal().array() -= l2;
+    return v;
+  };
+  double ll = evaluate(fit.beta, &g, &H);
   for (fit.iterations = 0; fit.iterations < max_iterations; ++fit.iterations) {
     const Eigen::VectorXd step = (-H).ldlt().solve(g);
     if (g.dot(step) < 1e-10) break;  // Newton decrement
@@ -119,14 +128,14 @@ ChoiceFit FitChoiceModel(const std::string& model, const ChoiceData& d, double u
     double ll_next;
     while (true) {  // step halving keeps the likelihood increasing
       next = fit.beta + t * step;
-      ll_next = Evaluate(model, d, next, u0, nullptr, nullptr);
+      ll_next = evaluate(next, nullptr, nullptr);
       if (ll_next >= ll || t < 1e-8) break;
       t *= 0.5;
     }
     fit.beta = next;
-    ll = Evaluate(model, d, fit.beta, u0, &g, &H);
+    ll = evaluate(fit.beta, &g, &H);
   }
-  fit.loglik = ll / static_cast<double>(d.n);
+  fit.loglik = Evaluate(model, d, fit.beta, u0, nullptr, nullptr) / static_cast<double>(d.n);
   fit.stderr_ = (-H).inverse().diagonal().cwiseMax(0).cwiseSqrt();
   return fit;
 }

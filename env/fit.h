@@ -28,8 +28,11 @@ struct ChoiceFit {
 };
 
 // model: "mnl" or "cascade". Throws Error on malformed data (names the field and round).
+// l2 > 0 adds the penalty -l2/2 |beta|^2 (a Gaussian prior): it keeps the estimate finite when
+// a feature separates the data or never varies; the standard errors then come from the
+// penalised information.
 ChoiceFit FitChoiceModel(const std::string& model, const ChoiceData& data, double no_click_utility,
-                         int max_iterations = 50);
+                         int max_iterations = 50, double l2 = 0.0);
 // Mean log-likelihood of `data` under parameters `beta` (as in ChoiceFit).
 double ChoiceLogLikelihood(const std::string& model, const ChoiceData& data,
                            const Eigen::VectorXd& beta, double no_click_utility);

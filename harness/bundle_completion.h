@@ -25,9 +25,19 @@ struct CompletionRow {
   int64_t queries = 0;
 };
 
+// The shopper model fitted to the same sessions (harness/replay_world.h), per domain.
+struct FittedWorldRow {
+  std::string domain;
+  std::vector<std::string> parameters;
+  std::vector<double> estimate, stderr_;
+  double heldout_loglik = 0, heldout_loglik_null = 0;
+  int64_t train_choices = 0, heldout_choices = 0, replay_episodes = 0;
+};
+
 struct CompletionResult {
   std::vector<int64_t> n;
   std::vector<CompletionRow> rows;
+  std::vector<FittedWorldRow> fitted;
   double seconds = 0;
 };
 

@@ -146,3 +146,39 @@ TEST_CASE("Recall@K and NDCG@K by hand, as the protocol defines them", "[harness
   CHECK(ndcg == Approx(1.0));
   CHECK(PublishedYoushu().size() == 3);
 }
+
+#include "harness/replay_world.h"
+#include "test_util.h"
+
+TEST_CASE("a world fitted to the Amazon sessions: held-out choices are likelier than chance, and "
+          "replay episodes start from the logged context", "[harness][data]") {
+  ReplayWorldConfig cfg;
+  cfg.dir = testing::DataDir() + "/bundles/amazon/electronic";
+  const ReplayWorld rw = BuildAmazonReplayWorld(cfg);
+  INFO("held-out log-likelihood " << rw.heldout_loglik << " vs chance " << rw.heldout_loglik_null);
+  CHECK(rw.heldout_loglik_null == Approx(std::log(1.0 / 3)));
+  CHECK(rw.heldout_loglik > rw.heldout_loglik_null);
+  CHECK(rw.train_choices > 1000);
+  for (int j = 0; j < 6; ++j) CHECK(std::isfinite(rw.fit.beta[j]));
+  CHECK(rw.shopper.w_complement > 0);  // items chosen together are complements
+  // Replay: an episode starts from exactly the logged user, history and candidates.
+  SessionConfig se;
+  se.slate_size = 3;
+  se.num_candidates = cfg.candidates;
+  const auto model = std::make_shared<const ShopperModel>(rw.world, rw.shopper, se);
+  const ReplayEpisode& ep = rw.heldout_episodes.front();
+  ShopperSession s(model);
+  s.Reset(ep.user, ep.candidates, ep.history, 1);
+  const Observation o = s.Observe();
+  CHECK(o.user == ep.user);
+  CHECK(std::vector<int32_t>(o.candidates, o.candidates + o.num_candidates) == ep.candidates);
+  CHECK(std::vector<int32_t>(o.history, o.history + o.history_length) == ep.history);
+  for (int32_t i : ep.session_items) CHECK(std::find(ep.candidates.begin(), ep.candidates.end(), i) != ep.candidates.end());
+  // Replayed sessions run to the end under a strategy.
+  int32_t slate[3];
+  SplitMix64 rng(2);
+  while (!s.done()) {
+    MakeFixedPolicy("itemcf")->Act(s.Observe(), rng, slate);
+    s.Step(slate);
+  }
+}

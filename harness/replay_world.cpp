@@ -1,0 +1,179 @@
+// A world fitted to the Amazon sessions: see replay_world.h.
+#include "harness/replay_world.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+
+#include "common/error.h"
+#include "common/random.h"
+#include "env/shopper_model.h"
+#include "kernels/tfidf.h"
+#include "replay/importers.h"
+#include "replay/log_store.h"
+
+namespace bundlerl {
+namespace fs = std::filesystem;
+
+ReplayWorld BuildAmazonReplayWorld(const ReplayWorldConfig& cfg) {
+  if (!(cfg.train_share > 0 && cfg.train_share < 1)) Fail("replay world: train share must be in (0, 1)");
+  const std::string h5 = (fs::temp_directory_path() / ("bundlerl_replay_" + std::to_string(getpid()) + ".h5")).string();
+  ImportAmazon(cfg.dir, h5, "bundlerl replay world");
+  const LogReader r(h5);
+  const ItemTable items = r.ReadItems();
+  const BundleTable bundles = r.ReadBundles();
+  const UserTable users = r.ReadUsers();
+  const SessionTable sessions = r.ReadSessions();
+  fs::remove(h5);
+  const int64_t M = items.n, U = users.n, d = cfg.embedding_dim;
+
+  std::vector<int64_t> timed;
+  for (size_t s = 0; s < sessions.user.size(); ++s)
+    if (sessions.timestamp[s] >= 0 && sessions.user[s] >= 0) timed.push_back(static_cast<int64_t>(s));
+  const int64_t cut = static_cast<int64_t>(cfg.train_share * static_cast<double>(timed.size()));
+  if (cut < 1 || cut >= static_cast<int64_t>(timed.size())) Fail("replay world: too few timed sessions in ", cfg.dir);
+  const int64_t split_time = sessions.timestamp[timed[cut]];
+  // The kernels come from the first half of the earlier sessions, the choice fit from the
+  // second half: a fitted session's own items never count in its features.
+  const int64_t kernel_cut = cut / 2;
+
+  // Item kernels: TF-IDF of titles and category paths (content), a seeded random projection
+  // of it (embeddings), co-occurrence in the earlier sessions and their bundles (complements).
+  std::vector<std::string> docs(M);
+  for (int64_t i = 0; i < M; ++i) docs[i] = items.title[i] + " " + items.category_path[i];
+  const Tfidf tfidf = Tfidf::Fit(docs);
+  const SparseRows& X = tfidf.vectors();
+  SplitMix64 g(DeriveSeed(cfg.seed, 0x7e));
+  Eigen::MatrixXd R(X.cols(), d);
+  for (Eigen::Index a = 0; a < R.rows(); ++a)
+    for (int64_t b = 0; b < d; ++b) R(a, b) = NormalDraw(g) / std::sqrt(static_cast<double>(d));
+  ItemKernels k;
+  k.item_features = X * R;
+  for (int64_t i = 0; i < M; ++i) {
+    const double n = k.item_features.row(i).norm();
+    if (n > 0) k.item_features.row(i) /= n;
+  }
+  k.content = std::make_shared<CosineSimilarity>(X, "tfidf");
+  Ragged baskets;
+  std::vector<double> count(M, 0.0);
+  for (int64_t t = 0; t < kernel_cut; ++t) {
+    const int64_t s = timed[t];
+    std::vector<int32_t> row(sessions.items.row(s), sessions.items.row(s) + sessions.items.size(s));
+    for (int32_t i : row) count[i] += 1;
+    baskets.PushRow(row);
+    for (int64_t j = 0; j < sessions.bundles.size(s); ++j) {
+      const int32_t b = sessions.bundles.row(s)[j];
+      baskets.PushRow(std::vector<int32_t>(bundles.items.row(b), bundles.items.row(b) + bundles.items.size(b)));
+    }
+  }
+  k.complement = std::make_shared<CooccurrenceSimilarity>(M, baskets.offsets, baskets.values,
+                                                          CooccurrenceSimilarity::Measure::kJaccard);
+  k.category = items.category;
+  k.num_categories = 1 + *std::max_element(k.category.begin(), k.category.end());
+  k.log_price.assign(M, 0.0);
+  const double max_count = std::max(1.0, *std::max_element(count.begin(), count.end()));
+  for (int64_t i = 0; i < M; ++i) k.popularity.push_back(std::log1p(count[i]) / std::log1p(max_count));
+
+  // Shoppers: the preference is the mean embedding of what they chose before the split.
+  std::vector<Shopper> shoppers(U);
+  for (int64_t u = 0; u < U; ++u) {
+    Shopper& s = shoppers[u];
+    s.theta = Eigen::VectorXd::Zero(d);
+    for (int64_t j = users.history.offsets[u]; j < users.history.offsets[u + 1]; ++j)
+      if (users.history_time[j] < split_time) {
+        s.theta += k.item_features.row(users.history.values[j]).transpose();
+        s.history.push_back(users.history.values[j]);
+      }
+    if (s.theta.norm() > 0) s.theta /= s.theta.norm();
+  }
+  ReplayWorld out;
+  out.world = std::make_shared<const World>(std::move(k), std::move(shoppers));
+
+  // Episodes: the user, the items chosen before the session, the session's items among
+  // randomly drawn others.
+  auto episode = [&](int64_t s) {
+    ReplayEpisode e;
+    e.user = static_cast<int32_t>(sessions.user[s]);
+    e.timestamp = sessions.timestamp[s];
+    for (int64_t j = users.history.offsets[e.user]; j < users.history.offsets[e.user + 1]; ++j)
+      if (users.history_time[j] < e.timestamp) e.history.push_back(users.history.values[j]);
+    e.session_items.assign(sessions.items.row(s), sessions.items.row(s) + sessions.items.size(s));
+    e.candidates = e.session_items;
+    SplitMix64 rng(DeriveSeed(cfg.seed, static_cast<uint64_t>(s)));
+    while (static_cast<int64_t>(e.candidates.size()) < std::max<int64_t>(cfg.candidates, e.session_items.size())) {
+      const auto x = static_cast<int32_t>(rng.Below(M));
+      if (std::find(e.candidates.begin(), e.candidates.end(), x) == e.candidates.end()) e.candidates.push_back(x);
+    }
+    for (int64_t i = static_cast<int64_t>(e.candidates.size()) - 1; i > 0; --i)
+      std::swap(e.candidates[i], e.candidates[rng.Below(i + 1)]);
+    return e;
+  };
+  for (size_t t = kernel_cut; t < timed.size(); ++t)
+    (static_cast<int64_t>(t) < cut ? out.train_episodes : out.heldout_episodes).push_back(episode(timed[t]));
+
+  // Choices: every item of a session, among itself and sampled alternatives, with the
+  // utility features of the shopper model (price is constant here and left out).
+  const int64_t K = 1 + cfg.negatives;
+  const std::vector<int> keep = {0, 1, 2, 4, 5, 6};
+  out.fitted_parameters = {"w_profile", "w_content", "w_complement", "w_popularity", "complementarity", "redundancy"};
+  SessionConfig se;
+  se.slate_size = K;
+  se.num_candidates = K;
+  ShopperConfig sh;
+  sh.position_bias.assign(K, 0.0);
+  const ShopperModel model(out.world, sh, se);
+  auto choices = [&](const std::vector<ReplayEpisode>& eps, uint64_t salt) {
+    ChoiceData data;
+    data.K = K;
+    data.P = static_cast<int64_t>(keep.size());
+    std::vector<double> phi(K * ShopperModel::kNumUtilityFeatures);
+    for (size_t e = 0; e < eps.size(); ++e) {
+      const auto& ep = eps[e];
+      SplitMix64 rng(DeriveSeed(cfg.seed ^ salt, e));
+      for (int32_t chosen : ep.session_items) {
+        std::vector<int32_t> slate = {chosen};
+        while (static_cast<int64_t>(slate.size()) < K) {
+          const auto x = static_cast<int32_t>(rng.Below(M));
+          if (std::find(slate.begin(), slate.end(), x) == slate.end()) slate.push_back(x);
+        }
+        const int64_t pos = static_cast<int64_t>(rng.Below(K));
+        std::swap(slate[0], slate[pos]);
+        // The preference from what the shopper chose before this session only.
+        Eigen::VectorXd theta = Eigen::VectorXd::Zero(d);
+        for (int32_t h : ep.history) theta += out.world->embeddings().row(h).transpose();
+        if (theta.norm() > 0) theta /= theta.norm();
+        model.UtilityFeatures(ep.user, theta, ep.history.data(),
+                              static_cast<int64_t>(ep.history.size()), slate.data(), static_cast<int>(K), phi.data());
+        for (int64_t a = 0; a < K; ++a)
+          for (int f : keep) data.x.push_back(phi[a * ShopperModel::kNumUtilityFeatures + f]);
+        data.clicks.push_back(1u << pos);
+        ++data.n;
+      }
+    }
+    return data;
+  };
+  // A choice was made: no no-click option (its utility far below any item's).
+  constexpr double kNoNoClick = -50.0;
+  const ChoiceData train = choices(out.train_episodes, 0x11), heldout = choices(out.heldout_episodes, 0x22);
+  out.train_choices = train.n;
+  out.heldout_choices = heldout.n;
+  // A unit Gaussian prior on the weights: co-occurrence features are zero for most later
+  // items and would otherwise separate the few choices where they are not.
+  out.fit = FitChoiceModel("mnl", train, kNoNoClick, 50, 1.0);
+  out.heldout_loglik = ChoiceLogLikelihood("mnl", heldout, out.fit.beta, kNoNoClick);
+  out.heldout_loglik_null = ChoiceLogLikelihood("mnl", heldout, Eigen::VectorXd::Zero(out.fit.beta.size()), kNoNoClick);
+  const auto& b = out.fit.beta;
+  out.shopper.w_profile = b[0];
+  out.shopper.w_content = b[1];
+  out.shopper.w_complement = b[2];
+  out.shopper.w_price = 0;
+  out.shopper.w_popularity = b[3];
+  out.shopper.complementarity = b[4];
+  out.shopper.redundancy = b[5];
+  return out;
+}
+
+}  // namespace bundlerl
