@@ -17,7 +17,9 @@
 #include "common/error.h"
 #include "kernels/similarity.h"
 #include "kernels/tfidf.h"
+#include "agents/trainer.h"
 #include "harness/replay_world.h"
+#include "kernels/profile.h"
 #include "harness/report.h"
 #include "replay/h5.h"
 #include "replay/importers.h"
@@ -71,6 +73,27 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
     // Strategies score every item given the seed item.
     using Scorer = std::function<void(int32_t seed, std::vector<double>& score)>;
     std::vector<double> a(M), b(M);
+    // An agent trained in the simulator fitted to the earlier sessions (replay world): REINFORCE
+    // on its shoppers; for completion it sees the given item as the shopper's history.
+    ReplayWorldConfig rc;
+    rc.dir = cfg.data_dir + "/" + domain;
+    const ReplayWorld rw = BuildAmazonReplayWorld(rc);
+    SessionConfig rse;
+    rse.slate_size = 3;
+    rse.num_candidates = 30;
+    rse.max_steps = 5;
+    const auto rmodel = std::make_shared<const ShopperModel>(rw.world, rw.shopper, rse);
+    TrainConfig tc;
+    tc.agent = "reinforce";
+    tc.updates = cfg.agent_updates;
+    tc.episodes_per_update = 32;
+    tc.seed = 1;
+    const TrainResult agent = TrainAgent(rmodel, tc);
+    std::cerr << "compare: " << domain << " reinforce trained in the replay world (" << agent.updates
+              << " updates, last session reward " << (agent.curve.empty() ? 0.0 : agent.curve.back()) << ")"
+              << std::endl;
+    std::vector<double> feats(M * kNumFeatures);
+    const ItemKernels& rk = rw.world->kernels();
     const std::vector<std::pair<std::string, Scorer>> strategies = {
         {"popularity", [&](int32_t, std::vector<double>& s) { s = popularity; }},
         {"itemcf", [&](int32_t seed, std::vector<double>& s) {
@@ -86,6 +109,20 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
            co.Row(seed, all.data(), M, a.data());
            text.Row(seed, all.data(), M, b.data());
            for (int64_t i = 0; i < M; ++i) s[i] = a[i] + 0.5 * b[i] + 1e-6 * popularity[i] / max_pop;
+         }},
+        {"reinforce (replay world)", [&](int32_t seed, std::vector<double>& s) {
+           const std::vector<int32_t> history = {seed};
+           const UserState u = UserStateFromHistory(
+               rk, history, DecayedProfile(rk.item_features, history.data(), nullptr, 1, 0, 3.0));
+           BuildFeatures(rk, u, all.data(), M, feats.data());
+           Observation o;
+           o.slate_size = 1;  // the first-slot distribution ranks the items
+           o.num_candidates = M;
+           o.candidates = all.data();
+           o.features = feats.data();
+           o.history = history.data();
+           o.history_length = 1;
+           agent.policy->SlotMarginals(o, s.data());
          }},
     };
     for (const auto& [name, scorer] : strategies) {

@@ -4,7 +4,9 @@
 // popularity); for every annotated bundle of a later session, each strategy is given one of
 // its items and proposes N items; hit rate (at least one other bundle item proposed) and
 // Recall@N (share of the other bundle items proposed) against the annotated bundle — the
-// phone-then-case situation that motivates bundling.
+// phone-then-case situation that motivates bundling. Strategies: popularity, item-CF,
+// content (TF-IDF titles), category overlap, item-CF + content, and REINFORCE trained in the
+// simulator fitted to the earlier sessions (harness/replay_world.h).
 #pragma once
 
 #include <string>
@@ -17,6 +19,7 @@ struct CompletionConfig {
   std::vector<std::string> domains = {"electronic", "clothing", "food"};
   double train_share = 0.8;
   std::vector<int64_t> n = {5, 10};
+  int64_t agent_updates = 60;  // REINFORCE updates in the replay world
 };
 
 struct CompletionRow {

@@ -1,6 +1,7 @@
 // Tests for harness/: Kendall's tau, and the comparison end to end on a small world.
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "env/ground_truth.h"
 #include "harness/compare.h"
@@ -181,4 +182,25 @@ TEST_CASE("a world fitted to the Amazon sessions: held-out choices are likelier 
     MakeFixedPolicy("itemcf")->Act(s.Observe(), rng, slate);
     s.Step(slate);
   }
+}
+
+#include "harness/bundle_completion.h"
+
+TEST_CASE("bundle completion on the Amazon sessions: title similarity beats popularity, and an "
+          "agent trained in the fitted world learns to use it", "[harness][data][slow]") {
+  CompletionConfig cfg;
+  cfg.data_dir = testing::DataDir() + "/bundles/amazon";
+  cfg.domains = {"food"};
+  cfg.agent_updates = 20;
+  const CompletionResult r = RunBundleCompletion(cfg);
+  std::map<std::string, double> hit10;
+  for (const auto& row : r.rows) {
+    hit10[row.strategy] = row.hit_rate.back();
+    CHECK(row.queries > 1000);
+    for (size_t i = 0; i < r.n.size(); ++i) CHECK(row.recall[i] <= row.hit_rate[i] + 1e-12);
+  }
+  CHECK(hit10.at("content") > 5 * hit10.at("popularity"));
+  CHECK(hit10.at("reinforce (replay world)") > 2 * hit10.at("popularity"));
+  REQUIRE(r.fitted.size() == 1);
+  CHECK(r.fitted[0].heldout_loglik > r.fitted[0].heldout_loglik_null);
 }
