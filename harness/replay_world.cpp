@@ -14,6 +14,8 @@
 #include "kernels/tfidf.h"
 #include "replay/importers.h"
 #include "replay/log_store.h"
+#include "replay/offline_eval.h"
+#include "replay/reward_model.h"
 
 namespace bundlerl {
 namespace fs = std::filesystem;
@@ -173,6 +175,82 @@ ReplayWorld BuildAmazonReplayWorld(const ReplayWorldConfig& cfg) {
   out.shopper.w_popularity = b[3];
   out.shopper.complementarity = b[4];
   out.shopper.redundancy = b[5];
+  return out;
+}
+
+ObdReplayWorld BuildObdReplayWorld(const std::string& dir) {
+  const std::string h5 = (fs::temp_directory_path() / ("bundlerl_obdworld_" + std::to_string(getpid()) + ".h5")).string();
+  ImportObd(dir, h5, "bundlerl replay world (obd)");
+  const LogReader logs(h5);
+  const int64_t M = logs.meta().n_units, K = logs.meta().slate_size, D = logs.meta().context_dim, n = logs.num_rounds();
+  // The click model on every round.
+  const BanditFeaturizer feat(logs);
+  Eigen::MatrixXd X(n, feat.dim());
+  Eigen::VectorXd y(n);
+  std::vector<float> context(n * D);
+  {
+    RoundStream stream(logs);
+    RoundBatch b;
+    std::vector<double> row(feat.dim());
+    while (stream.Next(b))
+      for (int64_t i = 0; i < b.n; ++i) {
+        const int64_t r = b.first_round + i;
+        std::copy(b.context.begin() + i * D, b.context.begin() + (i + 1) * D, context.begin() + r * D);
+        feat.Row(&context[r * D], b.slate[i], b.position[i], row.data());
+        X.row(r) = Eigen::Map<const Eigen::RowVectorXd>(row.data(), feat.dim());
+        y[r] = b.click[i];
+      }
+  }
+  const ItemTable items = logs.ReadItems();
+  fs::remove(h5);
+  LogisticRegression model(LogisticRegressionConfig{1e-2});
+  model.Fit(X, y);
+  // Logit of item i at position k for round r = intercept + w.x(r, i, k). Split it into the
+  // position term (the position bias), the rest (the shopper's preference for item i) and
+  // the intercept (minus the no-click utility).
+  std::vector<double> row(feat.dim()), base(feat.dim());
+  ObdReplayWorld out;
+  out.rounds = n;
+  out.items = M;
+  std::vector<Shopper> shoppers(n);
+  for (int64_t r = 0; r < n; ++r) {
+    Shopper& s = shoppers[r];
+    s.theta.resize(M);
+    for (int64_t i = 0; i < M; ++i) {
+      feat.Row(&context[r * D], static_cast<int32_t>(i), 0, row.data());
+      s.theta[i] = Eigen::Map<const Eigen::VectorXd>(row.data(), feat.dim()).dot(model.weights());
+    }
+  }
+  // theta includes position 0's weight; position k's bias is its weight minus position 0's.
+  std::vector<double> pos_weight(K);
+  for (int64_t k = 0; k < K; ++k) {
+    feat.Row(&context[0], 0, static_cast<int32_t>(k), row.data());
+    feat.Row(&context[0], 0, 0, base.data());
+    double w = 0;
+    for (int64_t j = 0; j < feat.dim(); ++j) w += (row[j] - base[j]) * model.weights()[j];
+    pos_weight[k] = w;
+  }
+  ItemKernels k;
+  k.item_features = Eigen::MatrixXd::Identity(M, M);
+  k.content = std::make_shared<CosineSimilarity>(k.item_features, "item-identity");
+  k.category = items.category;
+  k.num_categories = 1 + *std::max_element(k.category.begin(), k.category.end());
+  k.log_price.assign(M, 0.0);
+  k.popularity.assign(M, 0.0);
+  out.world = std::make_shared<const World>(std::move(k), std::move(shoppers));
+  ShopperConfig& sh = out.shopper;
+  sh.choice_model = "pbm";
+  sh.examination.assign(K, 1.0);
+  sh.position_bias = pos_weight;
+  sh.w_profile = 1.0;
+  sh.w_content = sh.w_complement = sh.w_price = sh.w_popularity = 0;
+  sh.complementarity = sh.redundancy = 0;
+  sh.no_click_utility = -model.intercept();
+  sh.leave_base = 0;
+  sh.leave_per_miss = 0;
+  out.session.slate_size = K;
+  out.session.num_candidates = M;
+  out.session.max_steps = 1;
   return out;
 }
 

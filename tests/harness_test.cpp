@@ -1,6 +1,7 @@
 // Tests for harness/: Kendall's tau, and the comparison end to end on a small world.
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 #include <map>
 
 #include "env/ground_truth.h"
@@ -203,4 +204,53 @@ TEST_CASE("bundle completion on the Amazon sessions: title similarity beats popu
   CHECK(hit10.at("reinforce (replay world)") > 2 * hit10.at("popularity"));
   REQUIRE(r.fitted.size() == 1);
   CHECK(r.fitted[0].heldout_loglik > r.fitted[0].heldout_loglik_null);
+}
+
+#include "replay/importers.h"
+#include "replay/log_store.h"
+#include "replay/offline_eval.h"
+#include "replay/reward_model.h"
+
+TEST_CASE("a world fitted to the OBD rounds: replayed rounds click exactly as the fitted model "
+          "predicts", "[harness][data]") {
+  const std::string dir = testing::DataDir() + "/obd/random/men";
+  const ObdReplayWorld ow = BuildObdReplayWorld(dir);
+  CHECK(ow.rounds == 10000);
+  CHECK(ow.items == 34);
+  const auto model = std::make_shared<const ShopperModel>(ow.world, ow.shopper, ow.session);
+  // The same model, fitted directly, predicts round r's click probability of item i at k.
+  TempDir tmp;
+  ImportObd(dir, tmp / "m.h5", "test");
+  const LogReader logs(tmp / "m.h5");
+  const BanditFeaturizer feat(logs);
+  RoundBatch b;
+  logs.ReadRounds(0, 10000, b);
+  Eigen::MatrixXd X(10000, feat.dim());
+  Eigen::VectorXd y(10000);
+  std::vector<double> row(feat.dim());
+  for (int64_t r = 0; r < 10000; ++r) {
+    feat.Row(&b.context[r * logs.meta().context_dim], b.slate[r], b.position[r], row.data());
+    X.row(r) = Eigen::Map<const Eigen::RowVectorXd>(row.data(), feat.dim());
+    y[r] = b.click[r];
+  }
+  LogisticRegression lr(LogisticRegressionConfig{1e-2});
+  lr.Fit(X, y);
+  ShopperSession s(model);
+  std::vector<std::pair<uint32_t, double>> outcomes;
+  for (int32_t r : {0, 17, 4242, 9999}) {
+    std::vector<int32_t> all(34);
+    std::iota(all.begin(), all.end(), 0);
+    s.Reset(r, all, {}, 1);  // the round's shopper, every item a candidate
+    const int32_t slate[] = {5, 11, 30};
+    s.ClickOutcomes(slate, outcomes);
+    for (int k = 0; k < 3; ++k) {
+      double p = 0;
+      for (const auto& [mask, q] : outcomes)
+        if (mask >> k & 1) p += q;
+      Eigen::MatrixXd x(1, feat.dim());
+      feat.Row(&b.context[r * logs.meta().context_dim], slate[k], k, row.data());
+      x.row(0) = Eigen::Map<const Eigen::RowVectorXd>(row.data(), feat.dim());
+      CHECK(p == Approx(lr.Predict(x)[0]).epsilon(1e-9));
+    }
+  }
 }
