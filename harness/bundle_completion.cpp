@@ -52,18 +52,8 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
       if (sessions.timestamp[s] >= 0) timed.push_back(static_cast<int64_t>(s));
     const int64_t cut = static_cast<int64_t>(cfg.train_share * static_cast<double>(timed.size()));
     // Training baskets: the items of the earlier sessions and of their annotated bundles.
-    Ragged baskets;
     std::vector<double> popularity(M, 0.0);
-    for (int64_t t = 0; t < cut; ++t) {
-      const int64_t s = timed[t];
-      std::vector<int32_t> row(sessions.items.row(s), sessions.items.row(s) + sessions.items.size(s));
-      for (int32_t i : row) popularity[i] += 1;
-      baskets.PushRow(row);
-      for (int64_t k = 0; k < sessions.bundles.size(s); ++k) {
-        const int32_t b = sessions.bundles.row(s)[k];
-        baskets.PushRow(std::vector<int32_t>(bundles.items.row(b), bundles.items.row(b) + bundles.items.size(b)));
-      }
-    }
+    const Ragged baskets = SessionBaskets(sessions, bundles, timed, 0, cut, popularity);
     const CooccurrenceSimilarity co(M, baskets.offsets, baskets.values, CooccurrenceSimilarity::Measure::kJaccard);
     const CosineSimilarity text(Tfidf::Fit(items.title).vectors());
     const CategoryOverlapSimilarity category(items.category_path);

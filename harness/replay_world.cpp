@@ -20,6 +20,23 @@
 namespace bundlerl {
 namespace fs = std::filesystem;
 
+Ragged SessionBaskets(const SessionTable& sessions, const BundleTable& bundles,
+                      const std::vector<int64_t>& timed, int64_t begin, int64_t end,
+                      std::vector<double>& item_count) {
+  Ragged baskets;
+  for (int64_t t = begin; t < end; ++t) {
+    const int64_t s = timed[t];
+    std::vector<int32_t> row(sessions.items.row(s), sessions.items.row(s) + sessions.items.size(s));
+    for (int32_t i : row) item_count[i] += 1;
+    baskets.PushRow(row);
+    for (int64_t j = 0; j < sessions.bundles.size(s); ++j) {
+      const int32_t b = sessions.bundles.row(s)[j];
+      baskets.PushRow(std::vector<int32_t>(bundles.items.row(b), bundles.items.row(b) + bundles.items.size(b)));
+    }
+  }
+  return baskets;
+}
+
 ReplayWorld BuildAmazonReplayWorld(const ReplayWorldConfig& cfg) {
   if (!(cfg.train_share > 0 && cfg.train_share < 1)) Fail("replay world: train share must be in (0, 1)");
   const std::string h5 = (fs::temp_directory_path() / ("bundlerl_replay_" + std::to_string(getpid()) + ".h5")).string();
@@ -59,18 +76,8 @@ ReplayWorld BuildAmazonReplayWorld(const ReplayWorldConfig& cfg) {
     if (n > 0) k.item_features.row(i) /= n;
   }
   k.content = std::make_shared<CosineSimilarity>(X, "tfidf");
-  Ragged baskets;
   std::vector<double> count(M, 0.0);
-  for (int64_t t = 0; t < kernel_cut; ++t) {
-    const int64_t s = timed[t];
-    std::vector<int32_t> row(sessions.items.row(s), sessions.items.row(s) + sessions.items.size(s));
-    for (int32_t i : row) count[i] += 1;
-    baskets.PushRow(row);
-    for (int64_t j = 0; j < sessions.bundles.size(s); ++j) {
-      const int32_t b = sessions.bundles.row(s)[j];
-      baskets.PushRow(std::vector<int32_t>(bundles.items.row(b), bundles.items.row(b) + bundles.items.size(b)));
-    }
-  }
+  const Ragged baskets = SessionBaskets(sessions, bundles, timed, 0, kernel_cut, count);
   k.complement = std::make_shared<CooccurrenceSimilarity>(M, baskets.offsets, baskets.values,
                                                           CooccurrenceSimilarity::Measure::kJaccard);
   k.category = items.category;

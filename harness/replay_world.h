@@ -16,6 +16,7 @@
 #include "env/config.h"
 #include "env/fit.h"
 #include "env/world.h"
+#include "replay/log_store.h"
 
 namespace bundlerl {
 
@@ -46,6 +47,12 @@ struct ReplayWorld {
 };
 
 ReplayWorld BuildAmazonReplayWorld(const ReplayWorldConfig& config);
+
+// Baskets for the co-occurrence kernel from logged sessions timed[begin..end): each session's
+// items and each of its annotated bundles' items; item_count[i] += sessions holding item i.
+Ragged SessionBaskets(const SessionTable& sessions, const BundleTable& bundles,
+                      const std::vector<int64_t>& timed, int64_t begin, int64_t end,
+                      std::vector<double>& item_count);
 
 // A world fitted to the Open Bandit Dataset rounds of one campaign folder (e.g. obd/random/men):
 // the logistic click model of `bundlerl evaluate` (item, position, user features, user-item
