@@ -171,6 +171,12 @@ void ShopperSession::Reset(int32_t user, std::vector<int32_t> candidates,
 }
 
 std::vector<double> ShopperSession::RecomputeFeatures() const {
+  std::vector<double> f(candidates_.size() * kNumFeatures);
+  BuildFeaturesInto(f.data());
+  return f;
+}
+
+void ShopperSession::BuildFeaturesInto(double* out) const {
   const ItemKernels& k = model_->world().kernels();
   UserState u;
   u.history = history_;
@@ -178,14 +184,13 @@ std::vector<double> ShopperSession::RecomputeFeatures() const {
   u.preference = DecayedProfile(k.item_features, history_.data(), nullptr, h, 0, kProfileHalfLife);
   u.category_hist = CategoryHistogram(k.category, k.num_categories, history_.data(), h);
   u.price = PriceAffinityOf(k.log_price, history_.data(), h, PriceAffinity{3.0, 1.0});
-  std::vector<double> f(candidates_.size() * kNumFeatures);
-  BuildFeatures(k, u, candidates_.data(), static_cast<int64_t>(candidates_.size()), f.data());
-  return f;
+  BuildFeatures(k, u, candidates_.data(), static_cast<int64_t>(candidates_.size()), out);
 }
 
 void ShopperSession::RefreshFeatures() {
   const ItemKernels& k = model_->world().kernels();
-  features_ = RecomputeFeatures();
+  features_.resize(candidates_.size() * kNumFeatures);
+  BuildFeaturesInto(features_.data());  // into the session's buffer: no allocation per reset
   // Running sums that ApplyClicked() extends: decayed profile, category counts, price sums,
   // content-similarity sums per candidate.
   const int64_t h = static_cast<int64_t>(history_.size()), C = static_cast<int64_t>(candidates_.size());
@@ -238,12 +243,14 @@ void ShopperSession::FinishIncremental() {
   const int64_t C = static_cast<int64_t>(candidates_.size());
   const double h = static_cast<double>(features_history_);
   const Eigen::VectorXd preference = profile_sum_ / profile_weight_;
+  // One matrix-vector product over the catalog (contiguous, vectorised) beats C strided dots.
+  profile_scores_.noalias() = k.item_features * preference;
   const double mean = price_s_ / h, sd = std::max(std::sqrt(std::max(0.0, price_ss_ / h - mean * mean)), 0.1);
   for (int64_t c = 0; c < C; ++c) {
     double* f = &features_[c * kNumFeatures];
     const int32_t i = candidates_[c];
     f[kContentMean] = content_sum_[c] / h;
-    f[kProfileScore] = k.item_features.row(i).dot(preference);
+    f[kProfileScore] = profile_scores_[i];
     const double z = (k.log_price[i] - mean) / sd;
     f[kPriceFit] = -0.5 * z * z;
     const int32_t cat = k.category[i];

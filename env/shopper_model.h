@@ -106,6 +106,7 @@ class ShopperSession {
 
  private:
   void RefreshFeatures();
+  void BuildFeaturesInto(double* out) const;
   void ApplyClicked(int32_t item);  // incremental feature update for one clicked item
   void FinishIncremental();
   std::shared_ptr<const ShopperModel> model_;
@@ -116,6 +117,7 @@ class ShopperSession {
   bool features_dirty_ = true;    // full recompute at the next Observe()
   std::vector<int32_t> pending_;  // clicked items not yet folded into features_
   std::vector<double> row_;       // scratch: one similarity row over the candidates
+  Eigen::VectorXd profile_scores_;  // scratch: item_features x preference
   // Running state of the incremental update (see RefreshFeatures for the definitions).
   Eigen::VectorXd profile_sum_;
   double profile_weight_ = 0;

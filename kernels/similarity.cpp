@@ -37,6 +37,7 @@ CosineSimilarity::CosineSimilarity(const Eigen::MatrixXd& vectors, std::string n
     const double norm = dense_rows_.row(r).norm();
     if (norm > 0) dense_rows_.row(r) /= norm;
   }
+  dense_rows_rm_ = dense_rows_;
 }
 
 double CosineSimilarity::Pair(int32_t i, int32_t j) const {
@@ -57,20 +58,13 @@ void CosineSimilarity::Row(int32_t i, const int32_t* items, int64_t n, double* o
     ItemSimilarity::Row(i, items, n, out);
     return;
   }
-  const int64_t d = dense_rows_.cols();
-  // Row-major copy of item i; the matrix is column-major, so gather with a stride.
-  double v[64];
-  if (d > 64) {
-    for (int64_t c = 0; c < n; ++c) out[c] = dense_rows_.row(i).dot(dense_rows_.row(items[c]));
-    return;
-  }
-  for (int64_t k = 0; k < d; ++k) v[k] = dense_rows_(i, k);
-  const double* base = dense_rows_.data();
-  const int64_t stride = dense_rows_.rows();
+  const int64_t d = dense_rows_rm_.cols();
+  const double* base = dense_rows_rm_.data();
+  const double* v = base + static_cast<int64_t>(i) * d;
   for (int64_t c = 0; c < n; ++c) {
-    const double* col = base + items[c];
+    const double* row = base + static_cast<int64_t>(items[c]) * d;
     double s = 0;
-    for (int64_t k = 0; k < d; ++k) s += v[k] * col[k * stride];
+    for (int64_t k = 0; k < d; ++k) s += v[k] * row[k];
     out[c] = s;
   }
 }

@@ -45,6 +45,8 @@ class CosineSimilarity : public ItemSimilarity {
   bool dense_;
   SparseRows sparse_rows_;
   Eigen::MatrixXd dense_rows_;
+  // Row-major copy: Row() reads one contiguous vector per candidate.
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> dense_rows_rm_;
   std::string name_;
 };
 
