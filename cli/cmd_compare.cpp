@@ -12,6 +12,16 @@
 #include "harness/report.h"
 
 namespace bundlerl::cli {
+namespace {
+
+// compare.data, or the dataset's folder under $BUNDLERL_DATA (default ../shared/data).
+std::string DataFolder(const std::string& configured, const std::string& under_data) {
+  if (!configured.empty()) return configured;
+  const char* env = std::getenv("BUNDLERL_DATA");
+  return std::string(env && *env ? env : "../shared/data") + under_data;
+}
+
+}  // namespace
 
 int RunCompare(const std::vector<std::string>& args, const std::string& command_line) {
   SimOptions o;
@@ -35,11 +45,7 @@ int RunCompare(const std::vector<std::string>& args, const std::string& command_
   const std::string out_dir = o.compare.out_dir.empty() ? "results/" + o.compare.name : o.compare.out_dir;
   if (o.compare.kind == "bundle-ranking") {
     RankingConfig rc;
-    rc.data_dir = o.compare.data;
-    if (rc.data_dir.empty()) {
-      const char* env = std::getenv("BUNDLERL_DATA");
-      rc.data_dir = std::string(env && *env ? env : "../shared/data") + "/bundles/Youshu";
-    }
+    rc.data_dir = DataFolder(o.compare.data, "/bundles/Youshu");
     rc.seed = o.compare.seed;
     rc.threads = o.compare.threads;
     const RankingResult rr = RunBundleRanking(rc);
@@ -49,11 +55,7 @@ int RunCompare(const std::vector<std::string>& args, const std::string& command_
   }
   if (o.compare.kind == "bundle-completion") {
     CompletionConfig cc;
-    cc.data_dir = o.compare.data;
-    if (cc.data_dir.empty()) {
-      const char* env = std::getenv("BUNDLERL_DATA");
-      cc.data_dir = std::string(env && *env ? env : "../shared/data") + "/bundles/amazon";
-    }
+    cc.data_dir = DataFolder(o.compare.data, "/bundles/amazon");
     const CompletionResult cr = RunBundleCompletion(cc);
     WriteCompletionReport(cr, out_dir, parsed.resolved, command_line);
     std::cout << "wrote " << out_dir << "/summary.md, summary.csv, results.h5 (" << cr.seconds << " s)\n";
@@ -61,11 +63,7 @@ int RunCompare(const std::vector<std::string>& args, const std::string& command_
   }
   if (o.compare.kind == "obd") {
     ObdCompareConfig oc;
-    oc.data_dir = o.compare.data;
-    if (oc.data_dir.empty()) {
-      const char* env = std::getenv("BUNDLERL_DATA");
-      oc.data_dir = std::string(env && *env ? env : "../shared/data") + "/obd";
-    }
+    oc.data_dir = DataFolder(o.compare.data, "/obd");
     if (!o.estimators.empty()) oc.estimators = o.compare.estimators;
     oc.bootstrap = o.compare.bootstrap > 0 ? o.compare.bootstrap : oc.bootstrap;
     oc.seed = o.compare.seed;

@@ -13,6 +13,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/parallel.h"
 #include "env/ground_truth.h"
 #include "env/shopper_model.h"
 #include "env/world.h"
@@ -26,17 +27,6 @@ namespace bundlerl {
 namespace fs = std::filesystem;
 namespace {
 
-template <typename F>
-void ParallelRange(int threads, int64_t n, F f) {
-  threads = std::max(1, threads);
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t)
-    pool.emplace_back([&, t] {
-      for (int64_t i = t; i < n; i += threads) f(i);
-    });
-  for (int64_t i = 0; i < n; i += threads) f(i);
-  for (auto& th : pool) th.join();
-}
 
 // Logged rounds in memory: what the estimators need, row-major [n, K].
 struct Logs {
@@ -129,9 +119,9 @@ PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
   std::vector<ShopperSession> sessions(std::max(1, cfg.threads), ShopperSession(bandit));
   {
     std::vector<std::vector<double>> marg(sessions.size(), std::vector<double>(K * C));
-    ParallelRange(cfg.threads, n, [&](int64_t r) {
-      auto& sess = sessions[r % sessions.size()];
-      auto& m = marg[r % sessions.size()];
+    ParallelFor(cfg.threads, n, [&](int t, int64_t r) {
+      auto& sess = sessions[t];
+      auto& m = marg[t];
       StartRound(sess, users, log_seed, r);
       const Observation o = sess.Observe();
       SplitMix64 rng(DeriveSeed(RoundSeed(log_seed, r), 2));
@@ -198,8 +188,7 @@ PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
     const int T = static_cast<int>(sessions.size());
     std::vector<std::vector<double>> marg(T, std::vector<double>(K * C));
     std::vector<Eigen::MatrixXd> Xc(T, Eigen::MatrixXd(C, dim));
-    ParallelRange(cfg.threads, n, [&](int64_t r) {
-      const int t = static_cast<int>(r % T);
+    ParallelFor(cfg.threads, n, [&](int t, int64_t r) {
       auto& sess = sessions[t];
       StartRound(sess, users, log_seed, r);
       const Observation o = sess.Observe();

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/parallel.h"
 #include "common/random.h"
 #include "distributed/communicator.h"
 
@@ -128,20 +129,6 @@ void AccumulateRange(const Estimator& est, const OpeData& d, int64_t begin, int6
   }
 }
 
-template <typename F>
-void ParallelFor(int threads, int64_t n_tasks, F f) {
-  threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<int64_t>(1, n_tasks))));
-  if (threads == 1) {
-    for (int64_t i = 0; i < n_tasks; ++i) f(0, i);
-    return;
-  }
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] {
-      for (int64_t i = t; i < n_tasks; i += threads) f(t, i);
-    });
-  for (auto& th : pool) th.join();
-}
 
 void CheckArray(const std::vector<double>& v, int64_t size, const char* field, bool required,
                 const std::string& estimator) {
