@@ -1,7 +1,10 @@
-// Benchmark of the shopper simulator: steps per second, with observation building (the
-// per-candidate kernel features, kept up to date after every click) and response sampling
-// included, policy time excluded (slates come from a precomputed list).
-// Usage: bench_env [seconds_per_cell=2]
+// Benchmark of the shopper simulator: steps per second, with observation building and
+// response sampling included, policy time excluded (slates come from a precomputed list).
+// Two observations: the state observation (ObserveState: candidates, history and the
+// platform's user state, kept up to date in O(d) per click; a policy computes the feature
+// rows it scores) and the full observation (Observe: the whole [C, F] feature matrix, kept up
+// to date in O(C) per click and per reset).
+// Usage: bench_env [seconds_per_cell=2] [items: 1000, 100000 or 0 for both]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,9 +23,9 @@ struct Cell {
   double steps_per_second, click_rate, mean_steps;
 };
 
-Cell Run(std::shared_ptr<const ShopperModel> model, int threads, double seconds) {
+Cell Run(std::shared_ptr<const ShopperModel> model, int threads, double seconds, bool full) {
   const int64_t K = model->session_config().slate_size, C = model->session_config().num_candidates;
-  std::vector<int64_t> steps(threads, 0), clicks(threads, 0), episodes(threads, 0);
+  std::vector<int64_t> steps(threads, 0), clicks(threads, 0), episodes(threads, 0), sink(threads, 0);
   auto work = [&](int t) {
     ShopperSession s(model);
     // 4096 precomputed valid slates: policy time excluded.
@@ -42,8 +45,8 @@ Cell Run(std::shared_ptr<const ShopperModel> model, int threads, double seconds)
         s.Reset(static_cast<int32_t>((e * 7919 + t) % model->world().num_shoppers()), DeriveSeed(t, e));
         ++e;
         while (!s.done()) {
-          const Observation o = s.Observe();
-          (void)o;
+          const Observation o = full ? s.Observe() : s.ObserveState();
+          sink[t] += o.history_length;
           k += __builtin_popcount(s.Step(&slates[(n & 4095) * K]).clicks);
           ++n;
         }
@@ -59,6 +62,7 @@ Cell Run(std::shared_ptr<const ShopperModel> model, int threads, double seconds)
   const double sec = std::chrono::duration<double>(Clock::now() - t0).count();
   int64_t n = 0, k = 0, e = 0;
   for (int t = 0; t < threads; ++t) n += steps[t], k += clicks[t], e += episodes[t];
+  if (sink[0] < 0) std::printf("unreachable\n");  // keeps the observation alive
   return {n / sec, static_cast<double>(k) / n, static_cast<double>(n) / e};
 }
 
@@ -66,26 +70,43 @@ Cell Run(std::shared_ptr<const ShopperModel> model, int threads, double seconds)
 
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
-  std::printf("shopper steps per second (observation building and response sampling included,\n"
-              "policy excluded); world: default config except items = candidates; mnl choice,\n"
-              "bundle term on, max_steps 10, history cap 50; %.1f s per cell\n\n", seconds);
-  std::printf("%8s %4s %8s %14s %16s %10s %10s\n", "items", "K", "threads", "steps/s", "steps/s/thread",
-              "clicks/step", "steps/ep");
+  const int64_t only_items = argc > 2 ? std::atoll(argv[2]) : 0;
+  WorldConfig defaults;
+  ShopperConfig shopper;
+  SessionConfig session;
+  std::printf("shopper steps per second, observation building and response sampling included,\n"
+              "policy excluded (slates drawn uniformly from 4096 precomputed ones).\n"
+              "world: default [world] config (seed %llu, %lld users, %lld categories, embedding_dim %lld,\n"
+              "history_length %lld, %lld baskets) except items = candidates; kernels: embedding cosine\n"
+              "(content), basket Jaccard (complement), tabulated up to %lld items; shopper: %s choice,\n"
+              "bundle term on (complementarity %.1f, redundancy %.1f), no noise, leave %.2f + %.2f per miss,\n"
+              "history cap %lld; session: max_steps %lld, reward click; %.1f s per cell.\n"
+              "state: ObserveState() each step (user state, O(d) per click; rows on demand);\n"
+              "full:  Observe() each step (the whole [C, %d] feature matrix, O(C) per click and reset)\n\n",
+              (unsigned long long)defaults.seed, (long long)defaults.num_users, (long long)20,
+              (long long)defaults.embedding_dim, (long long)defaults.history_length, (long long)defaults.baskets,
+              (long long)defaults.similarity_table_items, shopper.choice_model.c_str(), shopper.complementarity,
+              shopper.redundancy, shopper.leave_base, shopper.leave_per_miss, (long long)shopper.max_history,
+              (long long)session.max_steps, seconds, kNumFeatures);
+  std::printf("%8s %4s %8s %16s %16s %10s %10s\n", "items", "K", "threads", "state steps/s/th",
+              "full steps/s/th", "clicks/step", "steps/ep");
   for (int64_t M : {1000, 100000}) {
+    if (only_items && M != only_items) continue;
     WorldConfig w;
     w.num_items = M;
     w.num_categories = 20;
     const auto world = World::Generate(w);
     for (int64_t K : {3, 10}) {
-      ShopperConfig sh;
       SessionConfig se;
       se.slate_size = K;
       se.num_candidates = M;
-      const auto model = std::make_shared<const ShopperModel>(world, sh, se);
+      const auto model = std::make_shared<const ShopperModel>(world, shopper, se);
       for (int threads : {1, 2}) {
-        const Cell c = Run(model, threads, seconds);
-        std::printf("%8lld %4lld %8d %14.0f %16.0f %10.3f %10.2f\n", (long long)M, (long long)K, threads,
-                    c.steps_per_second, c.steps_per_second / threads, c.click_rate, c.mean_steps);
+        const Cell st = Run(model, threads, seconds, false);
+        const Cell full = Run(model, threads, seconds, true);
+        std::printf("%8lld %4lld %8d %16.0f %16.0f %10.3f %10.2f\n", (long long)M, (long long)K, threads,
+                    st.steps_per_second / threads, full.steps_per_second / threads, st.click_rate,
+                    st.mean_steps);
         std::fflush(stdout);
       }
     }

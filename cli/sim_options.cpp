@@ -55,6 +55,7 @@ void AddSimOptions(po::options_description& desc, SimOptions& o, bool with_compa
       ("world.price_log_mean", po::value(&w.price_log_mean)->default_value(w.price_log_mean), "mean log price")
       ("world.price_log_sd", po::value(&w.price_log_sd)->default_value(w.price_log_sd), "sd of log price")
       ("world.category_spread", po::value(&w.category_spread)->default_value(w.category_spread), "item spread around its category")
+      ("world.similarity_table_items", po::value(&w.similarity_table_items)->default_value(w.similarity_table_items), "precompute the item-item similarity tables of catalogs up to this many items (8 M^2 bytes per kernel; 0: never)")
       ("shopper.choice_model", po::value(&s.choice_model)->default_value(s.choice_model), "mnl, cascade or pbm")
       ("shopper.w_profile", po::value(&s.w_profile)->default_value(s.w_profile), "utility weight of the preference score")
       ("shopper.w_content", po::value(&s.w_content)->default_value(s.w_content), "utility weight of similarity to history")

@@ -32,6 +32,7 @@ void WorldConfig::Validate() const {
   Finite(price_log_mean, "world.price_log_mean");
   NonNegative(price_log_sd, "world.price_log_sd");
   NonNegative(category_spread, "world.category_spread");
+  NonNegative(similarity_table_items, "world.similarity_table_items");
   if (num_categories > num_items)
     Fail("config key 'world.categories': ", num_categories, " categories for ", num_items, " items");
 }

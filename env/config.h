@@ -22,6 +22,7 @@ struct WorldConfig {
   double price_log_mean = 3.0;     // world.price_log_mean
   double price_log_sd = 0.8;       // world.price_log_sd
   double category_spread = 0.5;    // world.category_spread: item noise around its category centre
+  int64_t similarity_table_items = 2048;  // world.similarity_table_items: tabulate kernels of catalogs up to this size (8 M^2 bytes each)
   void Validate() const;
 };
 

@@ -33,12 +33,19 @@ void ShopperModel::UtilityFeatures(int32_t user, const Eigen::VectorXd& theta, c
   const double sd = std::max(s.price_sd, 0.1);
   for (int a = 0; a < K; ++a, phi += kNumUtilityFeatures) {
     const int32_t i = items[a];
+    // Tabulated kernels (small catalogs): direct loads instead of virtual Pair() calls.
+    const double* content_row = k.content->StoredRow(i);
+    const double* complement_row = k.complement ? k.complement->StoredRow(i) : nullptr;
+    auto content = [&](int32_t j) { return content_row ? content_row[j] : k.content->Pair(i, j); };
+    auto complement = [&](int32_t j) {
+      return complement_row ? complement_row[j] : k.complement ? k.complement->Pair(i, j) : 0.0;
+    };
     double content_max = 0, complement_max = 0;
     if (h > 0) {
       content_max = -std::numeric_limits<double>::infinity();
       for (int64_t j = 0; j < h; ++j) {
-        content_max = std::max(content_max, k.content->Pair(i, history[j]));
-        if (k.complement) complement_max = std::max(complement_max, k.complement->Pair(i, history[j]));
+        content_max = std::max(content_max, content(history[j]));
+        complement_max = std::max(complement_max, complement(history[j]));
       }
     }
     const double z = (k.log_price[i] - s.price_mean) / sd;
@@ -46,8 +53,8 @@ void ShopperModel::UtilityFeatures(int32_t user, const Eigen::VectorXd& theta, c
     if (K > 1) {
       for (int b = 0; b < K; ++b) {
         if (b == a) continue;
-        if (k.complement) comp += k.complement->Pair(i, items[b]);
-        redund += k.content->Pair(i, items[b]);
+        comp += complement(items[b]);
+        redund += content(items[b]);
       }
       comp /= K - 1;
       redund /= K - 1;
@@ -101,10 +108,14 @@ double ShopperModel::LeaveProbability(int64_t misses) const {
 
 // ---------------------------------------------------------------------------------------
 
-ShopperSession::ShopperSession(std::shared_ptr<const ShopperModel> model) : model_(std::move(model)) {
+ShopperSession::ShopperSession(std::shared_ptr<const ShopperModel> model)
+    : model_(std::move(model)),
+      platform_(&model_->world().kernels(), kProfileHalfLife, PriceAffinity{3.0, 1.0}) {
   const auto& s = model_->session_config();
+  const int64_t cap = model_->shopper_config().max_history + s.slate_size;
   candidates_.reserve(s.num_candidates);
-  history_.reserve(model_->shopper_config().max_history + s.slate_size);
+  history_.reserve(cap);
+  pending_.reserve(s.max_steps * s.slate_size);
   features_.resize(s.num_candidates * kNumFeatures);
   items_.resize(s.slate_size);
   utility_.resize(s.slate_size);
@@ -114,12 +125,17 @@ void ShopperSession::Reset(int32_t user, uint64_t seed) {
   const World& w = model_->world();
   const int64_t M = w.num_items(), C = model_->session_config().num_candidates;
   rng_ = SplitMix64(seed);
-  candidates_.resize(C);
   if (C == M) {
-    std::iota(candidates_.begin(), candidates_.end(), 0);
+    // The whole catalog in order: filled once, kept across resets.
+    if (!candidates_all_) {
+      candidates_.resize(C);
+      std::iota(candidates_.begin(), candidates_.end(), 0);
+      candidates_all_ = true;
+    }
   } else {
     // Floyd's algorithm with a small open-addressing set: C distinct items in O(C), no
     // O(M) array; then a seeded shuffle so that the order carries no information.
+    candidates_all_ = false;
     candidates_.clear();
     size_t cap = 16;
     while (cap < 2 * static_cast<size_t>(C)) cap <<= 1;
@@ -143,11 +159,13 @@ void ShopperSession::Reset(int32_t user, uint64_t seed) {
   }
   const Shopper& s = w.shopper(user);
   history_.assign(s.history.begin(), s.history.end());
+  platform_.Reset(history_.data(), static_cast<int64_t>(history_.size()));
   user_ = user;
   theta_ = s.theta;
   step_ = misses_ = 0;
   done_ = false;
   features_dirty_ = true;
+  pending_.clear();
 }
 
 void ShopperSession::Reset(int32_t user, std::vector<int32_t> candidates,
@@ -159,53 +177,43 @@ void ShopperSession::Reset(int32_t user, std::vector<int32_t> candidates,
          model_->session_config().slate_size);
   for (int32_t i : candidates)
     if (i < 0 || i >= w.num_items()) Fail("replay reset: candidate item ", i, " out of range");
+  for (int32_t i : history)
+    if (i < 0 || i >= w.num_items()) Fail("replay reset: history item ", i, " out of range");
   rng_ = SplitMix64(seed);
   candidates_ = std::move(candidates);
+  candidates_all_ = false;
   history_ = std::move(history);
+  platform_.Reset(history_.data(), static_cast<int64_t>(history_.size()));
   features_.resize(candidates_.size() * kNumFeatures);
   user_ = user;
   theta_ = w.shopper(user).theta;
   step_ = misses_ = 0;
   done_ = false;
   features_dirty_ = true;
+  pending_.clear();
 }
 
 std::vector<double> ShopperSession::RecomputeFeatures() const {
-  std::vector<double> f(candidates_.size() * kNumFeatures);
-  BuildFeaturesInto(f.data());
-  return f;
-}
-
-void ShopperSession::BuildFeaturesInto(double* out) const {
+  // From scratch with the batch profile kernels: the reference for the incremental paths.
   const ItemKernels& k = model_->world().kernels();
+  const int64_t h = static_cast<int64_t>(history_.size());
   UserState u;
   u.history = history_;
-  const int64_t h = static_cast<int64_t>(history_.size());
   u.preference = DecayedProfile(k.item_features, history_.data(), nullptr, h, 0, kProfileHalfLife);
   u.category_hist = CategoryHistogram(k.category, k.num_categories, history_.data(), h);
   u.price = PriceAffinityOf(k.log_price, history_.data(), h, PriceAffinity{3.0, 1.0});
-  BuildFeatures(k, u, candidates_.data(), static_cast<int64_t>(candidates_.size()), out);
+  std::vector<double> f(candidates_.size() * kNumFeatures);
+  BuildFeatures(k, u, candidates_.data(), static_cast<int64_t>(candidates_.size()), f.data());
+  return f;
 }
 
 void ShopperSession::RefreshFeatures() {
-  const ItemKernels& k = model_->world().kernels();
-  features_.resize(candidates_.size() * kNumFeatures);
-  BuildFeaturesInto(features_.data());  // into the session's buffer: no allocation per reset
-  // Running sums that ApplyClicked() extends: decayed profile, category counts, price sums,
-  // content-similarity sums per candidate.
   const int64_t h = static_cast<int64_t>(history_.size()), C = static_cast<int64_t>(candidates_.size());
-  const double lambda = std::exp2(-1.0 / kProfileHalfLife);
-  profile_sum_ = Eigen::VectorXd::Zero(k.item_features.cols());
-  profile_weight_ = 0;
-  category_count_.assign(k.num_categories, 0.0);
-  category_total_ = price_s_ = price_ss_ = 0;
-  for (int32_t j : history_) {
-    profile_sum_ = lambda * profile_sum_ + k.item_features.row(j).transpose();
-    profile_weight_ = lambda * profile_weight_ + 1;
-    if (k.category[j] >= 0) category_count_[k.category[j]] += 1, category_total_ += 1;
-    price_s_ += k.log_price[j];
-    price_ss_ += k.log_price[j] * k.log_price[j];
-  }
+  features_.resize(C * kNumFeatures);
+  // Into the session's buffer: no allocation per reset.
+  BuildFeatures(model_->world().kernels(), platform_.View(history_.data(), h), candidates_.data(), C,
+                features_.data());
+  // The per-candidate running sums that ApplyClicked() extends.
   content_sum_.resize(C);
   for (int64_t c = 0; c < C; ++c) content_sum_[c] = features_[c * kNumFeatures + kContentMean] * h;
   features_history_ = h;
@@ -216,24 +224,20 @@ void ShopperSession::RefreshFeatures() {
 void ShopperSession::ApplyClicked(int32_t j) {
   const ItemKernels& k = model_->world().kernels();
   const int64_t C = static_cast<int64_t>(candidates_.size());
-  const double lambda = std::exp2(-1.0 / kProfileHalfLife);
-  profile_sum_ = lambda * profile_sum_ + k.item_features.row(j).transpose();
-  profile_weight_ = lambda * profile_weight_ + 1;
-  if (k.category[j] >= 0) category_count_[k.category[j]] += 1, category_total_ += 1;
-  price_s_ += k.log_price[j];
-  price_ss_ += k.log_price[j] * k.log_price[j];
-  const bool first = features_history_ == 0;
   row_.resize(C);
+  double* f = features_.data();
   k.content->Row(j, candidates_.data(), C, row_.data());
-  for (int64_t c = 0; c < C; ++c) {
-    double* f = &features_[c * kNumFeatures];
-    f[kContentMax] = first ? row_[c] : std::max(f[kContentMax], row_[c]);
-    content_sum_[c] += row_[c];
+  if (features_history_ == 0) {
+    for (int64_t c = 0; c < C; ++c) f[c * kNumFeatures + kContentMax] = row_[c];
+  } else {
+    for (int64_t c = 0; c < C; ++c)
+      f[c * kNumFeatures + kContentMax] = std::max(f[c * kNumFeatures + kContentMax], row_[c]);
   }
+  for (int64_t c = 0; c < C; ++c) content_sum_[c] += row_[c];
   if (k.complement) {
     k.complement->Row(j, candidates_.data(), C, row_.data());
     for (int64_t c = 0; c < C; ++c)
-      features_[c * kNumFeatures + kComplementMax] = std::max(features_[c * kNumFeatures + kComplementMax], row_[c]);
+      f[c * kNumFeatures + kComplementMax] = std::max(f[c * kNumFeatures + kComplementMax], row_[c]);
   }
   ++features_history_;
 }
@@ -242,21 +246,38 @@ void ShopperSession::FinishIncremental() {
   const ItemKernels& k = model_->world().kernels();
   const int64_t C = static_cast<int64_t>(candidates_.size());
   const double h = static_cast<double>(features_history_);
-  const Eigen::VectorXd preference = profile_sum_ / profile_weight_;
-  // One matrix-vector product over the catalog (contiguous, vectorised) beats C strided dots.
-  profile_scores_.noalias() = k.item_features * preference;
-  const double mean = price_s_ / h, sd = std::max(std::sqrt(std::max(0.0, price_ss_ / h - mean * mean)), 0.1);
+  const UserStateView u = platform_.View(history_.data(), static_cast<int64_t>(history_.size()));
+  const Eigen::Map<const Eigen::VectorXd> preference(u.preference, u.preference_dim);
+  const bool whole_catalog = 4 * C >= k.num_items();
+  // Many candidates: one matrix-vector product over the catalog (contiguous, vectorised)
+  // beats C strided dots.
+  if (whole_catalog) profile_scores_.noalias() = k.item_features * preference;
+  const double sd = std::max(u.price.sd, 0.1), inv_h = 1.0 / h;
   for (int64_t c = 0; c < C; ++c) {
     double* f = &features_[c * kNumFeatures];
     const int32_t i = candidates_[c];
-    f[kContentMean] = content_sum_[c] / h;
-    f[kProfileScore] = profile_scores_[i];
-    const double z = (k.log_price[i] - mean) / sd;
+    f[kContentMean] = content_sum_[c] * inv_h;
+    f[kProfileScore] = whole_catalog ? profile_scores_[i] : k.item_features.row(i).dot(preference);
+    const double z = (k.log_price[i] - u.price.mean) / sd;
     f[kPriceFit] = -0.5 * z * z;
     const int32_t cat = k.category[i];
-    f[kCategoryMatch] = (cat >= 0 && category_total_ > 0) ? category_count_[cat] / category_total_ : 0.0;
+    f[kCategoryMatch] = cat >= 0 ? u.category_hist[cat] : 0.0;
   }
   pending_.clear();
+}
+
+Observation ShopperSession::BaseObservation() const {
+  Observation o;
+  o.user = user_;
+  o.step = step_;
+  o.slate_size = model_->session_config().slate_size;
+  o.num_candidates = static_cast<int64_t>(candidates_.size());
+  o.candidates = candidates_.data();
+  o.history = history_.data();
+  o.history_length = static_cast<int64_t>(history_.size());
+  o.kernels = &model_->world().kernels();
+  o.state = platform_.View(history_.data(), o.history_length);
+  return o;
 }
 
 Observation ShopperSession::Observe() {
@@ -266,17 +287,12 @@ Observation ShopperSession::Observe() {
     for (int32_t j : pending_) ApplyClicked(j);
     FinishIncremental();
   }
-  Observation o;
-  o.user = user_;
-  o.step = step_;
-  o.slate_size = model_->session_config().slate_size;
-  o.num_candidates = static_cast<int64_t>(candidates_.size());
-  o.candidates = candidates_.data();
+  Observation o = BaseObservation();
   o.features = features_.data();
-  o.history = history_.data();
-  o.history_length = static_cast<int64_t>(history_.size());
   return o;
 }
+
+Observation ShopperSession::ObserveState() const { return BaseObservation(); }
 
 void ShopperSession::ValidateSlate(const int32_t* slate) const {
   const int64_t K = model_->session_config().slate_size, C = static_cast<int64_t>(candidates_.size());
@@ -312,13 +328,18 @@ double ShopperSession::Advance(const int32_t* slate, uint32_t mask) {
   const int64_t cap = model_->shopper_config().max_history;
   for (int64_t a = 0; a < K; ++a)
     if (mask >> a & 1) {
-      history_.push_back(candidates_[slate[a]]);
-      pending_.push_back(candidates_[slate[a]]);
+      const int32_t item = candidates_[slate[a]];
+      history_.push_back(item);
+      platform_.Add(item);
+      if (!features_dirty_) pending_.push_back(item);
     }
   if (static_cast<int64_t>(history_.size()) > cap) {
-    // Dropping old items cannot be undone incrementally: recompute at the next Observe().
+    // Dropping old items cannot be undone incrementally: recompute the profile now and the
+    // feature matrix at the next Observe().
     history_.erase(history_.begin(), history_.end() - cap);
+    platform_.Reset(history_.data(), static_cast<int64_t>(history_.size()));
     features_dirty_ = true;
+    pending_.clear();
   }
   misses_ = mask ? 0 : misses_ + 1;
   ++step_;

@@ -81,7 +81,13 @@ class ShopperSession {
   void Reset(int32_t user, std::vector<int32_t> candidates, std::vector<int32_t> history,
              uint64_t seed);
 
+  // The observation with the whole [C, F] feature matrix, kept up to date incrementally
+  // (O(C) after a click or a reset).
   Observation Observe();
+  // The state observation: candidates, history and the platform's user state (O(d) per
+  // click), features == nullptr; a policy computes the rows it scores with
+  // Observation::ComputeFeatures (the same numbers as Observe()'s matrix).
+  Observation ObserveState() const;
   // Shows the slate (K candidate indices, distinct, in [0, C)); samples the response.
   StepResult Step(const int32_t* slate);
   bool done() const { return done_; }
@@ -106,23 +112,21 @@ class ShopperSession {
 
  private:
   void RefreshFeatures();
-  void BuildFeaturesInto(double* out) const;
   void ApplyClicked(int32_t item);  // incremental feature update for one clicked item
   void FinishIncremental();
+  Observation BaseObservation() const;
   std::shared_ptr<const ShopperModel> model_;
   int32_t user_ = -1;
   Eigen::VectorXd theta_;
   std::vector<int32_t> candidates_, history_;
+  bool candidates_all_ = false;   // candidates_ holds the whole catalog in order
   std::vector<double> features_;  // [C, F], the platform's view, cached
   bool features_dirty_ = true;    // full recompute at the next Observe()
   std::vector<int32_t> pending_;  // clicked items not yet folded into features_
   std::vector<double> row_;       // scratch: one similarity row over the candidates
   Eigen::VectorXd profile_scores_;  // scratch: item_features x preference
-  // Running state of the incremental update (see RefreshFeatures for the definitions).
-  Eigen::VectorXd profile_sum_;
-  double profile_weight_ = 0;
-  std::vector<double> category_count_, content_sum_;
-  double category_total_ = 0, price_s_ = 0, price_ss_ = 0;
+  RunningUserState platform_;       // the platform's profile of history_, always current
+  std::vector<double> content_sum_;  // per candidate, sum of content similarity to the history
   int64_t features_history_ = 0;  // history length that features_ reflect
   int64_t step_ = 0, misses_ = 0;
   bool done_ = true;

@@ -9,9 +9,11 @@
 
 namespace bundlerl {
 
-World::World(ItemKernels kernels, std::vector<Shopper> shoppers)
+World::World(ItemKernels kernels, std::vector<Shopper> shoppers, int64_t similarity_table_items)
     : kernels_(std::move(kernels)), shoppers_(std::move(shoppers)) {
   kernels_.Validate();
+  kernels_.content = TabulateIfSmall(kernels_.content, similarity_table_items);
+  kernels_.complement = TabulateIfSmall(kernels_.complement, similarity_table_items);
   const int64_t d = kernels_.item_features.cols();
   for (size_t u = 0; u < shoppers_.size(); ++u) {
     if (shoppers_[u].theta.size() != d)
@@ -90,7 +92,7 @@ std::shared_ptr<const World> World::Generate(const WorldConfig& c) {
     std::discrete_distribution<int64_t> pick(w.begin(), w.end());
     for (int64_t h = 0; h < c.history_length; ++h) s.history.push_back(static_cast<int32_t>(pick(rng)));
   }
-  return std::make_shared<const World>(std::move(k), std::move(shoppers));
+  return std::make_shared<const World>(std::move(k), std::move(shoppers), c.similarity_table_items);
 }
 
 }  // namespace bundlerl

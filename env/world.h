@@ -21,7 +21,11 @@ struct Shopper {
 
 class World {
  public:
-  World(ItemKernels kernels, std::vector<Shopper> shoppers);
+  // Kernels of catalogs up to `similarity_table_items` items are tabulated (one load per
+  // pair in the simulator's hot loop; the values are those of the kernels' Pair()).
+  static constexpr int64_t kDefaultSimilarityTableItems = 2048;
+  World(ItemKernels kernels, std::vector<Shopper> shoppers,
+        int64_t similarity_table_items = kDefaultSimilarityTableItems);
   static std::shared_ptr<const World> Generate(const WorldConfig& config);
 
   const ItemKernels& kernels() const { return kernels_; }

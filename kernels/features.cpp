@@ -30,12 +30,31 @@ const std::vector<std::string>& FeatureNames() {
   return names;
 }
 
+UserStateView ViewOf(const UserState& u) {
+  UserStateView v;
+  v.history = u.history.data();
+  v.history_length = static_cast<int64_t>(u.history.size());
+  v.preference = u.preference.data();
+  v.preference_dim = u.preference.size();
+  v.category_hist = u.category_hist.data();
+  v.num_categories = static_cast<int64_t>(u.category_hist.size());
+  v.price = u.price;
+  return v;
+}
+
 void BuildFeatures(const ItemKernels& k, const UserState& user, const int32_t* candidates,
                    int64_t n, double* out) {
-  const int32_t* hist = user.history.data();
-  const int64_t h = static_cast<int64_t>(user.history.size());
+  BuildFeatures(k, ViewOf(user), candidates, n, out);
+}
+
+void BuildFeatures(const ItemKernels& k, const UserStateView& user, const int32_t* candidates,
+                   int64_t n, double* out) {
+  const int32_t* hist = user.history;
+  const int64_t h = user.history_length;
   const double sd = std::max(user.price.sd, 0.1);
-  const bool has_pref = user.preference.size() == k.item_features.cols() && user.preference.size() > 0;
+  const int64_t d = k.item_features.cols();
+  const bool has_pref = user.preference_dim == d && d > 0;
+  const Eigen::Map<const Eigen::VectorXd> preference(user.preference, has_pref ? d : 0);
   // Similarity to the history: one Row() per history item over all candidates.
   thread_local std::vector<double> sims;
   sims.resize(n);
@@ -57,17 +76,73 @@ void BuildFeatures(const ItemKernels& k, const UserState& user, const int32_t* c
     for (int64_t c = 0; c < n; ++c)
       out[c * kNumFeatures + kComplementMax] = std::max(out[c * kNumFeatures + kComplementMax], sims[c]);
   }
+  // Many candidates: one matrix-vector product over the catalog (contiguous) instead of n
+  // strided row dots (item_features is column-major).
+  const bool whole_catalog = has_pref && 4 * n >= k.num_items();
+  thread_local Eigen::VectorXd scores;
+  if (whole_catalog) scores.noalias() = k.item_features * preference;
   for (int64_t c = 0; c < n; ++c, out += kNumFeatures) {
     const int32_t item = candidates[c];
     if (h > 0) out[kContentMean] /= static_cast<double>(h);
-    out[kProfileScore] = has_pref ? k.item_features.row(item).dot(user.preference) : 0.0;
+    out[kProfileScore] = whole_catalog ? scores[item] : has_pref ? k.item_features.row(item).dot(preference) : 0.0;
     const double z = (k.log_price[item] - user.price.mean) / sd;
     out[kPriceFit] = -0.5 * z * z;
     out[kPopularity] = k.popularity[item];
     const int32_t cat = k.category[item];
-    out[kCategoryMatch] = (cat >= 0 && cat < static_cast<int32_t>(user.category_hist.size()))
-                              ? user.category_hist[cat] : 0.0;
+    out[kCategoryMatch] = (cat >= 0 && cat < user.num_categories) ? user.category_hist[cat] : 0.0;
   }
+}
+
+RunningUserState::RunningUserState(const ItemKernels* kernels, double half_life, PriceAffinity prior)
+    : kernels_(kernels), decay_(std::exp2(-1.0 / half_life)), prior_(prior) {
+  if (!(half_life > 0)) Fail("running user state: half_life must be positive, got ", half_life);
+  sum_ = Eigen::VectorXd::Zero(kernels->item_features.cols());
+  preference_ = sum_;
+  counts_.assign(kernels->num_categories, 0.0);
+  hist_ = counts_;
+}
+
+void RunningUserState::Reset(const int32_t* history, int64_t n) {
+  sum_.setZero();
+  preference_.setZero();
+  weight_ = total_ = price_s_ = price_ss_ = 0;
+  std::fill(counts_.begin(), counts_.end(), 0.0);
+  std::fill(hist_.begin(), hist_.end(), 0.0);
+  n_ = 0;
+  for (int64_t j = 0; j < n; ++j) Add(history[j]);
+}
+
+void RunningUserState::Add(int32_t item) {
+  const ItemKernels& k = *kernels_;
+  sum_ = decay_ * sum_ + k.item_features.row(item).transpose();
+  weight_ = decay_ * weight_ + 1;
+  preference_ = sum_ / weight_;
+  const int32_t cat = k.category[item];
+  if (cat >= 0) {
+    counts_[cat] += 1, total_ += 1;
+    for (size_t c = 0; c < counts_.size(); ++c) hist_[c] = counts_[c] / total_;
+  }
+  price_s_ += k.log_price[item];
+  price_ss_ += k.log_price[item] * k.log_price[item];
+  ++n_;
+}
+
+UserStateView RunningUserState::View(const int32_t* history, int64_t n) const {
+  if (n != n_) Fail("running user state: a view of ", n, " history items, but ", n_, " were added");
+  UserStateView v;
+  v.history = history;
+  v.history_length = n;
+  v.preference = preference_.data();
+  v.preference_dim = preference_.size();
+  v.category_hist = hist_.data();
+  v.num_categories = static_cast<int64_t>(hist_.size());
+  if (n == 0) {
+    v.price = prior_;
+  } else {
+    v.price.mean = price_s_ / n;
+    v.price.sd = std::sqrt(std::max(0.0, price_ss_ / n - v.price.mean * v.price.mean));
+  }
+  return v;
 }
 
 UserState UserStateFromHistory(const ItemKernels& k, std::vector<int32_t> history,

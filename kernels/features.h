@@ -35,6 +35,44 @@ struct UserState {
   PriceAffinity price;
 };
 
+// A view of a user state whose arrays belong to someone else (a simulator session, a
+// RunningUserState); what the feature builder reads.
+struct UserStateView {
+  const int32_t* history = nullptr;  // items, oldest first
+  int64_t history_length = 0;
+  const double* preference = nullptr;  // [preference_dim]; dim 0: profile score 0
+  int64_t preference_dim = 0;
+  const double* category_hist = nullptr;  // [num_categories]
+  int64_t num_categories = 0;
+  PriceAffinity price;
+};
+UserStateView ViewOf(const UserState& user);
+
+// The platform's profile of a growing history, kept up to date in O(d + categories) per
+// added item: the decayed profile (DecayedProfile with times == nullptr), the category
+// histogram (CategoryHistogram) and the price affinity (PriceAffinityOf, `prior` while the
+// history is empty), equal to recomputing them from the whole history.
+class RunningUserState {
+ public:
+  RunningUserState() = default;
+  RunningUserState(const ItemKernels* kernels, double half_life, PriceAffinity prior);
+  void Reset(const int32_t* history, int64_t n);  // O(n d)
+  void Add(int32_t item);                          // the newest item
+  // The state of `history` (n items), which must be the items given to Reset and Add.
+  UserStateView View(const int32_t* history, int64_t n) const;
+  int64_t size() const { return n_; }
+
+ private:
+  const ItemKernels* kernels_ = nullptr;
+  double decay_ = 0;  // 2^(-1 / half_life)
+  PriceAffinity prior_;
+  Eigen::VectorXd sum_, preference_;  // decayed sum of item vectors, and sum / weight
+  double weight_ = 0;
+  std::vector<double> counts_, hist_;  // category counts, and counts / total
+  double total_ = 0, price_s_ = 0, price_ss_ = 0;
+  int64_t n_ = 0;
+};
+
 enum Feature : int {
   kProfileScore = 0,  // preference . item_features[c]
   kContentMax,        // max content similarity to the history
@@ -48,6 +86,8 @@ enum Feature : int {
 const std::vector<std::string>& FeatureNames();
 
 // out: [n, kNumFeatures] row-major.
+void BuildFeatures(const ItemKernels& kernels, const UserStateView& user, const int32_t* candidates,
+                   int64_t n, double* out);
 void BuildFeatures(const ItemKernels& kernels, const UserState& user, const int32_t* candidates,
                    int64_t n, double* out);
 

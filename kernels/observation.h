@@ -1,11 +1,16 @@
 // What a policy sees at one step: the candidate items and their per-candidate features from
 // the shared feature builder (kernels/features.h). A view: the arrays belong to the producer
 // (a simulator session or a logged round) and stay valid until its next step.
+// A producer either materialises the whole [C, F] matrix in `features`, or (a simulator's
+// state observation) leaves it null and gives the kernels and the platform's user state, from
+// which ComputeFeatures() builds just the rows a policy scores, with the same numbers.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "common/error.h"
 #include "kernels/features.h"
 
 namespace bundlerl {
@@ -20,7 +25,20 @@ struct Observation {
   int64_t num_features = kNumFeatures;
   const int32_t* history = nullptr;       // items the shopper clicked, oldest first
   int64_t history_length = 0;
+  const ItemKernels* kernels = nullptr;   // set when the rows can be computed on demand
+  UserStateView state;                    // the platform's estimate of the shopper
   const double* feature(int64_t c) const { return features + c * num_features; }
+  // Rows [begin, end) of the feature matrix, out [(end - begin), kNumFeatures].
+  void ComputeFeatures(int64_t begin, int64_t end, double* out) const {
+    if (features) {
+      std::copy(feature(begin), feature(end), out);
+      return;
+    }
+    if (!kernels) Fail("observation: no features and no kernels to compute them from");
+    if (begin < 0 || end > num_candidates || begin > end)
+      Fail("observation: feature rows [", begin, ", ", end, ") outside [0, ", num_candidates, ")");
+    BuildFeatures(*kernels, state, candidates + begin, end - begin, out);
+  }
 };
 
 // All ordered K-subsets of C candidate indices (C! / (C - K)! slates), for enumeration.

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "common/error.h"
+#include "common/parallel.h"
 
 namespace bundlerl {
 
@@ -279,6 +280,36 @@ HistorySimilarity SimilarityToHistory(const ItemSimilarity& sim, int32_t candida
   }
   h.mean /= static_cast<double>(n);
   return h;
+}
+
+// ---------------------------------------------------------------------------------------
+// Tabulated
+
+TabulatedSimilarity::TabulatedSimilarity(const ItemSimilarity& base, int threads)
+    : m_(base.num_items()), name_(base.name()) {
+  table_.resize(static_cast<size_t>(m_ * m_));
+  ParallelFor(threads, m_, [&](int, int64_t i) {
+    double* out = table_.data() + i * m_;
+    for (int64_t j = 0; j < m_; ++j) out[j] = base.Pair(static_cast<int32_t>(i), static_cast<int32_t>(j));
+  });
+}
+
+void TabulatedSimilarity::Row(int32_t i, const int32_t* items, int64_t n, double* out) const {
+  const double* r = StoredRow(i);
+  for (int64_t c = 0; c < n; ++c) out[c] = r[items[c]];
+}
+
+void TabulatedSimilarity::Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const {
+  out.resize(end - begin, m_);
+  for (int64_t i = begin; i < end; ++i)
+    for (int64_t j = 0; j < m_; ++j) out(i - begin, j) = table_[i * m_ + j];
+}
+
+std::shared_ptr<const ItemSimilarity> TabulateIfSmall(std::shared_ptr<const ItemSimilarity> base,
+                                                      int64_t max_items) {
+  if (!base || base->num_items() > max_items) return base;
+  if (dynamic_cast<const TabulatedSimilarity*>(base.get())) return base;
+  return std::make_shared<const TabulatedSimilarity>(*base);
 }
 
 }  // namespace bundlerl

@@ -27,6 +27,8 @@ class ItemSimilarity {
   virtual void Row(int32_t i, const int32_t* items, int64_t n, double* out) const;
   // out = similarities of items [begin, end) to every item, [end - begin, num_items].
   virtual void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const = 0;
+  // Item i's similarities to all items when they are stored (a table), else nullptr.
+  virtual const double* StoredRow(int32_t) const { return nullptr; }
 };
 
 // Cosine similarity of item vectors (rows are L2-normalised on construction; zero rows have
@@ -101,6 +103,30 @@ class CategoryOverlapSimilarity : public ItemSimilarity {
   SparseRows sets_;  // binary item x prefix
   std::vector<double> size_;
 };
+
+// Every pair of a base similarity computed once (from its Pair(), so values are identical)
+// and stored as a dense M x M table: Pair() becomes one load and Row() a gather. For small
+// catalogs, where the simulator's per-step utilities and feature updates call the kernel
+// tens of times per step; memory 8 M^2 bytes.
+class TabulatedSimilarity : public ItemSimilarity {
+ public:
+  explicit TabulatedSimilarity(const ItemSimilarity& base, int threads = 2);
+  std::string name() const override { return name_; }
+  int64_t num_items() const override { return m_; }
+  double Pair(int32_t i, int32_t j) const override { return table_[static_cast<int64_t>(i) * m_ + j]; }
+  void Row(int32_t i, const int32_t* items, int64_t n, double* out) const override;
+  void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const override;
+  const double* StoredRow(int32_t i) const override { return table_.data() + static_cast<int64_t>(i) * m_; }
+
+ private:
+  int64_t m_;
+  std::string name_;
+  std::vector<double> table_;  // [M, M] row-major
+};
+
+// The base itself when it has more than `max_items` items, else its table.
+std::shared_ptr<const ItemSimilarity> TabulateIfSmall(std::shared_ptr<const ItemSimilarity> base,
+                                                      int64_t max_items);
 
 // The N most similar items of every item (itself excluded), best first; ties by lower index.
 struct Neighbours {

@@ -331,12 +331,74 @@ TEST_CASE("incremental observations equal the feature builder's from scratch", "
     SplitMix64 rng(e);
     int32_t slate[3];
     while (!s.done()) {
+      // The state observation's rows on demand, before the matrix is brought up to date.
+      const Observation st = s.ObserveState();
+      REQUIRE(st.features == nullptr);
+      std::vector<double> rows(st.num_candidates * kNumFeatures);
+      st.ComputeFeatures(0, st.num_candidates, rows.data());
       const Observation o = s.Observe();
       const std::vector<double> full = s.RecomputeFeatures();
-      for (size_t i = 0; i < full.size(); ++i) REQUIRE(o.features[i] == Approx(full[i]).margin(1e-9));
+      for (size_t i = 0; i < full.size(); ++i) {
+        REQUIRE(o.features[i] == Approx(full[i]).margin(1e-9));
+        REQUIRE(rows[i] == Approx(full[i]).margin(1e-9));
+      }
+      // A sub-range, and from the materialised observation (a copy).
+      double part[2 * kNumFeatures];
+      st.ComputeFeatures(5, 7, part);
+      for (int i = 0; i < 2 * kNumFeatures; ++i) REQUIRE(part[i] == Approx(full[5 * kNumFeatures + i]).margin(1e-9));
+      o.ComputeFeatures(5, 7, part);
+      for (int i = 0; i < 2 * kNumFeatures; ++i) REQUIRE(part[i] == o.features[5 * kNumFeatures + i]);
       policy->Act(o, rng, slate);
       clicks += __builtin_popcount(s.Step(slate).clicks);
     }
   }
   CHECK(clicks > 100);
+  const Observation st = s.ObserveState();
+  double row[kNumFeatures];
+  CHECK_THROWS_WITH(st.ComputeFeatures(st.num_candidates - 1, st.num_candidates + 1, row),
+                    Catch::Contains("outside [0, " + std::to_string(st.num_candidates) + ")"));
+}
+
+TEST_CASE("state-only stepping gives the same trajectory; tabulated kernels the same responses", "[env]") {
+  // Observe() and ObserveState() do not touch the shopper's generator, and a tabulated kernel
+  // returns its base's Pair() values: the same seeds give the same clicks in all three runs.
+  WorldConfig wc;
+  wc.num_items = 300;
+  const auto tabulated = World::Generate(wc);
+  wc.similarity_table_items = 0;
+  const auto plain = World::Generate(wc);
+  REQUIRE(tabulated->kernels().content->StoredRow(0) != nullptr);
+  REQUIRE(tabulated->kernels().complement->StoredRow(0) != nullptr);
+  REQUIRE(plain->kernels().content->StoredRow(0) == nullptr);
+  ShopperConfig sh;
+  sh.noise_sd = 0.3;
+  sh.drift_sd = 0.05;
+  SessionConfig se;
+  se.num_candidates = 120;
+  se.max_steps = 15;
+  std::vector<std::vector<uint32_t>> runs;
+  for (int run = 0; run < 3; ++run) {
+    const auto model = std::make_shared<const ShopperModel>(run == 2 ? plain : tabulated, sh, se);
+    ShopperSession s(model);
+    std::vector<uint32_t> trace;
+    SplitMix64 slates(3);
+    for (int e = 0; e < 200; ++e) {
+      s.Reset(e % 1000, DeriveSeed(11, e));
+      while (!s.done()) {
+        const Observation o = run == 1 ? s.ObserveState() : s.Observe();
+        int32_t slate[3];
+        for (int a = 0; a < 3; ++a) {
+          do slate[a] = static_cast<int32_t>(slates.Below(o.num_candidates));
+          while (std::find(slate, slate + a, slate[a]) != slate + a);
+        }
+        const StepResult r = s.Step(slate);
+        trace.push_back(r.clicks);
+        trace.push_back(static_cast<uint32_t>(s.candidates()[slate[0]]));
+      }
+    }
+    runs.push_back(trace);
+  }
+  CHECK(runs[0].size() > 1000);
+  CHECK(runs[1] == runs[0]);
+  CHECK(runs[2] == runs[0]);
 }

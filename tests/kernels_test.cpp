@@ -354,3 +354,99 @@ TEST_CASE("Row() equals Pair() for every kernel", "[kernels]") {
       for (size_t c = 0; c < cands.size(); ++c) REQUIRE(out[c] == Approx(sim->Pair(i, cands[c])).margin(1e-12));
     }
 }
+
+TEST_CASE("a tabulated kernel holds exactly its base's Pair() values", "[kernels]") {
+  std::mt19937_64 rng(4);
+  std::normal_distribution<double> normal;
+  Eigen::MatrixXd V(25, 4);
+  for (int i = 0; i < 25; ++i)
+    for (int j = 0; j < 4; ++j) V(i, j) = normal(rng);
+  std::vector<int64_t> offsets = {0};
+  std::vector<int32_t> items;
+  for (int b = 0; b < 30; ++b) {
+    for (int k = 0; k < 3; ++k) items.push_back(static_cast<int32_t>(rng() % 25));
+    offsets.push_back(static_cast<int64_t>(items.size()));
+  }
+  const auto dense = std::make_shared<const CosineSimilarity>(V);
+  const auto co = std::make_shared<const CooccurrenceSimilarity>(25, offsets, items,
+                                                                 CooccurrenceSimilarity::Measure::kJaccard);
+  const std::vector<int32_t> cands = {3, 0, 24, 3, 11};
+  for (const std::shared_ptr<const ItemSimilarity>& base :
+       {std::static_pointer_cast<const ItemSimilarity>(dense), std::static_pointer_cast<const ItemSimilarity>(co)}) {
+    const auto table = TabulateIfSmall(base, 25);
+    REQUIRE(table != base);
+    CHECK(table->name() == base->name());
+    CHECK(TabulateIfSmall(base, 24) == base);   // too large: the base itself
+    CHECK(TabulateIfSmall(table, 25) == table);  // never twice
+    CHECK(base->StoredRow(0) == nullptr);
+    Eigen::MatrixXd block;
+    table->Block(5, 9, block);
+    REQUIRE(block.rows() == 4);
+    REQUIRE(block.cols() == 25);
+    std::vector<double> row(cands.size());
+    for (int32_t i = 0; i < 25; ++i) {
+      for (int32_t j = 0; j < 25; ++j) {
+        REQUIRE(table->Pair(i, j) == base->Pair(i, j));  // bitwise
+        REQUIRE(table->StoredRow(i)[j] == base->Pair(i, j));
+        if (i >= 5 && i < 9) REQUIRE(block(i - 5, j) == base->Pair(i, j));
+      }
+      table->Row(i, cands.data(), static_cast<int64_t>(cands.size()), row.data());
+      for (size_t c = 0; c < cands.size(); ++c) REQUIRE(row[c] == base->Pair(i, cands[c]));
+    }
+  }
+}
+
+TEST_CASE("the running user state equals the batch profile kernels after every item", "[kernels]") {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  ItemKernels k;
+  const int M = 40;
+  k.item_features.resize(M, 3);
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < 3; ++j) k.item_features(i, j) = normal(rng);
+  k.content = std::make_shared<CosineSimilarity>(k.item_features);
+  k.num_categories = 4;
+  for (int i = 0; i < M; ++i) {
+    k.category.push_back(i % 5 == 0 ? -1 : i % 4);  // some items without a category
+    k.log_price.push_back(2 + normal(rng));
+    k.popularity.push_back(0.5);
+  }
+  k.Validate();
+  const PriceAffinity prior{3.0, 1.0};
+  RunningUserState running(&k, 2.5, prior);
+  std::vector<int32_t> hist = {7, 3};
+  running.Reset(hist.data(), 2);
+  for (int step = 0; step < 30; ++step) {
+    const int64_t n = static_cast<int64_t>(hist.size());
+    const UserStateView v = running.View(hist.data(), n);
+    const Eigen::VectorXd p = DecayedProfile(k.item_features, hist.data(), nullptr, n, 0, 2.5);
+    REQUIRE(v.preference_dim == 3);
+    for (int j = 0; j < 3; ++j) REQUIRE(v.preference[j] == Approx(p[j]).margin(1e-12));
+    const auto h = CategoryHistogram(k.category, k.num_categories, hist.data(), n);
+    for (int c = 0; c < 4; ++c) REQUIRE(v.category_hist[c] == Approx(h[c]).margin(1e-15));
+    const PriceAffinity pa = PriceAffinityOf(k.log_price, hist.data(), n, prior);
+    REQUIRE(v.price.mean == pa.mean);
+    REQUIRE(v.price.sd == pa.sd);
+    // The same features through the view as through the owning state.
+    UserState u;
+    u.history = hist;
+    u.preference = p;
+    u.category_hist = h;
+    u.price = pa;
+    const int32_t cands[] = {0, 5, 39};
+    double a[3 * kNumFeatures], b[3 * kNumFeatures];
+    BuildFeatures(k, v, cands, 3, a);
+    BuildFeatures(k, u, cands, 3, b);
+    for (int i = 0; i < 3 * kNumFeatures; ++i) REQUIRE(a[i] == Approx(b[i]).margin(1e-12));
+    const int32_t next = static_cast<int32_t>(rng() % M);
+    hist.push_back(next);
+    running.Add(next);
+  }
+  CHECK_THROWS_WITH(running.View(hist.data(), 3), Catch::Contains("3 history items"));
+  running.Reset(nullptr, 0);
+  const UserStateView empty = running.View(nullptr, 0);
+  CHECK(empty.price.mean == 3.0);
+  CHECK(empty.price.sd == 1.0);
+  CHECK(empty.preference[0] == 0.0);
+  CHECK_THROWS_WITH(RunningUserState(&k, 0.0, prior), Catch::Contains("half_life"));
+}
