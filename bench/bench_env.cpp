@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "env/session_batch.h"
 #include "env/shopper_model.h"
 #include "env/world.h"
 
@@ -66,6 +67,31 @@ Cell Run(std::shared_ptr<const ShopperModel> model, int threads, double seconds,
   return {n / sec, static_cast<double>(k) / n, static_cast<double>(n) / e};
 }
 
+// The same through SessionBatch: N sessions per Step on a persistent pool of `threads`.
+double RunBatch(std::shared_ptr<const ShopperModel> model, int threads, double seconds, bool full, int64_t N) {
+  const int64_t K = model->session_config().slate_size, C = model->session_config().num_candidates;
+  SessionBatch batch(model, N, 9, threads, full ? ObservationKind::kFull : ObservationKind::kState);
+  constexpr int64_t kRounds = 16;  // precomputed slates for 16 batch steps, reused in turn
+  std::vector<int32_t> slates(kRounds * N * K);
+  SplitMix64 g(17);
+  for (int64_t i = 0; i < kRounds * N; ++i)
+    for (int64_t a = 0; a < K; ++a) {
+      int32_t c;
+      do c = static_cast<int32_t>(g.Below(C));
+      while (std::find(&slates[i * K], &slates[i * K + a], c) != &slates[i * K + a]);
+      slates[i * K + a] = c;
+    }
+  std::vector<StepResult> out(N);
+  const auto t0 = Clock::now();
+  const auto end = t0 + std::chrono::duration<double>(seconds);
+  int64_t steps = 0, r = 0;
+  while (Clock::now() < end) {
+    batch.Step(&slates[(r++ % kRounds) * N * K], out.data());
+    steps += N;
+  }
+  return steps / std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,6 +135,26 @@ int main(int argc, char** argv) {
                     st.mean_steps);
         std::fflush(stdout);
       }
+    }
+  }
+  const int64_t N = 256;
+  std::printf("\nbatched: SessionBatch of %lld sessions (auto-reset, observations refreshed in the workers),\n"
+              "one Step call per %lld shopper steps; K = 3\n\n", (long long)N, (long long)N);
+  std::printf("%8s %8s %16s %16s\n", "items", "threads", "state steps/s/th", "full steps/s/th");
+  for (int64_t M : {1000, 100000}) {
+    if (only_items && M != only_items) continue;
+    WorldConfig w;
+    w.num_items = M;
+    w.num_categories = 20;
+    const auto world = World::Generate(w);
+    SessionConfig se;
+    se.num_candidates = M;
+    const auto model = std::make_shared<const ShopperModel>(world, shopper, se);
+    for (int threads : {1, 2}) {
+      const double st = RunBatch(model, threads, seconds, false, N);
+      const double full = RunBatch(model, threads, seconds, true, N);
+      std::printf("%8lld %8d %16.0f %16.0f\n", (long long)M, threads, st / threads, full / threads);
+      std::fflush(stdout);
     }
   }
   return 0;

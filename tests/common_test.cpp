@@ -1,6 +1,7 @@
 // Tests for common/: the CSV reader.
 #include "common/csv.h"
 #include "common/error.h"
+#include "common/thread_pool.h"
 #include "test_util.h"
 
 using namespace bundlerl;
@@ -51,4 +52,31 @@ TEST_CASE("CsvReader reports an unterminated quote", "[common]") {
   CsvReader csv(tmp / "c.csv");
   std::vector<std::string> f;
   CHECK_THROWS_WITH(csv.Next(f), Catch::Contains("unterminated"));
+}
+
+TEST_CASE("the thread pool runs every task once, in fixed blocks, and passes errors on", "[common]") {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    for (int rep = 0; rep < 200; ++rep) {  // the same pool many times, as a batch stepper does
+      const int64_t n = rep % 13;
+      std::vector<int> count(n, 0), by(n, -1);
+      pool.Run(n, [&](int t, int64_t i) { ++count[i], by[i] = t; });
+      for (int64_t i = 0; i < n; ++i) {
+        REQUIRE(count[i] == 1);
+        // Thread t takes [n t / threads, n (t + 1) / threads).
+        if (n > 1) REQUIRE((n * by[i] / threads <= i && i < n * (by[i] + 1) / threads));
+      }
+    }
+    std::vector<int> ran(10, 0);
+    CHECK_THROWS_WITH(pool.Run(10, [&](int, int64_t i) {
+                        ran[i] = 1;
+                        if (i == 7) Fail("task ", i, " failed");
+                      }),
+                      "task 7 failed");
+    int total = 0;
+    for (int r : ran) total += r;
+    CHECK(total >= 8);  // task 7 threw; the tasks of the other blocks ran
+    pool.Run(3, [&](int, int64_t i) { ran[i] = 2; });  // usable after an error
+    CHECK(ran[2] == 2);
+  }
 }

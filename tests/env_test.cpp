@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "env/ground_truth.h"
+#include "env/session_batch.h"
 #include "env/shopper_model.h"
 #include "env/world.h"
 #include "policy/fixed_policies.h"
@@ -401,4 +402,63 @@ TEST_CASE("state-only stepping gives the same trajectory; tabulated kernels the 
   CHECK(runs[0].size() > 1000);
   CHECK(runs[1] == runs[0]);
   CHECK(runs[2] == runs[0]);
+}
+
+TEST_CASE("a session batch replays SimulateEpisodes exactly, for any threads and observation", "[env]") {
+  // Each session acts with the policy generator SimulateEpisodes gives its episode, so the
+  // batch's per-episode totals must equal SimulateEpisodes' to the bit.
+  WorldConfig wc;
+  wc.num_items = 150;
+  const auto world = World::Generate(wc);
+  ShopperConfig sh;
+  sh.noise_sd = 0.2;
+  SessionConfig se;
+  se.num_candidates = 60;
+  const auto model = std::make_shared<const ShopperModel>(world, sh, se);
+  const auto policy = MakeFixedPolicy("epsilon-greedy:0.5:content");
+  const int64_t episodes = 400, N = 37;
+  const uint64_t seed = 5;
+  const EpisodeTotals want = SimulateEpisodes(model, Act(*policy), episodes, seed, 2);
+  for (const auto& [threads, kind] : {std::pair{1, ObservationKind::kFull}, std::pair{2, ObservationKind::kFull},
+                                      std::pair{2, ObservationKind::kState}}) {
+    SessionBatch batch(model, N, seed, threads, kind);
+    std::vector<SplitMix64> rngs;
+    for (int64_t i = 0; i < N; ++i) rngs.emplace_back(DeriveSeed(DeriveSeed(seed, i), 2));
+    std::vector<double> reward(episodes, 0.0), steps(episodes, 0.0);
+    std::vector<int32_t> slates(N * 3);
+    std::vector<StepResult> out(N);
+    std::vector<double> rows(se.num_candidates * kNumFeatures);
+    int64_t finished = 0;
+    while (finished < episodes) {
+      for (int64_t i = 0; i < N; ++i) {
+        Observation o = batch.observation(i);
+        if (kind == ObservationKind::kState) {  // the policy computes the rows itself
+          REQUIRE(o.features == nullptr);
+          o.ComputeFeatures(0, o.num_candidates, rows.data());
+          o.features = rows.data();
+        }
+        policy->Act(o, rngs[i], &slates[i * 3]);
+      }
+      batch.Step(slates.data(), out.data());
+      for (int64_t i = 0; i < N; ++i) {
+        const int64_t e = batch.episode(i) - (out[i].done ? N : 0);  // the episode that stepped
+        if (e < episodes) reward[e] += out[i].reward, steps[e] += 1;
+        if (out[i].done) {
+          finished += e < episodes;
+          rngs[i] = SplitMix64(DeriveSeed(DeriveSeed(seed, batch.episode(i)), 2));
+          REQUIRE(batch.observation(i).step == 0);
+        }
+      }
+    }
+    for (int64_t e = 0; e < episodes; ++e) {
+      REQUIRE(reward[e] == want.reward[e]);
+      REQUIRE(steps[e] == want.steps[e]);
+    }
+  }
+  SessionBatch batch(model, 4, seed, 2);
+  std::vector<int32_t> bad = {0, 1, 2, 0, 1, 2, 5, 5, 1, 0, 1, 2};
+  std::vector<StepResult> out(4);
+  CHECK_THROWS_WITH(batch.Step(bad.data(), out.data()), Catch::Contains("session 2") && Catch::Contains("slots 0 and 1"));
+  CHECK(batch.session(0).step() == 0);  // nothing moved
+  CHECK_THROWS_WITH(SessionBatch(model, 0, seed), Catch::Contains("positive"));
 }

@@ -1,0 +1,97 @@
+// A fixed set of worker threads that runs one parallel loop at a time, the calling thread
+// taking part: for work repeated many times a second (stepping a batch of simulator
+// sessions), where starting threads on every call would cost more than the work.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace bundlerl {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads) : size_(threads < 1 ? 1 : threads) {
+    for (int t = 1; t < size_; ++t) workers_.emplace_back([this, t] { Work(t); });
+  }
+  ~ThreadPool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    start_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return size_; }
+
+  // Calls f(thread, task) for every task in [0, n): thread t takes the contiguous block
+  // [t n / size, (t + 1) n / size), so the assignment is fixed. Returns when all are done;
+  // rethrows the first exception a task threw (the other blocks still run to the end).
+  void Run(int64_t n, const std::function<void(int, int64_t)>& f) {
+    if (size_ == 1 || n <= 1) {
+      for (int64_t i = 0; i < n; ++i) f(0, i);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = &f;
+      n_ = n;
+      pending_ = size_ - 1;
+      error_ = nullptr;
+      ++generation_;
+    }
+    start_.notify_all();
+    RunBlock(0);
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+    job_ = nullptr;
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void RunBlock(int t) {
+    const int64_t begin = n_ * t / size_, end = n_ * (t + 1) / size_;
+    try {
+      for (int64_t i = begin; i < end; ++i) (*job_)(t, i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+  }
+  void Work(int t) {
+    uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+      }
+      RunBlock(t);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (--pending_ == 0) done_.notify_one();
+      }
+    }
+  }
+
+  int size_;
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable start_, done_;
+  const std::function<void(int, int64_t)>* job_ = nullptr;
+  int64_t n_ = 0;
+  int pending_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
+}  // namespace bundlerl

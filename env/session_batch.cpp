@@ -1,0 +1,54 @@
+// Batched stepping of shopper sessions: see session_batch.h.
+#include "env/session_batch.h"
+
+#include "common/error.h"
+
+namespace bundlerl {
+
+SessionBatch::SessionBatch(std::shared_ptr<const ShopperModel> model, int64_t num_sessions,
+                           uint64_t seed, int threads, ObservationKind kind)
+    : model_(std::move(model)),
+      seed_(seed),
+      K_(model_->session_config().slate_size),
+      kind_(kind),
+      pool_(threads) {
+  if (num_sessions <= 0) Fail("session batch: the number of sessions must be positive, got ", num_sessions);
+  sessions_.reserve(num_sessions);
+  for (int64_t i = 0; i < num_sessions; ++i) sessions_.emplace_back(model_);
+  observations_.resize(num_sessions);
+  episode_.resize(num_sessions);
+  pool_.Run(num_sessions, [&](int, int64_t i) { Start(i, i); });
+}
+
+void SessionBatch::Start(int64_t i, int64_t episode) {
+  const uint64_t users = static_cast<uint64_t>(model_->world().num_shoppers());
+  const uint64_t s = DeriveSeed(seed_, static_cast<uint64_t>(episode));
+  sessions_[i].Reset(static_cast<int32_t>(s % users), DeriveSeed(s, 1));
+  episode_[i] = episode;
+  Refresh(i);
+}
+
+void SessionBatch::Refresh(int64_t i) {
+  observations_[i] = kind_ == ObservationKind::kFull ? sessions_[i].Observe() : sessions_[i].ObserveState();
+}
+
+void SessionBatch::Step(const int32_t* slates, StepResult* out) {
+  const int64_t N = size();
+  for (int64_t i = 0; i < N; ++i) {
+    try {
+      sessions_[i].ValidateSlate(slates + i * K_);
+    } catch (const Error& e) {
+      Fail("session batch: session ", i, ": ", e.what());
+    }
+  }
+  pool_.Run(N, [&](int, int64_t i) {
+    out[i] = sessions_[i].Step(slates + i * K_);
+    if (out[i].done) {
+      Start(i, episode_[i] + N);
+    } else {
+      Refresh(i);
+    }
+  });
+}
+
+}  // namespace bundlerl
