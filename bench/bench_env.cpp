@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
       }
     }
   }
-  const int64_t N = 256;
+  const int64_t N = argc > 3 ? std::atoll(argv[3]) : 256;
   std::printf("\nbatched: SessionBatch of %lld sessions (auto-reset, observations refreshed in the workers),\n"
               "one Step call per %lld shopper steps; K = 3\n\n", (long long)N, (long long)N);
   std::printf("%8s %8s %16s %16s\n", "items", "threads", "state steps/s/th", "full steps/s/th");

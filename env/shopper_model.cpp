@@ -116,7 +116,8 @@ ShopperSession::ShopperSession(std::shared_ptr<const ShopperModel> model)
   candidates_.reserve(s.num_candidates);
   history_.reserve(cap);
   pending_.reserve(s.max_steps * s.slate_size);
-  features_.resize(s.num_candidates * kNumFeatures);
+  // features_ is sized by the first Observe(): sessions that only use the state observation
+  // never hold the [C, F] matrix.
   items_.resize(s.slate_size);
   utility_.resize(s.slate_size);
 }
@@ -184,7 +185,6 @@ void ShopperSession::Reset(int32_t user, std::vector<int32_t> candidates,
   candidates_all_ = false;
   history_ = std::move(history);
   platform_.Reset(history_.data(), static_cast<int64_t>(history_.size()));
-  features_.resize(candidates_.size() * kNumFeatures);
   user_ = user;
   theta_ = w.shopper(user).theta;
   step_ = misses_ = 0;
