@@ -24,21 +24,34 @@ struct Cell {
   double steps_per_second, click_rate, mean_steps;
 };
 
+// `count` valid slates (K distinct candidates of C) drawn in advance: policy time excluded.
+std::vector<int32_t> PrecomputedSlates(int64_t count, int64_t K, int64_t C, uint64_t seed) {
+  std::vector<int32_t> slates(count * K);
+  SplitMix64 g(seed);
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t a = 0; a < K; ++a) {
+      int32_t c;
+      do c = static_cast<int32_t>(g.Below(C));
+      while (std::find(&slates[i * K], &slates[i * K + a], c) != &slates[i * K + a]);
+      slates[i * K + a] = c;
+    }
+  return slates;
+}
+
+// The default world with M items in 20 categories.
+std::shared_ptr<const World> BenchWorld(int64_t M) {
+  WorldConfig w;
+  w.num_items = M;
+  w.num_categories = 20;
+  return World::Generate(w);
+}
+
 Cell Run(std::shared_ptr<const ShopperModel> model, int threads, double seconds, bool full) {
   const int64_t K = model->session_config().slate_size, C = model->session_config().num_candidates;
   std::vector<int64_t> steps(threads, 0), clicks(threads, 0), episodes(threads, 0), sink(threads, 0);
   auto work = [&](int t) {
     ShopperSession s(model);
-    // 4096 precomputed valid slates: policy time excluded.
-    std::vector<int32_t> slates(4096 * K);
-    SplitMix64 g(DeriveSeed(9, t));
-    for (int i = 0; i < 4096; ++i)
-      for (int64_t a = 0; a < K; ++a) {
-        int32_t c;
-        do c = static_cast<int32_t>(g.Below(C));
-        while (std::find(&slates[i * K], &slates[i * K + a], c) != &slates[i * K + a]);
-        slates[i * K + a] = c;
-      }
+    const std::vector<int32_t> slates = PrecomputedSlates(4096, K, C, DeriveSeed(9, t));
     const auto end = Clock::now() + std::chrono::duration<double>(seconds);
     int64_t e = 0, n = 0, k = 0;
     while (Clock::now() < end) {
@@ -72,15 +85,7 @@ double RunBatch(std::shared_ptr<const ShopperModel> model, int threads, double s
   const int64_t K = model->session_config().slate_size, C = model->session_config().num_candidates;
   SessionBatch batch(model, N, 9, threads, full ? ObservationKind::kFull : ObservationKind::kState);
   constexpr int64_t kRounds = 16;  // precomputed slates for 16 batch steps, reused in turn
-  std::vector<int32_t> slates(kRounds * N * K);
-  SplitMix64 g(17);
-  for (int64_t i = 0; i < kRounds * N; ++i)
-    for (int64_t a = 0; a < K; ++a) {
-      int32_t c;
-      do c = static_cast<int32_t>(g.Below(C));
-      while (std::find(&slates[i * K], &slates[i * K + a], c) != &slates[i * K + a]);
-      slates[i * K + a] = c;
-    }
+  const std::vector<int32_t> slates = PrecomputedSlates(kRounds * N, K, C, 17);
   std::vector<StepResult> out(N);
   const auto t0 = Clock::now();
   const auto end = t0 + std::chrono::duration<double>(seconds);
@@ -118,10 +123,7 @@ int main(int argc, char** argv) {
               "full steps/s/th", "clicks/step", "steps/ep");
   for (int64_t M : {1000, 100000}) {
     if (only_items && M != only_items) continue;
-    WorldConfig w;
-    w.num_items = M;
-    w.num_categories = 20;
-    const auto world = World::Generate(w);
+    const auto world = BenchWorld(M);
     for (int64_t K : {3, 10}) {
       SessionConfig se;
       se.slate_size = K;
@@ -143,10 +145,7 @@ int main(int argc, char** argv) {
   std::printf("%8s %8s %16s %16s\n", "items", "threads", "state steps/s/th", "full steps/s/th");
   for (int64_t M : {1000, 100000}) {
     if (only_items && M != only_items) continue;
-    WorldConfig w;
-    w.num_items = M;
-    w.num_categories = 20;
-    const auto world = World::Generate(w);
+    const auto world = BenchWorld(M);
     SessionConfig se;
     se.num_candidates = M;
     const auto model = std::make_shared<const ShopperModel>(world, shopper, se);

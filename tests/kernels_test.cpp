@@ -332,20 +332,34 @@ TEST_CASE("co-occurrence over Youshu bundle-item lists: counts by brute force; s
   CHECK(jac_none == 0.0);
 }
 
-TEST_CASE("Row() equals Pair() for every kernel", "[kernels]") {
-  std::mt19937_64 rng(2);
-  std::normal_distribution<double> normal;
-  Eigen::MatrixXd V(30, 5);
-  for (int i = 0; i < 30; ++i)
-    for (int j = 0; j < 5; ++j) V(i, j) = normal(rng);
+namespace {
+
+// Random kernel inputs: M item vectors of dimension d, and B baskets of three items (CSR).
+struct RandomItems {
+  Eigen::MatrixXd vectors;
   std::vector<int64_t> offsets = {0};
   std::vector<int32_t> items;
-  for (int b = 0; b < 40; ++b) {
-    for (int k = 0; k < 3; ++k) items.push_back(static_cast<int32_t>(rng() % 30));
-    offsets.push_back(static_cast<int64_t>(items.size()));
+};
+RandomItems MakeRandomItems(uint64_t seed, int M, int d, int B) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  RandomItems r;
+  r.vectors.resize(M, d);
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < d; ++j) r.vectors(i, j) = normal(rng);
+  for (int b = 0; b < B; ++b) {
+    for (int k = 0; k < 3; ++k) r.items.push_back(static_cast<int32_t>(rng() % M));
+    r.offsets.push_back(static_cast<int64_t>(r.items.size()));
   }
-  const CosineSimilarity dense(V);
-  const CooccurrenceSimilarity co(30, offsets, items, CooccurrenceSimilarity::Measure::kPmi);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("Row() equals Pair() for every kernel", "[kernels]") {
+  const RandomItems r = MakeRandomItems(2, 30, 5, 40);
+  const CosineSimilarity dense(r.vectors);
+  const CooccurrenceSimilarity co(30, r.offsets, r.items, CooccurrenceSimilarity::Measure::kPmi);
   std::vector<int32_t> cands = {0, 5, 5, 29, 3, 17};
   std::vector<double> out(cands.size());
   for (const ItemSimilarity* sim : {static_cast<const ItemSimilarity*>(&dense), static_cast<const ItemSimilarity*>(&co)})
@@ -356,19 +370,9 @@ TEST_CASE("Row() equals Pair() for every kernel", "[kernels]") {
 }
 
 TEST_CASE("a tabulated kernel holds exactly its base's Pair() values", "[kernels]") {
-  std::mt19937_64 rng(4);
-  std::normal_distribution<double> normal;
-  Eigen::MatrixXd V(25, 4);
-  for (int i = 0; i < 25; ++i)
-    for (int j = 0; j < 4; ++j) V(i, j) = normal(rng);
-  std::vector<int64_t> offsets = {0};
-  std::vector<int32_t> items;
-  for (int b = 0; b < 30; ++b) {
-    for (int k = 0; k < 3; ++k) items.push_back(static_cast<int32_t>(rng() % 25));
-    offsets.push_back(static_cast<int64_t>(items.size()));
-  }
-  const auto dense = std::make_shared<const CosineSimilarity>(V);
-  const auto co = std::make_shared<const CooccurrenceSimilarity>(25, offsets, items,
+  const RandomItems r = MakeRandomItems(4, 25, 4, 30);
+  const auto dense = std::make_shared<const CosineSimilarity>(r.vectors);
+  const auto co = std::make_shared<const CooccurrenceSimilarity>(25, r.offsets, r.items,
                                                                  CooccurrenceSimilarity::Measure::kJaccard);
   const std::vector<int32_t> cands = {3, 0, 24, 3, 11};
   for (const std::shared_ptr<const ItemSimilarity>& base :
