@@ -18,6 +18,7 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
   uint64_t seed = 0;
   int threads = 2;
   bool exact = false, one_step = false;
+  std::string observation = "full";
   po::options_description desc(
       "bundlerl simulate --config FILE.ini --policy NAME [--episodes N] [--seed S]\n\n"
       "The expected total reward of a session under a strategy, by on-policy simulation in the\n"
@@ -30,7 +31,10 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
       ("seed", po::value(&seed)->default_value(1), "seed of the episodes")
       ("threads", po::value(&threads)->default_value(2), "threads")
       ("one-step", po::bool_switch(&one_step), "value of one slate (session.max_steps = 1), the OPE estimand of compare")
-      ("exact", po::bool_switch(&exact), "also compute the exact value by enumeration");
+      ("exact", po::bool_switch(&exact), "also compute the exact value by enumeration")
+      ("observation", po::value(&observation)->default_value(observation),
+       "full: the session keeps the [candidates x features] matrix; state: the policy computes the "
+       "rows it needs from the user state (same values; faster for policies that need few or none)");
   AddSimOptions(desc, o, /*with_compare=*/true);  // [compare] and [train] keys allowed in shared configs
   AddTrainOptions(desc, o.compare.train);
   DistributedFlags dist;
@@ -46,12 +50,13 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
   const auto world = World::Generate(o.world);
   const auto model = std::make_shared<const ShopperModel>(world, o.shopper, o.session);
   const auto policy = MakePolicy(policy_name);
+  const ObservationKind kind = ParseObservationKind(observation);
   // Sessions split by rank (episode e on rank e mod world), seeds from (seed, e): the same
   // numbers as one process.
   const auto comm = MakeCommunicator(dist);
   EpisodeTotals totals = SimulateEpisodes(
       model, [&](const Observation& ob, SplitMix64& r, int32_t* s) { policy->Act(ob, r, s); }, episodes, seed,
-      threads, comm->rank(), comm->world_size());
+      threads, comm->rank(), comm->world_size(), kind);
   comm->AllReduceSum(totals.reward);
   comm->AllReduceSum(totals.steps);
   comm->AllReduceSum(totals.clicks);

@@ -10,7 +10,8 @@
 namespace bundlerl {
 
 EpisodeTotals SimulateEpisodes(std::shared_ptr<const ShopperModel> model, const ActFunction& act,
-                               int64_t episodes, uint64_t seed, int threads, int rank, int world) {
+                               int64_t episodes, uint64_t seed, int threads, int rank, int world,
+                               ObservationKind kind) {
   if (episodes <= 0) Fail("simulate: episodes must be positive, got ", episodes);
   EpisodeTotals out;
   out.reward.assign(episodes, 0.0), out.steps.assign(episodes, 0.0), out.clicks.assign(episodes, 0.0);
@@ -26,7 +27,7 @@ EpisodeTotals SimulateEpisodes(std::shared_ptr<const ShopperModel> model, const 
       SplitMix64 policy_rng(DeriveSeed(s, 2));
       double r = 0, c = 0;
       while (!session.done()) {
-        act(session.Observe(), policy_rng, slate.data());
+        act(kind == ObservationKind::kFull ? session.Observe() : session.ObserveState(), policy_rng, slate.data());
         const StepResult res = session.Step(slate.data());
         r += res.reward;
         c += __builtin_popcount(res.clicks);
@@ -61,8 +62,8 @@ ValueEstimate ValueFromEpisodes(const EpisodeTotals& t) {
 }
 
 ValueEstimate SimulateValue(std::shared_ptr<const ShopperModel> model, const ActFunction& act,
-                            int64_t episodes, uint64_t seed, int threads) {
-  return ValueFromEpisodes(SimulateEpisodes(model, act, episodes, seed, threads));
+                            int64_t episodes, uint64_t seed, int threads, ObservationKind kind) {
+  return ValueFromEpisodes(SimulateEpisodes(model, act, episodes, seed, threads, 0, 1, kind));
 }
 
 namespace {

@@ -27,9 +27,11 @@ struct ValueEstimate {
 };
 
 // Episode e: user DeriveSeed(seed, e) mod users, session and policy generators derived from
-// (seed, e). The result does not depend on the number of threads.
+// (seed, e). The result does not depend on the number of threads. `kind`: the observation the
+// policy gets (the state observation for policies that compute their rows, or need none).
 ValueEstimate SimulateValue(std::shared_ptr<const ShopperModel> model, const ActFunction& act,
-                            int64_t episodes, uint64_t seed, int threads = 2);
+                            int64_t episodes, uint64_t seed, int threads = 2,
+                            ObservationKind kind = ObservationKind::kFull);
 
 // Per-episode reward, steps and clicks of episodes e with e % world == rank (zeros for the
 // others): a rank's share of SimulateValue; sum the vectors over ranks, then ValueFromEpisodes.
@@ -37,7 +39,8 @@ struct EpisodeTotals {
   std::vector<double> reward, steps, clicks;
 };
 EpisodeTotals SimulateEpisodes(std::shared_ptr<const ShopperModel> model, const ActFunction& act,
-                               int64_t episodes, uint64_t seed, int threads, int rank = 0, int world = 1);
+                               int64_t episodes, uint64_t seed, int threads, int rank = 0, int world = 1,
+                               ObservationKind kind = ObservationKind::kFull);
 ValueEstimate ValueFromEpisodes(const EpisodeTotals& totals);
 
 // Exact expected episode reward of `policy`, averaged over the world's shoppers (uniform).

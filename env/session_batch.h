@@ -17,9 +17,6 @@
 
 namespace bundlerl {
 
-// Which observation the batch keeps current (see ShopperSession::Observe / ObserveState).
-enum class ObservationKind { kFull, kState };
-
 class SessionBatch {
  public:
   SessionBatch(std::shared_ptr<const ShopperModel> model, int64_t num_sessions, uint64_t seed,

@@ -106,6 +106,12 @@ double ShopperModel::LeaveProbability(int64_t misses) const {
   return std::min(1.0, shopper_.leave_base + shopper_.leave_per_miss * static_cast<double>(misses));
 }
 
+ObservationKind ParseObservationKind(const std::string& name) {
+  if (name == "full") return ObservationKind::kFull;
+  if (name == "state") return ObservationKind::kState;
+  Fail("observation: expected full or state, got '", name, "'");
+}
+
 // ---------------------------------------------------------------------------------------
 
 ShopperSession::ShopperSession(std::shared_ptr<const ShopperModel> model)

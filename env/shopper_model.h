@@ -15,6 +15,7 @@
 
 #include <Eigen/Dense>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -60,6 +61,11 @@ class ShopperModel {
   std::unique_ptr<ChoiceModel> choice_;
   int reward_kind_;  // 0 click, 1 purchase, 2 revenue
 };
+
+// Which observation a driver of sessions hands to the policy: Observe() (the [C, F] matrix)
+// or ObserveState() (rows on demand).
+enum class ObservationKind { kFull, kState };
+ObservationKind ParseObservationKind(const std::string& name);  // "full" or "state"
 
 struct StepResult {
   double reward = 0;

@@ -41,6 +41,15 @@ struct Observation {
   }
 };
 
+// The whole [C, F] matrix: `features` when the producer materialised it, else computed from
+// the state into `buffer`; so that a policy written for the matrix accepts either observation.
+inline const double* FeatureMatrix(const Observation& obs, std::vector<double>& buffer) {
+  if (obs.features) return obs.features;
+  buffer.resize(obs.num_candidates * obs.num_features);
+  obs.ComputeFeatures(0, obs.num_candidates, buffer.data());
+  return buffer.data();
+}
+
 // All ordered K-subsets of C candidate indices (C! / (C - K)! slates), for enumeration.
 inline std::vector<std::vector<int32_t>> AllSlates(int64_t C, int64_t K) {
   std::vector<std::vector<int32_t>> out;

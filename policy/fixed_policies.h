@@ -33,6 +33,7 @@ class FeatureRanking : public SlatePolicy {
   void SlotMarginals(const Observation& obs, double* out) const override;
 
  private:
+  static const double* Matrix(const Observation& obs);
   std::string name_;
   int feature_;
 };

@@ -64,22 +64,24 @@ void LearnedSlatePolicy::Scores(const Observation& obs, std::vector<double>& sco
     std::vector<double> scores;
   };
   thread_local Cache cache;
+  thread_local std::vector<double> buffer;  // for state observations
+  const double* X = FeatureMatrix(obs, buffer);
   double checksum = 0;
-  for (int64_t i = 0; i < obs.num_candidates * obs.num_features; ++i) checksum += obs.features[i] * (1 + (i % 7));
-  if (cache.policy == this && cache.features == obs.features && cache.n == obs.num_candidates &&
+  for (int64_t i = 0; i < obs.num_candidates * obs.num_features; ++i) checksum += X[i] * (1 + (i % 7));
+  if (cache.policy == this && cache.features == X && cache.n == obs.num_candidates &&
       cache.checksum == checksum) {
     scores = cache.scores;
     return;
   }
   torch::NoGradGuard no_grad;
   std::vector<float> x(obs.num_candidates * obs.num_features);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(obs.features[i]);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(X[i]);
   const auto t = torch::from_blob(x.data(), {1, obs.num_candidates, obs.num_features}, torch::kFloat32);
   const auto s = scorer_->forward(t).contiguous();
   scores.resize(obs.num_candidates);
   const float* p = s.data_ptr<float>();
   for (int64_t c = 0; c < obs.num_candidates; ++c) scores[c] = p[c];
-  cache = {this, obs.features, obs.num_candidates, checksum, scores};
+  cache = {this, X, obs.num_candidates, checksum, scores};
 }
 
 void LearnedSlatePolicy::Act(const Observation& obs, SplitMix64& rng, int32_t* slate) const {

@@ -150,6 +150,14 @@ TEST_CASE("simulate reads the shared config; bad keys and values name file and l
   // Flags override the file.
   r = RunCli("simulate --config " + tmp / "w.ini" + " --policy uniform --episodes 200 --world.items 50");
   CHECK(r.status == 0);
+  // The state observation gives the same value line.
+  const auto full = RunCli("simulate --config " + tmp / "w.ini" + " --policy content --episodes 500");
+  const auto state = RunCli("simulate --config " + tmp / "w.ini" + " --policy content --episodes 500 --observation state");
+  CHECK(state.status == 0);
+  CHECK(state.output == full.output);
+  r = RunCli("simulate --config " + tmp / "w.ini" + " --policy uniform --observation matrix");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("expected full or state") && Catch::Contains("'matrix'"));
 }
 
 TEST_CASE("compare runs end to end from the command line", "[cli][slow]") {

@@ -462,3 +462,23 @@ TEST_CASE("a session batch replays SimulateEpisodes exactly, for any threads and
   CHECK(batch.session(0).step() == 0);  // nothing moved
   CHECK_THROWS_WITH(SessionBatch(model, 0, seed), Catch::Contains("positive"));
 }
+
+TEST_CASE("every fixed policy values the same on the state observation as on the matrix", "[env]") {
+  // The policies compute the rows from the state when the session does not keep the matrix.
+  WorldConfig wc;
+  wc.num_items = 120;
+  const auto world = World::Generate(wc);
+  SessionConfig se;
+  se.num_candidates = 40;
+  const auto model = std::make_shared<const ShopperModel>(world, ShopperConfig{}, se);
+  for (const char* name : {"uniform", "popularity", "content", "itemcf", "profile", "epsilon-greedy:0.3:itemcf"}) {
+    const auto policy = MakeFixedPolicy(name);
+    const ValueEstimate full = SimulateValue(model, Act(*policy), 3000, 8, 2, ObservationKind::kFull);
+    const ValueEstimate state = SimulateValue(model, Act(*policy), 3000, 8, 2, ObservationKind::kState);
+    INFO(name);
+    CHECK(state.value == Approx(full.value).margin(1e-12));
+    CHECK(state.mean_steps == Approx(full.mean_steps).margin(1e-12));
+  }
+  CHECK(ParseObservationKind("state") == ObservationKind::kState);
+  CHECK_THROWS_WITH(ParseObservationKind("matrix"), Catch::Contains("expected full or state"));
+}
