@@ -47,49 +47,99 @@ void BuildFeatures(const ItemKernels& k, const UserState& user, const int32_t* c
   BuildFeatures(k, ViewOf(user), candidates, n, out);
 }
 
-void BuildFeatures(const ItemKernels& k, const UserStateView& user, const int32_t* candidates,
-                   int64_t n, double* out) {
+namespace {
+
+// The columns, each written with a stride (kNumFeatures into the matrix, 1 for one column);
+// BuildFeatures and BuildFeatureColumn share them, so both give the same numbers.
+
+// Similarity to the history: one Row() per history item over all candidates. Null outputs
+// are skipped (a kernel's rows are computed only when one of its columns is asked for).
+void HistoryColumns(const ItemKernels& k, const UserStateView& user, const int32_t* candidates,
+                    int64_t n, double* content_max, double* content_mean, double* complement_max,
+                    int64_t stride) {
   const int32_t* hist = user.history;
   const int64_t h = user.history_length;
-  const double sd = std::max(user.price.sd, 0.1);
-  const int64_t d = k.item_features.cols();
-  const bool has_pref = user.preference_dim == d && d > 0;
-  const Eigen::Map<const Eigen::VectorXd> preference(user.preference, has_pref ? d : 0);
-  // Similarity to the history: one Row() per history item over all candidates.
   thread_local std::vector<double> sims;
   sims.resize(n);
   for (int64_t c = 0; c < n; ++c) {
-    double* f = out + c * kNumFeatures;
-    f[kContentMax] = h > 0 ? -std::numeric_limits<double>::infinity() : 0.0;
-    f[kContentMean] = 0.0;
-    f[kComplementMax] = 0.0;
+    if (content_max) content_max[c * stride] = h > 0 ? -std::numeric_limits<double>::infinity() : 0.0;
+    if (content_mean) content_mean[c * stride] = 0.0;
+    if (complement_max) complement_max[c * stride] = 0.0;
   }
   for (int64_t j = 0; j < h; ++j) {
-    k.content->Row(hist[j], candidates, n, sims.data());
-    for (int64_t c = 0; c < n; ++c) {
-      double* f = out + c * kNumFeatures;
-      f[kContentMax] = std::max(f[kContentMax], sims[c]);
-      f[kContentMean] += sims[c];
+    if (content_max || content_mean) {
+      k.content->Row(hist[j], candidates, n, sims.data());
+      for (int64_t c = 0; c < n; ++c) {
+        if (content_max) content_max[c * stride] = std::max(content_max[c * stride], sims[c]);
+        if (content_mean) content_mean[c * stride] += sims[c];
+      }
     }
-    if (!k.complement) continue;
+    if (!k.complement || !complement_max) continue;
     k.complement->Row(hist[j], candidates, n, sims.data());
-    for (int64_t c = 0; c < n; ++c)
-      out[c * kNumFeatures + kComplementMax] = std::max(out[c * kNumFeatures + kComplementMax], sims[c]);
+    for (int64_t c = 0; c < n; ++c) complement_max[c * stride] = std::max(complement_max[c * stride], sims[c]);
   }
+  if (content_mean && h > 0)
+    for (int64_t c = 0; c < n; ++c) content_mean[c * stride] /= static_cast<double>(h);
+}
+
+void ProfileColumn(const ItemKernels& k, const UserStateView& user, const int32_t* candidates, int64_t n,
+                   double* out, int64_t stride) {
+  const int64_t d = k.item_features.cols();
+  const bool has_pref = user.preference_dim == d && d > 0;
+  const Eigen::Map<const Eigen::VectorXd> preference(user.preference, has_pref ? d : 0);
   // Many candidates: one matrix-vector product over the catalog (contiguous) instead of n
   // strided row dots (item_features is column-major).
   const bool whole_catalog = has_pref && 4 * n >= k.num_items();
   thread_local Eigen::VectorXd scores;
   if (whole_catalog) scores.noalias() = k.item_features * preference;
-  for (int64_t c = 0; c < n; ++c, out += kNumFeatures) {
+  for (int64_t c = 0; c < n; ++c) {
     const int32_t item = candidates[c];
-    if (h > 0) out[kContentMean] /= static_cast<double>(h);
-    out[kProfileScore] = whole_catalog ? scores[item] : has_pref ? k.item_features.row(item).dot(preference) : 0.0;
-    const double z = (k.log_price[item] - user.price.mean) / sd;
-    out[kPriceFit] = -0.5 * z * z;
-    out[kPopularity] = k.popularity[item];
-    const int32_t cat = k.category[item];
-    out[kCategoryMatch] = (cat >= 0 && cat < user.num_categories) ? user.category_hist[cat] : 0.0;
+    out[c * stride] = whole_catalog ? scores[item] : has_pref ? k.item_features.row(item).dot(preference) : 0.0;
+  }
+}
+
+// The columns that cost O(1) a candidate.
+void ItemColumn(const ItemKernels& k, const UserStateView& user, const int32_t* candidates, int64_t n,
+                int column, double* out, int64_t stride) {
+  const double sd = std::max(user.price.sd, 0.1);
+  for (int64_t c = 0; c < n; ++c) {
+    const int32_t item = candidates[c];
+    double v = 0;
+    if (column == kPriceFit) {
+      const double z = (k.log_price[item] - user.price.mean) / sd;
+      v = -0.5 * z * z;
+    } else if (column == kPopularity) {
+      v = k.popularity[item];
+    } else {  // kCategoryMatch
+      const int32_t cat = k.category[item];
+      v = (cat >= 0 && cat < user.num_categories) ? user.category_hist[cat] : 0.0;
+    }
+    out[c * stride] = v;
+  }
+}
+
+}  // namespace
+
+void BuildFeatures(const ItemKernels& k, const UserStateView& user, const int32_t* candidates,
+                   int64_t n, double* out) {
+  HistoryColumns(k, user, candidates, n, out + kContentMax, out + kContentMean, out + kComplementMax,
+                 kNumFeatures);
+  ProfileColumn(k, user, candidates, n, out + kProfileScore, kNumFeatures);
+  for (int column : {kPriceFit, kPopularity, kCategoryMatch})
+    ItemColumn(k, user, candidates, n, column, out + column, kNumFeatures);
+}
+
+void BuildFeatureColumn(const ItemKernels& k, const UserStateView& user, const int32_t* candidates,
+                        int64_t n, int column, double* out) {
+  switch (column) {
+    case kContentMax: HistoryColumns(k, user, candidates, n, out, nullptr, nullptr, 1); break;
+    case kContentMean: HistoryColumns(k, user, candidates, n, nullptr, out, nullptr, 1); break;
+    case kComplementMax: HistoryColumns(k, user, candidates, n, nullptr, nullptr, out, 1); break;
+    case kProfileScore: ProfileColumn(k, user, candidates, n, out, 1); break;
+    case kPriceFit:
+    case kPopularity:
+    case kCategoryMatch: ItemColumn(k, user, candidates, n, column, out, 1); break;
+    default: Fail("feature column ", column, ": expected 0 to ", kNumFeatures - 1);
   }
 }
 

@@ -41,6 +41,17 @@ struct Observation {
   }
 };
 
+// Column `column` of the matrix for all candidates, out [C]: copied from `features`, or
+// computed from the state at that column's cost alone.
+inline void FeatureColumn(const Observation& obs, int column, double* out) {
+  if (obs.features) {
+    for (int64_t c = 0; c < obs.num_candidates; ++c) out[c] = obs.feature(c)[column];
+    return;
+  }
+  if (!obs.kernels) Fail("observation: no features and no kernels to compute them from");
+  BuildFeatureColumn(*obs.kernels, obs.state, obs.candidates, obs.num_candidates, column, out);
+}
+
 // The whole [C, F] matrix: `features` when the producer materialised it, else computed from
 // the state into `buffer`; so that a policy written for the matrix accepts either observation.
 inline const double* FeatureMatrix(const Observation& obs, std::vector<double>& buffer) {

@@ -67,13 +67,20 @@ double UniformSlate::SlotMarginal(const Observation& obs, int64_t, int32_t) cons
   return 1.0 / static_cast<double>(obs.num_candidates);
 }
 
-const double* FeatureRanking::Matrix(const Observation& obs) {
-  thread_local std::vector<double> buffer;  // for state observations
-  return FeatureMatrix(obs, buffer);
+void FeatureRanking::Best(const Observation& obs, int32_t* out) const {
+  if (obs.features) {
+    TopK(obs.features + feature_, obs.num_features, obs.num_candidates, obs.slate_size, out);
+    return;
+  }
+  // A state observation: just this strategy's column, at its own cost.
+  thread_local std::vector<double> column;
+  column.resize(obs.num_candidates);
+  FeatureColumn(obs, feature_, column.data());
+  TopK(column.data(), 1, obs.num_candidates, obs.slate_size, out);
 }
 
 void FeatureRanking::Act(const Observation& obs, SplitMix64&, int32_t* slate) const {
-  TopK(Matrix(obs) + feature_, obs.num_features, obs.num_candidates, obs.slate_size, slate);
+  Best(obs, slate);
 }
 
 std::vector<std::pair<std::vector<int32_t>, double>> FeatureRanking::Enumerate(const Observation& obs) const {
@@ -86,21 +93,21 @@ std::vector<std::pair<std::vector<int32_t>, double>> FeatureRanking::Enumerate(c
 double FeatureRanking::PrefixProbability(const Observation& obs, const int32_t* slate, int64_t prefix) const {
   int32_t best[64];
   if (obs.slate_size > 64) Fail("feature ranking: at most 64 slots");
-  TopK(Matrix(obs) + feature_, obs.num_features, obs.num_candidates, obs.slate_size, best);
+  Best(obs, best);
   return std::equal(slate, slate + prefix, best) ? 1.0 : 0.0;
 }
 
 double FeatureRanking::SlotMarginal(const Observation& obs, int64_t slot, int32_t candidate) const {
   int32_t best[64];
   if (obs.slate_size > 64) Fail("feature ranking: at most 64 slots");
-  TopK(Matrix(obs) + feature_, obs.num_features, obs.num_candidates, obs.slate_size, best);
+  Best(obs, best);
   return best[slot] == candidate ? 1.0 : 0.0;
 }
 
 void FeatureRanking::SlotMarginals(const Observation& obs, double* out) const {
   int32_t best[64];
   if (obs.slate_size > 64) Fail("feature ranking: at most 64 slots");
-  TopK(Matrix(obs) + feature_, obs.num_features, obs.num_candidates, obs.slate_size, best);
+  Best(obs, best);
   std::fill(out, out + obs.slate_size * obs.num_candidates, 0.0);
   for (int64_t k = 0; k < obs.slate_size; ++k) out[k * obs.num_candidates + best[k]] = 1.0;
 }

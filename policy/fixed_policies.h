@@ -33,7 +33,7 @@ class FeatureRanking : public SlatePolicy {
   void SlotMarginals(const Observation& obs, double* out) const override;
 
  private:
-  static const double* Matrix(const Observation& obs);
+  void Best(const Observation& obs, int32_t* out) const;  // the top K by the column
   std::string name_;
   int feature_;
 };

@@ -454,3 +454,40 @@ TEST_CASE("the running user state equals the batch profile kernels after every i
   CHECK(empty.preference[0] == 0.0);
   CHECK_THROWS_WITH(RunningUserState(&k, 0.0, prior), Catch::Contains("half_life"));
 }
+
+TEST_CASE("one feature column equals that column of the whole matrix, bitwise", "[kernels]") {
+  const RandomItems r = MakeRandomItems(6, 60, 4, 80);
+  ItemKernels k;
+  k.item_features = r.vectors;
+  k.content = std::make_shared<CosineSimilarity>(r.vectors);
+  k.complement = std::make_shared<CooccurrenceSimilarity>(60, r.offsets, r.items,
+                                                          CooccurrenceSimilarity::Measure::kPmi);
+  k.num_categories = 3;
+  for (int i = 0; i < 60; ++i) {
+    k.category.push_back(i % 7 == 0 ? -1 : i % 3);
+    k.log_price.push_back(1 + 0.01 * i);
+    k.popularity.push_back(i / 60.0);
+  }
+  k.Validate();
+  std::vector<int32_t> all(60);
+  for (int i = 0; i < 60; ++i) all[i] = i;
+  const std::vector<int32_t> few = {59, 3, 3, 17, 40};
+  for (const std::vector<int32_t>& hist : {std::vector<int32_t>{}, std::vector<int32_t>{4, 9, 4, 33}}) {
+    RunningUserState running(&k, 3.0, PriceAffinity{1.2, 0.4});
+    running.Reset(hist.data(), static_cast<int64_t>(hist.size()));
+    const UserStateView u = running.View(hist.data(), static_cast<int64_t>(hist.size()));
+    for (const std::vector<int32_t>* cands : {static_cast<const std::vector<int32_t>*>(&all), &few}) {
+      // (the whole catalog and a subset: the profile score's two paths)
+      const int64_t n = static_cast<int64_t>(cands->size());
+      std::vector<double> matrix(n * kNumFeatures), column(n);
+      BuildFeatures(k, u, cands->data(), n, matrix.data());
+      for (int f = 0; f < kNumFeatures; ++f) {
+        BuildFeatureColumn(k, u, cands->data(), n, f, column.data());
+        for (int64_t c = 0; c < n; ++c) REQUIRE(column[c] == matrix[c * kNumFeatures + f]);
+      }
+    }
+  }
+  double out[1];
+  const UserStateView none;
+  CHECK_THROWS_WITH(BuildFeatureColumn(k, none, all.data(), 1, kNumFeatures, out), Catch::Contains("feature column 7"));
+}
