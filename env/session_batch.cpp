@@ -17,6 +17,15 @@ SessionBatch::SessionBatch(std::shared_ptr<const ShopperModel> model, int64_t nu
   for (int64_t i = 0; i < num_sessions; ++i) sessions_.emplace_back(model_);
   observations_.resize(num_sessions);
   episode_.resize(num_sessions);
+  step_job_ = [this](int, int64_t i) {
+    StepResult& r = step_out_[i];
+    r = sessions_[i].Step(step_slates_ + i * K_);
+    if (r.done) {
+      Start(i, episode_[i] + size());
+    } else {
+      Refresh(i);
+    }
+  };
   pool_.Run(num_sessions, [&](int, int64_t i) { Start(i, i); });
 }
 
@@ -41,14 +50,9 @@ void SessionBatch::Step(const int32_t* slates, StepResult* out) {
       Fail("session batch: session ", i, ": ", e.what());
     }
   }
-  pool_.Run(N, [&](int, int64_t i) {
-    out[i] = sessions_[i].Step(slates + i * K_);
-    if (out[i].done) {
-      Start(i, episode_[i] + N);
-    } else {
-      Refresh(i);
-    }
-  });
+  step_slates_ = slates;
+  step_out_ = out;
+  pool_.Run(N, step_job_);
 }
 
 }  // namespace bundlerl

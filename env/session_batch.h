@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -46,6 +47,10 @@ class SessionBatch {
   std::vector<ShopperSession> sessions_;
   std::vector<Observation> observations_;
   std::vector<int64_t> episode_;
+  // The per-session work of Step, built once (a std::function made per call could allocate).
+  const int32_t* step_slates_ = nullptr;
+  StepResult* step_out_ = nullptr;
+  std::function<void(int, int64_t)> step_job_;
   ThreadPool pool_;
 };
 

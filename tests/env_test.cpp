@@ -1,6 +1,9 @@
 // Tests for env/: conformance of every configuration, exact ground truth by enumeration
 // against simulation, sequential structure, bad configs, replay resets.
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <set>
 
 #include "common/error.h"
@@ -12,6 +15,24 @@
 #include "test_util.h"
 
 using namespace bundlerl;
+
+// Counts heap allocations while `g_count_allocations` is set: the "no allocation per step"
+// test of the session batch. Replaces the global operator new of this test binary (with
+// malloc/free, which GCC's -Wmismatched-new-delete cannot see are paired).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+// Left out of the sanitizer build, whose own operator new variants would be mixed with it.
+static std::atomic<bool> g_count_allocations{false};
+static std::atomic<int64_t> g_allocations{0};
+#ifndef __SANITIZE_ADDRESS__
+#define BUNDLERL_COUNTS_ALLOCATIONS 1
+void* operator new(std::size_t n) {
+  if (g_count_allocations.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 namespace {
 
@@ -481,4 +502,49 @@ TEST_CASE("every fixed policy values the same on the state observation as on the
   }
   CHECK(ParseObservationKind("state") == ObservationKind::kState);
   CHECK_THROWS_WITH(ParseObservationKind("matrix"), Catch::Contains("expected full or state"));
+}
+
+TEST_CASE("a session batch allocates nothing per step once warm", "[env]") {
+  WorldConfig wc;
+  wc.num_items = 300;
+  const auto world = World::Generate(wc);
+  ShopperConfig sh;
+  sh.max_history = 12;  // also the refresh after dropping old items
+  SessionConfig se;
+  se.num_candidates = 100;  // sampled candidates (Floyd's algorithm) at every reset
+  const auto model = std::make_shared<const ShopperModel>(world, sh, se);
+#ifndef BUNDLERL_COUNTS_ALLOCATIONS
+  WARN("allocations are not counted in the sanitizer build; the Release build checks them");
+  return;
+#endif
+  for (ObservationKind kind : {ObservationKind::kFull, ObservationKind::kState}) {
+    SessionBatch batch(model, 64, 3, 2, kind);
+    std::vector<int32_t> slates(64 * 3);
+    std::vector<StepResult> out(64);
+    SplitMix64 g(1);
+    auto step = [&] {
+      for (int64_t i = 0; i < 64; ++i)
+        for (int a = 0; a < 3; ++a) {
+          do slates[i * 3 + a] = static_cast<int32_t>(g.Below(100));
+          while (std::find(&slates[i * 3], &slates[i * 3 + a], slates[i * 3 + a]) != &slates[i * 3 + a]);
+        }
+      batch.Step(slates.data(), out.data());
+    };
+    for (int r = 0; r < 300; ++r) step();  // warm: every buffer at its largest
+    int64_t done = 0;
+    g_allocations = 0;
+    g_count_allocations = true;
+    static std::vector<int>* volatile control = nullptr;  // the counter does see allocations
+    control = new std::vector<int>(100);
+    delete control;
+    REQUIRE(g_allocations.load() >= 2);
+    g_allocations = 0;
+    for (int r = 0; r < 500; ++r) {
+      step();
+      for (const StepResult& x : out) done += x.done;
+    }
+    g_count_allocations = false;
+    CHECK(done > 1000);  // many resets inside the counted steps
+    CHECK(g_allocations.load() == 0);
+  }
 }
