@@ -94,6 +94,15 @@ std::shared_ptr<const ShopperModel> PhoneCaseModel() {
   return std::make_shared<const ShopperModel>(world, sh, se);
 }
 
+// The default world with `items` items and sessions over `candidates` of them.
+std::shared_ptr<const ShopperModel> DefaultModel(int64_t items, int64_t candidates, ShopperConfig shopper = {}) {
+  WorldConfig wc;
+  wc.num_items = items;
+  SessionConfig se;
+  se.num_candidates = candidates;
+  return std::make_shared<const ShopperModel>(World::Generate(wc), shopper, se);
+}
+
 }  // namespace
 
 TEST_CASE("conformance: every choice model and reward terminates with finite rewards, "
@@ -428,14 +437,10 @@ TEST_CASE("state-only stepping gives the same trajectory; tabulated kernels the 
 TEST_CASE("a session batch replays SimulateEpisodes exactly, for any threads and observation", "[env]") {
   // Each session acts with the policy generator SimulateEpisodes gives its episode, so the
   // batch's per-episode totals must equal SimulateEpisodes' to the bit.
-  WorldConfig wc;
-  wc.num_items = 150;
-  const auto world = World::Generate(wc);
   ShopperConfig sh;
   sh.noise_sd = 0.2;
-  SessionConfig se;
-  se.num_candidates = 60;
-  const auto model = std::make_shared<const ShopperModel>(world, sh, se);
+  const auto model = DefaultModel(150, 60, sh);
+  const int64_t C = model->session_config().num_candidates;
   const auto policy = MakeFixedPolicy("epsilon-greedy:0.5:content");
   const int64_t episodes = 400, N = 37;
   const uint64_t seed = 5;
@@ -448,7 +453,7 @@ TEST_CASE("a session batch replays SimulateEpisodes exactly, for any threads and
     std::vector<double> reward(episodes, 0.0), steps(episodes, 0.0);
     std::vector<int32_t> slates(N * 3);
     std::vector<StepResult> out(N);
-    std::vector<double> rows(se.num_candidates * kNumFeatures);
+    std::vector<double> rows(C * kNumFeatures);
     int64_t finished = 0;
     while (finished < episodes) {
       for (int64_t i = 0; i < N; ++i) {
@@ -486,12 +491,7 @@ TEST_CASE("a session batch replays SimulateEpisodes exactly, for any threads and
 
 TEST_CASE("every fixed policy values the same on the state observation as on the matrix", "[env]") {
   // The policies compute the rows from the state when the session does not keep the matrix.
-  WorldConfig wc;
-  wc.num_items = 120;
-  const auto world = World::Generate(wc);
-  SessionConfig se;
-  se.num_candidates = 40;
-  const auto model = std::make_shared<const ShopperModel>(world, ShopperConfig{}, se);
+  const auto model = DefaultModel(120, 40);
   for (const char* name : {"uniform", "popularity", "content", "itemcf", "profile", "epsilon-greedy:0.3:itemcf"}) {
     const auto policy = MakeFixedPolicy(name);
     const ValueEstimate full = SimulateValue(model, Act(*policy), 3000, 8, 2, ObservationKind::kFull);
@@ -505,14 +505,10 @@ TEST_CASE("every fixed policy values the same on the state observation as on the
 }
 
 TEST_CASE("a session batch allocates nothing per step once warm", "[env]") {
-  WorldConfig wc;
-  wc.num_items = 300;
-  const auto world = World::Generate(wc);
   ShopperConfig sh;
   sh.max_history = 12;  // also the refresh after dropping old items
-  SessionConfig se;
-  se.num_candidates = 100;  // sampled candidates (Floyd's algorithm) at every reset
-  const auto model = std::make_shared<const ShopperModel>(world, sh, se);
+  // 100 of 300 items: sampled candidates (Floyd's algorithm) at every reset.
+  const auto model = DefaultModel(300, 100, sh);
 #ifndef BUNDLERL_COUNTS_ALLOCATIONS
   WARN("allocations are not counted in the sanitizer build; the Release build checks them");
   return;
