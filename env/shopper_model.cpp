@@ -251,24 +251,12 @@ void ShopperSession::ApplyClicked(int32_t j) {
 void ShopperSession::FinishIncremental() {
   const ItemKernels& k = model_->world().kernels();
   const int64_t C = static_cast<int64_t>(candidates_.size());
-  const double h = static_cast<double>(features_history_);
+  const double inv_h = 1.0 / static_cast<double>(features_history_);
+  for (int64_t c = 0; c < C; ++c) features_[c * kNumFeatures + kContentMean] = content_sum_[c] * inv_h;
+  // The columns that follow the new profile, by the feature builder's own column code.
   const UserStateView u = platform_.View(history_.data(), static_cast<int64_t>(history_.size()));
-  const Eigen::Map<const Eigen::VectorXd> preference(u.preference, u.preference_dim);
-  const bool whole_catalog = 4 * C >= k.num_items();
-  // Many candidates: one matrix-vector product over the catalog (contiguous, vectorised)
-  // beats C strided dots.
-  if (whole_catalog) profile_scores_.noalias() = k.item_features * preference;
-  const double sd = std::max(u.price.sd, 0.1), inv_h = 1.0 / h;
-  for (int64_t c = 0; c < C; ++c) {
-    double* f = &features_[c * kNumFeatures];
-    const int32_t i = candidates_[c];
-    f[kContentMean] = content_sum_[c] * inv_h;
-    f[kProfileScore] = whole_catalog ? profile_scores_[i] : k.item_features.row(i).dot(preference);
-    const double z = (k.log_price[i] - u.price.mean) / sd;
-    f[kPriceFit] = -0.5 * z * z;
-    const int32_t cat = k.category[i];
-    f[kCategoryMatch] = cat >= 0 ? u.category_hist[cat] : 0.0;
-  }
+  for (int column : {kProfileScore, kPriceFit, kCategoryMatch})
+    BuildFeatureColumn(k, u, candidates_.data(), C, column, features_.data() + column, kNumFeatures);
   pending_.clear();
 }
 

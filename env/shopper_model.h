@@ -130,7 +130,6 @@ class ShopperSession {
   bool features_dirty_ = true;    // full recompute at the next Observe()
   std::vector<int32_t> pending_;  // clicked items not yet folded into features_
   std::vector<double> row_;       // scratch: one similarity row over the candidates
-  Eigen::VectorXd profile_scores_;  // scratch: item_features x preference
   RunningUserState platform_;       // the platform's profile of history_, always current
   std::vector<double> content_sum_;  // per candidate, sum of content similarity to the history
   int64_t features_history_ = 0;  // history length that features_ reflect

@@ -184,11 +184,6 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
 void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir, const std::string& resolved,
                            const std::string& command) {
   fs::create_directories(out_dir);
-  auto num = [](double x) {
-    std::ostringstream o;
-    o << std::fixed << std::setprecision(4) << x;
-    return o.str();
-  };
   {
     AtomicFile md(out_dir + "/summary.md");
     auto& o = md.stream();
@@ -209,7 +204,7 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
         o << "\n";
       }
       o << "| " << row.strategy << " |";
-      for (size_t i = 0; i < r.n.size(); ++i) o << " " << num(row.hit_rate[i]) << " | " << num(row.recall[i]) << " |";
+      for (size_t i = 0; i < r.n.size(); ++i) o << " " << FormatFixed(row.hit_rate[i]) << " | " << FormatFixed(row.recall[i]) << " |";
       o << "\n";
     }
     if (!r.fitted.empty()) {
@@ -221,7 +216,7 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
            "|---|---|---|---|---|\n";
       for (const auto& f : r.fitted) {
         o << "| " << f.domain << " | " << f.train_choices << " / " << f.heldout_choices << " | "
-          << num(f.heldout_loglik) << " | " << num(f.heldout_loglik_null) << " | ";
+          << FormatFixed(f.heldout_loglik) << " | " << FormatFixed(f.heldout_loglik_null) << " | ";
         for (size_t j = 0; j < f.parameters.size(); ++j)
           o << (j ? ", " : "") << f.parameters[j] << " " << std::setprecision(2) << std::fixed << f.estimate[j]
             << " +- " << f.stderr_[j];

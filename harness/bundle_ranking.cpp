@@ -260,11 +260,6 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
 void WriteRankingReport(const RankingResult& r, const std::string& out_dir, const std::string& resolved,
                         const std::string& command) {
   fs::create_directories(out_dir);
-  auto num = [](double x) {
-    std::ostringstream o;
-    o << std::fixed << std::setprecision(4) << x;
-    return o.str();
-  };
   {
     AtomicFile md(out_dir + "/summary.md");
     auto& o = md.stream();
@@ -275,12 +270,12 @@ void WriteRankingReport(const RankingResult& r, const std::string& out_dir, cons
          "masked; averaged over users with a test bundle.\n\n| strategy | Recall@20 | NDCG@20 | Recall@40 | NDCG@40 | "
          "tune Recall@20 | notes |\n|---|---|---|---|---|---|---|\n";
     for (const auto& row : r.rows)
-      o << "| " << row.strategy << " | " << num(row.test.recall20) << " | " << num(row.test.ndcg20) << " | "
-        << num(row.test.recall40) << " | " << num(row.test.ndcg40) << " | " << num(row.tune.recall20) << " | "
+      o << "| " << row.strategy << " | " << FormatFixed(row.test.recall20) << " | " << FormatFixed(row.test.ndcg20) << " | "
+        << FormatFixed(row.test.recall40) << " | " << FormatFixed(row.test.ndcg40) << " | " << FormatFixed(row.tune.recall20) << " | "
         << row.note << " |\n";
     for (const auto& p : PublishedYoushu())
-      o << "| " << p.model << " (published) | " << num(p.recall20) << " | " << num(p.ndcg20) << " | " << num(p.recall40)
-        << " | " << num(p.ndcg40) << " | | " << p.source << "; not reproduced here |\n";
+      o << "| " << p.model << " (published) | " << FormatFixed(p.recall20) << " | " << FormatFixed(p.ndcg20) << " | " << FormatFixed(p.recall40)
+        << " | " << FormatFixed(p.ndcg40) << " | | " << p.source << "; not reproduced here |\n";
     o << "\nData: Youshu as distributed with CrossCBR (Chang et al., SIGIR 2020; Ma et al., KDD 2022; Chen et al., "
          "IJCAI 2019).\n\n## Resolved configuration\n\n```ini\n" << resolved << "```\n";
     md.Commit();

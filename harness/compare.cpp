@@ -1,5 +1,6 @@
 // The comparison harness: see compare.h and docs/COMPARE.md.
 #include "harness/compare.h"
+#include "harness/report.h"
 
 #include <algorithm>
 #include <chrono>
@@ -46,12 +47,6 @@ void StartRound(ShopperSession& s, int64_t users, uint64_t seed, int64_t r) {
 }
 
 void Say(const std::string& line) { std::cerr << "compare: " << line << std::endl; }
-
-std::string Fixed(double x, int precision) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(precision) << x;
-  return o.str();
-}
 
 }  // namespace
 
@@ -148,7 +143,7 @@ PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
   double total = 0;
   for (double x : L.reward) total += x;
   prepared.logged_value = total / static_cast<double>(n);
-  if (verbose) Say("logged value " + Fixed(prepared.logged_value, 4) + " per slate");
+  if (verbose) Say("logged value " + FormatFixed(prepared.logged_value, 4) + " per slate");
 
   // 3. Reward model: logistic on (kernel features, one-hot slot), cross-fitted by round.
   const int64_t dim = F + K;
@@ -260,7 +255,7 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
     Say("training " + agent + " (" + std::to_string(t.updates) + " updates)");
     const TrainResult tr = TrainAgent(model, t, [&](int64_t u, int64_t total, double v) {
       if (u % std::max<int64_t>(1, total / 5) == 0)
-        Say("  " + agent + " update " + std::to_string(u) + "/" + std::to_string(total) + ": " + Fixed(v, 4));
+        Say("  " + agent + " update " + std::to_string(u) + "/" + std::to_string(total) + ": " + FormatFixed(v, 4));
     });
     strategies.push_back(tr.policy);
     result.curves.push_back({agent, tr.curve});
@@ -288,8 +283,8 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
     r.truth_stderr = one.stderr_;
     r.episode_value = full.value;
     r.episode_stderr = full.stderr_;
-    Say("truth " + r.name + ": " + Fixed(r.truth, 4) + " +- " + Fixed(r.truth_stderr, 4) +
-        " per slate, " + Fixed(r.episode_value, 3) + " per session");
+    Say("truth " + r.name + ": " + FormatFixed(r.truth, 4) + " +- " + FormatFixed(r.truth_stderr, 4) +
+        " per slate, " + FormatFixed(r.episode_value, 3) + " per session");
   }
 
   // 2-4. Logged rounds, reward model, the strategies' probabilities at the logged rounds.
@@ -389,7 +384,7 @@ OpeBenchmarkResult RunOpeBenchmark(const WorldConfig& world_cfg, const ShopperCo
         bandit, [&p](const Observation& o, SplitMix64& g, int32_t* x) { p.Act(o, g, x); }, cfg.truth_episodes,
         cfg.seed, cfg.threads);
     out.truth.push_back(v.value);
-    Say("truth " + st->name() + ": " + Fixed(v.value, 4) + " +- " + Fixed(v.stderr_, 4));
+    Say("truth " + st->name() + ": " + FormatFixed(v.value, 4) + " +- " + FormatFixed(v.stderr_, 4));
   }
   for (const auto& e : estimators) out.estimators.push_back(e->name());
   EstimateOptions opt;

@@ -29,13 +29,13 @@ void WriteResultsFile(const std::string& path, const std::string& resolved, cons
   });
 }
 
-namespace {
-
-std::string Num(double x, int precision = 4) {
+std::string FormatFixed(double x, int precision) {
   std::ostringstream o;
   o << std::fixed << std::setprecision(precision) << x;
   return o.str();
 }
+
+namespace {
 
 std::string Pct(double x) {
   std::ostringstream o;
@@ -176,37 +176,37 @@ void WriteCompareReport(const CompareResult& r, const CompareConfig& cfg, const 
     o << "# Comparison `" << cfg.name << "`\n\n"
       << "bundlerl " << BUNDLERL_VERSION << ", seed " << cfg.seed << ", " << cfg.log_rounds
       << " logged rounds (logging policy `" << cfg.logging_policy << "`), truth from "
-      << cfg.truth_episodes << " simulated episodes per strategy, " << Num(r.seconds, 1) << " s.\n\n"
+      << cfg.truth_episodes << " simulated episodes per strategy, " << FormatFixed(r.seconds, 1) << " s.\n\n"
       << "Command: `" << command << "`\n\n"
       << "The OPE estimand is the expected reward of one slate shown at the start of a session; "
          "the session value (whole episodes) is reported beside it.\n\n"
       << "## Strategies: true values (simulation, mean +- standard error)\n\n"
       << "| strategy | value of one slate | value of a session |\n|---|---|---|\n";
     for (const auto& s : r.strategies)
-      o << "| " << s.name << " | " << Num(s.truth) << " +- " << Num(s.truth_stderr) << " | "
-        << Num(s.episode_value, 3) << " +- " << Num(s.episode_stderr, 3) << " |\n";
-    o << "\nLogged value (logging policy, per slate): " << Num(r.logged_value) << "\n\n"
+      o << "| " << s.name << " | " << FormatFixed(s.truth) << " +- " << FormatFixed(s.truth_stderr) << " | "
+        << FormatFixed(s.episode_value, 3) << " +- " << FormatFixed(s.episode_stderr, 3) << " |\n";
+    o << "\nLogged value (logging policy, per slate): " << FormatFixed(r.logged_value) << "\n\n"
       << "## Estimators: how well they rank and estimate\n\n"
       << "| estimator | Kendall's tau vs truth | mean abs. relative error | truth inside 95% CI |\n|---|---|---|---|\n";
     for (size_t e = 0; e < E; ++e) {
       int covered = 0;
       for (const auto& s : r.strategies)
         covered += s.estimates[e].ci_low <= s.truth && s.truth <= s.estimates[e].ci_high;
-      o << "| " << r.estimators[e] << " | " << Num(r.kendall_tau[e], 3) << " | "
-        << Num(100 * r.mean_abs_rel_error[e], 1) << "% | " << covered << " / " << r.strategies.size() << " |\n";
+      o << "| " << r.estimators[e] << " | " << FormatFixed(r.kendall_tau[e], 3) << " | "
+        << FormatFixed(100 * r.mean_abs_rel_error[e], 1) << "% | " << covered << " / " << r.strategies.size() << " |\n";
     }
     o << "\n## Estimates per strategy (95% CI; relative error to the truth)\n\n| estimator |";
     for (const auto& s : r.strategies) o << " " << s.name << " |";
     o << "\n|---|";
     for (size_t s = 0; s < r.strategies.size(); ++s) o << "---|";
     o << "\n| **truth** |";
-    for (const auto& s : r.strategies) o << " **" << Num(s.truth) << "** |";
+    for (const auto& s : r.strategies) o << " **" << FormatFixed(s.truth) << "** |";
     o << "\n";
     for (size_t e = 0; e < E; ++e) {
       o << "| " << r.estimators[e] << " |";
       for (const auto& s : r.strategies) {
         const auto& x = s.estimates[e];
-        o << " " << Num(x.value) << " [" << Num(x.ci_low) << ", " << Num(x.ci_high) << "] "
+        o << " " << FormatFixed(x.value) << " [" << FormatFixed(x.ci_low) << ", " << FormatFixed(x.ci_high) << "] "
           << Pct((x.value - s.truth) / s.truth) << " |";
       }
       o << "\n";
@@ -246,11 +246,11 @@ void WriteOpeBenchmarkReport(const OpeBenchmarkResult& r, const CompareConfig& c
     AtomicFile md(out_dir + "/summary.md");
     auto& o = md.stream();
     o << "# OPE benchmark `" << cfg.name << "`\n\nbundlerl " << BUNDLERL_VERSION << ", seed " << cfg.seed
-      << ", logging policy `" << cfg.logging_policy << "`, " << Num(r.seconds, 1) << " s.\n\nCommand: `" << command
+      << ", logging policy `" << cfg.logging_policy << "`, " << FormatFixed(r.seconds, 1) << " s.\n\nCommand: `" << command
       << "`\n\nFor each number of logged rounds, logs were drawn with several seeds; each estimator estimated "
          "each strategy's value of one slate. Figures are averaged over the strategies (";
     for (size_t s = 0; s < r.strategies.size(); ++s)
-      o << (s ? ", " : "") << r.strategies[s] << " " << Num(r.truth[s]);
+      o << (s ? ", " : "") << r.strategies[s] << " " << FormatFixed(r.truth[s]);
     o << "): |bias| / truth and RMSE / truth.\n\n## RMSE / truth\n\n| estimator |";
     for (size_t i = 0; i < N; ++i) o << " " << r.rounds[i] << " rounds (" << r.seeds[i] << " seeds) |";
     o << "\n|---|";
@@ -258,7 +258,7 @@ void WriteOpeBenchmarkReport(const OpeBenchmarkResult& r, const CompareConfig& c
     o << "\n";
     for (size_t e = 0; e < E; ++e) {
       o << "| " << r.estimators[e] << " |";
-      for (size_t i = 0; i < N; ++i) o << " " << Num(100 * r.relative_rmse[i * E + e], 1) << "% |";
+      for (size_t i = 0; i < N; ++i) o << " " << FormatFixed(100 * r.relative_rmse[i * E + e], 1) << "% |";
       o << "\n";
     }
     o << "\n## |bias| / truth\n\n| estimator |";
@@ -268,7 +268,7 @@ void WriteOpeBenchmarkReport(const OpeBenchmarkResult& r, const CompareConfig& c
     o << "\n";
     for (size_t e = 0; e < E; ++e) {
       o << "| " << r.estimators[e] << " |";
-      for (size_t i = 0; i < N; ++i) o << " " << Num(100 * r.relative_bias[i * E + e], 1) << "% |";
+      for (size_t i = 0; i < N; ++i) o << " " << FormatFixed(100 * r.relative_bias[i * E + e], 1) << "% |";
       o << "\n";
     }
     o << "\nAn unbiased estimator's RMSE falls like 1/sqrt(rounds); a biased one's levels off at its bias.\n\n"

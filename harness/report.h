@@ -14,6 +14,9 @@ namespace h5 {
 class File;
 }
 
+// x with `precision` digits after the point: the numbers of every summary.md.
+std::string FormatFixed(double x, int precision = 4);
+
 // Writes `path` atomically with the attributes every results file carries (bundlerl_version,
 // config, command) and whatever `fill` adds.
 void WriteResultsFile(const std::string& path, const std::string& resolved_config,

@@ -130,15 +130,15 @@ void BuildFeatures(const ItemKernels& k, const UserStateView& user, const int32_
 }
 
 void BuildFeatureColumn(const ItemKernels& k, const UserStateView& user, const int32_t* candidates,
-                        int64_t n, int column, double* out) {
+                        int64_t n, int column, double* out, int64_t stride) {
   switch (column) {
-    case kContentMax: HistoryColumns(k, user, candidates, n, out, nullptr, nullptr, 1); break;
-    case kContentMean: HistoryColumns(k, user, candidates, n, nullptr, out, nullptr, 1); break;
-    case kComplementMax: HistoryColumns(k, user, candidates, n, nullptr, nullptr, out, 1); break;
-    case kProfileScore: ProfileColumn(k, user, candidates, n, out, 1); break;
+    case kContentMax: HistoryColumns(k, user, candidates, n, out, nullptr, nullptr, stride); break;
+    case kContentMean: HistoryColumns(k, user, candidates, n, nullptr, out, nullptr, stride); break;
+    case kComplementMax: HistoryColumns(k, user, candidates, n, nullptr, nullptr, out, stride); break;
+    case kProfileScore: ProfileColumn(k, user, candidates, n, out, stride); break;
     case kPriceFit:
     case kPopularity:
-    case kCategoryMatch: ItemColumn(k, user, candidates, n, column, out, 1); break;
+    case kCategoryMatch: ItemColumn(k, user, candidates, n, column, out, stride); break;
     default: Fail("feature column ", column, ": expected 0 to ", kNumFeatures - 1);
   }
 }

@@ -90,11 +90,12 @@ void BuildFeatures(const ItemKernels& kernels, const UserStateView& user, const 
                    int64_t n, double* out);
 void BuildFeatures(const ItemKernels& kernels, const UserState& user, const int32_t* candidates,
                    int64_t n, double* out);
-// One column of BuildFeatures' matrix, out [n] (the same numbers), at that column's cost
-// alone: O(1) a candidate for price, popularity and category, O(d) for the profile score,
-// O(h) for the similarities to the history.
+// One column of BuildFeatures' matrix, out[c * stride] for c < n (the same numbers), at that
+// column's cost alone: O(1) a candidate for price, popularity and category, O(d) for the
+// profile score, O(h) for the similarities to the history. stride = kNumFeatures updates
+// the column in place in a [n, kNumFeatures] matrix.
 void BuildFeatureColumn(const ItemKernels& kernels, const UserStateView& user, const int32_t* candidates,
-                        int64_t n, int column, double* out);
+                        int64_t n, int column, double* out, int64_t stride = 1);
 
 // The user state implied by a history (profile kernels applied to it).
 UserState UserStateFromHistory(const ItemKernels& kernels, std::vector<int32_t> history,
