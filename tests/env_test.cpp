@@ -277,6 +277,9 @@ TEST_CASE("a replay episode starts from exactly the logged context", "[env]") {
     CHECK(o.feature(c)[kPopularity] == Approx(f[c * kNumFeatures + kPopularity]));
   }
   CHECK_THROWS_WITH(s.Reset(12, {1}, {}, 0), Catch::Contains("candidates for slates of K = 3"));
+  CHECK_THROWS_WITH(s.Reset(5000, candidates, history, 0), Catch::Contains("user 5000 not in the world"));
+  CHECK_THROWS_WITH(s.Reset(12, {5, 9, 900}, history, 0), Catch::Contains("candidate item 900 out of range"));
+  CHECK_THROWS_WITH(s.Reset(12, candidates, {40, -1}, 0), Catch::Contains("history item -1 out of range"));
 }
 
 #include "env/fit.h"
