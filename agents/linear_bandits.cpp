@@ -10,6 +10,7 @@
 
 #include "agents/internal.h"
 #include "common/error.h"
+#include "env/episode.h"
 #include "policy/fixed_policies.h"
 #include "policy/torch_policy.h"
 
@@ -36,9 +37,9 @@ TrainResult TrainLinearBandit(std::shared_ptr<const ShopperModel> model, const T
   for (int64_t u = 0; u < c.updates; ++u) {
     double total = 0;
     for (int64_t e = 0; e < c.episodes_per_update; ++e) {
-      const uint64_t se = DeriveSeed(DeriveSeed(c.seed, static_cast<uint64_t>(u)), static_cast<uint64_t>(e));
-      s.Reset(static_cast<int32_t>(se % static_cast<uint64_t>(users)), DeriveSeed(se, 1));
-      SplitMix64 rng(DeriveSeed(se, 2));
+      const EpisodeStart start = StartOfEpisode(DeriveSeed(c.seed, static_cast<uint64_t>(u)), e, users);
+      s.Reset(start.user, start.session_seed);
+      SplitMix64 rng(start.policy_seed);
       while (!s.done()) {
         const Observation o = s.Observe();
         const Eigen::LLT<Eigen::MatrixXd> llt(A);

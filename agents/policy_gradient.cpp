@@ -13,6 +13,7 @@
 #include "agents/internal.h"
 #include "common/error.h"
 #include "distributed/communicator.h"
+#include "env/episode.h"
 #include "policy/fixed_policies.h"
 #include "policy/plackett_luce.h"
 #include "policy/torch_policy.h"
@@ -54,9 +55,9 @@ Batch Collect(const std::shared_ptr<const ShopperModel>& model, const LearnedSla
   std::vector<float> rewards;
   double total = 0;
   for (int64_t e = 0; e < episodes; ++e) {
-    const uint64_t se = DeriveSeed(seed, static_cast<uint64_t>(e));
-    s.Reset(static_cast<int32_t>(se % static_cast<uint64_t>(users)), DeriveSeed(se, 1));
-    SplitMix64 rng(DeriveSeed(se, 2));
+    const EpisodeStart start = StartOfEpisode(seed, e, users);
+    s.Reset(start.user, start.session_seed);
+    SplitMix64 rng(start.policy_seed);
     const int64_t first = b.N;
     while (!s.done()) {
       const Observation o = s.Observe();
@@ -206,8 +207,7 @@ TrainResult TrainFromLogs(std::shared_ptr<const ShopperModel> model, const Train
   const auto logging = MakeFixedPolicy(c.logging_policy);
   const int64_t n = c.log_rounds, K = one.slate_size, C = one.num_candidates, F = kNumFeatures;
   const int64_t users = model->world().num_shoppers();
-  const uint64_t log_seed = c.log_seed ? c.log_seed : DeriveSeed(c.seed, 0x10c5);
-  auto round_seed = [&](int64_t r) { return LoggedRoundSeed(log_seed, r); };
+  const uint64_t log_seed = c.log_seed ? c.log_seed : StreamSeed(c.seed, Stream::kAgentLog);
   std::vector<int64_t> slates(n * K);
   std::vector<float> reward(n * K), beta(n * K);
   {
@@ -215,10 +215,10 @@ TrainResult TrainFromLogs(std::shared_ptr<const ShopperModel> model, const Train
     std::vector<double> marg(K * C);
     std::vector<int32_t> slate(K);
     for (int64_t r = 0; r < n; ++r) {
-      const uint64_t rs = round_seed(r);
-      s.Reset(static_cast<int32_t>(rs % static_cast<uint64_t>(users)), DeriveSeed(rs, 1));
+      const EpisodeStart start = StartOfEpisode(log_seed, r, users);
+      s.Reset(start.user, start.session_seed);
       const Observation o = s.Observe();
-      SplitMix64 rng(DeriveSeed(rs, 2));
+      SplitMix64 rng(start.policy_seed);
       logging->Act(o, rng, slate.data());
       logging->SlotMarginals(o, marg.data());
       const StepResult res = s.Step(slate.data());
@@ -256,7 +256,7 @@ TrainResult TrainFromLogs(std::shared_ptr<const ShopperModel> model, const Train
     const int64_t epoch = u / per_epoch, step = u % per_epoch;
     if (epoch != epoch_loaded) {  // a seeded permutation per epoch
       std::iota(order.begin(), order.end(), 0);
-      SplitMix64 g(DeriveSeed(c.seed, 0xe90c + static_cast<uint64_t>(epoch)));
+      SplitMix64 g(StreamSeed(c.seed, Stream::kEpochOrder, static_cast<uint64_t>(epoch)));
       for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[g.Below(i + 1)]);
       epoch_loaded = epoch;
     }
@@ -267,8 +267,8 @@ TrainResult TrainFromLogs(std::shared_ptr<const ShopperModel> model, const Train
       X.resize(local * C * F), A.resize(local * K), R.resize(local * K), Beta.resize(local * K);
       for (int64_t li = 0; li < local; ++li) {
         const int64_t r = order[step * B + v + li * V];
-        const uint64_t rs = round_seed(r);
-        s.Reset(static_cast<int32_t>(rs % static_cast<uint64_t>(users)), DeriveSeed(rs, 1));
+        const EpisodeStart start = StartOfEpisode(log_seed, r, users);
+        s.Reset(start.user, start.session_seed);
         const Observation o = s.Observe();
         for (int64_t j = 0; j < C * F; ++j) X[li * C * F + j] = static_cast<float>(o.features[j]);
         for (int64_t k = 0; k < K; ++k) {

@@ -79,13 +79,6 @@ TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainCon
 // Saves a trained policy where `bundlerl simulate/compare` can load it (policy/learned_policy.h).
 void SaveTrainedPolicy(const TrainResult& result, const std::string& path, const std::string& metadata);
 
-// Seed of logged round r of a log seeded with `log_seed`: the user is seed mod users, the
-// session and logging-policy generators derive from (seed, 1) and (seed, 2). The compare
-// harness and the off-policy learners use it, so they can share the same logged rounds.
-inline uint64_t LoggedRoundSeed(uint64_t log_seed, int64_t r) {
-  return DeriveSeed(log_seed, static_cast<uint64_t>(r));
-}
-
 // The names train.agent accepts.
 std::vector<std::string> AgentNames();
 

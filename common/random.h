@@ -45,4 +45,30 @@ inline uint64_t DeriveSeed(uint64_t seed, uint64_t index) {
   return g();
 }
 
+// The named random streams of a run. Each is DeriveSeed(parent, id) of the parent seed named
+// in its comment; the ids are those the committed results were made with, so they must not
+// change. Work items (episodes, logged rounds, bootstrap resamples, updates) take
+// DeriveSeed(stream seed, index).
+enum class Stream : uint64_t {
+  // Of an episode's or a logged round's seed (env/episode.h):
+  kSession = 1,  // the shopper session (candidates, responses)
+  kPolicy = 2,   // the policy's draws at that episode or round
+  // Of a comparison's seed (compare.seed):
+  kLogging = 1,          // the logged rounds
+  kRewardModelFolds = 3,  // cross-fitting folds
+  kBootstrap = 4,        // bootstrap resamples
+  kOpeBenchmark = 0xbe9c,  // the OPE benchmark's repeated logs
+  // Of a training seed (train.seed):
+  kAgentLog = 0x10c5,   // the rounds an off-policy agent logs for itself (no --logs)
+  kEpochOrder = 0xe90c,  // epoch e's shuffle of the logged rounds is DeriveSeed(seed, id + e)
+  // Of a replay world's seed:
+  kProjection = 0x7e,  // the random projection of TF-IDF vectors to embeddings
+  // Of a bootstrap seed, per rank of a distributed run: id + rank.
+  kRankBootstrap = 1000003,
+};
+
+inline uint64_t StreamSeed(uint64_t seed, Stream stream, uint64_t offset = 0) {
+  return DeriveSeed(seed, static_cast<uint64_t>(stream) + offset);
+}
+
 }  // namespace bundlerl

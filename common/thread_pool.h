@@ -1,6 +1,19 @@
-// A fixed set of worker threads that runs one parallel loop at a time, the calling thread
-// taking part: for work repeated many times a second (stepping a batch of simulator
-// sessions), where starting threads on every call would cost more than the work.
+// The executor: a fixed set of worker threads that runs one parallel loop at a time, the
+// calling thread taking part. Every parallel loop of BundleRL runs on one of these (the
+// simulator's session batches own one; everything else uses the shared pools of
+// common/executor.h), so there is one threading model, one error path and one rule for
+// determinism: task i's result may depend on i only, never on the thread that ran it.
+//
+// Contract of Run(n, f):
+//   * f(thread, task) is called exactly once for every task in [0, n); thread < size() names
+//     a per-thread scratch buffer; thread t takes the contiguous block [t n / size,
+//     (t + 1) n / size), so the assignment is fixed for a given pool size.
+//   * If tasks throw, the exception of the lowest task index that threw is rethrown to the
+//     caller once every block has stopped (a block stops at its first failure). That index
+//     does not depend on the number of threads, so neither does the error message.
+//   * A Run from inside a task (nested parallelism), or while another thread is running a
+//     loop on the same pool, runs its tasks inline on the calling thread, in order, with
+//     thread index 0: never a deadlock, and still the same results.
 #pragma once
 
 #include <atomic>
@@ -8,6 +21,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -33,19 +47,16 @@ class ThreadPool {
 
   int size() const { return size_; }
 
-  // Calls f(thread, task) for every task in [0, n): thread t takes the contiguous block
-  // [t n / size, (t + 1) n / size), so the assignment is fixed. Returns when all are done;
-  // rethrows the first exception a task threw (the other blocks still run to the end).
   void Run(int64_t n, const std::function<void(int, int64_t)>& f) {
-    if (size_ == 1 || n <= 1) {
-      for (int64_t i = 0; i < n; ++i) f(0, i);
-      return;
-    }
+    if (size_ == 1 || n <= 1 || InsideTask()) return RunInline(n, f);
+    std::unique_lock<std::mutex> run_lock(run_mutex_, std::try_to_lock);
+    if (!run_lock.owns_lock()) return RunInline(n, f);  // another caller is using the pool
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &f;
       n_ = n;
       error_ = nullptr;
+      error_task_ = std::numeric_limits<int64_t>::max();
       pending_.store(size_ - 1, std::memory_order_relaxed);
       generation_.fetch_add(1, std::memory_order_release);
     }
@@ -69,13 +80,29 @@ class ThreadPool {
     std::this_thread::yield();
 #endif
   }
+  // True on a thread that is running a task of any pool.
+  static bool& InsideTask() {
+    thread_local bool inside = false;
+    return inside;
+  }
+  struct TaskScope {
+    bool previous;
+    TaskScope() : previous(InsideTask()) { InsideTask() = true; }
+    ~TaskScope() { InsideTask() = previous; }
+  };
+  static void RunInline(int64_t n, const std::function<void(int, int64_t)>& f) {
+    TaskScope scope;
+    for (int64_t i = 0; i < n; ++i) f(0, i);
+  }
   void RunBlock(int t) {
     const int64_t begin = n_ * t / size_, end = n_ * (t + 1) / size_;
+    TaskScope scope;
+    int64_t i = begin;
     try {
-      for (int64_t i = begin; i < end; ++i) (*job_)(t, i);
+      for (; i < end; ++i) (*job_)(t, i);
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (!error_) error_ = std::current_exception();
+      if (i < error_task_) error_task_ = i, error_ = std::current_exception();
     }
   }
   void Work(int t) {
@@ -98,6 +125,7 @@ class ThreadPool {
 
   int size_;
   std::vector<std::thread> workers_;
+  std::mutex run_mutex_;  // held by the caller of a parallel Run
   std::mutex mutex_;
   std::condition_variable start_, done_;
   const std::function<void(int, int64_t)>* job_ = nullptr;  // written under mutex_
@@ -106,6 +134,7 @@ class ThreadPool {
   std::atomic<uint64_t> generation_{0};
   bool stop_ = false;
   std::exception_ptr error_;
+  int64_t error_task_ = 0;
 };
 
 }  // namespace bundlerl

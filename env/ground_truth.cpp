@@ -3,9 +3,10 @@
 
 #include <cmath>
 #include <functional>
-#include <thread>
 
 #include "common/error.h"
+#include "common/executor.h"
+#include "env/episode.h"
 
 namespace bundlerl {
 
@@ -18,29 +19,28 @@ EpisodeTotals SimulateEpisodes(std::shared_ptr<const ShopperModel> model, const 
   const int64_t users = model->world().num_shoppers();
   const int64_t K = model->session_config().slate_size;
   threads = std::max(1, threads);
-  auto work = [&](int t) {
-    ShopperSession session(model);
-    std::vector<int32_t> slate(K);
-    for (int64_t e = rank + static_cast<int64_t>(t) * world; e < episodes; e += static_cast<int64_t>(threads) * world) {
-      const uint64_t s = DeriveSeed(seed, static_cast<uint64_t>(e));
-      session.Reset(static_cast<int32_t>(s % static_cast<uint64_t>(users)), DeriveSeed(s, 1));
-      SplitMix64 policy_rng(DeriveSeed(s, 2));
-      double r = 0, c = 0;
-      while (!session.done()) {
-        act(kind == ObservationKind::kFull ? session.Observe() : session.ObserveState(), policy_rng, slate.data());
-        const StepResult res = session.Step(slate.data());
-        r += res.reward;
-        c += __builtin_popcount(res.clicks);
-      }
-      out.reward[e] = r;
-      out.steps[e] = static_cast<double>(session.step());
-      out.clicks[e] = c;
+  // This rank's episodes rank, rank + world, ...; one session and slate buffer per thread.
+  const int64_t mine = episodes > rank ? (episodes - rank + world - 1) / world : 0;
+  std::vector<ShopperSession> sessions(threads, ShopperSession(model));
+  std::vector<std::vector<int32_t>> slates(threads, std::vector<int32_t>(K));
+  ParallelFor(threads, mine, [&](int t, int64_t j) {
+    const int64_t e = rank + j * world;
+    ShopperSession& session = sessions[t];
+    int32_t* slate = slates[t].data();
+    const EpisodeStart start = StartOfEpisode(seed, e, users);
+    session.Reset(start.user, start.session_seed);
+    SplitMix64 policy_rng(start.policy_seed);
+    double r = 0, c = 0;
+    while (!session.done()) {
+      act(kind == ObservationKind::kFull ? session.Observe() : session.ObserveState(), policy_rng, slate);
+      const StepResult res = session.Step(slate);
+      r += res.reward;
+      c += __builtin_popcount(res.clicks);
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+    out.reward[e] = r;
+    out.steps[e] = static_cast<double>(session.step());
+    out.clicks[e] = c;
+  });
   return out;
 }
 

@@ -26,8 +26,7 @@ struct ValueEstimate {
   double mean_steps = 0, mean_clicks = 0;
 };
 
-// Episode e: user DeriveSeed(seed, e) mod users, session and policy generators derived from
-// (seed, e). The result does not depend on the number of threads. `kind`: the observation the
+// Episode e starts as StartOfEpisode(seed, e) says (env/episode.h). The result does not depend on the number of threads. `kind`: the observation the
 // policy gets (the state observation for policies that compute their rows, or need none).
 ValueEstimate SimulateValue(std::shared_ptr<const ShopperModel> model, const ActFunction& act,
                             int64_t episodes, uint64_t seed, int threads = 2,

@@ -1,6 +1,8 @@
 // Batched stepping of shopper sessions: see session_batch.h.
 #include "env/session_batch.h"
 
+#include "env/episode.h"
+
 #include "common/error.h"
 
 namespace bundlerl {
@@ -30,9 +32,8 @@ SessionBatch::SessionBatch(std::shared_ptr<const ShopperModel> model, int64_t nu
 }
 
 void SessionBatch::Start(int64_t i, int64_t episode) {
-  const uint64_t users = static_cast<uint64_t>(model_->world().num_shoppers());
-  const uint64_t s = DeriveSeed(seed_, static_cast<uint64_t>(episode));
-  sessions_[i].Reset(static_cast<int32_t>(s % users), DeriveSeed(s, 1));
+  const EpisodeStart start = StartOfEpisode(seed_, episode, model_->world().num_shoppers());
+  sessions_[i].Reset(start.user, start.session_seed);
   episode_[i] = episode;
   Refresh(i);
 }

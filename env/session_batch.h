@@ -4,8 +4,8 @@
 // observation building runs in parallel too.
 //
 // Session i plays episodes i, i + N, i + 2N, ...; episode e starts as in SimulateEpisodes
-// (user DeriveSeed(seed, e) mod users, session seed DeriveSeed(DeriveSeed(seed, e), 1)), so
-// trajectories depend on the seed and the slates only, not on the number of threads.
+// (StartOfEpisode(seed, e), env/episode.h), so trajectories depend on the seed and the
+// slates only, not on the number of threads.
 #pragma once
 
 #include <cstdint>

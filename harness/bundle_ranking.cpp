@@ -13,10 +13,10 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
-#include <thread>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/executor.h"
 #include "kernels/similarity.h"
 #include "harness/report.h"
 #include "replay/h5.h"
@@ -152,38 +152,39 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
   std::vector<float> feat(N * B * kF);
   {
     const int T = std::max(1, cfg.threads);
-    std::vector<std::thread> pool;
-    for (int t = 0; t < T; ++t)
-      pool.emplace_back([&, t] {
-        std::vector<double> item_score(I, 0.0), weight(I, 0.0);
-        for (int64_t n = t; n < N; n += T) {
-          const int32_t u = users[n];
-          std::vector<int32_t> touched;
-          double unorm = 0;
-          for (int32_t j : user_items[u]) {
-            co.ForEachNeighbour(j, [&](int32_t i, double s) {
-              if (item_score[i] == 0) touched.push_back(i);
-              item_score[i] += s;
-            });
-            weight[j] = idf[j];
-            unorm += idf[j] * idf[j];
-          }
-          unorm = std::sqrt(unorm);
-          for (int64_t b = 0; b < B; ++b) {
-            double cf = 0, dot = 0;
-            const int32_t* it = bt.items.row(b);
-            const int64_t m = bt.items.size(b);
-            for (int64_t k = 0; k < m; ++k) cf += item_score[it[k]], dot += weight[it[k]] * idf[it[k]];
-            float* f = &feat[(n * B + b) * kF];
-            f[0] = static_cast<float>(std::log1p(popularity[b]));
-            f[1] = static_cast<float>(cf / m);
-            f[2] = static_cast<float>(unorm > 0 ? dot / (unorm * bundle_norm[b]) : 0.0);
-          }
-          for (int32_t i : touched) item_score[i] = 0;
-          for (int32_t j : user_items[u]) weight[j] = 0;
+    std::vector<std::vector<double>> item_scores(T, std::vector<double>(I, 0.0)),
+        weights(T, std::vector<double>(I, 0.0));
+    ParallelFor(T, N, [&](int t, int64_t n) {
+      std::vector<double>& item_score = item_scores[t];
+      std::vector<double>& weight = weights[t];
+      {
+        const int32_t u = users[n];
+        std::vector<int32_t> touched;
+        double unorm = 0;
+        for (int32_t j : user_items[u]) {
+          co.ForEachNeighbour(j, [&](int32_t i, double s) {
+            if (item_score[i] == 0) touched.push_back(i);
+            item_score[i] += s;
+          });
+          weight[j] = idf[j];
+          unorm += idf[j] * idf[j];
         }
-      });
-    for (auto& th : pool) th.join();
+        unorm = std::sqrt(unorm);
+        for (int64_t b = 0; b < B; ++b) {
+          double cf = 0, dot = 0;
+          const int32_t* it = bt.items.row(b);
+          const int64_t m = bt.items.size(b);
+          for (int64_t k = 0; k < m; ++k)
+            cf += item_score[it[k]], dot += weight[it[k]] * idf[it[k]];
+          float* f = &feat[(n * B + b) * kF];
+          f[0] = static_cast<float>(std::log1p(popularity[b]));
+          f[1] = static_cast<float>(cf / m);
+          f[2] = static_cast<float>(unorm > 0 ? dot / (unorm * bundle_norm[b]) : 0.0);
+        }
+        for (int32_t i : touched) item_score[i] = 0;
+        for (int32_t j : user_items[u]) weight[j] = 0;
+      }
+    });
   }
   Say("kernel scores computed for " + std::to_string(N) + " users x " + std::to_string(B) + " bundles");
 

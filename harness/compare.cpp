@@ -14,7 +14,8 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
-#include "common/parallel.h"
+#include "common/executor.h"
+#include "env/episode.h"
 #include "env/ground_truth.h"
 #include "env/shopper_model.h"
 #include "env/world.h"
@@ -38,12 +39,10 @@ struct Logs {
   std::vector<double> shown_features;  // [n, K, F]
 };
 
-uint64_t RoundSeed(uint64_t seed, int64_t r) { return LoggedRoundSeed(seed, r); }
-
 // Replays round r's start state (the same candidates and features as when it was logged).
 void StartRound(ShopperSession& s, int64_t users, uint64_t seed, int64_t r) {
-  const uint64_t rs = RoundSeed(seed, r);
-  s.Reset(static_cast<int32_t>(rs % static_cast<uint64_t>(users)), DeriveSeed(rs, 1));
+  const EpisodeStart start = StartOfEpisode(seed, r, users);
+  s.Reset(start.user, start.session_seed);
 }
 
 void Say(const std::string& line) { std::cerr << "compare: " << line << std::endl; }
@@ -78,7 +77,7 @@ double KendallTau(const std::vector<double>& a, const std::vector<double>& b) {
 
 namespace {
 
-// Logs `n` one-step rounds under `logging` (round r from LoggedRoundSeed(log_seed, r)), fits
+// Logs `n` one-step rounds under `logging` (round r from StartOfEpisode(log_seed, r)), fits
 // the cross-fitted reward model, and computes every strategy's probabilities at the logged
 // rounds: one OpeData per strategy.
 struct PreparedLogs {
@@ -119,7 +118,7 @@ PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
       auto& m = marg[t];
       StartRound(sess, users, log_seed, r);
       const Observation o = sess.Observe();
-      SplitMix64 rng(DeriveSeed(RoundSeed(log_seed, r), 2));
+      SplitMix64 rng(StartOfEpisode(log_seed, r, users).policy_seed);
       int32_t* slate = &L.slate[r * K];
       logging->Act(o, rng, slate);
       logging->SlotMarginals(o, m.data());
@@ -238,7 +237,7 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   std::vector<std::shared_ptr<const SlatePolicy>> strategies;
   for (const auto& name : cfg.strategies) strategies.push_back(MakePolicy(name));
   const auto logging = MakeFixedPolicy(cfg.logging_policy);
-  const uint64_t log_seed = DeriveSeed(cfg.seed, 1);
+  const uint64_t log_seed = StreamSeed(cfg.seed, Stream::kLogging);
   CompareResult result;
   // The agents: on-policy ones in the simulator, off-policy ones from the very rounds logged
   // below (same logging policy, same seeds).
@@ -289,7 +288,7 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
 
   // 2-4. Logged rounds, reward model, the strategies' probabilities at the logged rounds.
   PreparedLogs prepared = PrepareOpe(bandit, strategies, *logging, cfg.log_rounds, log_seed, cfg.folds,
-                                     DeriveSeed(cfg.seed, 3), cfg.threads, true);
+                                     StreamSeed(cfg.seed, Stream::kRewardModelFolds), cfg.threads, true);
   const Logs& L = prepared.L;
   const int64_t n = L.n;
   result.logged_value = prepared.logged_value;
@@ -338,7 +337,7 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   EstimateOptions opt;
   opt.threads = cfg.threads;
   opt.bootstrap_samples = cfg.bootstrap;
-  opt.seed = DeriveSeed(cfg.seed, 4);
+  opt.seed = StreamSeed(cfg.seed, Stream::kBootstrap);
   for (int64_t s = 0; s < S; ++s)
     for (const auto& e : estimators) result.strategies[s].estimates.push_back(RunEstimator(*e, data[s], opt));
   std::vector<double> truth(S);
@@ -395,9 +394,9 @@ OpeBenchmarkResult RunOpeBenchmark(const WorldConfig& world_cfg, const ShopperCo
     out.seeds.push_back(seeds);
     std::vector<double> sum(S * E, 0.0), sum_sq(S * E, 0.0);
     for (int64_t rep = 0; rep < seeds; ++rep) {
-      const uint64_t log_seed = DeriveSeed(DeriveSeed(cfg.seed, 0xbe9c), static_cast<uint64_t>(n * 1000 + rep));
+      const uint64_t log_seed = DeriveSeed(StreamSeed(cfg.seed, Stream::kOpeBenchmark), static_cast<uint64_t>(n * 1000 + rep));
       const PreparedLogs p = PrepareOpe(bandit, strategies, *logging, n, log_seed, cfg.folds,
-                                        DeriveSeed(log_seed, 3), cfg.threads, false);
+                                        StreamSeed(log_seed, Stream::kRewardModelFolds), cfg.threads, false);
       for (int64_t s = 0; s < S; ++s)
         for (int64_t e = 0; e < E; ++e) {
           const double err = RunEstimator(*estimators[e], p.data[s], opt).value - out.truth[s];

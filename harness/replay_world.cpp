@@ -65,7 +65,7 @@ ReplayWorld BuildAmazonReplayWorld(const ReplayWorldConfig& cfg) {
   for (int64_t i = 0; i < M; ++i) docs[i] = items.title[i] + " " + items.category_path[i];
   const Tfidf tfidf = Tfidf::Fit(docs);
   const SparseRows& X = tfidf.vectors();
-  SplitMix64 g(DeriveSeed(cfg.seed, 0x7e));
+  SplitMix64 g(StreamSeed(cfg.seed, Stream::kProjection));
   Eigen::MatrixXd R(X.cols(), d);
   for (Eigen::Index a = 0; a < R.rows(); ++a)
     for (int64_t b = 0; b < d; ++b) R(a, b) = NormalDraw(g) / std::sqrt(static_cast<double>(d));

@@ -2,9 +2,9 @@
 #include "kernels/profile.h"
 
 #include <cmath>
-#include <thread>
 
 #include "common/error.h"
+#include "common/executor.h"
 
 namespace bundlerl {
 
@@ -56,26 +56,20 @@ Eigen::MatrixXd RidgePreferences(const Eigen::MatrixXd& X, const std::vector<int
     Fail("ridge preferences: ", items.size(), " items but ", responses.size(), " responses");
   const int64_t U = static_cast<int64_t>(offsets.size()) - 1, d = X.cols();
   Eigen::MatrixXd W = Eigen::MatrixXd::Zero(U, d);
-  auto work = [&](int t) {
-    Eigen::MatrixXd A(d, d);
-    Eigen::VectorXd b(d);
-    for (int64_t u = t; u < U; u += threads) {
-      A.setIdentity();
-      A *= lambda;
-      b.setZero();
-      for (int64_t k = offsets[u]; k < offsets[u + 1]; ++k) {
-        const auto x = X.row(items[k]).transpose();
-        A.selfadjointView<Eigen::Lower>().rankUpdate(x);
-        b += responses[k] * x;
-      }
-      W.row(u) = A.selfadjointView<Eigen::Lower>().llt().solve(b).transpose();
-    }
-  };
   threads = std::max(1, threads);
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+  std::vector<Eigen::MatrixXd> A(threads, Eigen::MatrixXd(d, d));
+  std::vector<Eigen::VectorXd> b(threads, Eigen::VectorXd(d));
+  ParallelFor(threads, U, [&](int t, int64_t u) {
+    A[t].setIdentity();
+    A[t] *= lambda;
+    b[t].setZero();
+    for (int64_t k = offsets[u]; k < offsets[u + 1]; ++k) {
+      const auto x = X.row(items[k]).transpose();
+      A[t].selfadjointView<Eigen::Lower>().rankUpdate(x);
+      b[t] += responses[k] * x;
+    }
+    W.row(u) = A[t].selfadjointView<Eigen::Lower>().llt().solve(b[t]).transpose();
+  });
   return W;
 }
 

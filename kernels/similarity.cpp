@@ -5,11 +5,10 @@
 #include <cmath>
 #include <numeric>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 #include "common/error.h"
-#include "common/parallel.h"
+#include "common/executor.h"
 
 namespace bundlerl {
 
@@ -226,11 +225,13 @@ Neighbours TopNeighbours(const ItemSimilarity& sim, int64_t n, int threads, int6
   out.index.assign(M * n, -1);
   out.score.assign(M * n, 0.0);
   const int64_t n_blocks = (M + block_rows - 1) / block_rows;
-  threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<int64_t>(1, n_blocks))));
-  auto work = [&](int t) {
-    Eigen::MatrixXd block;
-    std::vector<int32_t> order(M);
-    for (int64_t blk = t; blk < n_blocks; blk += threads) {
+  threads = std::max(1, threads);
+  std::vector<Eigen::MatrixXd> blocks(threads);
+  std::vector<std::vector<int32_t>> orders(threads, std::vector<int32_t>(M));
+  ParallelFor(threads, n_blocks, [&](int t, int64_t blk) {
+    Eigen::MatrixXd& block = blocks[t];
+    std::vector<int32_t>& order = orders[t];
+    {
       const int64_t b = blk * block_rows, e = std::min(M, b + block_rows);
       sim.Block(b, e, block);
       for (int64_t i = b; i < e; ++i) {
@@ -252,11 +253,7 @@ Neighbours TopNeighbours(const ItemSimilarity& sim, int64_t n, int threads, int6
         }
       }
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+  });
   return out;
 }
 

@@ -4,10 +4,9 @@
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
-#include <thread>
 
 #include "common/error.h"
-#include "common/parallel.h"
+#include "common/executor.h"
 #include "common/random.h"
 #include "distributed/communicator.h"
 
@@ -270,18 +269,13 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
   const int64_t n_chunks = (d.n + kChunkRows - 1) / kChunkRows;
   std::vector<Moments> chunk(n_chunks, Moments(m));
   std::vector<double> chunk_max_weight(n_chunks, 0.0);
-  std::vector<std::string> chunk_error(n_chunks);
   std::vector<std::vector<double>> buffers(std::max(1, opt.threads)), wbuffers(buffers.size());
+  // A bad row throws; the executor rethrows the error of the lowest chunk, so the first bad
+  // row in file order is the one reported.
   ParallelFor(opt.threads, n_chunks, [&](int t, int64_t c) {
-    try {
-      AccumulateRange(est, d, c * kChunkRows, std::min(d.n, (c + 1) * kChunkRows), chunk[c],
-                      chunk_max_weight[c], buffers[t], wbuffers[t]);
-    } catch (const std::exception& e) {
-      chunk_error[c] = e.what();
-    }
+    AccumulateRange(est, d, c * kChunkRows, std::min(d.n, (c + 1) * kChunkRows), chunk[c],
+                    chunk_max_weight[c], buffers[t], wbuffers[t]);
   });
-  for (const auto& err : chunk_error)  // the first bad row in file order is reported
-    if (!err.empty()) throw Error(err);
   Moments total(m);
   for (const auto& c : chunk) total.Add(c);
   double max_weight = 0;
@@ -338,7 +332,8 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
   // Multinomial counts in bytes: a count above 255 has probability below 1e-400 at any n.
   std::vector<std::vector<uint8_t>> counts(threads, std::vector<uint8_t>(d.n));
   // Distributed: each rank resamples its own shard; the sums are all-reduced below.
-  const uint64_t boot_seed = distributed ? DeriveSeed(opt.seed, 1000003ULL + static_cast<uint64_t>(comm->rank())) : opt.seed;
+  const uint64_t boot_seed =
+      distributed ? StreamSeed(opt.seed, Stream::kRankBootstrap, static_cast<uint64_t>(comm->rank())) : opt.seed;
   std::vector<double> resample_sums(static_cast<size_t>(B) * m, 0.0);
   ParallelFor(threads, B, [&](int t, int64_t b) {
     auto& cnt = counts[t];

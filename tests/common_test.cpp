@@ -1,7 +1,10 @@
 // Tests for common/: the CSV reader.
 #include "common/csv.h"
 #include "common/error.h"
-#include "common/thread_pool.h"
+#include <atomic>
+#include <thread>
+
+#include "common/executor.h"
 #include "test_util.h"
 
 using namespace bundlerl;
@@ -79,4 +82,45 @@ TEST_CASE("the thread pool runs every task once, in fixed blocks, and passes err
     pool.Run(3, [&](int, int64_t i) { ran[i] = 2; });  // usable after an error
     CHECK(ran[2] == 2);
   }
+}
+
+TEST_CASE("the executor reports the lowest failing task, whatever the thread count", "[common]") {
+  for (int threads : {1, 2, 3, 5}) {
+    CHECK_THROWS_WITH(ParallelFor(threads, 40,
+                                  [&](int, int64_t i) {
+                                    if (i == 31 || i == 9 || i == 17) Fail("task ", i, " failed");
+                                  }),
+                      "task 9 failed");
+  }
+}
+
+TEST_CASE("a loop inside a task, or on a pool another caller holds, runs inline", "[common]") {
+  for (int threads : {1, 2, 4}) {
+    std::vector<int64_t> sum(12, 0);
+    ParallelFor(threads, 12, [&](int, int64_t i) {
+      // Nested: the inner loop runs on this task's thread, every index once.
+      ParallelFor(threads, 5, [&](int t, int64_t j) {
+        REQUIRE(t == 0);
+        sum[i] += j;
+      });
+    });
+    for (int64_t s : sum) CHECK(s == 10);
+  }
+  // Two callers on one pool at once: both complete with every task run once.
+  ThreadPool pool(2);
+  std::vector<std::atomic<int>> hits(2000);
+  std::thread other([&] {
+    for (int rep = 0; rep < 50; ++rep) pool.Run(20, [&](int, int64_t i) { hits[1000 + rep * 20 + i]++; });
+  });
+  for (int rep = 0; rep < 50; ++rep) pool.Run(20, [&](int, int64_t i) { hits[rep * 20 + i]++; });
+  other.join();
+  for (auto& h : hits) CHECK(h.load() == 1);
+}
+
+TEST_CASE("thread counts are bounded by the hardware, with the key named", "[common]") {
+  CHECK_NOTHROW(ValidateThreads(1, "--threads"));
+  CHECK_NOTHROW(ValidateThreads(MaxThreads(), "--threads"));
+  CHECK_THROWS_WITH(ValidateThreads(100000, "--threads"), Catch::Contains("--threads") && Catch::Contains("100000"));
+  CHECK_THROWS_WITH(ValidateThreads(0, "compare.threads"), Catch::Contains("compare.threads"));
+  CHECK_THROWS_WITH(ValidateThreads(-1, "--threads"), Catch::Contains("-1"));
 }
