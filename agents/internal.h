@@ -8,7 +8,7 @@ namespace bundlerl::internal {
 TrainResult TrainOnPolicy(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
                           const ProgressFunction& progress);      // reinforce, ppo
 TrainResult TrainFromLogs(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
-                          const ProgressFunction& progress, Communicator* comm);  // offpolicy-reinforce, ipw
+                          const ProgressFunction& progress, Reducer* comm);  // offpolicy-reinforce, ipw
 TrainResult TrainLinearBandit(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
                               const ProgressFunction& progress);  // linucb, lints
 

@@ -12,7 +12,7 @@
 
 #include "agents/internal.h"
 #include "common/error.h"
-#include "distributed/communicator.h"
+#include "common/reduction.h"
 #include "env/episode.h"
 #include "policy/fixed_policies.h"
 #include "policy/plackett_luce.h"
@@ -196,7 +196,7 @@ TrainResult TrainOnPolicy(std::shared_ptr<const ShopperModel> model, const Train
 }
 
 TrainResult TrainFromLogs(std::shared_ptr<const ShopperModel> model, const TrainConfig& c,
-                          const ProgressFunction& progress, Communicator* comm) {
+                          const ProgressFunction& progress, Reducer* comm) {
   const int rank = comm ? comm->rank() : 0, world = comm ? comm->world_size() : 1;
   const auto t0 = Clock::now();
   // The logs: one-step rounds in the model's world under the logging policy, kept as seeds

@@ -5,7 +5,7 @@
 
 #include "agents/internal.h"
 #include "common/error.h"
-#include "distributed/communicator.h"
+#include "common/reduction.h"
 #include "policy/torch_policy.h"
 
 namespace bundlerl {
@@ -41,7 +41,7 @@ void TrainConfig::Validate() const {
 }
 
 TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
-                       const ProgressFunction& progress, Communicator* comm) {
+                       const ProgressFunction& progress, Reducer* comm) {
   config.Validate();
   const bool distributed = comm && comm->world_size() > 1;
   if (distributed && config.agent != "offpolicy-reinforce" && config.agent != "ipw")

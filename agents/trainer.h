@@ -66,7 +66,7 @@ struct TrainResult {
 
 using ProgressFunction = std::function<void(int64_t update, int64_t total, double value)>;
 
-class Communicator;
+class Reducer;
 
 // Trains `config.agent` in the model's world. Throws Error on bad settings (naming the key).
 // With a communicator of several ranks (offpolicy-reinforce and ipw): data-parallel, each
@@ -74,7 +74,7 @@ class Communicator;
 // parameters equal those of one process (to floating-point rounding); rank 0 writes the
 // checkpoints and every rank resumes from them.
 TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
-                       const ProgressFunction& progress = nullptr, Communicator* comm = nullptr);
+                       const ProgressFunction& progress = nullptr, Reducer* comm = nullptr);
 
 // Saves a trained policy where `bundlerl simulate/compare` can load it (policy/learned_policy.h).
 void SaveTrainedPolicy(const TrainResult& result, const std::string& path, const std::string& metadata);

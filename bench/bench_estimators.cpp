@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/random.h"
-#include "replay/estimator.h"
+#include "ope/estimator.h"
 
 using namespace bundlerl;
 using Clock = std::chrono::steady_clock;

@@ -8,7 +8,8 @@
 #include "cli/dist_flags.h"
 #include "cli/options.h"
 #include "common/error.h"
-#include "replay/estimator.h"
+#include "ope/estimator.h"
+#include "ope/reward_model.h"
 #include "replay/offline_eval.h"
 
 namespace bundlerl::cli {
@@ -40,8 +41,8 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
       ("target-rows", po::value<std::string>()->default_value(""),
        "per-row target probabilities: CSV with a column 'target', or HDF5 dataset /target")
       ("reward-model", po::value<std::string>()->default_value("logistic"),
-       "'logistic' or 'mlp' (cross-fitted on the logs), or a CSV/HDF5 file with columns q_hat and "
-       "q_hat_target per row")
+       "a registered reward model cross-fitted on the logs (logistic[:L2], mlp[:HIDDEN:EPOCHS]), or "
+       "a CSV/HDF5 file with columns q_hat and q_hat_target per row")
       ("estimators", po::value<std::string>()->default_value("dm,ipw,clipped-ipw,snipw,dr,sndr,switch-dr,dros"),
        "comma-separated estimator names")
       ("truth", po::value<double>(), "true value, to report relative errors")
@@ -51,8 +52,9 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
       ("bootstrap", po::value<int>()->default_value(0), "bootstrap resamples (0: normal interval)")
       ("alpha", po::value<double>()->default_value(0.05), "1 - confidence level")
       ("folds", po::value<int>()->default_value(5), "cross-fitting folds of the reward model")
-      ("l2", po::value<double>()->default_value(RewardModelConfig{}.l2),
-       "L2 penalty of the logistic reward model (times the number of rows)")
+      ("l2", po::value<double>()->default_value(0.01),
+       "L2 penalty of the logistic reward model (times the number of rows), when --reward-model is "
+       "plain 'logistic'")
       ("seed", po::value<uint64_t>()->default_value(0), "seed for folds and bootstrap")
       ("threads", po::value<int>()->default_value(2), "threads")
       ("format", po::value<std::string>()->default_value("table"),
@@ -97,11 +99,11 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   RewardModelConfig model_cfg;
   model_cfg.folds = vm["folds"].as<int>();
   model_cfg.seed = vm["seed"].as<uint64_t>();
-  model_cfg.l2 = vm["l2"].as<double>();
-  if (!(model_cfg.l2 >= 0)) Fail("--l2: expected a number >= 0");
+  const double l2 = vm["l2"].as<double>();
+  if (!(l2 >= 0)) Fail("--l2: expected a number >= 0");
   RewardModelReport report;
-  const bool builtin_model = model_spec == "logistic" || model_spec == "mlp";
-  model_cfg.kind = builtin_model ? model_spec : "logistic";
+  const bool builtin_model = RewardModelRegistry::Has(model_spec.substr(0, model_spec.find(':')));
+  model_cfg.model = model_spec == "logistic" ? Concat("logistic:", l2) : model_spec;
   const bool fit_model = need_model && builtin_model && target_rows.empty();
   OpeData data = BuildOpeData(logs, table, fit_model ? &model_cfg : nullptr, &report, shard_first, shard_end);
   auto slice = [&](std::vector<double> v) {
@@ -182,7 +184,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
             << meta.logging_policy << ", " << data.n << " rows)\n"
             << "target: " << (target_spec.empty() ? target_rows : target_spec) << "\n";
   if (fit_model)
-    std::cout << "reward model: " << model_cfg.kind << ", " << report.features << " features, " << model_cfg.folds
+    std::cout << "reward model: " << model_cfg.model << ", " << report.features << " features, " << model_cfg.folds
               << "-fold cross-fitted; held-out log-lik " << std::setprecision(5)
               << report.heldout_loglik << " vs " << report.heldout_loglik_baseline
               << " for a constant rate per position\n";

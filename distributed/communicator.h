@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "common/reduction.h"
+
 namespace bundlerl {
 
 struct DistributedConfig {
@@ -25,23 +27,12 @@ struct DistributedConfig {
   void Validate() const;
 };
 
-class Communicator {
+// The process group: a Reducer (common/reduction.h) over c10d.
+class Communicator : public Reducer {
  public:
-  virtual ~Communicator() = default;
   // world_size == 1: a local communicator; otherwise joins the process group (blocking
   // until every rank has joined or the timeout passes: then throws Error).
   static std::unique_ptr<Communicator> Create(const DistributedConfig& config);
-  virtual int rank() const = 0;
-  virtual int world_size() const = 0;
-  // In-place element-wise sum / max over all ranks. Throws Error naming the operation when a
-  // rank has died or the timeout passes.
-  virtual void AllReduceSum(double* data, int64_t n) = 0;
-  virtual void AllReduceMax(double* data, int64_t n) = 0;
-  void AllReduceSum(std::vector<double>& v) { AllReduceSum(v.data(), static_cast<int64_t>(v.size())); }
-  // This rank's share [begin, end) of n items split in contiguous ranges.
-  std::pair<int64_t, int64_t> Shard(int64_t n) const {
-    return {n * rank() / world_size(), n * (rank() + 1) / world_size()};
-  }
 };
 
 }  // namespace bundlerl

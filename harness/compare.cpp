@@ -23,7 +23,7 @@
 #include "policy/learned_policy.h"
 #include "replay/h5.h"
 #include "replay/log_store.h"
-#include "replay/reward_model.h"
+#include "ope/reward_model.h"
 
 namespace bundlerl {
 namespace fs = std::filesystem;
@@ -153,16 +153,8 @@ PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
     for (int64_t k = 0; k < K; ++k) X(c, F + k) = (c % K == k) ? 1.0 : 0.0;
     y[c] = L.reward[c];
   }
-  const std::vector<int> fold = MakeFolds(n, cfg.folds, fold_seed);
-  std::vector<LogisticRegression> models(cfg.folds, LogisticRegression(LogisticRegressionConfig{1e-3}));
-  std::vector<double> q_hat(n * K);
-  for (int f = 0; f < cfg.folds; ++f) {
-    std::vector<int64_t> train, test;
-    for (int64_t c = 0; c < n * K; ++c) (fold[c / K] == f ? test : train).push_back(c);
-    models[f].Fit(X(train, Eigen::all), y(train));
-    const Eigen::VectorXd p = models[f].Predict(X(test, Eigen::all));
-    for (size_t j = 0; j < test.size(); ++j) q_hat[test[j]] = p[j];
-  }
+  const CrossFit cf = CrossFitRewardModel("logistic:0.001", X, y, K, cfg.folds, fold_seed);
+  const std::vector<double> q_hat(cf.out_of_fold.data(), cf.out_of_fold.data() + n * K);
   if (verbose) Say("reward model fitted (" + std::to_string(cfg.folds) + "-fold cross-fitted logistic)");
 
   // 4. Target-policy quantities at the logged rounds, for every strategy.
@@ -194,7 +186,7 @@ PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
           for (int64_t f = 0; f < F; ++f) Xc[t](c, f) = o.feature(c)[f];
           for (int64_t j = 0; j < K; ++j) Xc[t](c, F + j) = j == k ? 1.0 : 0.0;
         }
-        qa[k] = models[fold[r]].Predict(Xc[t]);
+        qa[k] = cf.ModelFor(r).Predict(Xc[t]);
       }
       for (int64_t s = 0; s < S; ++s) {
         OpeData& d = data[s];

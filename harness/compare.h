@@ -16,7 +16,7 @@
 
 #include "agents/trainer.h"
 #include "env/config.h"
-#include "replay/estimator.h"
+#include "ope/estimator.h"
 
 namespace bundlerl {
 

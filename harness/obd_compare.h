@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "replay/estimator.h"
+#include "ope/estimator.h"
 
 namespace bundlerl {
 

@@ -15,7 +15,7 @@
 #include "replay/importers.h"
 #include "replay/log_store.h"
 #include "replay/offline_eval.h"
-#include "replay/reward_model.h"
+#include "ope/reward_model.h"
 
 namespace bundlerl {
 namespace fs = std::filesystem;

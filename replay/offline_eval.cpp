@@ -6,8 +6,7 @@
 
 #include "common/csv.h"
 #include "common/error.h"
-#include "replay/mlp_reward_model.h"
-#include "replay/reward_model.h"
+#include "ope/reward_model.h"
 
 namespace bundlerl {
 
@@ -135,48 +134,36 @@ OpeData BuildOpeData(const LogReader& logs, const PositionActionTable& target,
     X.row(r) = Eigen::Map<const Eigen::RowVectorXd>(buf.data(), dim);
     y[r] = d.reward[r];
   }
-  // Folds by round, so that the slots of one round stay together.
-  const std::vector<int> round_fold = MakeFolds(n, reward_model->folds, reward_model->seed);
-  d.q_hat.assign(rows, 0.0);
+  // Cross-fitted by round, so that the slots of one round stay together.
+  const CrossFit cf = CrossFitRewardModel(reward_model->model, X, y, S, reward_model->folds, reward_model->seed);
+  d.q_hat.assign(cf.out_of_fold.data(), cf.out_of_fold.data() + rows);
   d.q_hat_target.assign(rows, 0.0);
+  // Baseline for the report: a constant click rate per position, from the other folds.
+  std::vector<double> clicks(reward_model->folds * m.slate_size, 0.0), shown(clicks.size(), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int f = cf.group_fold[r / S];
+    for (int g = 0; g < reward_model->folds; ++g)
+      if (g != f) clicks[g * m.slate_size + position[r]] += y[r], shown[g * m.slate_size + position[r]] += 1;
+  }
+  auto loglik = [](double label, double q) {
+    q = std::clamp(q, 1e-15, 1 - 1e-15);
+    return label * std::log(q) + (1 - label) * std::log(1 - q);
+  };
   double ll = 0, ll_base = 0;
   Eigen::MatrixXd Xa(m.n_units, dim);
-  for (int f = 0; f < reward_model->folds; ++f) {
-    std::vector<int64_t> train, test;
-    for (int64_t r = 0; r < rows; ++r) (round_fold[r / S] == f ? test : train).push_back(r);
-    LogisticRegression logistic(LogisticRegressionConfig{reward_model->l2});
-    MlpRewardConfig mlp_config;
-    mlp_config.seed = reward_model->seed + static_cast<uint64_t>(f);
-    MlpRewardModel mlp(mlp_config);
-    const bool use_mlp = reward_model->kind == "mlp";
-    if (!use_mlp && reward_model->kind != "logistic")
-      Fail("reward model: expected logistic or mlp, got '", reward_model->kind, "'");
-    if (use_mlp) mlp.Fit(X(train, Eigen::all), y(train));
-    else logistic.Fit(X(train, Eigen::all), y(train));
-    auto predict = [&](const Eigen::MatrixXd& Z) { return use_mlp ? mlp.Predict(Z) : logistic.Predict(Z); };
-    // Baseline: constant click rate per position, from the training folds.
-    std::vector<double> clicks(m.slate_size, 0.0), shown(m.slate_size, 0.0);
-    for (int64_t r : train) clicks[position[r]] += y[r], shown[position[r]] += 1;
-    const Eigen::VectorXd p = predict(X(test, Eigen::all));
-    for (size_t j = 0; j < test.size(); ++j) {
-      const int64_t r = test[j];
-      d.q_hat[r] = p[j];
-      auto loglik = [&](double q) {
-        q = std::clamp(q, 1e-15, 1 - 1e-15);
-        return y[r] * std::log(q) + (1 - y[r]) * std::log(1 - q);
-      };
-      ll += loglik(p[j]);
-      ll_base += loglik((clicks[position[r]] + 0.5) / (shown[position[r]] + 1.0));
-      // Expected prediction under the target: sum over units at this row's position.
-      for (int64_t a = 0; a < m.n_units; ++a) {
-        feat.Row(context.data() + (r / S) * D, static_cast<int32_t>(a), position[r], buf.data());
-        Xa.row(a) = Eigen::Map<const Eigen::RowVectorXd>(buf.data(), dim);
-      }
-      const Eigen::VectorXd qa = predict(Xa);
-      double e = 0;
-      for (int64_t a = 0; a < m.n_units; ++a) e += target.at(a, position[r]) * qa[a];
-      d.q_hat_target[r] = e;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t cell = cf.group_fold[r / S] * m.slate_size + position[r];
+    ll += loglik(y[r], d.q_hat[r]);
+    ll_base += loglik(y[r], (clicks[cell] + 0.5) / (shown[cell] + 1.0));
+    // Expected prediction under the target: sum over units at this row's position.
+    for (int64_t a = 0; a < m.n_units; ++a) {
+      feat.Row(context.data() + (r / S) * D, static_cast<int32_t>(a), position[r], buf.data());
+      Xa.row(a) = Eigen::Map<const Eigen::RowVectorXd>(buf.data(), dim);
     }
+    const Eigen::VectorXd qa = cf.ModelFor(r / S).Predict(Xa);
+    double e = 0;
+    for (int64_t a = 0; a < m.n_units; ++a) e += target.at(a, position[r]) * qa[a];
+    d.q_hat_target[r] = e;
   }
   if (report) {
     report->heldout_loglik = ll / static_cast<double>(rows);

@@ -209,7 +209,7 @@ TEST_CASE("bundle completion on the Amazon sessions: title similarity beats popu
 #include "replay/importers.h"
 #include "replay/log_store.h"
 #include "replay/offline_eval.h"
-#include "replay/reward_model.h"
+#include "ope/reward_model.h"
 
 TEST_CASE("a world fitted to the OBD rounds: replayed rounds click exactly as the fitted model "
           "predicts", "[harness][data]") {

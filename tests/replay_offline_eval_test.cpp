@@ -4,11 +4,11 @@
 #include <random>
 
 #include "common/error.h"
-#include "replay/estimator.h"
+#include "ope/estimator.h"
 #include "replay/importers.h"
 #include "replay/offline_eval.h"
-#include "replay/mlp_reward_model.h"
-#include "replay/reward_model.h"
+#include "policy/mlp_reward_model.h"
+#include "ope/reward_model.h"
 #include "test_util.h"
 
 using namespace bundlerl;
@@ -204,7 +204,7 @@ TEST_CASE("OBD: DR with the cross-fitted MLP reward model gives finite estimates
   const LogReader logs(tmp / "r.h5");
   const auto table = PositionActionTable::LoadCsv(DataDir() + "/obd/bts_policy/bts_action_dist_men.csv", 34, 3);
   RewardModelConfig cfg;
-  cfg.kind = "mlp";
+  cfg.model = "mlp";
   RewardModelReport report;
   const OpeData d = BuildOpeData(logs, table, &cfg, &report);
   for (const char* spec : {"dm", "dr", "sndr"}) {

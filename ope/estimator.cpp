@@ -1,5 +1,5 @@
 // Estimator framework: validation, one-pass moments, delta-method errors, bootstrap.
-#include "replay/estimator.h"
+#include "ope/estimator.h"
 
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
@@ -8,7 +8,7 @@
 #include "common/error.h"
 #include "common/executor.h"
 #include "common/random.h"
-#include "distributed/communicator.h"
+#include "common/reduction.h"
 
 namespace bundlerl {
 namespace {
@@ -239,9 +239,15 @@ void TermForm::Gradient(const double* mu, double* g) const {
   }
 }
 
+std::unique_ptr<Estimator> MakeEstimator(const std::string& spec) {
+  return EstimatorRegistry::Make(spec, "estimator");
+}
+
+std::vector<std::string> EstimatorNames() { return EstimatorRegistry::Names(); }
+
 Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOptions& opt,
-                      Communicator* comm) {
-  const bool distributed = comm && comm->world_size() > 1;
+                      Reducer* comm) {
+  const bool distributed = IsDistributed(comm);
   d.ValidateShapes();  // values are checked block by block in the pass below
   const std::string name = est.name();
   const int64_t nk = d.n * d.K;

@@ -8,7 +8,7 @@
 
 #include <limits>
 
-#include "replay/estimator.h"
+#include "ope/estimator.h"
 
 namespace bundlerl {
 

@@ -1,5 +1,5 @@
 // Logistic regression by Newton-Raphson: see reward_model.h.
-#include "replay/reward_model.h"
+#include "ope/reward_model.h"
 
 #include <cmath>
 #include <numeric>
@@ -9,6 +9,23 @@
 #include "common/random.h"
 
 namespace bundlerl {
+namespace {
+
+const bool kRegisteredLogistic = RewardModelRegistry::Register(
+    {"logistic",
+     "L2-penalised logistic regression, fitted by Newton's method",
+     {{"l2", "0.01", "penalty on the weights (not the intercept), times the number of rows"}},
+     [](const Spec& s, uint64_t) -> std::unique_ptr<RewardModel> {
+       const double l2 = s.Double("l2");
+       if (!(l2 >= 0)) Fail("reward model '", s.text(), "': l2 must be >= 0, got ", l2);
+       return std::make_unique<LogisticRegression>(LogisticRegressionConfig{l2});
+     }});
+
+}  // namespace
+
+std::unique_ptr<RewardModel> MakeRewardModel(const std::string& spec, uint64_t seed) {
+  return RewardModelRegistry::Make(spec, "reward model", seed);
+}
 
 void LogisticRegression::Fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
   const int64_t n = X.rows(), d = X.cols();
@@ -65,6 +82,27 @@ std::vector<int> MakeFolds(int64_t n, int folds, uint64_t seed) {
   std::vector<int> fold(n);
   for (int64_t i = 0; i < n; ++i) fold[perm[i]] = static_cast<int>(i % folds);
   return fold;
+}
+
+CrossFit CrossFitRewardModel(const std::string& spec, const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                             int64_t rows_per_group, int folds, uint64_t seed) {
+  const int64_t rows = X.rows();
+  if (rows_per_group < 1 || rows % rows_per_group != 0)
+    Fail("cross-fitting: ", rows, " rows do not make groups of ", rows_per_group);
+  CrossFit cf;
+  cf.group_fold = MakeFolds(rows / rows_per_group, folds, seed);
+  cf.out_of_fold.resize(rows);
+  for (int f = 0; f < folds; ++f) {
+    std::vector<int64_t> train, test;
+    for (int64_t r = 0; r < rows; ++r) (cf.group_fold[r / rows_per_group] == f ? test : train).push_back(r);
+    if (train.empty()) Fail("cross-fitting: fold ", f, " leaves no rows to fit on (", rows, " rows)");
+    cf.models.push_back(MakeRewardModel(spec, seed + static_cast<uint64_t>(f)));
+    cf.models.back()->Fit(X(train, Eigen::all), y(train));
+    if (test.empty()) continue;
+    const Eigen::VectorXd p = cf.models.back()->Predict(X(test, Eigen::all));
+    for (size_t j = 0; j < test.size(); ++j) cf.out_of_fold[test[j]] = p[j];
+  }
+  return cf;
 }
 
 }  // namespace bundlerl

@@ -17,9 +17,11 @@
 #include <string>
 #include <vector>
 
+#include "common/registry.h"
+
 namespace bundlerl {
 
-class Communicator;
+class Reducer;
 
 // Logged data as the estimators see them: n rows of K slots (K = 1: one slot per row, the
 // OBD shape with the position in `position`). Per-slot arrays are row-major [n, K].
@@ -90,16 +92,17 @@ struct EstimateOptions {
 
 // Runs one estimator over the data: value, standard error, confidence interval. The result
 // does not depend on the number of threads (fixed chunking, ordered merge).
-// With a communicator of several ranks, `data` is this rank's shard: the term sums are
+// With a reducer of several ranks, `data` is this rank's shard: the term sums are
 // all-reduced, so the value and standard error equal those of one process over all rows (to
 // floating-point rounding); the bootstrap resamples each shard with seeds derived from
 // (seed, rank) and all-reduces the resample sums (a bootstrap stratified by shard).
 Estimate RunEstimator(const Estimator& est, const OpeData& data, const EstimateOptions& opt,
-                      Communicator* comm = nullptr);
+                      Reducer* comm = nullptr);
 
-// Factory by name: "dm", "ipw", "clipped-ipw[:lambda]", "snipw", "dr", "sndr",
-// "switch-dr[:lambda]", "dros[:lambda]", "sips", "snsips", "iips", "sniips", "rips",
-// "snrips", "pi", "cascade-dr". Throws Error listing the known names otherwise.
+// The estimators by name (each registers itself in its own file: ope/*.cpp), e.g. "dm",
+// "ipw", "clipped-ipw:LAMBDA", "dros:LAMBDA". MakeEstimator throws Error listing the known
+// names for an unknown one.
+using EstimatorRegistry = Registry<std::unique_ptr<Estimator>>;
 std::unique_ptr<Estimator> MakeEstimator(const std::string& spec);
 std::vector<std::string> EstimatorNames();
 

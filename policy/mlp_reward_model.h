@@ -1,11 +1,14 @@
 // An MLP reward model for DM / DR (LibTorch inside, Eigen at the boundary): two hidden
 // ReLU layers, a sigmoid output, trained on the binary cross-entropy with Adam, full batch,
-// seeded. Used like LogisticRegression, and cross-fitted the same way.
+// seeded. Registered as the reward model "mlp:HIDDEN:EPOCHS" (ope/reward_model.h), so that
+// the torch-free OPE library can cross-fit it by name when this library is linked.
 #pragma once
 
 #include <Eigen/Dense>
 #include <cstdint>
 #include <memory>
+
+#include "ope/reward_model.h"
 
 namespace bundlerl {
 
@@ -17,14 +20,14 @@ struct MlpRewardConfig {
   uint64_t seed = 0;
 };
 
-class MlpRewardModel {
+class MlpRewardModel : public RewardModel {
  public:
   explicit MlpRewardModel(MlpRewardConfig config = {});
-  ~MlpRewardModel();
+  ~MlpRewardModel() override;
   MlpRewardModel(MlpRewardModel&&) noexcept;
   MlpRewardModel& operator=(MlpRewardModel&&) noexcept;
-  void Fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y);
-  Eigen::VectorXd Predict(const Eigen::MatrixXd& X) const;
+  void Fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) override;
+  Eigen::VectorXd Predict(const Eigen::MatrixXd& X) const override;
 
  private:
   struct Net;

@@ -1,5 +1,5 @@
 // MLP reward model: see mlp_reward_model.h.
-#include "replay/mlp_reward_model.h"
+#include "policy/mlp_reward_model.h"
 
 #include <torch/torch.h>
 
@@ -18,6 +18,20 @@ MlpRewardModel::MlpRewardModel(MlpRewardModel&&) noexcept = default;
 MlpRewardModel& MlpRewardModel::operator=(MlpRewardModel&&) noexcept = default;
 
 namespace {
+
+const bool kRegisteredMlp = RewardModelRegistry::Register(
+    {"mlp",
+     "two-hidden-layer ReLU network, sigmoid output, Adam on the cross-entropy (LibTorch)",
+     {{"hidden", "32", "units per hidden layer"}, {"epochs", "300", "full-batch Adam steps"}},
+     [](const Spec& s, uint64_t seed) -> std::unique_ptr<RewardModel> {
+       MlpRewardConfig c;
+       c.hidden = s.Int("hidden");
+       c.epochs = s.Int("epochs");
+       if (c.hidden < 1 || c.epochs < 1)
+         Fail("reward model '", s.text(), "': hidden and epochs must be positive");
+       c.seed = seed;
+       return std::make_unique<MlpRewardModel>(c);
+     }});
 
 torch::Tensor ToTensor(const Eigen::MatrixXd& X) {
   // Eigen is column-major; copy into a row-major float tensor.

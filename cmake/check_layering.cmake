@@ -1,0 +1,62 @@
+# The dependency rules between BundleRL's libraries, checked on every build (the `layering`
+# target) and by the `layering` test: a file in folder F may include project headers only
+# from the folders F may depend on, and some folders may not include certain system headers
+# at all. Run: cmake -DSOURCE_DIR=<checkout> -P cmake/check_layering.cmake
+#
+#   common                          (the bottom: errors, CSV, generators, executor, registries)
+#   ope      -> common              (estimators: no HDF5, no LibTorch, no c10d)
+#   kernels  -> common
+#   env      -> common, kernels
+#   policy   -> common, kernels, ope
+#   agents   -> common, kernels, env, policy, ope
+#   replay   -> common, ope         (the HDF5 store)
+#   distributed -> common           (c10d behind common/reduction.h)
+#   harness  -> all of the above
+#   cli      -> all of the above and harness
+if(NOT SOURCE_DIR)
+  message(FATAL_ERROR "check_layering: pass -DSOURCE_DIR=<checkout>")
+endif()
+
+set(allowed_common common)
+set(allowed_ope common ope)
+set(allowed_kernels common kernels)
+set(allowed_env common kernels env)
+set(allowed_policy common kernels ope policy)
+set(allowed_agents common kernels env policy ope agents)
+set(allowed_replay common ope replay)
+set(allowed_distributed common distributed)
+set(allowed_harness common kernels env policy ope agents replay harness)
+set(allowed_cli common kernels env policy ope agents replay harness distributed cli)
+
+# System headers a folder must not include (regular expressions).
+set(forbidden_common "<torch/|<hdf5|<H5|c10d|<Eigen")
+set(forbidden_ope "<torch/|<hdf5|<H5|c10d")
+set(forbidden_kernels "<torch/|<hdf5|<H5|c10d")
+set(forbidden_env "<torch/|<hdf5|<H5|c10d")
+set(forbidden_replay "<torch/|c10d")
+
+set(violations "")
+foreach(folder common ope kernels env policy agents replay distributed harness cli)
+  file(GLOB sources "${SOURCE_DIR}/${folder}/*.h" "${SOURCE_DIR}/${folder}/*.cpp")
+  foreach(source ${sources})
+    file(STRINGS "${source}" includes REGEX "^[ \t]*#[ \t]*include")
+    file(RELATIVE_PATH rel "${SOURCE_DIR}" "${source}")
+    foreach(line ${includes})
+      if(line MATCHES "#[ \t]*include[ \t]+\"([a-z_]+)/")
+        set(dep "${CMAKE_MATCH_1}")
+        list(FIND allowed_${folder} "${dep}" found)
+        if(found EQUAL -1)
+          string(APPEND violations "\n  ${rel}: ${folder}/ may not include ${dep}/ (${line})")
+        endif()
+      endif()
+      if(DEFINED forbidden_${folder} AND line MATCHES "${forbidden_${folder}}")
+        string(APPEND violations "\n  ${rel}: ${folder}/ may not include ${line}")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+
+if(violations)
+  message(FATAL_ERROR "layering: dependency rules broken (cmake/check_layering.cmake):${violations}")
+endif()
+message(STATUS "layering: every include follows the dependency rules")
