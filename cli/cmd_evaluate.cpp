@@ -10,7 +10,9 @@
 #include "common/error.h"
 #include "ope/estimator.h"
 #include "ope/reward_model.h"
-#include "replay/offline_eval.h"
+#include "ope/offline_eval.h"
+#include "replay/log_store.h"
+#include "replay/row_columns.h"
 
 namespace bundlerl::cli {
 namespace {
@@ -73,10 +75,11 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   const double alpha = vm["alpha"].as<double>();
   if (!(alpha > 0 && alpha < 1)) Fail("--alpha: expected a number in (0, 1), got ", alpha);
   const auto comm = MakeCommunicator(dist);
-  const LogReader logs(vm["logs"].as<std::string>());
+  const LogReader reader(vm["logs"].as<std::string>());
   // Each rank reads its own contiguous range of rounds.
-  const auto [shard_first, shard_end] = comm->Shard(logs.num_rounds());
-  const auto& meta = logs.meta();
+  const auto [shard_first, shard_end] = comm->Shard(reader.num_rounds());
+  const LoggedDataset logs = ReadDataset(reader, shard_first, shard_end);
+  const auto& meta = logs.meta;
 
   std::vector<std::unique_ptr<Estimator>> estimators;
   bool need_model = false;
@@ -105,18 +108,18 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   const bool builtin_model = RewardModelRegistry::Has(model_spec.substr(0, model_spec.find(':')));
   model_cfg.model = model_spec == "logistic" ? Concat("logistic:", l2) : model_spec;
   const bool fit_model = need_model && builtin_model && target_rows.empty();
-  OpeData data = BuildOpeData(logs, table, fit_model ? &model_cfg : nullptr, &report, shard_first, shard_end);
+  OpeData data = BuildOpeData(logs, table, fit_model ? &model_cfg : nullptr, &report);
   auto slice = [&](std::vector<double> v) {
-    const int64_t per = logs.meta().slots_per_round;
+    const int64_t per = meta.slots_per_round;
     return std::vector<double>(v.begin() + shard_first * per, v.begin() + shard_end * per);
   };
   if (!target_rows.empty())
-    data.target = slice(LoadRowColumns(target_rows, {"target"}, logs.num_rounds() * data.K)[0]);
+    data.target = slice(LoadRowColumns(target_rows, {"target"}, reader.num_rounds() * data.K)[0]);
   if (need_model && !fit_model) {
     if (builtin_model)
       Fail("--target-rows gives only the logged units' probabilities; DM/DR then need "
            "--reward-model FILE with q_hat and q_hat_target per row");
-    auto cols = LoadRowColumns(model_spec, {"q_hat", "q_hat_target"}, logs.num_rounds() * data.K);
+    auto cols = LoadRowColumns(model_spec, {"q_hat", "q_hat_target"}, reader.num_rounds() * data.K);
     data.q_hat = slice(std::move(cols[0]));
     data.q_hat_target = slice(std::move(cols[1]));
   }
@@ -125,7 +128,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   std::vector<double> truth_by_position;
   if (vm.count("truth")) truth = vm["truth"].as<double>();
   if (vm.count("truth-logs"))
-    truth = MeanReward(LogReader(vm["truth-logs"].as<std::string>()), &truth_by_position);
+    truth = MeanReward(ReadDataset(vm["truth-logs"].as<std::string>()), &truth_by_position);
 
   EstimateOptions opt;
   opt.threads = vm["threads"].as<int>();
@@ -180,7 +183,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     }
     return 0;
   }
-  std::cout << "logs: " << logs.path() << " (" << meta.source << ", logged by "
+  std::cout << "logs: " << reader.path() << " (" << meta.source << ", logged by "
             << meta.logging_policy << ", " << data.n << " rows)\n"
             << "target: " << (target_spec.empty() ? target_rows : target_spec) << "\n";
   if (fit_model)

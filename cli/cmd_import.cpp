@@ -4,7 +4,8 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/error.h"
-#include "replay/importers.h"
+#include "dataset/importers.h"
+#include "replay/log_store.h"
 
 namespace bundlerl::cli {
 
@@ -30,12 +31,14 @@ int RunImport(const std::vector<std::string>& args, const std::string& command_l
   const auto& vm = parsed.vm;
   const std::string format = vm["format"].as<std::string>();
   const std::string dir = vm["dir"].as<std::string>(), out = vm["out"].as<std::string>();
-  ImportStats s;
-  if (format == "obd") s = ImportObd(dir, out, command_line, vm["logging-policy"].as<std::string>());
-  else if (format == "bundles") s = ImportBundles(dir, out, command_line);
-  else if (format == "amazon") s = ImportAmazon(dir, out, command_line);
+  LoggedDataset d;
+  if (format == "obd") d = ImportObd(dir, command_line, vm["logging-policy"].as<std::string>());
+  else if (format == "bundles") d = ImportBundles(dir, command_line);
+  else if (format == "amazon") d = ImportAmazon(dir, command_line);
   else Fail("unknown format '", format, "', expected obd, bundles or amazon");
-  std::cout << "wrote " << out << ": " << s.rounds << " rounds/interactions, " << s.items
+  WriteDataset(d, out);
+  const ImportStats s = StatsOf(d);
+  std::cout << "wrote " << out << ": " << s.rounds + s.interactions << " rounds/interactions, " << s.items
             << " items, " << s.users << " users, " << s.bundles << " bundles, " << s.sessions
             << " sessions\n";
   return 0;

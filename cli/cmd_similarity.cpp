@@ -37,7 +37,8 @@ int RunSimilarity(const std::vector<std::string>& args, const std::string&) {
   }
   const auto& vm = parsed.vm;
   const LogReader data(vm["data"].as<std::string>());
-  const ItemTable items = data.ReadItems();
+  const LoggedDataset catalog = data.ReadCatalog();
+  const ItemTable& items = catalog.items;
   const std::string kind = vm["kind"].as<std::string>();
   const int64_t top = vm["top"].as<int64_t>();
   if (top <= 0) Fail("--top: expected a positive number, got ", top);
@@ -54,16 +55,16 @@ int RunSimilarity(const std::vector<std::string>& args, const std::string&) {
   } else if (kind == "cosine") {
     if (items.features.empty()) Fail(data.path(), ": dataset /items/features is missing (needed by --kind cosine)");
     sim = std::make_unique<CosineSimilarity>(
-        Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-            items.features.data(), items.n, items.feature_dim).cast<double>().eval());
+        Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+            items.features.data(), items.n, items.feature_dim).eval());
   } else if (kind == "cooccurrence") {
     std::string baskets = vm["baskets"].as<std::string>();
     if (baskets == "auto")
       baskets = data.Has("/sessions") ? "sessions" : data.Has("/bundles") ? "bundles" : "users";
     Ragged r;
-    if (baskets == "sessions") r = data.ReadSessions().items;
-    else if (baskets == "bundles") r = data.ReadBundles().items;
-    else if (baskets == "users") r = data.ReadUsers().history;
+    if (baskets == "sessions") r = catalog.sessions.items;
+    else if (baskets == "bundles") r = catalog.bundles.items;
+    else if (baskets == "users") r = catalog.users.history;
     else Fail("--baskets: expected sessions, bundles, users or auto, got '", baskets, "'");
     const std::string m = vm["measure"].as<std::string>();
     const auto measure = m == "jaccard" ? CooccurrenceSimilarity::Measure::kJaccard

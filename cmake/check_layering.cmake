@@ -4,12 +4,13 @@
 # at all. Run: cmake -DSOURCE_DIR=<checkout> -P cmake/check_layering.cmake
 #
 #   common                          (the bottom: errors, CSV, generators, executor, registries)
-#   ope      -> common              (estimators: no HDF5, no LibTorch, no c10d)
-#   kernels  -> common
-#   env      -> common, kernels
-#   policy   -> common, kernels, ope
-#   agents   -> common, kernels, env, policy, ope
-#   replay   -> common, ope         (the HDF5 store)
+#   dataset  -> common              (the in-memory logged dataset and the importers)
+#   ope      -> common, dataset     (estimators: no HDF5, no LibTorch, no c10d)
+#   kernels  -> common, dataset
+#   env      -> common, dataset, kernels
+#   policy   -> common, dataset, kernels, ope
+#   agents   -> common, dataset, kernels, env, policy, ope
+#   replay   -> common, dataset     (the HDF5 store)
 #   distributed -> common           (c10d behind common/reduction.h)
 #   harness  -> all of the above
 #   cli      -> all of the above and harness
@@ -18,25 +19,27 @@ if(NOT SOURCE_DIR)
 endif()
 
 set(allowed_common common)
-set(allowed_ope common ope)
-set(allowed_kernels common kernels)
-set(allowed_env common kernels env)
-set(allowed_policy common kernels ope policy)
-set(allowed_agents common kernels env policy ope agents)
-set(allowed_replay common ope replay)
+set(allowed_dataset common dataset)
+set(allowed_ope common dataset ope)
+set(allowed_kernels common dataset kernels)
+set(allowed_env common dataset kernels env)
+set(allowed_policy common dataset kernels ope policy)
+set(allowed_agents common dataset kernels env policy ope agents)
+set(allowed_replay common dataset replay)
 set(allowed_distributed common distributed)
-set(allowed_harness common kernels env policy ope agents replay harness)
-set(allowed_cli common kernels env policy ope agents replay harness distributed cli)
+set(allowed_harness common dataset kernels env policy ope agents replay harness)
+set(allowed_cli common dataset kernels env policy ope agents replay harness distributed cli)
 
 # System headers a folder must not include (regular expressions).
 set(forbidden_common "<torch/|<hdf5|<H5|c10d|<Eigen")
+set(forbidden_dataset "<torch/|<hdf5|<H5|c10d")
 set(forbidden_ope "<torch/|<hdf5|<H5|c10d")
 set(forbidden_kernels "<torch/|<hdf5|<H5|c10d")
 set(forbidden_env "<torch/|<hdf5|<H5|c10d")
 set(forbidden_replay "<torch/|c10d")
 
 set(violations "")
-foreach(folder common ope kernels env policy agents replay distributed harness cli)
+foreach(folder common dataset ope kernels env policy agents replay distributed harness cli)
   file(GLOB sources "${SOURCE_DIR}/${folder}/*.h" "${SOURCE_DIR}/${folder}/*.cpp")
   foreach(source ${sources})
     file(STRINGS "${source}" includes REGEX "^[ \t]*#[ \t]*include")

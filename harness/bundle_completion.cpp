@@ -1,8 +1,6 @@
 // Bundle completion on the Amazon sessions: see bundle_completion.h.
 #include "harness/bundle_completion.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -22,8 +20,7 @@
 #include "kernels/profile.h"
 #include "harness/report.h"
 #include "replay/h5.h"
-#include "replay/importers.h"
-#include "replay/log_store.h"
+#include "dataset/importers.h"
 
 namespace bundlerl {
 namespace fs = std::filesystem;
@@ -37,14 +34,11 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
   CompletionResult out;
   out.n = cfg.n;
   const int64_t max_n = *std::max_element(cfg.n.begin(), cfg.n.end());
-  const std::string h5path = (fs::temp_directory_path() / ("bundlerl_amazon_" + std::to_string(getpid()) + ".h5")).string();
   for (const auto& domain : cfg.domains) {
-    ImportAmazon(cfg.data_dir + "/" + domain, h5path, "bundlerl compare (amazon)");
-    const LogReader r(h5path);
-    const ItemTable items = r.ReadItems();
-    const BundleTable bundles = r.ReadBundles();
-    const SessionTable sessions = r.ReadSessions();
-    fs::remove(h5path);
+    const LoggedDataset data = ImportAmazon(cfg.data_dir + "/" + domain, "bundlerl compare (amazon)");
+    const ItemTable& items = data.items;
+    const BundleTable& bundles = data.bundles;
+    const SessionTable& sessions = data.sessions;
     const int64_t M = items.n;
     // Timed sessions in time order (the importer sorts them; untimed ones come last).
     std::vector<int64_t> timed;

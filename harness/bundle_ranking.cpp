@@ -3,8 +3,6 @@
 
 #include "harness/bundle_ranking.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -20,8 +18,7 @@
 #include "kernels/similarity.h"
 #include "harness/report.h"
 #include "replay/h5.h"
-#include "replay/importers.h"
-#include "replay/log_store.h"
+#include "dataset/importers.h"
 
 namespace bundlerl {
 namespace fs = std::filesystem;
@@ -100,16 +97,13 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
   const auto t0 = std::chrono::steady_clock::now();
   if (!fs::is_directory(cfg.data_dir))
     Fail("config key 'compare.data': '", cfg.data_dir, "' is not a folder (set it, or BUNDLERL_DATA)");
-  const std::string h5path = (fs::temp_directory_path() / ("bundlerl_rank_" + std::to_string(getpid()) + ".h5")).string();
-  ImportBundles(cfg.data_dir, h5path, "bundlerl compare (bundle ranking)");
-  const LogReader r(h5path);
-  const BundleTable bt = r.ReadBundles();
-  const UserTable ut = r.ReadUsers();
-  const int64_t U = ut.n, B = bt.items.rows(), I = r.ReadItems().n;
-  const auto train = ByUser(r.ReadInteractions("user_bundle_train"), U);
-  const auto tune = ByUser(r.ReadInteractions("user_bundle_tune"), U);
-  const auto test = ByUser(r.ReadInteractions("user_bundle_test"), U);
-  fs::remove(h5path);
+  const LoggedDataset data = ImportBundles(cfg.data_dir, "bundlerl compare (bundle ranking)");
+  const BundleTable& bt = data.bundles;
+  const UserTable& ut = data.users;
+  const int64_t U = ut.n, B = bt.items.rows(), I = data.items.n;
+  const auto train = ByUser(data.interactions.at("user_bundle_train"), U);
+  const auto tune = ByUser(data.interactions.at("user_bundle_tune"), U);
+  const auto test = ByUser(data.interactions.at("user_bundle_test"), U);
   RankingResult result;
   result.users = U, result.bundles = B, result.items = I;
   Say("bundle ranking: " + std::to_string(U) + " users, " + std::to_string(B) + " bundles, " + std::to_string(I) + " items");

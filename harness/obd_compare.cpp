@@ -1,8 +1,6 @@
 // The `obd` comparison: see obd_compare.h.
 #include "harness/obd_compare.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,8 +14,8 @@
 #include "common/error.h"
 #include "harness/report.h"
 #include "replay/h5.h"
-#include "replay/importers.h"
-#include "replay/offline_eval.h"
+#include "dataset/importers.h"
+#include "ope/offline_eval.h"
 
 namespace bundlerl {
 namespace fs = std::filesystem;
@@ -32,23 +30,16 @@ ObdCompareResult RunObdCompare(const ObdCompareConfig& cfg) {
     estimators.push_back(MakeEstimator(e));
     out.estimators.push_back(estimators.back()->name());
   }
-  const std::string tmp = (fs::temp_directory_path() / ("bundlerl_obd_" + std::to_string(getpid()))).string();
-  fs::create_directories(tmp);
   for (const auto& c : cfg.campaigns) {
     std::cerr << "compare: obd campaign " << c << std::endl;
-    ImportObd(cfg.data_dir + "/random/" + c, tmp + "/random.h5", "bundlerl compare (obd)", "uniform");
-    ImportObd(cfg.data_dir + "/bts/" + c, tmp + "/bts.h5", "bundlerl compare (obd)", "bts");
-    const LogReader random(tmp + "/random.h5"), bts(tmp + "/bts.h5");
-    const int64_t M = random.meta().n_units, K = random.meta().slate_size;
+    const LoggedDataset random = ImportObd(cfg.data_dir + "/random/" + c, "bundlerl compare (obd)", "uniform");
+    const LoggedDataset bts = ImportObd(cfg.data_dir + "/bts/" + c, "bundlerl compare (obd)", "bts");
+    const int64_t M = random.meta.n_units, K = random.meta.slate_size;
     // ctr-greedy: items ranked by click rate on the BTS logs (add-one smoothed towards the
     // mean), the best at position 0.
     std::vector<double> clicks(M, 0.0), shown(M, 0.0);
-    {
-      RoundStream s(bts);
-      RoundBatch b;
-      while (s.Next(b))
-        for (int64_t i = 0; i < b.n; ++i) clicks[b.slate[i]] += b.click[i], shown[b.slate[i]] += 1;
-    }
+    for (int64_t i = 0; i < bts.rounds.n; ++i)
+      clicks[bts.rounds.slate[i]] += bts.rounds.click[i], shown[bts.rounds.slate[i]] += 1;
     const double mean = std::accumulate(clicks.begin(), clicks.end(), 0.0) / std::accumulate(shown.begin(), shown.end(), 0.0);
     std::vector<int32_t> order(M);
     std::iota(order.begin(), order.end(), 0);
@@ -85,7 +76,6 @@ ObdCompareResult RunObdCompare(const ObdCompareConfig& cfg) {
       out.rows.push_back(std::move(row));
     }
   }
-  fs::remove_all(tmp);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

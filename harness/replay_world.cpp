@@ -1,24 +1,19 @@
 // A world fitted to the Amazon sessions: see replay_world.h.
 #include "harness/replay_world.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <numeric>
 
 #include "common/error.h"
 #include "common/random.h"
 #include "env/shopper_model.h"
 #include "kernels/tfidf.h"
-#include "replay/importers.h"
-#include "replay/log_store.h"
-#include "replay/offline_eval.h"
+#include "dataset/importers.h"
+#include "ope/offline_eval.h"
 #include "ope/reward_model.h"
 
 namespace bundlerl {
-namespace fs = std::filesystem;
 
 Ragged SessionBaskets(const SessionTable& sessions, const BundleTable& bundles,
                       const std::vector<int64_t>& timed, int64_t begin, int64_t end,
@@ -39,14 +34,11 @@ Ragged SessionBaskets(const SessionTable& sessions, const BundleTable& bundles,
 
 ReplayWorld BuildAmazonReplayWorld(const ReplayWorldConfig& cfg) {
   if (!(cfg.train_share > 0 && cfg.train_share < 1)) Fail("replay world: train share must be in (0, 1)");
-  const std::string h5 = (fs::temp_directory_path() / ("bundlerl_replay_" + std::to_string(getpid()) + ".h5")).string();
-  ImportAmazon(cfg.dir, h5, "bundlerl replay world");
-  const LogReader r(h5);
-  const ItemTable items = r.ReadItems();
-  const BundleTable bundles = r.ReadBundles();
-  const UserTable users = r.ReadUsers();
-  const SessionTable sessions = r.ReadSessions();
-  fs::remove(h5);
+  const LoggedDataset data = ImportAmazon(cfg.dir, "bundlerl replay world");
+  const ItemTable& items = data.items;
+  const BundleTable& bundles = data.bundles;
+  const UserTable& users = data.users;
+  const SessionTable& sessions = data.sessions;
   const int64_t M = items.n, U = users.n, d = cfg.embedding_dim;
 
   std::vector<int64_t> timed;
@@ -186,30 +178,23 @@ ReplayWorld BuildAmazonReplayWorld(const ReplayWorldConfig& cfg) {
 }
 
 ObdReplayWorld BuildObdReplayWorld(const std::string& dir) {
-  const std::string h5 = (fs::temp_directory_path() / ("bundlerl_obdworld_" + std::to_string(getpid()) + ".h5")).string();
-  ImportObd(dir, h5, "bundlerl replay world (obd)");
-  const LogReader logs(h5);
-  const int64_t M = logs.meta().n_units, K = logs.meta().slate_size, D = logs.meta().context_dim, n = logs.num_rounds();
+  const LoggedDataset logs = ImportObd(dir, "bundlerl replay world (obd)");
+  const int64_t M = logs.meta.n_units, K = logs.meta.slate_size, D = logs.meta.context_dim, n = logs.num_rounds();
   // The click model on every round.
   const BanditFeaturizer feat(logs);
   Eigen::MatrixXd X(n, feat.dim());
   Eigen::VectorXd y(n);
-  std::vector<float> context(n * D);
+  const std::vector<float>& context = logs.rounds.context;
   {
-    RoundStream stream(logs);
-    RoundBatch b;
+    const RoundBatch& b = logs.rounds;
     std::vector<double> row(feat.dim());
-    while (stream.Next(b))
-      for (int64_t i = 0; i < b.n; ++i) {
-        const int64_t r = b.first_round + i;
-        std::copy(b.context.begin() + i * D, b.context.begin() + (i + 1) * D, context.begin() + r * D);
-        feat.Row(&context[r * D], b.slate[i], b.position[i], row.data());
-        X.row(r) = Eigen::Map<const Eigen::RowVectorXd>(row.data(), feat.dim());
-        y[r] = b.click[i];
-      }
+    for (int64_t r = 0; r < n; ++r) {
+      feat.Row(&context[r * D], b.slate[r], b.position[r], row.data());
+      X.row(r) = Eigen::Map<const Eigen::RowVectorXd>(row.data(), feat.dim());
+      y[r] = b.click[r];
+    }
   }
-  const ItemTable items = logs.ReadItems();
-  fs::remove(h5);
+  const ItemTable& items = logs.items;
   LogisticRegression model(LogisticRegressionConfig{1e-2});
   model.Fit(X, y);
   // Logit of item i at position k for round r = intercept + w.x(r, i, k). Split it into the

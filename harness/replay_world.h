@@ -16,7 +16,7 @@
 #include "env/config.h"
 #include "env/fit.h"
 #include "env/world.h"
-#include "replay/log_store.h"
+#include "dataset/dataset.h"
 
 namespace bundlerl {
 

@@ -1,6 +1,8 @@
 // HDF5 wrapper: see h5.h.
 #include "replay/h5.h"
 
+#include <type_traits>
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -45,6 +47,7 @@ void Handle::Close() {
 
 template <> hid_t NativeType<int32_t>() { return H5T_NATIVE_INT32; }
 template <> hid_t NativeType<int64_t>() { return H5T_NATIVE_INT64; }
+template <> hid_t NativeType<uint64_t>() { return H5T_NATIVE_UINT64; }
 template <> hid_t NativeType<uint8_t>() { return H5T_NATIVE_UINT8; }
 template <> hid_t NativeType<float>() { return H5T_NATIVE_FLOAT; }
 template <> hid_t NativeType<double>() { return H5T_NATIVE_DOUBLE; }
@@ -95,6 +98,22 @@ void File::CreateGroup(const std::string& group) {
   if (!g.valid()) Fail(path_, ": cannot create group ", group);
 }
 
+std::vector<std::string> File::List(const std::string& group) const {
+  Handle g(H5Gopen2(file_.get(), group.c_str(), H5P_DEFAULT));
+  if (!g.valid()) Fail(path_, ": group ", group, " is missing");
+  H5G_info_t info;
+  if (H5Gget_info(g.get(), &info) < 0) Fail(path_, ": group ", group, ": unreadable");
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t size = H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (size < 0) Fail(path_, ": group ", group, ": unreadable member ", i);
+    std::string name(static_cast<size_t>(size), '\0');
+    H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
+    names.push_back(name);
+  }
+  return names;
+}
+
 std::vector<int64_t> File::Shape(const std::string& dataset) const {
   if (!Exists(dataset)) Fail(path_, ": dataset ", dataset, " is missing");
   Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT));
@@ -106,6 +125,24 @@ std::vector<int64_t> File::Shape(const std::string& dataset) const {
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   return std::vector<int64_t>(dims.begin(), dims.end());
 }
+
+namespace {
+
+// Integers are read only from integer datasets, and numbers only from numeric ones: HDF5
+// would convert 14.5 to the id 14 without a word.
+template <typename T>
+void CheckTypeClass(hid_t dataset_id, const std::string& path, const std::string& dataset) {
+  Handle type(H5Dget_type(dataset_id));
+  const H5T_class_t cls = H5Tget_class(type.get());
+  const bool want_integer = std::is_integral_v<T>;
+  if (want_integer && cls != H5T_INTEGER)
+    Fail(path, ": dataset ", dataset, " holds ", cls == H5T_FLOAT ? "floating-point numbers" : "non-numbers",
+         ", expected integers");
+  if (!want_integer && cls != H5T_FLOAT && cls != H5T_INTEGER)
+    Fail(path, ": dataset ", dataset, " does not hold numbers");
+}
+
+}  // namespace
 
 template <typename T>
 void File::Write(const std::string& dataset, const std::vector<T>& data,
@@ -142,6 +179,7 @@ std::vector<T> File::Read(const std::string& dataset) const {
   std::vector<T> out(total);
   if (total == 0) return out;
   Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT));
+  CheckTypeClass<T>(d.get(), path_, dataset);
   if (H5Dread(d.get(), NativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
     Fail(path_, ": cannot read dataset ", dataset, " (file truncated or wrong type?)");
   return out;
@@ -152,8 +190,10 @@ void File::ReadRows(const std::string& dataset, int64_t first, int64_t count,
                     std::vector<T>& out) const {
   Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT));
   if (!d.valid()) Fail(path_, ": dataset ", dataset, " is missing");
+  CheckTypeClass<T>(d.get(), path_, dataset);
   Handle space(H5Dget_space(d.get()));
   const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 1) Fail(path_, ": dataset ", dataset, ": expected rows, found a scalar");
   std::vector<hsize_t> dims(rank);
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   if (first < 0 || first + count > static_cast<int64_t>(dims[0]))
@@ -321,6 +361,7 @@ void Appender<T>::Append(const T* rows, int64_t n_rows) {
   template class Appender<T>;
 BUNDLERL_H5_INSTANTIATE(int32_t)
 BUNDLERL_H5_INSTANTIATE(int64_t)
+BUNDLERL_H5_INSTANTIATE(uint64_t)
 BUNDLERL_H5_INSTANTIATE(uint8_t)
 BUNDLERL_H5_INSTANTIATE(float)
 BUNDLERL_H5_INSTANTIATE(double)

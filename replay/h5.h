@@ -48,6 +48,8 @@ class File {
   void Close() { file_.Close(); }
 
   bool Exists(const std::string& object) const;
+  // Names of the members of a group, in name order.
+  std::vector<std::string> List(const std::string& group) const;
   void CreateGroup(const std::string& group);
 
   // Shape of a dataset; throws naming the dataset if it is missing.

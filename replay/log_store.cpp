@@ -15,13 +15,9 @@ namespace {
 constexpr int64_t kRoundChunk = 16384;
 
 void CheckMeta(const LogMeta& m, const std::string& where) {
-  if (m.slots_per_round < 0 || m.slate_size < 0 || m.n_units < 0 || m.context_dim < 0)
-    Fail(where, ": slate_size, slots_per_round, n_units and context_dim must be >= 0");
-  if (m.slots_per_round > m.slate_size)
-    Fail(where, ": slots_per_round (", m.slots_per_round, ") exceeds slate_size (", m.slate_size,
-         ")");
-  if (m.unit_kind != "item" && m.unit_kind != "bundle")
-    Fail(where, ": unit_kind must be 'item' or 'bundle', got '", m.unit_kind, "'");
+  LoggedDataset d;  // the metadata checks of a dataset, without the parts
+  d.meta = m;
+  d.Validate(where);
 }
 
 template <typename T>
@@ -34,96 +30,22 @@ void CheckSize(const std::vector<T>& v, int64_t expected, const char* field,
 
 }  // namespace
 
-void RoundBatch::Clear() {
-  n = 0;
-  for (auto* v : {&session_id, &user_id}) v->clear();
-  step.clear(), slate.clear(), position.clear();
-  timestamp.clear(), pscore.clear(), pscore_slate.clear();
-  context.clear(), click.clear(), purchase.clear(), revenue.clear();
-}
-
-void RoundBatch::Reserve(int64_t rounds, int64_t slots, int64_t context_dim) {
-  session_id.reserve(rounds), user_id.reserve(rounds), step.reserve(rounds);
-  timestamp.reserve(rounds), pscore_slate.reserve(rounds);
-  context.reserve(rounds * context_dim);
-  for (auto* v : {&slate, &position}) v->reserve(rounds * slots);
-  pscore.reserve(rounds * slots);
-  for (auto* v : {&click, &purchase, &revenue}) v->reserve(rounds * slots);
-}
-
-void Ragged::PushRow(const std::vector<int32_t>& row) {
-  values.insert(values.end(), row.begin(), row.end());
-  offsets.push_back(static_cast<int64_t>(values.size()));
-}
-
-void ValidateRounds(const RoundBatch& b, const LogMeta& m, const std::string& where,
-                    int64_t first_round) {
-  const int64_t n = b.n, S = m.slots_per_round, D = m.context_dim;
-  CheckSize(b.session_id, n, "rounds/session_id", where);
-  CheckSize(b.step, n, "rounds/step", where);
-  CheckSize(b.timestamp, n, "rounds/timestamp", where);
-  CheckSize(b.user_id, n, "rounds/user_id", where);
-  CheckSize(b.context, n * D, "rounds/context", where);
-  CheckSize(b.slate, n * S, "rounds/slate", where);
-  CheckSize(b.position, n * S, "rounds/position", where);
-  CheckSize(b.pscore, n * S, "rounds/pscore", where);
-  CheckSize(b.pscore_slate, n, "rounds/pscore_slate", where, true);
-  CheckSize(b.click, n * S, "rounds/click", where);
-  CheckSize(b.purchase, n * S, "rounds/purchase", where, true);
-  CheckSize(b.revenue, n * S, "rounds/revenue", where, true);
-  auto bad = [&](const char* field, int64_t i, const std::string& what) {
-    Fail(where, ": dataset rounds/", field, ", round ", first_round + i, ": ", what);
-  };
-  for (int64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(b.timestamp[i])) bad("timestamp", i, "expected a finite time");
-    if (b.user_id[i] < -1) bad("user_id", i, Concat("expected >= -1, found ", b.user_id[i]));
-    for (int64_t d = 0; d < D; ++d)
-      if (!std::isfinite(b.context[i * D + d]))
-        bad("context", i, Concat("feature ", d, " is not finite"));
-    if (!b.pscore_slate.empty()) {
-      const double p = b.pscore_slate[i];
-      if (!(p > 0.0 && p <= 1.0))
-        bad("pscore_slate", i, Concat("propensity ", p, " not in (0, 1]"));
-    }
-    for (int64_t s = 0; s < S; ++s) {
-      const int64_t k = i * S + s;
-      const int32_t u = b.slate[k];
-      if (u < 0 || u >= m.n_units)
-        bad("slate", i, Concat("slot ", s, ": unit id ", u, " not in [0, ", m.n_units, ")"));
-      for (int64_t t = 0; t < s; ++t)
-        if (b.slate[i * S + t] == u)
-          bad("slate", i, Concat("unit ", u, " appears in slots ", t, " and ", s,
-                                 "; slate units must be distinct"));
-      if (b.position[k] < 0 || b.position[k] >= m.slate_size)
-        bad("position", i, Concat("slot ", s, ": position ", b.position[k], " not in [0, ",
-                                  m.slate_size, ")"));
-      const double p = b.pscore[k];
-      if (!(p > 0.0 && p <= 1.0))
-        bad("pscore", i, Concat("slot ", s, ": propensity ", p, " not in (0, 1]"));
-      if (!std::isfinite(b.click[k])) bad("click", i, Concat("slot ", s, ": not finite"));
-      if (!b.purchase.empty() && !std::isfinite(b.purchase[k]))
-        bad("purchase", i, Concat("slot ", s, ": not finite"));
-      if (!b.revenue.empty() && !std::isfinite(b.revenue[k]))
-        bad("revenue", i, Concat("slot ", s, ": not finite"));
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------------------
 // Writer
 
 struct LogWriter::RoundAppenders {
   h5::Appender<int64_t> session_id, user_id;
-  h5::Appender<int32_t> step, slate, position;
-  h5::Appender<double> timestamp, pscore, pscore_slate;
+  h5::Appender<int32_t> step, slate, position, candidates;
+  h5::Appender<double> timestamp, pscore, pscore_slate, pscore_cascade;
   h5::Appender<float> context, click, purchase, revenue;
+  h5::Appender<uint64_t> round_seed;
 };
 
 LogWriter::LogWriter(std::string path, LogMeta meta) : path_(std::move(path)), meta_(meta) {
   CheckMeta(meta_, path_);
   tmp_path_ = Concat(path_, ".tmp.", getpid());
   file_ = h5::File::Create(tmp_path_);
-  file_.SetAttr("schema_version", meta_.schema_version);
+  file_.SetAttr("schema_version", kSchemaVersion);
   file_.SetAttr("source", meta_.source);
   file_.SetAttr("logging_policy", meta_.logging_policy);
   file_.SetAttr("unit_kind", meta_.unit_kind);
@@ -132,6 +54,9 @@ LogWriter::LogWriter(std::string path, LogMeta meta) : path_(std::move(path)), m
   file_.SetAttr("slots_per_round", meta_.slots_per_round);
   file_.SetAttr("n_units", meta_.n_units);
   file_.SetAttr("context_dim", meta_.context_dim);
+  file_.SetAttr("num_candidates", meta_.num_candidates);
+  file_.SetAttr("reward", meta_.reward);
+  file_.SetAttr("config", meta_.config);
   file_.SetAttr("created_by", std::string("bundlerl ") + BUNDLERL_VERSION);
 }
 
@@ -153,6 +78,7 @@ void LogWriter::WriteItems(const ItemTable& items) {
   CheckSize(items.tokens, n, "items/tokens", w, true);
   CheckSize(items.category_path, n, "items/category_path", w, true);
   CheckSize(items.features, n * items.feature_dim, "items/features", w, true);
+  CheckSize(items.popularity, n, "items/popularity", w, true);
   for (size_t i = 0; i < items.price.size(); ++i)
     if (!std::isfinite(items.price[i]) || items.price[i] < 0)
       Fail(w, ": dataset items/price, item ", i, ": expected a finite price >= 0");
@@ -169,6 +95,7 @@ void LogWriter::WriteItems(const ItemTable& items) {
   if (!items.category_path.empty()) file_.WriteStrings("/items/category_path", items.category_path);
   if (!items.features.empty())
     file_.Write("/items/features", items.features, {n, items.feature_dim});
+  if (!items.popularity.empty()) file_.Write("/items/popularity", items.popularity, {n});
 }
 
 void LogWriter::WriteRagged(const std::string& group, const std::string& name, const Ragged& r) {
@@ -235,6 +162,11 @@ void LogWriter::WriteInteractions(const std::string& name, const Interactions& p
   if (!p.time.empty()) file_.Write("/interactions/" + name + "_time", p.time, {n});
 }
 
+void LogWriter::WriteBaskets(const Ragged& baskets) {
+  file_.CreateGroup("/baskets");
+  WriteRagged("/baskets", "item", baskets);
+}
+
 void LogWriter::WriteContextColumns(const std::vector<std::string>& names) {
   if (static_cast<int64_t>(names.size()) != meta_.context_dim)
     Fail(path_, ": context/columns: ", names.size(), " names, expected context_dim = ",
@@ -252,7 +184,7 @@ void LogWriter::WriteContextVocabulary(const std::string& column,
 
 void LogWriter::AppendRounds(const RoundBatch& batch) {
   ValidateRounds(batch, meta_, Concat(path_, " (writing)"), rounds_);
-  const int64_t S = meta_.slots_per_round, D = meta_.context_dim;
+  const int64_t S = meta_.slots_per_round, D = meta_.context_dim, C = meta_.num_candidates;
   if (!appenders_) {
     file_.CreateGroup("/rounds");
     appenders_ = std::make_unique<RoundAppenders>();
@@ -270,6 +202,9 @@ void LogWriter::AppendRounds(const RoundBatch& batch) {
       a.pscore_slate = {file_, "/rounds/pscore_slate", 0, kRoundChunk * 4};
     if (!batch.purchase.empty()) a.purchase = {file_, "/rounds/purchase", S, kRoundChunk};
     if (!batch.revenue.empty()) a.revenue = {file_, "/rounds/revenue", S, kRoundChunk};
+    if (!batch.pscore_cascade.empty()) a.pscore_cascade = {file_, "/rounds/pscore_cascade", S, kRoundChunk};
+    if (C > 0) a.candidates = {file_, "/rounds/candidates", C, std::max<int64_t>(1, kRoundChunk * 4 / C)};
+    if (!batch.round_seed.empty()) a.round_seed = {file_, "/rounds/round_seed", 0, kRoundChunk * 4};
   }
   auto& a = *appenders_;
   auto same_presence = [&](bool open, bool present, const char* field) {
@@ -279,6 +214,8 @@ void LogWriter::AppendRounds(const RoundBatch& batch) {
   same_presence(a.pscore_slate.open(), !batch.pscore_slate.empty(), "pscore_slate");
   same_presence(a.purchase.open(), !batch.purchase.empty(), "purchase");
   same_presence(a.revenue.open(), !batch.revenue.empty(), "revenue");
+  same_presence(a.pscore_cascade.open(), !batch.pscore_cascade.empty(), "pscore_cascade");
+  same_presence(a.round_seed.open(), !batch.round_seed.empty(), "round_seed");
   const int64_t n = batch.n;
   a.session_id.Append(batch.session_id.data(), n);
   a.user_id.Append(batch.user_id.data(), n);
@@ -292,6 +229,9 @@ void LogWriter::AppendRounds(const RoundBatch& batch) {
   if (a.pscore_slate.open()) a.pscore_slate.Append(batch.pscore_slate.data(), n);
   if (a.purchase.open()) a.purchase.Append(batch.purchase.data(), n);
   if (a.revenue.open()) a.revenue.Append(batch.revenue.data(), n);
+  if (a.pscore_cascade.open()) a.pscore_cascade.Append(batch.pscore_cascade.data(), n);
+  if (a.candidates.open()) a.candidates.Append(batch.candidates.data(), n);
+  if (a.round_seed.open()) a.round_seed.Append(batch.round_seed.data(), n);
   rounds_ += n;
 }
 
@@ -310,8 +250,8 @@ void LogWriter::Commit() {
 
 LogReader::LogReader(const std::string& path) : file_(h5::File::OpenRead(path)) {
   const int64_t version = file_.GetIntAttr("schema_version");
-  if (version != kSchemaVersion)
-    Fail(path, ": schema_version ", version, " is not supported (this build reads ",
+  if (version < 1 || version > kSchemaVersion)
+    Fail(path, ": schema_version ", version, " is not supported (this build reads 1 to ",
          kSchemaVersion, ")");
   meta_.schema_version = version;
   meta_.source = file_.GetStringAttr("source");
@@ -322,10 +262,16 @@ LogReader::LogReader(const std::string& path) : file_(h5::File::OpenRead(path)) 
   meta_.slots_per_round = file_.GetIntAttr("slots_per_round");
   meta_.n_units = file_.GetIntAttr("n_units");
   meta_.context_dim = file_.GetIntAttr("context_dim");
+  if (file_.HasAttr("num_candidates")) meta_.num_candidates = file_.GetIntAttr("num_candidates");
+  if (file_.HasAttr("reward")) meta_.reward = file_.GetStringAttr("reward");
+  if (file_.HasAttr("config")) meta_.config = file_.GetStringAttr("config");
   CheckMeta(meta_, path);
   if (!file_.Exists("/rounds")) return;
-  const int64_t S = meta_.slots_per_round, D = meta_.context_dim;
+  const int64_t S = meta_.slots_per_round, D = meta_.context_dim, C = meta_.num_candidates;
   num_rounds_ = file_.Shape("/rounds/slate").at(0);
+  if (file_.HasAttr("n_rounds") && file_.GetIntAttr("n_rounds") != num_rounds_)
+    Fail(path, ": attribute n_rounds = ", file_.GetIntAttr("n_rounds"), " but dataset /rounds/slate has ",
+         num_rounds_, " rows");
   auto expect = [&](const std::string& name, std::vector<int64_t> shape) {
     const auto got = file_.Shape("/rounds/" + name);
     if (got != shape) {
@@ -342,9 +288,14 @@ LogReader::LogReader(const std::string& path) : file_(h5::File::OpenRead(path)) 
   has_pscore_slate_ = file_.Exists("/rounds/pscore_slate");
   has_purchase_ = file_.Exists("/rounds/purchase");
   has_revenue_ = file_.Exists("/rounds/revenue");
+  has_pscore_cascade_ = file_.Exists("/rounds/pscore_cascade");
+  has_round_seed_ = file_.Exists("/rounds/round_seed");
   if (has_pscore_slate_) expect("pscore_slate", {num_rounds_});
   if (has_purchase_) expect("purchase", {num_rounds_, S});
   if (has_revenue_) expect("revenue", {num_rounds_, S});
+  if (has_pscore_cascade_) expect("pscore_cascade", {num_rounds_, S});
+  if (has_round_seed_) expect("round_seed", {num_rounds_});
+  if (C > 0) expect("candidates", {num_rounds_, C});
 }
 
 void LogReader::ReadRounds(int64_t first, int64_t count, RoundBatch& b) const {
@@ -366,6 +317,12 @@ void LogReader::ReadRounds(int64_t first, int64_t count, RoundBatch& b) const {
   else b.purchase.clear();
   if (has_revenue_) file_.ReadRows("/rounds/revenue", first, count, b.revenue);
   else b.revenue.clear();
+  if (has_pscore_cascade_) file_.ReadRows("/rounds/pscore_cascade", first, count, b.pscore_cascade);
+  else b.pscore_cascade.clear();
+  if (meta_.num_candidates > 0) file_.ReadRows("/rounds/candidates", first, count, b.candidates);
+  else b.candidates.clear();
+  if (has_round_seed_) file_.ReadRows("/rounds/round_seed", first, count, b.round_seed);
+  else b.round_seed.clear();
   ValidateRounds(b, meta_, file_.path(), first);
 }
 
@@ -384,9 +341,13 @@ ItemTable LogReader::ReadItems() const {
   if (file_.Exists("/items/tokens")) t.tokens = file_.ReadStrings("/items/tokens");
   if (file_.Exists("/items/category_path"))
     t.category_path = file_.ReadStrings("/items/category_path");
+  opt("popularity", t.popularity);
   if (file_.Exists("/items/features")) {
-    t.feature_dim = file_.Shape("/items/features").at(1);
-    t.features = file_.Read<float>("/items/features");
+    const auto shape = file_.Shape("/items/features");
+    if (shape.size() != 2 || shape[0] != t.n)
+      Fail(path(), ": dataset /items/features: expected shape [n_items = ", t.n, ", features]");
+    t.feature_dim = shape[1];
+    t.features = file_.Read<double>("/items/features");
   }
   return t;
 }
@@ -454,5 +415,68 @@ bool RoundStream::Next(RoundBatch& batch) {
   next_ += count;
   return true;
 }
+
+LoggedDataset LogReader::ReadCatalog() const {
+  LoggedDataset d;
+  d.meta = meta_;
+  d.meta.schema_version = file_.GetIntAttr("schema_version");
+  if (file_.HasAttr("n_items")) d.items = ReadItems();
+  if (file_.Exists("/bundles")) d.bundles = ReadBundles();
+  if (file_.Exists("/users")) d.users = ReadUsers();
+  if (file_.Exists("/sessions")) d.sessions = ReadSessions();
+  if (file_.Exists("/baskets")) d.baskets = ReadRagged("/baskets", "item");
+  if (file_.Exists("/interactions"))
+    for (const auto& name : file_.List("/interactions")) {
+      // "<name>_time" holds the times of <name>'s pairs.
+      const bool times = name.size() > 5 && name.compare(name.size() - 5, 5, "_time") == 0 &&
+                         file_.Exists("/interactions/" + name.substr(0, name.size() - 5));
+      if (!times) d.interactions[name] = ReadInteractions(name);
+    }
+  if (file_.Exists("/context/columns")) d.context_columns = file_.ReadStrings("/context/columns");
+  if (file_.Exists("/context/vocab"))
+    for (const auto& name : file_.List("/context/vocab"))
+      d.context_vocab[name] = file_.ReadStrings("/context/vocab/" + name);
+  return d;
+}
+
+void WriteDataset(const LoggedDataset& d, const std::string& path, const std::string& command) {
+  d.Validate(path);
+  LogMeta meta = d.meta;
+  if (meta.command.empty()) meta.command = command;
+  LogWriter w(path, meta);
+  if (d.items.n > 0) w.WriteItems(d.items);
+  if (d.has_bundles()) w.WriteBundles(d.bundles);
+  if (d.users.n > 0) w.WriteUsers(d.users);
+  if (d.has_sessions()) w.WriteSessions(d.sessions);
+  if (d.baskets.rows() > 0) w.WriteBaskets(d.baskets);
+  for (const auto& [name, pairs] : d.interactions) w.WriteInteractions(name, pairs);
+  if (!d.context_columns.empty()) w.WriteContextColumns(d.context_columns);
+  for (const auto& [column, values] : d.context_vocab) w.WriteContextVocabulary(column, values);
+  if (d.rounds.n > 0) {
+    // In chunks, so that the writer's validation names each round by its index.
+    constexpr int64_t kChunk = 1 << 16;
+    RoundBatch chunk;
+    for (int64_t first = 0; first < d.rounds.n; first += kChunk) {
+      chunk.Clear();
+      chunk.AppendFrom(d.rounds, first, std::min(kChunk, d.rounds.n - first));
+      chunk.first_round = first;
+      w.AppendRounds(chunk);
+    }
+  }
+  w.Commit();
+}
+
+LoggedDataset ReadDataset(const LogReader& reader, int64_t first, int64_t end) {
+  if (end < 0 || end > reader.num_rounds()) end = reader.num_rounds();
+  if (first < 0 || first > end)
+    Fail(reader.path(), ": rounds [", first, ", ", end, ") are not a range of its ", reader.num_rounds(), " rounds");
+  LoggedDataset d = reader.ReadCatalog();
+  if (end > first) reader.ReadRounds(first, end - first, d.rounds);
+  d.rounds.first_round = 0;
+  d.Validate(reader.path());
+  return d;
+}
+
+LoggedDataset ReadDataset(const std::string& path) { return ReadDataset(LogReader(path), 0, -1); }
 
 }  // namespace bundlerl

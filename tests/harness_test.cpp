@@ -206,9 +206,9 @@ TEST_CASE("bundle completion on the Amazon sessions: title similarity beats popu
   CHECK(r.fitted[0].heldout_loglik > r.fitted[0].heldout_loglik_null);
 }
 
-#include "replay/importers.h"
+#include "dataset/importers.h"
 #include "replay/log_store.h"
-#include "replay/offline_eval.h"
+#include "ope/offline_eval.h"
 #include "ope/reward_model.h"
 
 TEST_CASE("a world fitted to the OBD rounds: replayed rounds click exactly as the fitted model "
@@ -219,17 +219,14 @@ TEST_CASE("a world fitted to the OBD rounds: replayed rounds click exactly as th
   CHECK(ow.items == 34);
   const auto model = std::make_shared<const ShopperModel>(ow.world, ow.shopper, ow.session);
   // The same model, fitted directly, predicts round r's click probability of item i at k.
-  TempDir tmp;
-  ImportObd(dir, tmp / "m.h5", "test");
-  const LogReader logs(tmp / "m.h5");
+  const LoggedDataset logs = ImportObd(dir, "test");
   const BanditFeaturizer feat(logs);
-  RoundBatch b;
-  logs.ReadRounds(0, 10000, b);
+  const RoundBatch& b = logs.rounds;
   Eigen::MatrixXd X(10000, feat.dim());
   Eigen::VectorXd y(10000);
   std::vector<double> row(feat.dim());
   for (int64_t r = 0; r < 10000; ++r) {
-    feat.Row(&b.context[r * logs.meta().context_dim], b.slate[r], b.position[r], row.data());
+    feat.Row(&b.context[r * logs.meta.context_dim], b.slate[r], b.position[r], row.data());
     X.row(r) = Eigen::Map<const Eigen::RowVectorXd>(row.data(), feat.dim());
     y[r] = b.click[r];
   }
@@ -248,7 +245,7 @@ TEST_CASE("a world fitted to the OBD rounds: replayed rounds click exactly as th
       for (const auto& [mask, q] : outcomes)
         if (mask >> k & 1) p += q;
       Eigen::MatrixXd x(1, feat.dim());
-      feat.Row(&b.context[r * logs.meta().context_dim], slate[k], k, row.data());
+      feat.Row(&b.context[r * logs.meta.context_dim], slate[k], k, row.data());
       x.row(0) = Eigen::Map<const Eigen::RowVectorXd>(row.data(), feat.dim());
       CHECK(p == Approx(lr.Predict(x)[0]).epsilon(1e-9));
     }

@@ -13,8 +13,7 @@
 #include "kernels/similarity.h"
 #include "kernels/text.h"
 #include "kernels/tfidf.h"
-#include "replay/importers.h"
-#include "replay/log_store.h"
+#include "dataset/importers.h"
 #include "test_util.h"
 
 using namespace bundlerl;
@@ -257,8 +256,7 @@ TEST_CASE("TF-IDF top-5 over Amazon electronic titles equals scikit-learn's", "[
 TEST_CASE("TF-IDF over OBD item-context tokens: shared categories mean similar items",
           "[kernels][data]") {
   TempDir tmp;
-  ImportObd(DataDir() + "/obd/random/men", tmp / "men.h5", "test");
-  const ItemTable items = LogReader(tmp / "men.h5").ReadItems();
+  const ItemTable items = ImportObd(DataDir() + "/obd/random/men", "test").items;
   REQUIRE(items.tokens.size() == 34);
   const Tfidf t = Tfidf::Fit(items.tokens);
   const CosineSimilarity sim(t.vectors());
@@ -288,11 +286,9 @@ TEST_CASE("TF-IDF over OBD item-context tokens: shared categories mean similar i
 
 TEST_CASE("co-occurrence over Youshu bundle-item lists: counts by brute force; shared "
           "bundles mean similar items", "[kernels][data]") {
-  TempDir tmp;
-  ImportBundles(DataDir() + "/bundles/Youshu", tmp / "y.h5", "test");
-  const LogReader r(tmp / "y.h5");
-  const BundleTable bundles = r.ReadBundles();
-  const int64_t M = r.ReadItems().n;
+  const LoggedDataset youshu = ImportBundles(DataDir() + "/bundles/Youshu", "test");
+  const BundleTable& bundles = youshu.bundles;
+  const int64_t M = youshu.items.n;
   const CooccurrenceSimilarity jac(M, bundles.items.offsets, bundles.items.values,
                                    CooccurrenceSimilarity::Measure::kJaccard);
   const CooccurrenceSimilarity pmi(M, bundles.items.offsets, bundles.items.values,

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "replay/importers.h"
+#include "dataset/importers.h"
 #include "replay/log_store.h"
 #include "replay/log_summary.h"
 #include "test_util.h"
@@ -55,10 +55,16 @@ ObdTruth ReadObdTruth(const std::string& dir, const std::string& campaign) {
   return t;
 }
 
+// Writes the imported dataset to `path` (so that the checks below read it back) and returns it.
+const LoggedDataset& ImportAndWrite(const LoggedDataset& d, const std::string& path) {
+  WriteDataset(d, path);
+  return d;
+}
+
 }  // namespace
 
 TEST_CASE("OBD import reproduces rows, items, positions and click rates of all four logs",
-          "[replay][data]") {
+          "[dataset][data]") {
   const std::string data = DataDir();
   TempDir tmp;
   for (const std::string policy : {"random", "bts"}) {
@@ -66,7 +72,7 @@ TEST_CASE("OBD import reproduces rows, items, positions and click rates of all f
       INFO(policy << "/" << campaign);
       const std::string dir = data + "/obd/" + policy + "/" + campaign;
       const std::string out = tmp / (policy + "_" + campaign + ".h5");
-      const auto stats = ImportObd(dir, out, "test");
+      const auto stats = StatsOf(ImportAndWrite(ImportObd(dir, "test"), out));
       const ObdTruth truth = ReadObdTruth(dir, campaign);
       CHECK(stats.rounds == truth.rows);
       LogReader reader(out);
@@ -89,14 +95,14 @@ TEST_CASE("OBD import reproduces rows, items, positions and click rates of all f
   }
 }
 
-TEST_CASE("OBD README figures: 10,000 rows each, clicks 46/46/69/46", "[replay][data]") {
+TEST_CASE("OBD README figures: 10,000 rows each, clicks 46/46/69/46", "[dataset][data]") {
   const std::string data = DataDir();
   TempDir tmp;
   const std::map<std::string, int> clicks = {
       {"random/men", 46}, {"random/women", 46}, {"bts/men", 69}, {"bts/women", 46}};
   for (const auto& [name, want] : clicks) {
     const std::string out = tmp / "x.h5";
-    ImportObd(data + "/obd/" + name, out, "test");
+    WriteDataset(ImportObd(data + "/obd/" + name, "test"), out);
     const auto s = SummarizeLog(LogReader(out));
     double total = 0;
     for (double c : s.clicks_per_position) total += c;
@@ -106,10 +112,10 @@ TEST_CASE("OBD README figures: 10,000 rows each, clicks 46/46/69/46", "[replay][
   }
 }
 
-TEST_CASE("Youshu import matches the verified statistics", "[replay][data]") {
+TEST_CASE("Youshu import matches the verified statistics", "[dataset][data]") {
   TempDir tmp;
   const std::string out = tmp / "youshu.h5";
-  const auto stats = ImportBundles(DataDir() + "/bundles/Youshu", out, "test");
+  const auto stats = StatsOf(ImportAndWrite(ImportBundles(DataDir() + "/bundles/Youshu", "test"), out));
   CHECK(stats.users == 8039);
   CHECK(stats.bundles == 4771);
   CHECK(stats.items == 32770);
@@ -136,7 +142,7 @@ TEST_CASE("Youshu import matches the verified statistics", "[replay][data]") {
   CHECK(train_users.size() == 2959);
 }
 
-TEST_CASE("Amazon import matches the table in data/bundles/README.md", "[replay][data]") {
+TEST_CASE("Amazon import matches the table in data/bundles/README.md", "[dataset][data]") {
   struct Want {
     const char* domain;
     int64_t sessions, bundles, intents;
@@ -150,7 +156,7 @@ TEST_CASE("Amazon import matches the table in data/bundles/README.md", "[replay]
   for (const auto& w : wants) {
     INFO(w.domain);
     const std::string out = tmp / (std::string(w.domain) + ".h5");
-    const auto stats = ImportAmazon(DataDir() + "/bundles/amazon/" + w.domain, out, "test");
+    const auto stats = StatsOf(ImportAndWrite(ImportAmazon(DataDir() + "/bundles/amazon/" + w.domain, "test"), out));
     CHECK(stats.sessions == w.sessions);
     CHECK(stats.bundles == w.bundles);
     LogReader r(out);
@@ -190,7 +196,7 @@ TEST_CASE("Amazon import matches the table in data/bundles/README.md", "[replay]
   }
 }
 
-TEST_CASE("time and category parsing", "[replay]") {
+TEST_CASE("time and category parsing", "[dataset]") {
   double t = 0;
   REQUIRE(ParseIsoTime("2019-11-24 00:03:13.442536+00:00", t));
   CHECK(t == Approx(1574553793.442536));
@@ -226,7 +232,7 @@ class BadObd {
   std::string dir_ = tmp_.path() + "/random";
 };
 
-TEST_CASE("malformed OBD rows give an error naming file and line, and no output", "[replay]") {
+TEST_CASE("malformed OBD rows give an error naming file and line, and no output", "[dataset]") {
   BadObd obd;
   const std::pair<std::string, std::string> cases[] = {
       {"1,2019-11-24 00:00:02+00:00,1,2,0,0.5,u1,0.0", "expected 9 columns, found 8"},
@@ -242,25 +248,25 @@ TEST_CASE("malformed OBD rows give an error naming file and line, and no output"
   for (const auto& [row, message] : cases) {
     INFO(row);
     const std::string dir = obd.WriteLog(row);
-    CHECK_THROWS_WITH(ImportObd(dir, obd.out(), "test"),
+    CHECK_THROWS_WITH(ImportObd(dir, "test"),
                       Catch::Contains("men.csv, line 3") && Catch::Contains(message));
     CHECK_FALSE(fs::exists(obd.out()));
   }
   // The good file imports.
-  ImportObd(obd.WriteLog("1,2019-11-24 00:00:02+00:00,1,3,1,0.5,u2,1.0,0.0"), obd.out(), "test");
+  WriteDataset(ImportObd(obd.WriteLog("1,2019-11-24 00:00:02+00:00,1,3,1,0.5,u2,1.0,0.0"), "test"), obd.out());
   CHECK(LogReader(obd.out()).num_rounds() == 2);
 }
 
-TEST_CASE("missing files and out-of-range ids in bundle data are reported", "[replay]") {
+TEST_CASE("missing files and out-of-range ids in bundle data are reported", "[dataset]") {
   TempDir tmp;
   const std::string dir = tmp / "Tiny";
   fs::create_directories(dir);
-  CHECK_THROWS_WITH(ImportBundles(dir, tmp / "o.h5", "t"), Catch::Contains("_data_size.txt"));
+  CHECK_THROWS_WITH(ImportBundles(dir, "t"), Catch::Contains("_data_size.txt"));
   WriteText(dir + "/Tiny_data_size.txt", "2\t2\t3\n");
-  CHECK_THROWS_WITH(ImportBundles(dir, tmp / "o.h5", "t"),
+  CHECK_THROWS_WITH(ImportBundles(dir, "t"),
                     Catch::Contains("bundle_item.txt") && Catch::Contains("not found"));
   WriteText(dir + "/bundle_item.txt", "0\t1\n1\t3\n");
-  CHECK_THROWS_WITH(ImportBundles(dir, tmp / "o.h5", "t"),
+  CHECK_THROWS_WITH(ImportBundles(dir, "t"),
                     Catch::Contains("bundle_item.txt, line 2") &&
                         Catch::Contains("item id 3 not in [0, 3)"));
   WriteText(dir + "/bundle_item.txt", "0\t1\n1\t2\n");
@@ -268,11 +274,11 @@ TEST_CASE("missing files and out-of-range ids in bundle data are reported", "[re
   for (const char* s : {"train", "tune", "test"})
     WriteText(dir + "/user_bundle_" + s + ".txt", "1\t0\n");
   WriteText(dir + "/user_bundle_tune.txt", "1\t0\n2\t1\n");
-  CHECK_THROWS_WITH(ImportBundles(dir, tmp / "o.h5", "t"),
+  CHECK_THROWS_WITH(ImportBundles(dir, "t"),
                     Catch::Contains("user_bundle_tune.txt, line 2") &&
                         Catch::Contains("user id 2 not in [0, 2)"));
   CHECK_FALSE(fs::exists(tmp / "o.h5"));
   WriteText(dir + "/user_bundle_tune.txt", "1\t1\n");
-  ImportBundles(dir, tmp / "o.h5", "t");
+  WriteDataset(ImportBundles(dir, "t"), tmp / "o.h5");
   CHECK(LogReader(tmp / "o.h5").ReadInteractions("user_bundle_tune").unit[0] == 1);
 }

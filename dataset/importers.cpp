@@ -1,5 +1,5 @@
 // Importers: see importers.h. Source layouts are documented in shared/data/*/README.md.
-#include "replay/importers.h"
+#include "dataset/importers.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,6 @@
 
 #include "common/csv.h"
 #include "common/error.h"
-#include "replay/log_store.h"
 
 namespace bundlerl {
 namespace fs = std::filesystem;
@@ -106,8 +105,7 @@ bool ParseCategoryList(const std::string& text, std::string& path) {
 // -----------------------------------------------------------------------------------------
 // Open Bandit Dataset
 
-ImportStats ImportObd(const std::string& dir_str, const std::string& out,
-                      const std::string& command, std::string logging_policy) {
+LoggedDataset ImportObd(const std::string& dir_str, const std::string& command, std::string logging_policy) {
   const fs::path dir(dir_str);
   if (!fs::is_directory(dir)) Fail(dir_str, ": not a folder (expected an OBD campaign folder)");
   const std::string campaign = dir.filename().empty() ? dir.parent_path().filename().string()
@@ -148,7 +146,7 @@ ImportStats ImportObd(const std::string& dir_str, const std::string& out,
         char* end = nullptr;
         const double v = std::strtod(r[c].c_str(), &end);
         if (!r[c].empty() && end == r[c].c_str() + r[c].size() && std::isfinite(v)) {
-          items.features.push_back(static_cast<float>(v));
+          items.features.push_back(v);
         } else {
           if (!tokens.empty()) tokens += ' ';
           tokens += header[c] + "=" + r[c];
@@ -181,7 +179,8 @@ ImportStats ImportObd(const std::string& dir_str, const std::string& out,
          items.n, ") from ", item_path);
   std::vector<Vocabulary> user_vocab(c_user.size());
 
-  LogMeta meta;
+  LoggedDataset d;
+  LogMeta& meta = d.meta;
   meta.source = "obd/" + campaign;
   meta.logging_policy = logging_policy;
   meta.command = command;
@@ -189,27 +188,18 @@ ImportStats ImportObd(const std::string& dir_str, const std::string& out,
   meta.slots_per_round = 1;
   meta.n_units = items.n;
   meta.context_dim = static_cast<int64_t>(c_user.size() + c_aff.size());
-  LogWriter writer(out, meta);
-  writer.WriteItems(items);
-
-  constexpr int64_t kBatch = 65536;
-  RoundBatch batch;
-  batch.Reserve(kBatch, 1, meta.context_dim);
+  d.items = std::move(items);
+  RoundBatch& batch = d.rounds;
   std::vector<std::string> f;
   int64_t row = 0;
-  auto flush = [&] {
-    batch.first_round = writer.rounds_written();
-    writer.AppendRounds(batch);
-    batch.Clear();
-  };
   while (csv.Next(f)) {
     csv.ExpectColumns(f, header.size());
     double t;
     if (!ParseIsoTime(f[c_time], t))
       csv.FailAt(Concat("column 'timestamp': expected an ISO time like 2019-11-24 00:03:13+00:00, found '", f[c_time], "'"));
     const int64_t item = csv.ToInt(f[c_item], "item_id");
-    if (item < 0 || item >= items.n)
-      csv.FailAt(Concat("column 'item_id': ", item, " not in [0, ", items.n, ") (items of ", item_path, ")"));
+    if (item < 0 || item >= d.items.n)
+      csv.FailAt(Concat("column 'item_id': ", item, " not in [0, ", d.items.n, ") (items of ", item_path, ")"));
     const int64_t pos = csv.ToInt(f[c_pos], "position");
     if (pos < 1 || pos > 3) csv.FailAt(Concat("column 'position': expected 1, 2 or 3, found ", pos));
     const double click = csv.ToDouble(f[c_click], "click");
@@ -234,23 +224,14 @@ ImportStats ImportObd(const std::string& dir_str, const std::string& out,
     batch.click.push_back(static_cast<float>(click));
     ++batch.n;
     ++row;
-    if (batch.n == kBatch) flush();
   }
-  if (batch.n > 0) flush();
   if (row == 0) Fail(log_path, ": no data rows");
   // Context column names and the categorical vocabularies, so the codes can be mapped back.
-  std::vector<std::string> columns;
-  for (size_t c : c_user) columns.push_back(header[c]);
-  for (size_t c : c_aff) columns.push_back(header[c]);
-  // (written through the File API: string datasets under /context)
-  ImportStats stats;
-  stats.rounds = row;
-  stats.items = items.n;
-  writer.WriteContextColumns(columns);
-  for (size_t k = 0; k < c_user.size(); ++k)
-    writer.WriteContextVocabulary(header[c_user[k]], user_vocab[k].values());
-  writer.Commit();
-  return stats;
+  for (size_t c : c_user) d.context_columns.push_back(header[c]);
+  for (size_t c : c_aff) d.context_columns.push_back(header[c]);
+  for (size_t k = 0; k < c_user.size(); ++k) d.context_vocab[header[c_user[k]]] = user_vocab[k].values();
+  d.Validate(log_path);
+  return d;
 }
 
 // -----------------------------------------------------------------------------------------
@@ -301,8 +282,7 @@ Ragged GroupPairs(const std::vector<int32_t>& row, const std::vector<int32_t>& v
 
 }  // namespace
 
-ImportStats ImportBundles(const std::string& dir_str, const std::string& out,
-                          const std::string& command) {
+LoggedDataset ImportBundles(const std::string& dir_str, const std::string& command) {
   const fs::path dir(dir_str);
   if (!fs::is_directory(dir)) Fail(dir_str, ": not a folder (expected a bundle dataset folder)");
   fs::path size_file;
@@ -326,41 +306,28 @@ ImportStats ImportBundles(const std::string& dir_str, const std::string& out,
   const auto bundle_item = ReadPairs(dir / "bundle_item.txt", n_bundles, n_items, "bundle", "item");
   const auto user_item = ReadPairs(dir / "user_item.txt", n_users, n_items, "user", "item");
 
-  LogMeta meta;
+  LoggedDataset d;
   std::string lower = name;
   for (auto& c : lower) c = static_cast<char>(std::tolower(c));
-  meta.source = lower;
-  meta.unit_kind = "bundle";
-  meta.command = command;
-  meta.n_units = n_bundles;
-  LogWriter writer(out, meta);
-  ItemTable items;
-  items.n = n_items;
-  writer.WriteItems(items);
-  BundleTable bundles;
-  bundles.items = GroupPairs(bundle_item.a, bundle_item.b, n_bundles);
+  d.meta.source = lower;
+  d.meta.unit_kind = "bundle";
+  d.meta.command = command;
+  d.meta.n_units = n_bundles;
+  d.items.n = n_items;
+  d.bundles.items = GroupPairs(bundle_item.a, bundle_item.b, n_bundles);
   for (int64_t b = 0; b < n_bundles; ++b)
-    if (bundles.items.size(b) == 0) Fail(dir_str, "/bundle_item.txt: bundle ", b, " has no items");
-  writer.WriteBundles(bundles);
-  UserTable users;
-  users.n = n_users;
-  users.history = GroupPairs(user_item.a, user_item.b, n_users);
-  writer.WriteUsers(users);
-  ImportStats stats;
+    if (d.bundles.items.size(b) == 0) Fail(dir_str, "/bundle_item.txt: bundle ", b, " has no items");
+  d.users.n = n_users;
+  d.users.history = GroupPairs(user_item.a, user_item.b, n_users);
   for (const char* split : {"train", "tune", "test"}) {
     const auto p = ReadPairs(dir / Concat("user_bundle_", split, ".txt"), n_users, n_bundles,
                              "user", "bundle");
-    Interactions x;
+    Interactions& x = d.interactions[Concat("user_bundle_", split)];
     x.user = p.a;
     x.unit = p.b;
-    writer.WriteInteractions(Concat("user_bundle_", split), x);
-    stats.rounds += static_cast<int64_t>(p.a.size());
   }
-  writer.Commit();
-  stats.users = n_users;
-  stats.items = n_items;
-  stats.bundles = n_bundles;
-  return stats;
+  d.Validate(dir_str);
+  return d;
 }
 
 // -----------------------------------------------------------------------------------------
@@ -411,8 +378,7 @@ int64_t IntAt(const Table& t, size_t r, size_t c, const fs::path& path, const ch
 
 }  // namespace
 
-ImportStats ImportAmazon(const std::string& dir_str, const std::string& out,
-                         const std::string& command) {
+LoggedDataset ImportAmazon(const std::string& dir_str, const std::string& command) {
   const fs::path dir(dir_str);
   if (!fs::is_directory(dir)) Fail(dir_str, ": not a folder (expected data/bundles/amazon/<domain>)");
   const auto user_session = ReadTable(dir / "user_session.csv", 3);
@@ -555,24 +521,18 @@ ImportStats ImportAmazon(const std::string& dir_str, const std::string& out,
     ub.time.push_back(IntAt(user_bundle, r, 2, P("user_bundle.csv"), "timestamp"));
   }
 
-  LogMeta meta;
-  meta.source = "amazon/" + (dir.filename().empty() ? dir.parent_path().filename() : dir.filename()).string();
-  meta.command = command;
-  meta.unit_kind = "item";
-  meta.n_units = items.n;
-  LogWriter writer(out, meta);
-  writer.WriteItems(items);
-  writer.WriteBundles(bundles);
-  writer.WriteUsers(users);
-  writer.WriteSessions(sessions);
-  writer.WriteInteractions("user_bundle", ub);
-  writer.Commit();
-  ImportStats stats;
-  stats.items = items.n;
-  stats.users = users.n;
-  stats.bundles = bundle_ids.size();
-  stats.sessions = static_cast<int64_t>(sessions.user.size());
-  return stats;
+  LoggedDataset d;
+  d.meta.source = "amazon/" + (dir.filename().empty() ? dir.parent_path().filename() : dir.filename()).string();
+  d.meta.command = command;
+  d.meta.unit_kind = "item";
+  d.meta.n_units = items.n;
+  d.items = std::move(items);
+  d.bundles = std::move(bundles);
+  d.users = std::move(users);
+  d.sessions = std::move(sessions);
+  d.interactions["user_bundle"] = std::move(ub);
+  d.Validate(dir_str);
+  return d;
 }
 
 }  // namespace bundlerl

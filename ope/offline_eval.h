@@ -1,16 +1,16 @@
-// From a logged-session file and a target policy's probabilities to OpeData: reads the
-// rounds, attaches the target's probability of every logged unit, and (for DM / DR) fits a
-// cross-fitted logistic reward model on features of the context, the unit and the position.
-// Inputs brought from elsewhere (per-row target probabilities, reward-model predictions) are
-// read from CSV or HDF5, so results can be reproduced exactly across tools.
+// From logged rounds and a context-free target table to OpeData: takes the rounds of a
+// dataset, attaches the target's probability of every logged unit at its position, and (for
+// DM / DR) cross-fits a reward model on features of the context, the unit and the position.
+// (Targets that need each round's observation, such as learned policies, are evaluated
+// through policy/offline_targets.h.)
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "dataset/dataset.h"
 #include "ope/estimator.h"
-#include "replay/log_store.h"
 
 namespace bundlerl {
 
@@ -45,7 +45,8 @@ struct RewardModelReport {
 // context holds one affinity column per unit, and the remaining numeric context columns.
 class BanditFeaturizer {
  public:
-  explicit BanditFeaturizer(const LogReader& logs);
+  // From the dataset's metadata and context columns (its rounds are not read).
+  explicit BanditFeaturizer(const LoggedDataset& logs);
   int64_t dim() const { return dim_; }
   void Row(const float* context, int32_t unit, int32_t position, double* out) const;
 
@@ -57,22 +58,17 @@ class BanditFeaturizer {
   int64_t affinity_feature_ = -1;
 };
 
-// Reads all rounds into OpeData (K = slots stored per round), with the target's probability
-// of each logged unit at its position. If `reward_model` is set, fits the cross-fitted
-// logistic reward model and fills q_hat and q_hat_target (expectation under the target table).
-// [first, end) selects a range of rounds (a rank's shard); end < 0 means to the end.
-OpeData BuildOpeData(const LogReader& logs, const PositionActionTable& target,
+// All the dataset's rounds as OpeData (K = slots stored per round), with the target's
+// probability of each logged unit at its position and the reward `reward` (click, purchase,
+// revenue; empty: the dataset's own). If `reward_model` is set, cross-fits it and fills q_hat
+// and q_hat_target (its expectation under the target table).
+OpeData BuildOpeData(const LoggedDataset& logs, const PositionActionTable& target,
                      const RewardModelConfig* reward_model, RewardModelReport* report,
-                     int64_t first = 0, int64_t end = -1);
+                     const std::string& reward = "");
 
-// Reads named per-row columns from CSV (a header naming them) or HDF5 (datasets by name),
-// each with `expected` values. Errors name the file, the column and the line or size.
-std::vector<std::vector<double>> LoadRowColumns(const std::string& path,
-                                                const std::vector<std::string>& names,
-                                                int64_t expected);
-
-// Mean reward per slot of a file's rounds (the on-policy value of its logging policy), and
+// Mean reward per slot of a dataset's rounds (the on-policy value of its logging policy), and
 // per page position ([K]).
-double MeanReward(const LogReader& logs, std::vector<double>* per_position = nullptr);
+double MeanReward(const LoggedDataset& logs, std::vector<double>* per_position = nullptr,
+                  const std::string& reward = "");
 
 }  // namespace bundlerl

@@ -5,8 +5,10 @@
 
 #include "common/error.h"
 #include "ope/estimator.h"
-#include "replay/importers.h"
-#include "replay/offline_eval.h"
+#include "dataset/importers.h"
+#include "ope/offline_eval.h"
+#include "replay/h5.h"
+#include "replay/row_columns.h"
 #include "policy/mlp_reward_model.h"
 #include "ope/reward_model.h"
 #include "test_util.h"
@@ -17,7 +19,7 @@ using bundlerl::testing::TempDir;
 using bundlerl::testing::WriteText;
 
 TEST_CASE("unpenalised logistic regression on one-hot groups predicts the group means",
-          "[replay]") {
+          "[ope]") {
   // Closed form: with a saturated one-hot design the MLE reproduces each group's mean.
   const int groups = 4;
   const double rate[groups] = {0.1, 0.35, 0.6, 0.8};
@@ -37,7 +39,7 @@ TEST_CASE("unpenalised logistic regression on one-hot groups predicts the group 
   for (int g = 0; g < groups; ++g) CHECK(p[g] == Approx(sum[g] / count[g]).epsilon(1e-9));
 }
 
-TEST_CASE("logistic regression recovers known weights within 3 standard errors", "[replay][slow]") {
+TEST_CASE("logistic regression recovers known weights within 3 standard errors", "[ope][slow]") {
   const int n = 200000, d = 3;
   const Eigen::Vector3d w_true(0.8, -1.2, 0.3);
   const double b_true = -1.0;
@@ -63,7 +65,7 @@ TEST_CASE("logistic regression recovers known weights within 3 standard errors",
   CHECK(std::abs(lr.intercept() - b_true) < 3 * se[d]);
 }
 
-TEST_CASE("cross-fitting folds are balanced and seeded", "[replay]") {
+TEST_CASE("cross-fitting folds are balanced and seeded", "[ope]") {
   const auto a = MakeFolds(103, 5, 1), b = MakeFolds(103, 5, 1), c = MakeFolds(103, 5, 2);
   CHECK(a == b);
   CHECK(a != c);
@@ -73,7 +75,7 @@ TEST_CASE("cross-fitting folds are balanced and seeded", "[replay]") {
 }
 
 TEST_CASE("target tables: OBD's BTS action distribution loads; bad tables are rejected",
-          "[replay][data]") {
+          "[ope][data]") {
   const auto t = PositionActionTable::LoadCsv(DataDir() + "/obd/bts_policy/bts_action_dist_men.csv", 34, 3);
   for (int k = 0; k < 3; ++k) {
     double s = 0;
@@ -92,10 +94,8 @@ TEST_CASE("target tables: OBD's BTS action distribution loads; bad tables are re
 }
 
 TEST_CASE("OBD: IPW of the uniform policy on uniform logs is the logged click rate exactly",
-          "[replay][data]") {
-  TempDir tmp;
-  ImportObd(DataDir() + "/obd/random/men", tmp / "r.h5", "test");
-  const LogReader logs(tmp / "r.h5");
+          "[ope][data]") {
+  const LoggedDataset logs = ImportObd(DataDir() + "/obd/random/men", "test");
   const OpeData d = BuildOpeData(logs, PositionActionTable::Uniform(34, 3), nullptr, nullptr);
   REQUIRE(d.n == 10000);
   CHECK(RunEstimator(*MakeEstimator("ipw"), d, {}).value ==
@@ -104,15 +104,13 @@ TEST_CASE("OBD: IPW of the uniform policy on uniform logs is the logged click ra
 }
 
 TEST_CASE("OBD: BTS from uniform logs, and uniform from BTS logs, give finite, honest answers",
-          "[replay][data]") {
-  TempDir tmp;
+          "[ope][data]") {
   const std::string data = DataDir();
   for (const std::string campaign : {"men", "women"}) {
     INFO(campaign);
-    ImportObd(data + "/obd/random/" + campaign, tmp / "r.h5", "test");
-    ImportObd(data + "/obd/bts/" + campaign, tmp / "b.h5", "test");
-    const LogReader random(tmp / "r.h5"), bts(tmp / "b.h5");
-    const int64_t M = random.meta().n_units;
+    const LoggedDataset random = ImportObd(data + "/obd/random/" + campaign, "test");
+    const LoggedDataset bts = ImportObd(data + "/obd/bts/" + campaign, "test");
+    const int64_t M = random.meta.n_units;
     const auto table = PositionActionTable::LoadCsv(
         data + "/obd/bts_policy/bts_action_dist_" + campaign + ".csv", M, 3);
     RewardModelConfig cfg;
@@ -145,7 +143,7 @@ TEST_CASE("OBD: BTS from uniform logs, and uniform from BTS logs, give finite, h
   }
 }
 
-TEST_CASE("per-row inputs from CSV and HDF5, with clear errors", "[replay]") {
+TEST_CASE("per-row inputs from CSV and HDF5, with clear errors", "[ope]") {
   TempDir tmp;
   WriteText(tmp / "rows.csv", "target,q_hat\n0.5,0.1\n0.25,0.2\n");
   const auto cols = LoadRowColumns(tmp / "rows.csv", {"q_hat", "target"}, 2);
@@ -164,7 +162,7 @@ TEST_CASE("per-row inputs from CSV and HDF5, with clear errors", "[replay]") {
                     Catch::Contains("dataset /q_hat is missing"));
 }
 
-TEST_CASE("the MLP reward model fits an interaction that logistic regression cannot", "[replay][slow]") {
+TEST_CASE("the MLP reward model fits an interaction that logistic regression cannot", "[ope][slow]") {
   // y ~ Bernoulli(sigmoid(3 x1 x2)): linear in neither feature. Held-out log-likelihood.
   std::mt19937_64 rng(4);
   std::normal_distribution<double> normal;
@@ -198,10 +196,8 @@ TEST_CASE("the MLP reward model fits an interaction that logistic regression can
   CHECK(ll_lr == Approx(std::log(0.5)).margin(0.02));  // logistic sees no signal
 }
 
-TEST_CASE("OBD: DR with the cross-fitted MLP reward model gives finite estimates", "[replay][data][slow]") {
-  TempDir tmp;
-  ImportObd(DataDir() + "/obd/random/men", tmp / "r.h5", "test");
-  const LogReader logs(tmp / "r.h5");
+TEST_CASE("OBD: DR with the cross-fitted MLP reward model gives finite estimates", "[ope][data][slow]") {
+  const LoggedDataset logs = ImportObd(DataDir() + "/obd/random/men", "test");
   const auto table = PositionActionTable::LoadCsv(DataDir() + "/obd/bts_policy/bts_action_dist_men.csv", 34, 3);
   RewardModelConfig cfg;
   cfg.model = "mlp";

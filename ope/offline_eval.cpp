@@ -1,8 +1,7 @@
 // Offline-evaluation inputs: see offline_eval.h.
-#include "replay/offline_eval.h"
+#include "ope/offline_eval.h"
 
 #include <cmath>
-#include <filesystem>
 
 #include "common/csv.h"
 #include "common/error.h"
@@ -53,19 +52,18 @@ PositionActionTable PositionActionTable::LoadCsv(const std::string& path, int64_
   return t;
 }
 
-BanditFeaturizer::BanditFeaturizer(const LogReader& logs)
-    : n_units_(logs.meta().n_units), K_(logs.meta().slate_size), D_(logs.meta().context_dim) {
+BanditFeaturizer::BanditFeaturizer(const LoggedDataset& logs)
+    : n_units_(logs.meta.n_units), K_(logs.meta.slate_size), D_(logs.meta.context_dim) {
   dim_ = n_units_ + K_;
-  std::vector<std::string> columns;
-  if (logs.Has("/context/columns")) columns = logs.file().ReadStrings("/context/columns");
+  const std::vector<std::string>& columns = logs.context_columns;
   categorical_offset_.assign(D_, -1);
   numeric_offset_.assign(D_, -1);
   for (int64_t c = 0; c < D_; ++c) {
     const std::string name = c < static_cast<int64_t>(columns.size()) ? columns[c] : "";
-    const std::string vocab = "/context/vocab/" + name;
-    if (!name.empty() && logs.Has(vocab)) {
+    const auto vocab = logs.context_vocab.find(name);
+    if (!name.empty() && vocab != logs.context_vocab.end()) {
       categorical_offset_[c] = dim_;
-      dim_ += logs.file().Shape(vocab).at(0);
+      dim_ += static_cast<int64_t>(vocab->second.size());
     } else if (name.rfind("user-item_affinity_", 0) == 0) {
       if (affinity_first_ < 0) affinity_first_ = c;
     } else {
@@ -74,7 +72,7 @@ BanditFeaturizer::BanditFeaturizer(const LogReader& logs)
   }
   if (affinity_first_ >= 0) {
     if (affinity_first_ + n_units_ > D_)
-      Fail(logs.path(), ": context has affinity columns but not one per unit");
+      Fail(logs.meta.source, ": context has affinity columns but not one per unit");
     affinity_feature_ = dim_++;
   }
 }
@@ -90,36 +88,27 @@ void BanditFeaturizer::Row(const float* x, int32_t unit, int32_t position, doubl
   if (affinity_feature_ >= 0) out[affinity_feature_] = std::log1p(x[affinity_first_ + unit]);
 }
 
-OpeData BuildOpeData(const LogReader& logs, const PositionActionTable& target,
-                     const RewardModelConfig* reward_model, RewardModelReport* report, int64_t first,
-                     int64_t end) {
-  const LogMeta& m = logs.meta();
-  if (end < 0 || end > logs.num_rounds()) end = logs.num_rounds();
-  if (first < 0 || first > end) Fail("rounds [", first, ", ", end, ") are not a range of ", logs.path());
-  const int64_t n = end - first, S = m.slots_per_round, D = m.context_dim;
-  if (n == 0) Fail(logs.path(), ": no logged rounds to evaluate on");
+OpeData BuildOpeData(const LoggedDataset& logs, const PositionActionTable& target,
+                     const RewardModelConfig* reward_model, RewardModelReport* report,
+                     const std::string& reward) {
+  const LogMeta& m = logs.meta;
+  const RoundBatch& b = logs.rounds;
+  const int64_t n = b.n, S = m.slots_per_round, D = m.context_dim;
+  if (n == 0) Fail(m.source, ": no logged rounds to evaluate on");
   if (target.n_units != m.n_units || target.K != m.slate_size)
     Fail("target table is ", target.n_units, " units x ", target.K, " positions; the logs have ",
          m.n_units, " units and K = ", m.slate_size);
   OpeData d;
   d.n = n;
   d.K = S;
-  d.reward.reserve(n * S), d.pscore.reserve(n * S), d.target.reserve(n * S);
-  std::vector<float> context;
-  std::vector<int32_t> unit, position;
-  context.reserve(n * D), unit.reserve(n * S), position.reserve(n * S);
-  RoundStream stream(logs, 65536, first, end);
-  RoundBatch b;
-  while (stream.Next(b)) {
-    for (int64_t k = 0; k < b.n * S; ++k) {
-      d.reward.push_back(b.click[k]);
-      d.pscore.push_back(b.pscore[k]);
-      d.target.push_back(target.at(b.slate[k], b.position[k]));
-    }
-    context.insert(context.end(), b.context.begin(), b.context.end());
-    unit.insert(unit.end(), b.slate.begin(), b.slate.end());
-    position.insert(position.end(), b.position.begin(), b.position.end());
-  }
+  const std::vector<float>& logged_reward = b.Reward(reward.empty() ? m.reward : reward);
+  d.reward.assign(logged_reward.begin(), logged_reward.end());
+  d.pscore = b.pscore;
+  d.target.resize(n * S);
+  for (int64_t k = 0; k < n * S; ++k) d.target[k] = target.at(b.slate[k], b.position[k]);
+  const std::vector<float>& context = b.context;
+  const std::vector<int32_t>& unit = b.slate;
+  const std::vector<int32_t>& position = b.position;
   if (S == 1) d.position = position;
   if (!reward_model) return d;
 
@@ -173,55 +162,15 @@ OpeData BuildOpeData(const LogReader& logs, const PositionActionTable& target,
   return d;
 }
 
-std::vector<std::vector<double>> LoadRowColumns(const std::string& path,
-                                                const std::vector<std::string>& names,
-                                                int64_t expected) {
-  std::vector<std::vector<double>> out(names.size());
-  const std::string ext = std::filesystem::path(path).extension();
-  if (ext == ".h5" || ext == ".hdf5") {
-    const h5::File f = h5::File::OpenRead(path);
-    for (size_t j = 0; j < names.size(); ++j) {
-      const std::string ds = "/" + names[j];
-      if (!f.Exists(ds)) Fail(path, ": dataset ", ds, " is missing");
-      out[j] = f.Read<double>(ds);
-      if (static_cast<int64_t>(out[j].size()) != expected)
-        Fail(path, ": dataset ", ds, " has ", out[j].size(), " values, expected ", expected,
-             " (one per logged row and slot)");
-      for (size_t i = 0; i < out[j].size(); ++i)
-        if (!std::isfinite(out[j][i])) Fail(path, ": dataset ", ds, ", index ", i, ": not finite");
-    }
-    return out;
-  }
-  CsvReader csv(path);
-  const auto header = csv.ReadHeader(1);
-  std::vector<size_t> col(names.size());
-  for (size_t j = 0; j < names.size(); ++j) {
-    const auto it = std::find(header.begin(), header.end(), names[j]);
-    if (it == header.end()) Fail(path, ", line 1: expected a column named '", names[j], "'");
-    col[j] = it - header.begin();
-  }
-  std::vector<std::string> f;
-  while (csv.Next(f)) {
-    csv.ExpectColumns(f, header.size());
-    for (size_t j = 0; j < names.size(); ++j) out[j].push_back(csv.ToDouble(f[col[j]], names[j]));
-  }
-  for (size_t j = 0; j < names.size(); ++j)
-    if (static_cast<int64_t>(out[j].size()) != expected)
-      Fail(path, ": column '", names[j], "' has ", out[j].size(), " rows, expected ", expected,
-           " (one per logged row and slot)");
-  return out;
-}
-
-double MeanReward(const LogReader& logs, std::vector<double>* per_position) {
-  RoundStream stream(logs);
-  RoundBatch b;
-  const int64_t K = logs.meta().slate_size;
+double MeanReward(const LoggedDataset& logs, std::vector<double>* per_position, const std::string& reward) {
+  const RoundBatch& b = logs.rounds;
+  const std::vector<float>& r = b.Reward(reward.empty() ? logs.meta.reward : reward);
+  const int64_t K = logs.meta.slate_size;
   std::vector<double> sum(K, 0.0), count(K, 0.0);
-  while (stream.Next(b))
-    for (size_t k = 0; k < b.click.size(); ++k) sum[b.position[k]] += b.click[k], ++count[b.position[k]];
+  for (size_t k = 0; k < r.size(); ++k) sum[b.position[k]] += r[k], ++count[b.position[k]];
   double s = 0, c = 0;
   for (int64_t k = 0; k < K; ++k) s += sum[k], c += count[k];
-  if (c == 0) Fail(logs.path(), ": no logged rounds");
+  if (c == 0) Fail(logs.meta.source, ": no logged rounds");
   if (per_position) {
     per_position->assign(K, 0.0);
     for (int64_t k = 0; k < K; ++k) (*per_position)[k] = count[k] ? sum[k] / count[k] : 0.0;

@@ -1,0 +1,237 @@
+// The logged dataset: see dataset.h.
+#include "dataset/dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "common/error.h"
+
+namespace bundlerl {
+namespace {
+
+template <typename T>
+void CheckSize(const std::vector<T>& v, int64_t expected, const char* field, const std::string& where,
+               bool optional = false) {
+  if (optional && v.empty()) return;
+  if (static_cast<int64_t>(v.size()) != expected)
+    Fail(where, ": field '", field, "' has ", v.size(), " values, expected ", expected);
+}
+
+template <typename T>
+void AppendRows(std::vector<T>& dst, const std::vector<T>& src, int64_t first, int64_t count, int64_t per) {
+  if (src.empty()) return;
+  dst.insert(dst.end(), src.begin() + first * per, src.begin() + (first + count) * per);
+}
+
+void ValidateRagged(const Ragged& r, int64_t value_limit, const std::string& where, const char* name) {
+  if (r.offsets.empty() || r.offsets.front() != 0 ||
+      r.offsets.back() != static_cast<int64_t>(r.values.size()) ||
+      !std::is_sorted(r.offsets.begin(), r.offsets.end()))
+    Fail(where, ": ", name, ": offsets are not a valid CSR index");
+  for (size_t i = 0; i < r.values.size(); ++i)
+    if (r.values[i] < 0 || r.values[i] >= value_limit)
+      Fail(where, ": ", name, ", index ", i, ": id ", r.values[i], " not in [0, ", value_limit, ")");
+}
+
+}  // namespace
+
+void RoundBatch::Clear() {
+  n = 0;
+  session_id.clear(), user_id.clear(), step.clear(), slate.clear(), position.clear();
+  timestamp.clear(), pscore.clear(), pscore_slate.clear(), pscore_cascade.clear();
+  context.clear(), click.clear(), purchase.clear(), revenue.clear();
+  candidates.clear(), round_seed.clear();
+}
+
+void RoundBatch::Reserve(int64_t rounds, int64_t slots, int64_t context_dim, int64_t num_candidates) {
+  session_id.reserve(rounds), user_id.reserve(rounds), step.reserve(rounds);
+  timestamp.reserve(rounds), pscore_slate.reserve(rounds);
+  context.reserve(rounds * context_dim);
+  for (auto* v : {&slate, &position}) v->reserve(rounds * slots);
+  pscore.reserve(rounds * slots);
+  for (auto* v : {&click, &purchase, &revenue}) v->reserve(rounds * slots);
+  candidates.reserve(rounds * num_candidates);
+}
+
+void RoundBatch::AppendFrom(const RoundBatch& o, int64_t first, int64_t count) {
+  if (first < 0 || count < 0 || first + count > o.n)
+    Fail("rounds [", first, ", ", first + count, ") outside a batch of ", o.n);
+  const int64_t S = o.n ? static_cast<int64_t>(o.slate.size()) / o.n : 0;
+  const int64_t D = o.n ? static_cast<int64_t>(o.context.size()) / o.n : 0;
+  const int64_t C = o.n ? static_cast<int64_t>(o.candidates.size()) / o.n : 0;
+  AppendRows(session_id, o.session_id, first, count, 1);
+  AppendRows(step, o.step, first, count, 1);
+  AppendRows(timestamp, o.timestamp, first, count, 1);
+  AppendRows(user_id, o.user_id, first, count, 1);
+  AppendRows(context, o.context, first, count, D);
+  AppendRows(slate, o.slate, first, count, S);
+  AppendRows(position, o.position, first, count, S);
+  AppendRows(pscore, o.pscore, first, count, S);
+  AppendRows(pscore_slate, o.pscore_slate, first, count, 1);
+  AppendRows(pscore_cascade, o.pscore_cascade, first, count, S);
+  AppendRows(click, o.click, first, count, S);
+  AppendRows(purchase, o.purchase, first, count, S);
+  AppendRows(revenue, o.revenue, first, count, S);
+  AppendRows(candidates, o.candidates, first, count, C);
+  AppendRows(round_seed, o.round_seed, first, count, 1);
+  n += count;
+}
+
+const std::vector<float>& RoundBatch::Reward(const std::string& kind) const {
+  if (kind == "click") return click;
+  const std::vector<float>* v = kind == "purchase" ? &purchase : kind == "revenue" ? &revenue : nullptr;
+  if (!v) Fail("reward '", kind, "': expected click, purchase or revenue");
+  if (v->empty() && n > 0)
+    Fail("reward '", kind, "': the logged rounds carry no ", kind, " (dataset rounds/", kind, " is missing)");
+  return *v;
+}
+
+void Ragged::PushRow(const std::vector<int32_t>& row) {
+  values.insert(values.end(), row.begin(), row.end());
+  offsets.push_back(static_cast<int64_t>(values.size()));
+}
+
+void ValidateRounds(const RoundBatch& b, const LogMeta& m, const std::string& where, int64_t first_round) {
+  const int64_t n = b.n, S = m.slots_per_round, D = m.context_dim, C = m.num_candidates;
+  CheckSize(b.session_id, n, "rounds/session_id", where);
+  CheckSize(b.step, n, "rounds/step", where);
+  CheckSize(b.timestamp, n, "rounds/timestamp", where);
+  CheckSize(b.user_id, n, "rounds/user_id", where);
+  CheckSize(b.context, n * D, "rounds/context", where);
+  CheckSize(b.slate, n * S, "rounds/slate", where);
+  CheckSize(b.position, n * S, "rounds/position", where);
+  CheckSize(b.pscore, n * S, "rounds/pscore", where);
+  CheckSize(b.pscore_slate, n, "rounds/pscore_slate", where, true);
+  CheckSize(b.pscore_cascade, n * S, "rounds/pscore_cascade", where, true);
+  CheckSize(b.click, n * S, "rounds/click", where);
+  CheckSize(b.purchase, n * S, "rounds/purchase", where, true);
+  CheckSize(b.revenue, n * S, "rounds/revenue", where, true);
+  CheckSize(b.round_seed, n, "rounds/round_seed", where, true);
+  if (C > 0) CheckSize(b.candidates, n * C, "rounds/candidates", where);
+  else if (!b.candidates.empty()) Fail(where, ": rounds/candidates given but the metadata's num_candidates is 0");
+  auto bad = [&](const char* field, int64_t i, const std::string& what) {
+    Fail(where, ": dataset rounds/", field, ", round ", first_round + i, ": ", what);
+  };
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(b.timestamp[i])) bad("timestamp", i, "expected a finite time");
+    if (b.user_id[i] < -1) bad("user_id", i, Concat("expected >= -1, found ", b.user_id[i]));
+    for (int64_t d = 0; d < D; ++d)
+      if (!std::isfinite(b.context[i * D + d])) bad("context", i, Concat("feature ", d, " is not finite"));
+    if (!b.pscore_slate.empty()) {
+      const double p = b.pscore_slate[i];
+      if (!(p > 0.0 && p <= 1.0)) bad("pscore_slate", i, Concat("propensity ", p, " not in (0, 1]"));
+    }
+    const int32_t* cand = C > 0 ? &b.candidates[i * C] : nullptr;
+    for (int64_t c = 0; c < C; ++c)
+      if (cand[c] < 0 || cand[c] >= m.n_units)
+        bad("candidates", i, Concat("candidate ", c, ": unit id ", cand[c], " not in [0, ", m.n_units, ")"));
+    for (int64_t s = 0; s < S; ++s) {
+      const int64_t k = i * S + s;
+      const int32_t u = b.slate[k];
+      if (u < 0 || u >= m.n_units) bad("slate", i, Concat("slot ", s, ": unit id ", u, " not in [0, ", m.n_units, ")"));
+      for (int64_t t = 0; t < s; ++t)
+        if (b.slate[i * S + t] == u)
+          bad("slate", i, Concat("unit ", u, " appears in slots ", t, " and ", s, "; slate units must be distinct"));
+      if (cand && std::find(cand, cand + C, u) == cand + C)
+        bad("slate", i, Concat("slot ", s, ": unit ", u, " is not among the round's candidates"));
+      if (b.position[k] < 0 || b.position[k] >= m.slate_size)
+        bad("position", i, Concat("slot ", s, ": position ", b.position[k], " not in [0, ", m.slate_size, ")"));
+      const double p = b.pscore[k];
+      if (!(p > 0.0 && p <= 1.0)) bad("pscore", i, Concat("slot ", s, ": propensity ", p, " not in (0, 1]"));
+      if (!b.pscore_cascade.empty() && !(b.pscore_cascade[k] > 0.0 && b.pscore_cascade[k] <= 1.0))
+        bad("pscore_cascade", i, Concat("slot ", s, ": propensity ", b.pscore_cascade[k], " not in (0, 1]"));
+      if (!std::isfinite(b.click[k])) bad("click", i, Concat("slot ", s, ": not finite"));
+      if (!b.purchase.empty() && !std::isfinite(b.purchase[k])) bad("purchase", i, Concat("slot ", s, ": not finite"));
+      if (!b.revenue.empty() && !std::isfinite(b.revenue[k])) bad("revenue", i, Concat("slot ", s, ": not finite"));
+    }
+  }
+}
+
+void LoggedDataset::Validate(const std::string& where) const {
+  const LogMeta& m = meta;
+  if (m.slots_per_round < 0 || m.slate_size < 0 || m.n_units < 0 || m.context_dim < 0 || m.num_candidates < 0)
+    Fail(where, ": slate_size, slots_per_round, n_units, context_dim and num_candidates must be >= 0");
+  if (m.slots_per_round > m.slate_size)
+    Fail(where, ": slots_per_round (", m.slots_per_round, ") exceeds slate_size (", m.slate_size, ")");
+  if (m.unit_kind != "item" && m.unit_kind != "bundle")
+    Fail(where, ": unit_kind must be 'item' or 'bundle', got '", m.unit_kind, "'");
+  if (m.reward != "click" && m.reward != "purchase" && m.reward != "revenue")
+    Fail(where, ": reward must be click, purchase or revenue, got '", m.reward, "'");
+  if (m.num_candidates > 0 && m.num_candidates < m.slate_size)
+    Fail(where, ": num_candidates (", m.num_candidates, ") is below slate_size (", m.slate_size, ")");
+  ValidateRounds(rounds, m, where, 0);
+  const std::string wi = where + " (items)";
+  const int64_t n = items.n;
+  CheckSize(items.original_id, n, "items/original_id", wi, true);
+  CheckSize(items.category, n, "items/category", wi, true);
+  CheckSize(items.price, n, "items/price", wi, true);
+  CheckSize(items.title, n, "items/title", wi, true);
+  CheckSize(items.tokens, n, "items/tokens", wi, true);
+  CheckSize(items.category_path, n, "items/category_path", wi, true);
+  CheckSize(items.popularity, n, "items/popularity", wi, true);
+  CheckSize(items.features, n * items.feature_dim, "items/features", wi, true);
+  for (size_t i = 0; i < items.price.size(); ++i)
+    if (!std::isfinite(items.price[i]) || items.price[i] < 0)
+      Fail(wi, ": dataset items/price, item ", i, ": expected a finite price >= 0");
+  for (size_t i = 0; i < items.popularity.size(); ++i)
+    if (!(items.popularity[i] >= 0 && items.popularity[i] <= 1))
+      Fail(wi, ": dataset items/popularity, item ", i, ": expected a number in [0, 1]");
+  for (size_t i = 0; i < items.features.size(); ++i)
+    if (!std::isfinite(items.features[i]))
+      Fail(wi, ": dataset items/features, item ", i / items.feature_dim, ": not finite");
+  for (size_t i = 0; i < items.category.size(); ++i)
+    if (items.category[i] < -1) Fail(wi, ": dataset items/category, item ", i, ": expected >= -1");
+  if (has_bundles()) {
+    ValidateRagged(bundles.items, n > 0 ? n : INT32_MAX, where, "bundles/item");
+    CheckSize(bundles.original_id, bundles.items.rows(), "bundles/original_id", where, true);
+    CheckSize(bundles.intent, bundles.items.rows(), "bundles/intent", where, true);
+  }
+  if (users.n > 0 || users.history.rows() > 0) {
+    if (users.history.rows() != users.n)
+      Fail(where, ": users/history has ", users.history.rows(), " rows, expected ", users.n);
+    ValidateRagged(users.history, n > 0 ? n : INT32_MAX, where, "users/history");
+    CheckSize(users.original_id, users.n, "users/original_id", where, true);
+    CheckSize(users.history_time, static_cast<int64_t>(users.history.values.size()), "users/history_time", where, true);
+  }
+  if (has_sessions()) {
+    const int64_t s = static_cast<int64_t>(sessions.user.size());
+    CheckSize(sessions.timestamp, s, "sessions/timestamp", where);
+    CheckSize(sessions.original_id, s, "sessions/original_id", where, true);
+    if (sessions.items.rows() != s || sessions.bundles.rows() != s)
+      Fail(where, ": sessions/item and sessions/bundle must have one row per session (", s, ")");
+    ValidateRagged(sessions.items, n > 0 ? n : INT32_MAX, where, "sessions/item");
+    ValidateRagged(sessions.bundles, has_bundles() ? bundles.items.rows() : INT32_MAX, where, "sessions/bundle");
+  }
+  if (baskets.rows() > 0) ValidateRagged(baskets, n > 0 ? n : INT32_MAX, where, "baskets/item");
+  for (const auto& [name, p] : interactions) {
+    const std::string wp = where + " (interactions/" + name + ")";
+    CheckSize(p.unit, static_cast<int64_t>(p.user.size()), "unit", wp);
+    CheckSize(p.time, static_cast<int64_t>(p.user.size()), "time", wp, true);
+  }
+  if (!context_columns.empty() && static_cast<int64_t>(context_columns.size()) != m.context_dim)
+    Fail(where, ": context/columns has ", context_columns.size(), " names, expected context_dim = ", m.context_dim);
+}
+
+LoggedDataset LoggedDataset::Slice(int64_t first, int64_t end) const {
+  if (first < 0 || end > rounds.n || first > end)
+    Fail("rounds [", first, ", ", end, ") are not a range of the ", rounds.n, " logged rounds");
+  LoggedDataset out = *this;
+  out.rounds.Clear();
+  out.rounds.AppendFrom(rounds, first, end - first);
+  out.rounds.first_round = 0;
+  return out;
+}
+
+ImportStats StatsOf(const LoggedDataset& d) {
+  ImportStats s;
+  s.rounds = d.rounds.n;
+  s.items = d.items.n;
+  s.users = d.users.n;
+  s.bundles = d.bundles.items.rows();
+  s.sessions = static_cast<int64_t>(d.sessions.user.size());
+  for (const auto& [name, p] : d.interactions) s.interactions += static_cast<int64_t>(p.user.size());
+  return s;
+}
+
+}  // namespace bundlerl
