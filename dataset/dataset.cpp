@@ -39,7 +39,7 @@ void ValidateRagged(const Ragged& r, int64_t value_limit, const std::string& whe
 void RoundBatch::Clear() {
   n = 0;
   session_id.clear(), user_id.clear(), step.clear(), slate.clear(), position.clear();
-  timestamp.clear(), pscore.clear(), pscore_slate.clear(), pscore_cascade.clear();
+  timestamp.clear(), pscore.clear(), pscore_slate.clear(), pscore_cascade.clear(), pscore_item.clear();
   context.clear(), click.clear(), purchase.clear(), revenue.clear();
   candidates.clear(), round_seed.clear();
 }
@@ -70,6 +70,7 @@ void RoundBatch::AppendFrom(const RoundBatch& o, int64_t first, int64_t count) {
   AppendRows(pscore, o.pscore, first, count, S);
   AppendRows(pscore_slate, o.pscore_slate, first, count, 1);
   AppendRows(pscore_cascade, o.pscore_cascade, first, count, S);
+  AppendRows(pscore_item, o.pscore_item, first, count, S);
   AppendRows(click, o.click, first, count, S);
   AppendRows(purchase, o.purchase, first, count, S);
   AppendRows(revenue, o.revenue, first, count, S);
@@ -104,6 +105,7 @@ void ValidateRounds(const RoundBatch& b, const LogMeta& m, const std::string& wh
   CheckSize(b.pscore, n * S, "rounds/pscore", where);
   CheckSize(b.pscore_slate, n, "rounds/pscore_slate", where, true);
   CheckSize(b.pscore_cascade, n * S, "rounds/pscore_cascade", where, true);
+  CheckSize(b.pscore_item, n * S, "rounds/pscore_item", where, true);
   CheckSize(b.click, n * S, "rounds/click", where);
   CheckSize(b.purchase, n * S, "rounds/purchase", where, true);
   CheckSize(b.revenue, n * S, "rounds/revenue", where, true);
@@ -141,6 +143,9 @@ void ValidateRounds(const RoundBatch& b, const LogMeta& m, const std::string& wh
       if (!(p > 0.0 && p <= 1.0)) bad("pscore", i, Concat("slot ", s, ": propensity ", p, " not in (0, 1]"));
       if (!b.pscore_cascade.empty() && !(b.pscore_cascade[k] > 0.0 && b.pscore_cascade[k] <= 1.0))
         bad("pscore_cascade", i, Concat("slot ", s, ": propensity ", b.pscore_cascade[k], " not in (0, 1]"));
+      if (!b.pscore_item.empty() && !(b.pscore_item[k] >= p && b.pscore_item[k] <= 1.0))
+        bad("pscore_item", i, Concat("slot ", s, ": inclusion propensity ", b.pscore_item[k],
+                                     " not in [pscore, 1] = [", p, ", 1]"));
       if (!std::isfinite(b.click[k])) bad("click", i, Concat("slot ", s, ": not finite"));
       if (!b.purchase.empty() && !std::isfinite(b.purchase[k])) bad("purchase", i, Concat("slot ", s, ": not finite"));
       if (!b.revenue.empty() && !std::isfinite(b.revenue[k])) bad("revenue", i, Concat("slot ", s, ": not finite"));

@@ -39,6 +39,8 @@ struct LogMeta {
   std::string reward = "click";    // the reward the rounds were logged for: click, purchase or
                                    // revenue (the default of train and evaluate)
   std::string config;              // the configuration that made the rounds (INI text), if any
+  std::string kernels;             // the kernel spec (kernels/builder.h) that rebuilds the
+                                   // features the rounds were logged with; "" = the default
   int64_t schema_version = 0;      // of the file the dataset was read from (0: made in memory)
 };
 
@@ -56,6 +58,8 @@ struct RoundBatch {
   std::vector<double> pscore;        // [n, S] logging marginal P(unit at slot)
   std::vector<double> pscore_slate;  // [n] joint logging propensity; empty if unknown
   std::vector<double> pscore_cascade;  // [n, S] logging P(slots 0..s); empty if unknown
+  std::vector<double> pscore_item;   // [n, S] logging P(the slot's unit is shown in any slot);
+                                     // empty if unknown
   std::vector<float> click;          // [n, S]
   std::vector<float> purchase;       // [n, S]; empty if unknown
   std::vector<float> revenue;        // [n, S]; empty if unknown

@@ -9,13 +9,6 @@
 #include "kernels/profile.h"
 
 namespace bundlerl {
-namespace {
-
-// Half-life (in history steps) of the platform's decayed profile of the shopper.
-constexpr double kProfileHalfLife = 3.0;
-
-}  // namespace
-
 ShopperModel::ShopperModel(std::shared_ptr<const World> world, ShopperConfig shopper,
                            SessionConfig session)
     : world_(std::move(world)), shopper_(std::move(shopper)), session_(std::move(session)) {
@@ -116,7 +109,7 @@ ObservationKind ParseObservationKind(const std::string& name) {
 
 ShopperSession::ShopperSession(std::shared_ptr<const ShopperModel> model)
     : model_(std::move(model)),
-      platform_(&model_->world().kernels(), kProfileHalfLife, PriceAffinity{3.0, 1.0}) {
+      platform_(&model_->world().kernels(), kPlatformHalfLife, kPlatformPricePrior) {
   const auto& s = model_->session_config();
   const int64_t cap = model_->shopper_config().max_history + s.slate_size;
   candidates_.reserve(s.num_candidates);
@@ -205,9 +198,9 @@ std::vector<double> ShopperSession::RecomputeFeatures() const {
   const int64_t h = static_cast<int64_t>(history_.size());
   UserState u;
   u.history = history_;
-  u.preference = DecayedProfile(k.item_features, history_.data(), nullptr, h, 0, kProfileHalfLife);
+  u.preference = DecayedProfile(k.item_features, history_.data(), nullptr, h, 0, kPlatformHalfLife);
   u.category_hist = CategoryHistogram(k.category, k.num_categories, history_.data(), h);
-  u.price = PriceAffinityOf(k.log_price, history_.data(), h, PriceAffinity{3.0, 1.0});
+  u.price = PriceAffinityOf(k.log_price, history_.data(), h, kPlatformPricePrior);
   std::vector<double> f(candidates_.size() * kNumFeatures);
   BuildFeatures(k, u, candidates_.data(), static_cast<int64_t>(candidates_.size()), f.data());
   return f;

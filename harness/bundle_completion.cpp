@@ -14,7 +14,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "kernels/similarity.h"
-#include "kernels/tfidf.h"
+#include "kernels/builder.h"
 #include "agents/trainer.h"
 #include "harness/replay_world.h"
 #include "kernels/profile.h"
@@ -47,10 +47,13 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
     const int64_t cut = static_cast<int64_t>(cfg.train_share * static_cast<double>(timed.size()));
     // Training baskets: the items of the earlier sessions and of their annotated bundles.
     std::vector<double> popularity(M, 0.0);
-    const Ragged baskets = SessionBaskets(sessions, bundles, timed, 0, cut, popularity);
-    const CooccurrenceSimilarity co(M, baskets.offsets, baskets.values, CooccurrenceSimilarity::Measure::kJaccard);
-    const CosineSimilarity text(Tfidf::Fit(items.title).vectors());
-    const CategoryOverlapSimilarity category(items.category_path);
+    LoggedDataset earlier;
+    earlier.meta = data.meta;
+    earlier.items = items;
+    earlier.baskets = SessionBaskets(sessions, bundles, timed, 0, cut, popularity);
+    const auto co = BuildSimilarity(earlier, "cooccurrence:jaccard:baskets");
+    const auto text = BuildSimilarity(earlier, "tfidf:title");
+    const auto category = BuildSimilarity(earlier, "category");
     std::vector<int32_t> all(M);
     std::iota(all.begin(), all.end(), 0);
     const double max_pop = std::max(1.0, *std::max_element(popularity.begin(), popularity.end()));
@@ -81,17 +84,17 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
     const std::vector<std::pair<std::string, Scorer>> strategies = {
         {"popularity", [&](int32_t, std::vector<double>& s) { s = popularity; }},
         {"itemcf", [&](int32_t seed, std::vector<double>& s) {
-           co.Row(seed, all.data(), M, s.data());
+           co->Row(seed, all.data(), M, s.data());
            for (int64_t i = 0; i < M; ++i) s[i] += 1e-6 * popularity[i] / max_pop;  // ties by popularity
          }},
-        {"content", [&](int32_t seed, std::vector<double>& s) { text.Row(seed, all.data(), M, s.data()); }},
+        {"content", [&](int32_t seed, std::vector<double>& s) { text->Row(seed, all.data(), M, s.data()); }},
         {"category", [&](int32_t seed, std::vector<double>& s) {
-           category.Row(seed, all.data(), M, s.data());
+           category->Row(seed, all.data(), M, s.data());
            for (int64_t i = 0; i < M; ++i) s[i] += 1e-6 * popularity[i] / max_pop;
          }},
         {"itemcf+content", [&](int32_t seed, std::vector<double>& s) {
-           co.Row(seed, all.data(), M, a.data());
-           text.Row(seed, all.data(), M, b.data());
+           co->Row(seed, all.data(), M, a.data());
+           text->Row(seed, all.data(), M, b.data());
            for (int64_t i = 0; i < M; ++i) s[i] = a[i] + 0.5 * b[i] + 1e-6 * popularity[i] / max_pop;
          }},
         {"reinforce (replay world)", [&](int32_t seed, std::vector<double>& s) {

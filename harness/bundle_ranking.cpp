@@ -15,6 +15,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/executor.h"
+#include "kernels/builder.h"
 #include "kernels/similarity.h"
 #include "harness/report.h"
 #include "replay/h5.h"
@@ -119,10 +120,8 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
   }
   // Kernels: item co-occurrence over bundle item lists and user histories (Jaccard); IDF of
   // items over bundles; bundle popularity in training.
-  Ragged baskets = bt.items;
-  for (int64_t u = 0; u < U; ++u)
-    baskets.PushRow(std::vector<int32_t>(ut.history.row(u), ut.history.row(u) + ut.history.size(u)));
-  const CooccurrenceSimilarity co(I, baskets.offsets, baskets.values, CooccurrenceSimilarity::Measure::kJaccard);
+  const auto co_kernel = BuildSimilarity(data, "cooccurrence:jaccard:bundles+users");
+  const auto& co = dynamic_cast<const CooccurrenceSimilarity&>(*co_kernel);
   std::vector<double> idf(I, 0.0), popularity(B, 0.0);
   {
     std::vector<double> df(I, 0.0);

@@ -22,6 +22,9 @@
 #include "policy/fixed_policies.h"
 #include "policy/learned_policy.h"
 #include "replay/h5.h"
+#include "agents/simulated_logs.h"
+#include "ope/offline_eval.h"
+#include "policy/logged_targets.h"
 #include "replay/log_store.h"
 #include "ope/reward_model.h"
 
@@ -29,21 +32,6 @@ namespace bundlerl {
 namespace fs = std::filesystem;
 namespace {
 
-
-// Logged rounds in memory: what the estimators need, row-major [n, K].
-struct Logs {
-  int64_t n = 0, K = 0;
-  std::vector<int32_t> user, slate, items;
-  std::vector<double> reward, pscore, pscore_slate, pscore_cascade;
-  std::vector<float> click, purchase, revenue;
-  std::vector<double> shown_features;  // [n, K, F]
-};
-
-// Replays round r's start state (the same candidates and features as when it was logged).
-void StartRound(ShopperSession& s, int64_t users, uint64_t seed, int64_t r) {
-  const EpisodeStart start = StartOfEpisode(seed, r, users);
-  s.Reset(start.user, start.session_seed);
-}
 
 void Say(const std::string& line) { std::cerr << "compare: " << line << std::endl; }
 
@@ -58,6 +46,22 @@ void CompareConfig::Validate() const {
   if (bootstrap < 0) Fail("config key 'compare.bootstrap': expected >= 0, got ", bootstrap);
   if (name.empty() || name.find('/') != std::string::npos)
     Fail("config key 'compare.name': expected a plain folder name, got '", name, "'");
+}
+
+std::vector<OpeData> StrategyOpeData(const LoggedDataset& logs, const ItemKernels& kernels,
+                                     const std::vector<std::shared_ptr<const SlatePolicy>>& strategies, int folds,
+                                     uint64_t fold_seed, int threads) {
+  // The reward model: logistic on (kernel features, one-hot slot), cross-fitted by round.
+  RewardModelConfig rm;
+  rm.model = "logistic:0.001";
+  rm.folds = folds;
+  rm.seed = fold_seed;
+  LoggedTargetOptions opt;
+  opt.reward_model = &rm;
+  opt.threads = threads;
+  std::vector<const SlatePolicy*> policies;
+  for (const auto& s : strategies) policies.push_back(s.get());
+  return BuildPolicyOpeData(logs, kernels, FeatureSpec(), policies, opt);
 }
 
 double KendallTau(const std::vector<double>& a, const std::vector<double>& b) {
@@ -81,128 +85,31 @@ namespace {
 // the cross-fitted reward model, and computes every strategy's probabilities at the logged
 // rounds: one OpeData per strategy.
 struct PreparedLogs {
-  Logs L;
+  LoggedDataset logs;
   std::vector<OpeData> data;
   double logged_value = 0;
 };
 
 PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
                         const std::vector<std::shared_ptr<const SlatePolicy>>& strategies,
-                        const SlatePolicy& logging_policy, int64_t n_rounds, uint64_t log_seed,
-                        int folds, uint64_t fold_seed, int threads, bool verbose) {
-  const World* world = &bandit->world();
-  const SessionConfig& session = bandit->session_config();
-  const int64_t K = session.slate_size, C = session.num_candidates, S = static_cast<int64_t>(strategies.size());
-  const int64_t users = world->num_shoppers();
-  const SlatePolicy* logging = &logging_policy;
-  struct {
-    int threads, folds;
-    int64_t log_rounds;
-  } cfg{threads, folds, n_rounds};
+                        const SlatePolicy& logging, int64_t n_rounds, uint64_t log_seed,
+                        int folds, uint64_t fold_seed, int threads, bool verbose,
+                        const std::string& source = "synthetic", const std::string& config = "",
+                        const std::string& command = "") {
   PreparedLogs prepared;
-  Logs& L = prepared.L;
-  // 2. Logged rounds under the logging policy.
-  if (verbose) Say("logging " + std::to_string(cfg.log_rounds) + " rounds with " + logging->name());
-  L.n = cfg.log_rounds;
-  L.K = K;
-  const int64_t n = L.n, F = kNumFeatures;
-  L.user.resize(n), L.slate.resize(n * K), L.items.resize(n * K), L.reward.resize(n * K);
-  L.pscore.resize(n * K), L.pscore_slate.resize(n), L.pscore_cascade.resize(n * K);
-  L.click.resize(n * K), L.purchase.resize(n * K), L.revenue.resize(n * K);
-  L.shown_features.resize(n * K * F);
-  std::vector<ShopperSession> sessions(std::max(1, cfg.threads), ShopperSession(bandit));
-  {
-    std::vector<std::vector<double>> marg(sessions.size(), std::vector<double>(K * C));
-    ParallelFor(cfg.threads, n, [&](int t, int64_t r) {
-      auto& sess = sessions[t];
-      auto& m = marg[t];
-      StartRound(sess, users, log_seed, r);
-      const Observation o = sess.Observe();
-      SplitMix64 rng(StartOfEpisode(log_seed, r, users).policy_seed);
-      int32_t* slate = &L.slate[r * K];
-      logging->Act(o, rng, slate);
-      logging->SlotMarginals(o, m.data());
-      L.user[r] = sess.user();
-      L.pscore_slate[r] = logging->PrefixProbability(o, slate, K);
-      for (int64_t k = 0; k < K; ++k) {
-        L.items[r * K + k] = o.candidates[slate[k]];
-        L.pscore[r * K + k] = m[k * C + slate[k]];
-        L.pscore_cascade[r * K + k] = logging->PrefixProbability(o, slate, k + 1);
-        std::copy(o.feature(slate[k]), o.feature(slate[k]) + F, &L.shown_features[(r * K + k) * F]);
-      }
-      const StepResult res = sess.Step(slate);
-      for (int64_t k = 0; k < K; ++k) {
-        L.click[r * K + k] = static_cast<float>(res.clicks >> k & 1);
-        L.purchase[r * K + k] = static_cast<float>(res.buys >> k & 1);
-        L.revenue[r * K + k] = (res.buys >> k & 1) ? static_cast<float>(std::exp(world->kernels().log_price[o.candidates[slate[k]]])) : 0.f;
-        L.reward[r * K + k] = session.reward == "click" ? L.click[r * K + k] : L.purchase[r * K + k];
-      }
-    });
-  }
-  double total = 0;
-  for (double x : L.reward) total += x;
-  prepared.logged_value = total / static_cast<double>(n);
+  if (verbose) Say("logging " + std::to_string(n_rounds) + " rounds with " + logging.name());
+  SimulatedLogConfig lc;
+  lc.rounds = n_rounds;
+  lc.seed = log_seed;
+  lc.threads = threads;
+  lc.source = source;
+  lc.config = config;
+  lc.command = command;
+  prepared.logs = LogSimulatedRounds(bandit, logging, lc);
+  prepared.logged_value = MeanReward(prepared.logs) * static_cast<double>(prepared.logs.meta.slots_per_round);
   if (verbose) Say("logged value " + FormatFixed(prepared.logged_value, 4) + " per slate");
-
-  // 3. Reward model: logistic on (kernel features, one-hot slot), cross-fitted by round.
-  const int64_t dim = F + K;
-  Eigen::MatrixXd X(n * K, dim);
-  Eigen::VectorXd y(n * K);
-  for (int64_t c = 0; c < n * K; ++c) {
-    for (int64_t f = 0; f < F; ++f) X(c, f) = L.shown_features[c * F + f];
-    for (int64_t k = 0; k < K; ++k) X(c, F + k) = (c % K == k) ? 1.0 : 0.0;
-    y[c] = L.reward[c];
-  }
-  const CrossFit cf = CrossFitRewardModel("logistic:0.001", X, y, K, cfg.folds, fold_seed);
-  const std::vector<double> q_hat(cf.out_of_fold.data(), cf.out_of_fold.data() + n * K);
-  if (verbose) Say("reward model fitted (" + std::to_string(cfg.folds) + "-fold cross-fitted logistic)");
-
-  // 4. Target-policy quantities at the logged rounds, for every strategy.
-  std::vector<OpeData>& data = prepared.data;
-  data.resize(S);
-  for (auto& d : data) {
-    d.n = n;
-    d.K = K;
-    d.reward = L.reward;
-    d.pscore = L.pscore;
-    d.pscore_slate = L.pscore_slate;
-    d.pscore_cascade = L.pscore_cascade;
-    d.q_hat = q_hat;
-    d.target.resize(n * K), d.target_slate.resize(n), d.target_cascade.resize(n * K), d.q_hat_target.resize(n * K);
-  }
-  {
-    const int T = static_cast<int>(sessions.size());
-    std::vector<std::vector<double>> marg(T, std::vector<double>(K * C));
-    std::vector<Eigen::MatrixXd> Xc(T, Eigen::MatrixXd(C, dim));
-    ParallelFor(cfg.threads, n, [&](int t, int64_t r) {
-      auto& sess = sessions[t];
-      StartRound(sess, users, log_seed, r);
-      const Observation o = sess.Observe();
-      const int32_t* slate = &L.slate[r * K];
-      // q_hat for every candidate at every slot, from the model that did not see round r.
-      std::vector<Eigen::VectorXd> qa(K);
-      for (int64_t k = 0; k < K; ++k) {
-        for (int64_t c = 0; c < C; ++c) {
-          for (int64_t f = 0; f < F; ++f) Xc[t](c, f) = o.feature(c)[f];
-          for (int64_t j = 0; j < K; ++j) Xc[t](c, F + j) = j == k ? 1.0 : 0.0;
-        }
-        qa[k] = cf.ModelFor(r).Predict(Xc[t]);
-      }
-      for (int64_t s = 0; s < S; ++s) {
-        OpeData& d = data[s];
-        strategies[s]->SlotMarginals(o, marg[t].data());
-        d.target_slate[r] = strategies[s]->PrefixProbability(o, slate, K);
-        for (int64_t k = 0; k < K; ++k) {
-          d.target[r * K + k] = marg[t][k * C + slate[k]];
-          d.target_cascade[r * K + k] = strategies[s]->PrefixProbability(o, slate, k + 1);
-          double e = 0;
-          for (int64_t c = 0; c < C; ++c) e += marg[t][k * C + c] * qa[k][c];
-          d.q_hat_target[r * K + k] = e;
-        }
-      }
-    });
-  }
-
+  prepared.data = StrategyOpeData(prepared.logs, bandit->world().kernels(), strategies, folds, fold_seed, threads);
+  if (verbose) Say("reward model fitted (" + std::to_string(folds) + "-fold cross-fitted logistic)");
   return prepared;
 }
 
@@ -210,8 +117,7 @@ PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
 
 CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shopper,
                          const SessionConfig& session, const CompareConfig& cfg,
-                         const std::string& /*resolved_config: stored by the report*/,
-                         const std::string& command) {
+                         const std::string& resolved_config, const std::string& command) {
   cfg.Validate();
   if (session.reward == "revenue")
     Fail("config key 'session.reward': compare supports click or purchase rewards (the reward "
@@ -253,8 +159,7 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   }
   std::vector<std::unique_ptr<Estimator>> estimators;
   for (const auto& e : cfg.estimators) estimators.push_back(MakeEstimator(e));
-  const int64_t K = session.slate_size, S = static_cast<int64_t>(strategies.size());
-  const int64_t users = world->num_shoppers();
+  const int64_t S = static_cast<int64_t>(strategies.size());
 
   result.estimators.clear();
   for (const auto& e : estimators) result.estimators.push_back(e->name());
@@ -280,50 +185,12 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
 
   // 2-4. Logged rounds, reward model, the strategies' probabilities at the logged rounds.
   PreparedLogs prepared = PrepareOpe(bandit, strategies, *logging, cfg.log_rounds, log_seed, cfg.folds,
-                                     StreamSeed(cfg.seed, Stream::kRewardModelFolds), cfg.threads, true);
-  const Logs& L = prepared.L;
-  const int64_t n = L.n;
+                                     StreamSeed(cfg.seed, Stream::kRewardModelFolds), cfg.threads, true,
+                                     "synthetic/" + cfg.name, resolved_config, command);
   result.logged_value = prepared.logged_value;
   std::vector<OpeData>& data = prepared.data;
-  // The logs as a BundleRL HDF5 file.
-  {
-    LogMeta meta;
-    meta.source = "synthetic/" + cfg.name;
-    meta.logging_policy = logging->name();
-    meta.command = command;
-    meta.slate_size = meta.slots_per_round = K;
-    meta.n_units = world->num_items();
-    LogWriter w(out_dir + "/logs.h5", meta);
-    ItemTable items;
-    items.n = world->num_items();
-    items.category = world->kernels().category;
-    for (double lp : world->kernels().log_price) items.price.push_back(std::exp(lp));
-    items.feature_dim = world->embeddings().cols();
-    for (int64_t i = 0; i < items.n; ++i)
-      for (int64_t j = 0; j < items.feature_dim; ++j) items.features.push_back(static_cast<float>(world->embeddings()(i, j)));
-    w.WriteItems(items);
-    UserTable ut;
-    ut.n = users;
-    for (int64_t u = 0; u < users; ++u) ut.history.PushRow(world->shopper(u).history);
-    w.WriteUsers(ut);
-    RoundBatch b;
-    b.n = n;
-    for (int64_t r = 0; r < n; ++r) {
-      b.session_id.push_back(r);
-      b.step.push_back(0);
-      b.timestamp.push_back(static_cast<double>(r));
-      b.user_id.push_back(L.user[r]);
-      for (int64_t k = 0; k < K; ++k) b.position.push_back(static_cast<int32_t>(k));
-    }
-    b.slate = L.items;
-    b.pscore = L.pscore;
-    b.pscore_slate = L.pscore_slate;
-    b.click = L.click;
-    b.purchase = L.purchase;
-    b.revenue = L.revenue;
-    w.AppendRounds(b);
-    w.Commit();
-  }
+  // The logs as a BundleRL HDF5 file (what `bundlerl evaluate` and `train --logs` read).
+  WriteDataset(prepared.logs, out_dir + "/logs.h5", command);
 
   // 5. Estimates.
   EstimateOptions opt;

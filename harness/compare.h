@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "agents/trainer.h"
+#include "dataset/dataset.h"
 #include "env/config.h"
+#include "kernels/features.h"
 #include "ope/estimator.h"
 
 namespace bundlerl {
@@ -85,6 +87,14 @@ struct OpeBenchmarkResult {
 OpeBenchmarkResult RunOpeBenchmark(const WorldConfig& world, const ShopperConfig& shopper,
                                    const SessionConfig& session, const CompareConfig& config,
                                    const OpeBenchmarkConfig& benchmark);
+
+// The OPE data of each strategy at the rounds of a simulator log (agents/simulated_logs.h),
+// as the comparison computes them: features by `kernels` (the world's, or rebuilt from the
+// log's catalog by its kernel spec), a logistic reward model (L2 0.001) on the kernel features
+// and the slot, cross-fitted by round with folds from `fold_seed`.
+std::vector<OpeData> StrategyOpeData(const LoggedDataset& logs, const ItemKernels& kernels,
+                                     const std::vector<std::shared_ptr<const SlatePolicy>>& strategies, int folds,
+                                     uint64_t fold_seed, int threads);
 
 // Kendall's tau-b between two score vectors (ties handled); 0 if undefined.
 double KendallTau(const std::vector<double>& a, const std::vector<double>& b);

@@ -8,7 +8,7 @@
 #include "common/error.h"
 #include "common/random.h"
 #include "env/shopper_model.h"
-#include "kernels/tfidf.h"
+#include "kernels/builder.h"
 #include "dataset/importers.h"
 #include "ope/offline_eval.h"
 #include "ope/reward_model.h"
@@ -51,32 +51,24 @@ ReplayWorld BuildAmazonReplayWorld(const ReplayWorldConfig& cfg) {
   // second half: a fitted session's own items never count in its features.
   const int64_t kernel_cut = cut / 2;
 
-  // Item kernels: TF-IDF of titles and category paths (content), a seeded random projection
-  // of it (embeddings), co-occurrence in the earlier sessions and their bundles (complements).
-  std::vector<std::string> docs(M);
-  for (int64_t i = 0; i < M; ++i) docs[i] = items.title[i] + " " + items.category_path[i];
-  const Tfidf tfidf = Tfidf::Fit(docs);
-  const SparseRows& X = tfidf.vectors();
-  SplitMix64 g(StreamSeed(cfg.seed, Stream::kProjection));
-  Eigen::MatrixXd R(X.cols(), d);
-  for (Eigen::Index a = 0; a < R.rows(); ++a)
-    for (int64_t b = 0; b < d; ++b) R(a, b) = NormalDraw(g) / std::sqrt(static_cast<double>(d));
-  ItemKernels k;
-  k.item_features = X * R;
-  for (int64_t i = 0; i < M; ++i) {
-    const double n = k.item_features.row(i).norm();
-    if (n > 0) k.item_features.row(i) /= n;
-  }
-  k.content = std::make_shared<CosineSimilarity>(X, "tfidf");
+  // Item kernels (kernels/builder.h): TF-IDF of titles and category paths (content), a seeded
+  // random projection of it (embeddings), co-occurrence in the earlier sessions and their
+  // bundles (complements), popularity from the sessions holding each item.
+  LoggedDataset catalog;
+  catalog.meta = data.meta;
+  catalog.items = items;
   std::vector<double> count(M, 0.0);
-  const Ragged baskets = SessionBaskets(sessions, bundles, timed, 0, kernel_cut, count);
-  k.complement = std::make_shared<CooccurrenceSimilarity>(M, baskets.offsets, baskets.values,
-                                                          CooccurrenceSimilarity::Measure::kJaccard);
-  k.category = items.category;
-  k.num_categories = 1 + *std::max_element(k.category.begin(), k.category.end());
-  k.log_price.assign(M, 0.0);
+  catalog.baskets = SessionBaskets(sessions, bundles, timed, 0, kernel_cut, count);
   const double max_count = std::max(1.0, *std::max_element(count.begin(), count.end()));
-  for (int64_t i = 0; i < M; ++i) k.popularity.push_back(std::log1p(count[i]) / std::log1p(max_count));
+  catalog.items.popularity.resize(M);
+  for (int64_t i = 0; i < M; ++i) catalog.items.popularity[i] = std::log1p(count[i]) / std::log1p(max_count);
+  KernelSpec spec;
+  spec.content = "tfidf:title+category_path";
+  spec.complement = "cooccurrence:jaccard:baskets";
+  spec.embedding = Concat("tfidf-projection:", d, ":title+category_path");
+  spec.popularity = "column";
+  spec.seed = cfg.seed;
+  ItemKernels k = BuildKernels(catalog, spec);
 
   // Shoppers: the preference is the mean embedding of what they chose before the split.
   std::vector<Shopper> shoppers(U);
@@ -194,7 +186,6 @@ ObdReplayWorld BuildObdReplayWorld(const std::string& dir) {
       y[r] = b.click[r];
     }
   }
-  const ItemTable& items = logs.items;
   LogisticRegression model(LogisticRegressionConfig{1e-2});
   model.Fit(X, y);
   // Logit of item i at position k for round r = intercept + w.x(r, i, k). Split it into the
@@ -222,13 +213,12 @@ ObdReplayWorld BuildObdReplayWorld(const std::string& dir) {
     for (int64_t j = 0; j < feat.dim(); ++j) w += (row[j] - base[j]) * model.weights()[j];
     pos_weight[k] = w;
   }
-  ItemKernels k;
-  k.item_features = Eigen::MatrixXd::Identity(M, M);
-  k.content = std::make_shared<CosineSimilarity>(k.item_features, "item-identity");
-  k.category = items.category;
-  k.num_categories = 1 + *std::max_element(k.category.begin(), k.category.end());
-  k.log_price.assign(M, 0.0);
-  k.popularity.assign(M, 0.0);
+  KernelSpec spec;  // the shopper's preference is per item: identity embeddings
+  spec.content = "identity";
+  spec.complement = "none";
+  spec.embedding = "identity";
+  spec.popularity = "none";
+  ItemKernels k = BuildKernels(logs, spec);
   out.world = std::make_shared<const World>(std::move(k), std::move(shoppers));
   ShopperConfig& sh = out.shopper;
   sh.choice_model = "pbm";

@@ -48,6 +48,12 @@ struct UserStateView {
 };
 UserStateView ViewOf(const UserState& user);
 
+// The platform's estimate of a shopper from the history (what the simulator's sessions and
+// the features of logged rounds both use): the decayed profile's half-life, in history
+// steps, and the price affinity assumed before any history.
+inline constexpr double kPlatformHalfLife = 3.0;
+inline constexpr PriceAffinity kPlatformPricePrior{3.0, 1.0};
+
 // The platform's profile of a growing history, kept up to date in O(d + categories) per
 // added item: the decayed profile (DecayedProfile with times == nullptr), the category
 // histogram (CategoryHistogram) and the price affinity (PriceAffinityOf, `prior` while the

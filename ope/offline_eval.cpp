@@ -127,23 +127,9 @@ OpeData BuildOpeData(const LoggedDataset& logs, const PositionActionTable& targe
   const CrossFit cf = CrossFitRewardModel(reward_model->model, X, y, S, reward_model->folds, reward_model->seed);
   d.q_hat.assign(cf.out_of_fold.data(), cf.out_of_fold.data() + rows);
   d.q_hat_target.assign(rows, 0.0);
-  // Baseline for the report: a constant click rate per position, from the other folds.
-  std::vector<double> clicks(reward_model->folds * m.slate_size, 0.0), shown(clicks.size(), 0.0);
-  for (int64_t r = 0; r < rows; ++r) {
-    const int f = cf.group_fold[r / S];
-    for (int g = 0; g < reward_model->folds; ++g)
-      if (g != f) clicks[g * m.slate_size + position[r]] += y[r], shown[g * m.slate_size + position[r]] += 1;
-  }
-  auto loglik = [](double label, double q) {
-    q = std::clamp(q, 1e-15, 1 - 1e-15);
-    return label * std::log(q) + (1 - label) * std::log(1 - q);
-  };
-  double ll = 0, ll_base = 0;
+  if (report) *report = HeldOutReport(cf, y, position, S, m.slate_size, dim);
   Eigen::MatrixXd Xa(m.n_units, dim);
   for (int64_t r = 0; r < rows; ++r) {
-    const int64_t cell = cf.group_fold[r / S] * m.slate_size + position[r];
-    ll += loglik(y[r], d.q_hat[r]);
-    ll_base += loglik(y[r], (clicks[cell] + 0.5) / (shown[cell] + 1.0));
     // Expected prediction under the target: sum over units at this row's position.
     for (int64_t a = 0; a < m.n_units; ++a) {
       feat.Row(context.data() + (r / S) * D, static_cast<int32_t>(a), position[r], buf.data());
@@ -154,12 +140,34 @@ OpeData BuildOpeData(const LoggedDataset& logs, const PositionActionTable& targe
     for (int64_t a = 0; a < m.n_units; ++a) e += target.at(a, position[r]) * qa[a];
     d.q_hat_target[r] = e;
   }
-  if (report) {
-    report->heldout_loglik = ll / static_cast<double>(rows);
-    report->heldout_loglik_baseline = ll_base / static_cast<double>(rows);
-    report->features = dim;
-  }
   return d;
+}
+
+RewardModelReport HeldOutReport(const CrossFit& cf, const Eigen::VectorXd& y, const std::vector<int32_t>& position,
+                                int64_t rows_per_group, int64_t positions, int64_t features) {
+  const int64_t rows = y.size(), folds = static_cast<int64_t>(cf.models.size());
+  // Baseline: a constant reward rate per position, from the other folds.
+  std::vector<double> clicks(folds * positions, 0.0), shown(clicks.size(), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int f = cf.group_fold[r / rows_per_group];
+    for (int64_t g = 0; g < folds; ++g)
+      if (g != f) clicks[g * positions + position[r]] += y[r], shown[g * positions + position[r]] += 1;
+  }
+  auto loglik = [](double label, double q) {
+    q = std::clamp(q, 1e-15, 1 - 1e-15);
+    return label * std::log(q) + (1 - label) * std::log(1 - q);
+  };
+  double ll = 0, ll_base = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t cell = cf.group_fold[r / rows_per_group] * positions + position[r];
+    ll += loglik(y[r], cf.out_of_fold[r]);
+    ll_base += loglik(y[r], (clicks[cell] + 0.5) / (shown[cell] + 1.0));
+  }
+  RewardModelReport report;
+  report.heldout_loglik = ll / static_cast<double>(rows);
+  report.heldout_loglik_baseline = ll_base / static_cast<double>(rows);
+  report.features = features;
+  return report;
 }
 
 double MeanReward(const LoggedDataset& logs, std::vector<double>* per_position, const std::string& reward) {

@@ -11,6 +11,7 @@
 
 #include "dataset/dataset.h"
 #include "ope/estimator.h"
+#include "ope/reward_model.h"
 
 namespace bundlerl {
 
@@ -65,6 +66,11 @@ class BanditFeaturizer {
 OpeData BuildOpeData(const LoggedDataset& logs, const PositionActionTable& target,
                      const RewardModelConfig* reward_model, RewardModelReport* report,
                      const std::string& reward = "");
+
+// The cross-fitted model's held-out log-likelihood per row next to a constant rate per
+// position (both from the other folds), for the report.
+RewardModelReport HeldOutReport(const CrossFit& cf, const Eigen::VectorXd& y, const std::vector<int32_t>& position,
+                                int64_t rows_per_group, int64_t positions, int64_t features);
 
 // Mean reward per slot of a dataset's rounds (the on-policy value of its logging policy), and
 // per page position ([K]).

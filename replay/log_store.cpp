@@ -36,7 +36,7 @@ void CheckSize(const std::vector<T>& v, int64_t expected, const char* field,
 struct LogWriter::RoundAppenders {
   h5::Appender<int64_t> session_id, user_id;
   h5::Appender<int32_t> step, slate, position, candidates;
-  h5::Appender<double> timestamp, pscore, pscore_slate, pscore_cascade;
+  h5::Appender<double> timestamp, pscore, pscore_slate, pscore_cascade, pscore_item;
   h5::Appender<float> context, click, purchase, revenue;
   h5::Appender<uint64_t> round_seed;
 };
@@ -57,6 +57,7 @@ LogWriter::LogWriter(std::string path, LogMeta meta) : path_(std::move(path)), m
   file_.SetAttr("num_candidates", meta_.num_candidates);
   file_.SetAttr("reward", meta_.reward);
   file_.SetAttr("config", meta_.config);
+  file_.SetAttr("kernels", meta_.kernels);
   file_.SetAttr("created_by", std::string("bundlerl ") + BUNDLERL_VERSION);
 }
 
@@ -203,6 +204,7 @@ void LogWriter::AppendRounds(const RoundBatch& batch) {
     if (!batch.purchase.empty()) a.purchase = {file_, "/rounds/purchase", S, kRoundChunk};
     if (!batch.revenue.empty()) a.revenue = {file_, "/rounds/revenue", S, kRoundChunk};
     if (!batch.pscore_cascade.empty()) a.pscore_cascade = {file_, "/rounds/pscore_cascade", S, kRoundChunk};
+    if (!batch.pscore_item.empty()) a.pscore_item = {file_, "/rounds/pscore_item", S, kRoundChunk};
     if (C > 0) a.candidates = {file_, "/rounds/candidates", C, std::max<int64_t>(1, kRoundChunk * 4 / C)};
     if (!batch.round_seed.empty()) a.round_seed = {file_, "/rounds/round_seed", 0, kRoundChunk * 4};
   }
@@ -215,6 +217,7 @@ void LogWriter::AppendRounds(const RoundBatch& batch) {
   same_presence(a.purchase.open(), !batch.purchase.empty(), "purchase");
   same_presence(a.revenue.open(), !batch.revenue.empty(), "revenue");
   same_presence(a.pscore_cascade.open(), !batch.pscore_cascade.empty(), "pscore_cascade");
+  same_presence(a.pscore_item.open(), !batch.pscore_item.empty(), "pscore_item");
   same_presence(a.round_seed.open(), !batch.round_seed.empty(), "round_seed");
   const int64_t n = batch.n;
   a.session_id.Append(batch.session_id.data(), n);
@@ -230,6 +233,7 @@ void LogWriter::AppendRounds(const RoundBatch& batch) {
   if (a.purchase.open()) a.purchase.Append(batch.purchase.data(), n);
   if (a.revenue.open()) a.revenue.Append(batch.revenue.data(), n);
   if (a.pscore_cascade.open()) a.pscore_cascade.Append(batch.pscore_cascade.data(), n);
+  if (a.pscore_item.open()) a.pscore_item.Append(batch.pscore_item.data(), n);
   if (a.candidates.open()) a.candidates.Append(batch.candidates.data(), n);
   if (a.round_seed.open()) a.round_seed.Append(batch.round_seed.data(), n);
   rounds_ += n;
@@ -265,6 +269,7 @@ LogReader::LogReader(const std::string& path) : file_(h5::File::OpenRead(path)) 
   if (file_.HasAttr("num_candidates")) meta_.num_candidates = file_.GetIntAttr("num_candidates");
   if (file_.HasAttr("reward")) meta_.reward = file_.GetStringAttr("reward");
   if (file_.HasAttr("config")) meta_.config = file_.GetStringAttr("config");
+  if (file_.HasAttr("kernels")) meta_.kernels = file_.GetStringAttr("kernels");
   CheckMeta(meta_, path);
   if (!file_.Exists("/rounds")) return;
   const int64_t S = meta_.slots_per_round, D = meta_.context_dim, C = meta_.num_candidates;
@@ -290,10 +295,12 @@ LogReader::LogReader(const std::string& path) : file_(h5::File::OpenRead(path)) 
   has_revenue_ = file_.Exists("/rounds/revenue");
   has_pscore_cascade_ = file_.Exists("/rounds/pscore_cascade");
   has_round_seed_ = file_.Exists("/rounds/round_seed");
+  has_pscore_item_ = file_.Exists("/rounds/pscore_item");
   if (has_pscore_slate_) expect("pscore_slate", {num_rounds_});
   if (has_purchase_) expect("purchase", {num_rounds_, S});
   if (has_revenue_) expect("revenue", {num_rounds_, S});
   if (has_pscore_cascade_) expect("pscore_cascade", {num_rounds_, S});
+  if (has_pscore_item_) expect("pscore_item", {num_rounds_, S});
   if (has_round_seed_) expect("round_seed", {num_rounds_});
   if (C > 0) expect("candidates", {num_rounds_, C});
 }
@@ -319,6 +326,8 @@ void LogReader::ReadRounds(int64_t first, int64_t count, RoundBatch& b) const {
   else b.revenue.clear();
   if (has_pscore_cascade_) file_.ReadRows("/rounds/pscore_cascade", first, count, b.pscore_cascade);
   else b.pscore_cascade.clear();
+  if (has_pscore_item_) file_.ReadRows("/rounds/pscore_item", first, count, b.pscore_item);
+  else b.pscore_item.clear();
   if (meta_.num_candidates > 0) file_.ReadRows("/rounds/candidates", first, count, b.candidates);
   else b.candidates.clear();
   if (has_round_seed_) file_.ReadRows("/rounds/round_seed", first, count, b.round_seed);

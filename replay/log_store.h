@@ -91,7 +91,7 @@ class LogReader {
   LogMeta meta_;
   int64_t num_rounds_ = 0;
   bool has_pscore_slate_ = false, has_pscore_cascade_ = false, has_purchase_ = false, has_revenue_ = false,
-       has_round_seed_ = false;
+       has_round_seed_ = false, has_pscore_item_ = false;
 };
 
 // Streams a file's rounds in batches: while (stream.Next(batch)) {...}.

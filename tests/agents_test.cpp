@@ -201,3 +201,63 @@ TEST_CASE("the oracle shows the slate with the best expected reward, and is at l
   for (const char* name : {"uniform", "popularity", "content", "itemcf", "profile"})
     CHECK(ExactValue(model, Enum(*MakeFixedPolicy(name))) <= optimum + 1e-12);
 }
+
+// ---------------------------------------------------------------------------------------
+// The simulator's logger and observations of its rounds.
+#include "agents/simulated_logs.h"
+#include "env/episode.h"
+#include "kernels/builder.h"
+#include "kernels/logged_observation.h"
+
+TEST_CASE("simulated logs carry what rebuilds each round's observation, bit for bit", "[agents]") {
+  WorldConfig wc;
+  wc.num_items = 80;
+  wc.num_users = 50;
+  SessionConfig sc;
+  sc.num_candidates = 12;
+  sc.max_steps = 1;
+  const auto world = World::Generate(wc);
+  const auto model = std::make_shared<const ShopperModel>(world, ShopperConfig(), sc);
+  const auto logging = MakeFixedPolicy("epsilon-greedy:0.5:popularity");
+  SimulatedLogConfig lc;
+  lc.rounds = 300;
+  lc.seed = 17;
+  lc.threads = 3;
+  const LoggedDataset d = LogSimulatedRounds(model, *logging, lc);
+  lc.threads = 1;
+  const LoggedDataset one_thread = LogSimulatedRounds(model, *logging, lc);
+  CHECK(d.rounds.slate == one_thread.rounds.slate);
+  CHECK(d.rounds.pscore == one_thread.rounds.pscore);
+  CHECK(d.meta.num_candidates == 12);
+  CHECK(d.meta.reward == "click");
+  // Kernels rebuilt from the log's own catalog by its spec; observations equal the session's.
+  const ItemKernels kernels = BuildKernels(d, KernelSpec::Parse(d.meta.kernels));
+  RoundObserver observer(d, kernels, FeatureSpec(), 3);
+  ShopperSession session(model);
+  std::vector<double> marg(3 * 12);
+  for (int64_t r = 0; r < lc.rounds; ++r) {
+    const EpisodeStart start = StartOfEpisode(lc.seed, r, wc.num_users);
+    REQUIRE(d.rounds.round_seed[r] == start.seed);
+    session.Reset(start.user, start.session_seed);
+    const Observation live = session.Observe();
+    const Observation& logged = observer.Observe(d.rounds, r);
+    REQUIRE(logged.num_candidates == live.num_candidates);
+    for (int64_t c = 0; c < live.num_candidates; ++c) {
+      REQUIRE(logged.candidates[c] == live.candidates[c]);
+      for (int64_t f = 0; f < kNumFeatures; ++f) REQUIRE(logged.feature(c)[f] == live.feature(c)[f]);
+    }
+    // The logged propensities are the logging policy's at that observation.
+    logging->SlotMarginals(live, marg.data());
+    for (int64_t k = 0; k < 3; ++k) {
+      const int32_t c = observer.CandidateIndex(d.rounds.slate[r * 3 + k]);
+      REQUIRE(c >= 0);
+      CHECK(d.rounds.pscore[r * 3 + k] == marg[k * 12 + c]);
+      CHECK(d.rounds.pscore_item[r * 3 + k] >= d.rounds.pscore[r * 3 + k]);
+    }
+  }
+  // A model of several steps is refused: logged rounds are one-step episodes.
+  SessionConfig multi = sc;
+  multi.max_steps = 3;
+  CHECK_THROWS_WITH(LogSimulatedRounds(std::make_shared<const ShopperModel>(world, ShopperConfig(), multi), *logging, lc),
+                    Catch::Contains("max_steps = 1"));
+}

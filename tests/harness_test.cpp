@@ -8,7 +8,9 @@
 #include "harness/compare.h"
 #include "harness/report.h"
 #include "policy/fixed_policies.h"
+#include "kernels/builder.h"
 #include "replay/h5.h"
+#include "replay/log_store.h"
 #include "test_util.h"
 
 using namespace bundlerl;
@@ -76,6 +78,24 @@ TEST_CASE("compare writes its results, reproducibly, with truths equal to simula
   CHECK(f.GetIntAttr("seed") == 1);
   CHECK(f.GetStringAttr("bundlerl_version") == BUNDLERL_VERSION);
   CHECK(f.Read<double>("/truth/value")[1] == v.value);
+  // logs.h5 read back, with kernels rebuilt from its catalog by its spec, gives bitwise the
+  // estimates of the in-process run.
+  const LoggedDataset logs = ReadDataset(tmp / "a/logs.h5");
+  CHECK(logs.num_rounds() == s.compare.log_rounds);
+  const ItemKernels kernels = BuildKernels(logs, KernelSpec::Parse(logs.meta.kernels));
+  std::vector<std::shared_ptr<const SlatePolicy>> strategies;
+  for (const auto& name : s.compare.strategies) strategies.push_back(MakeFixedPolicy(name));
+  const auto data = StrategyOpeData(logs, kernels, strategies, s.compare.folds,
+                                    StreamSeed(s.compare.seed, Stream::kRewardModelFolds), 3);
+  EstimateOptions opt;
+  opt.threads = 1;
+  for (size_t k = 0; k < strategies.size(); ++k)
+    for (size_t e = 0; e < s.compare.estimators.size(); ++e) {
+      INFO(s.compare.strategies[k] << " " << s.compare.estimators[e]);
+      const Estimate x = RunEstimator(*MakeEstimator(s.compare.estimators[e]), data[k], opt);
+      CHECK(x.value == r.strategies[k].estimates[e].value);
+      CHECK(x.stderr_ == r.strategies[k].estimates[e].stderr_);
+    }
 }
 
 TEST_CASE("with additive slot rewards, IPW and DR estimates agree with the simulator truth",

@@ -487,3 +487,137 @@ TEST_CASE("one feature column equals that column of the whole matrix, bitwise", 
   const UserStateView none;
   CHECK_THROWS_WITH(BuildFeatureColumn(k, none, all.data(), 1, kNumFeatures, out), Catch::Contains("feature column 7"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Kernels from a dataset by spec, and observations of logged rounds.
+#include "kernels/builder.h"
+#include "kernels/logged_observation.h"
+
+namespace {
+
+// A small catalog with every part the builder reads.
+LoggedDataset SmallCatalog() {
+  LoggedDataset d;
+  d.meta.n_units = 5;
+  ItemTable& it = d.items;
+  it.n = 5;
+  it.title = {"red wool scarf", "blue wool hat", "red cotton shirt", "steel pan", ""};
+  it.tokens = {"colour=red", "colour=blue", "colour=red", "", "colour=green"};
+  it.category_path = {"Clothing > Scarves", "Clothing > Hats", "Clothing > Shirts", "Kitchen", "Kitchen > Pans"};
+  it.category = {0, 0, 0, 1, 1};
+  it.price = {10, 20, 30, 40, 0};
+  it.features = {1, 0, 0.8, 0.6, 0, 1, -1, 0, 0.6, 0.8};
+  it.feature_dim = 2;
+  d.baskets.PushRow({0, 1});
+  d.baskets.PushRow({0, 1, 3});
+  d.baskets.PushRow({2, 3});
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("similarity kernels by spec equal the kernels built by hand; bad specs name what is missing",
+          "[kernels]") {
+  const LoggedDataset d = SmallCatalog();
+  const auto co = BuildSimilarity(d, "cooccurrence:jaccard:baskets");
+  const CooccurrenceSimilarity by_hand(5, d.baskets.offsets, d.baskets.values, CooccurrenceSimilarity::Measure::kJaccard);
+  const auto tfidf = BuildSimilarity(d, "tfidf:title+tokens");
+  const CosineSimilarity tfidf_by_hand(Tfidf::Fit({"red wool scarf colour=red", "blue wool hat colour=blue",
+                                                   "red cotton shirt colour=red", "steel pan", "colour=green"})
+                                           .vectors());
+  const auto cosine = BuildSimilarity(d, "cosine");
+  for (int32_t i = 0; i < 5; ++i)
+    for (int32_t j = 0; j < 5; ++j) {
+      CHECK(co->Pair(i, j) == by_hand.Pair(i, j));
+      CHECK(tfidf->Pair(i, j) == tfidf_by_hand.Pair(i, j));
+      CHECK(BuildSimilarity(d, "identity")->Pair(i, j) == (i == j ? 1.0 : 0.0));
+    }
+  CHECK(cosine->Pair(0, 1) == Approx(0.8));
+  CHECK(BuildSimilarity(d, "category")->Pair(3, 4) == Approx(0.5));  // {Kitchen} vs {Kitchen, Kitchen > Pans}
+  LoggedDataset bare = d;
+  bare.items.features.clear();
+  bare.items.feature_dim = 0;
+  CHECK_THROWS_WITH(BuildSimilarity(bare, "cosine"), Catch::Contains("no /items/features"));
+  CHECK_THROWS_WITH(BuildSimilarity(d, "tfidf:colour"), Catch::Contains("unknown text field 'colour'"));
+  CHECK_THROWS_WITH(BuildSimilarity(d, "cooccurrence:jaccard:sessions"), Catch::Contains("no sessions"));
+  CHECK_THROWS_WITH(BuildSimilarity(d, "cooccurrence:cosine"), Catch::Contains("jaccard, pmi or count"));
+  CHECK_THROWS_WITH(BuildSimilarity(d, "euclid"), Catch::Contains("known: ") && Catch::Contains("tfidf"));
+}
+
+TEST_CASE("item kernels by spec: defaults follow what the dataset holds; the spec round-trips", "[kernels]") {
+  const LoggedDataset d = SmallCatalog();
+  const KernelSpec spec = DefaultKernelSpec(d);
+  CHECK(spec.content == "cosine");
+  CHECK(spec.complement == "cooccurrence:jaccard:baskets");
+  CHECK(spec.embedding == "features");
+  CHECK(spec.popularity == "counts:baskets");
+  const KernelSpec again = KernelSpec::Parse(spec.ToString());
+  CHECK(again.ToString() == spec.ToString());
+  const ItemKernels k = BuildKernels(d, spec);
+  CHECK(k.num_items() == 5);
+  CHECK(k.num_categories == 2);
+  CHECK(k.log_price[1] == std::log(20.0));
+  CHECK(k.log_price[4] == 0.0);  // no price
+  // Popularity: log(1 + baskets holding the item) / log(1 + the most).
+  CHECK(k.popularity[0] == Approx(std::log1p(2) / std::log1p(2)));
+  CHECK(k.popularity[2] == Approx(std::log1p(1) / std::log1p(2)));
+  CHECK(k.popularity[4] == 0.0);
+  CHECK(k.item_features(3, 0) == -1.0);
+  // Small catalogs are tabulated with the kernel's own values.
+  CHECK(k.content->StoredRow(0) != nullptr);
+  KernelSpec untabulated = spec;
+  untabulated.tabulate_items = 0;
+  CHECK(BuildKernels(d, untabulated).content->StoredRow(0) == nullptr);
+  CHECK_THROWS_WITH(KernelSpec::Parse("content=cosine;colour=red"), Catch::Contains("unknown part 'colour'"));
+  CHECK_THROWS_WITH(KernelSpec::Parse("tabulate=-1"), Catch::Contains("non-negative integer"));
+  LoggedDataset text_only = d;
+  text_only.items.features.clear();
+  text_only.items.feature_dim = 0;
+  text_only.baskets = Ragged();
+  const KernelSpec t = DefaultKernelSpec(text_only);
+  CHECK(t.content == "tfidf:title+tokens");
+  CHECK(t.complement == "none");
+  CHECK(t.embedding == "identity");
+  CHECK(t.popularity == "none");
+}
+
+TEST_CASE("logged rounds with a context: unit, context and affinity columns after the kernel columns",
+          "[kernels][data]") {
+  const LoggedDataset obd = ImportObd(DataDir() + "/obd/random/men", "test");
+  const FeatureSpec spec = DefaultFeatureSpec(obd);
+  CHECK(spec.ToString() == "kernel,unit,context,affinity");
+  const ItemKernels k = BuildKernels(obd, KernelSpec::Parse("content=identity;complement=none;embedding=none;popularity=none"));
+  RoundObserver observer(obd, k, spec, 3);
+  int64_t context_width = 0;
+  for (const auto& [name, values] : obd.context_vocab) context_width += static_cast<int64_t>(values.size());
+  CHECK(observer.num_features() == kNumFeatures + 34 + context_width + 1);
+  CHECK(observer.num_candidates() == 34);
+  for (int64_t i : {0, 77, 9999}) {
+    const Observation& o = observer.Observe(obd.rounds, i);
+    REQUIRE(o.num_candidates == 34);
+    const float* x = &obd.rounds.context[i * obd.meta.context_dim];
+    for (int32_t c = 0; c < 34; ++c) {
+      const double* row = o.feature(c);
+      CHECK(o.candidates[c] == c);
+      double unit_sum = 0;
+      for (int64_t u = 0; u < 34; ++u) unit_sum += row[kNumFeatures + u];
+      CHECK(unit_sum == 1.0);
+      CHECK(row[kNumFeatures + c] == 1.0);
+      // One 1 per categorical column (four of them).
+      double ones = 0;
+      for (int64_t j = 0; j < context_width; ++j) ones += row[kNumFeatures + 34 + j];
+      CHECK(ones == 4.0);
+      CHECK(row[o.num_features - 1] == std::log1p(static_cast<double>(x[4 + c])));
+    }
+    CHECK(observer.CandidateIndex(obd.rounds.slate[i]) == obd.rounds.slate[i]);
+  }
+  CHECK_THROWS_WITH(FeatureSpec::Parse("unit,kernel,colour"), Catch::Contains("unknown part 'colour'"));
+  CHECK_THROWS_WITH(FeatureSpec::Parse("unit"), Catch::Contains("must start with 'kernel'"));
+  CHECK(RoundObserver(obd, k, FeatureSpec::Parse("kernel,item"), 3).num_features() == kNumFeatures + 1);
+  LoggedDataset no_context = obd;
+  no_context.meta.context_dim = 0;
+  no_context.rounds.context.clear();
+  no_context.context_columns.clear();
+  CHECK_THROWS_WITH(RoundObserver(no_context, k, FeatureSpec::Parse("kernel,context"), 3),
+                    Catch::Contains("needs a round context"));
+}
