@@ -1,15 +1,22 @@
-// Internal to agents/: the per-agent training functions behind TrainAgent().
+// Internal to agents/: helpers the LibTorch agents share (scorers, snapshots, divergence
+// checks). Includes torch.
 #pragma once
 
+#include <torch/torch.h>
+
+#include <string>
+
 #include "agents/trainer.h"
+#include "policy/torch_policy.h"
 
 namespace bundlerl::internal {
 
-TrainResult TrainOnPolicy(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
-                          const ProgressFunction& progress);      // reinforce, ppo
-TrainResult TrainFromLogs(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
-                          const ProgressFunction& progress, Reducer* comm);  // offpolicy-reinforce, ipw
-TrainResult TrainLinearBandit(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
-                              const ProgressFunction& progress);  // linucb, lints
+// A scorer of `features` inputs as train.scorer and train.hidden say, its initial weights
+// drawn after torch::manual_seed(train.seed).
+Scorer MakeScorer(const TrainConfig& config, int64_t features);
+// A copy with its own parameters (the snapshot behind Agent::policy()).
+Scorer CloneScorer(const Scorer& scorer);
+// Throws Error when the last loss or a parameter is not finite, naming the update.
+void CheckScorerFinite(const Scorer& scorer, double last_loss, int64_t update, const std::string& agent);
 
 }  // namespace bundlerl::internal

@@ -1,16 +1,18 @@
-// Agents that learn which slate to show, and the trainer that runs them (torch-free API).
+// The trainer: runs an agent (agents/agent.h) for a number of updates, online in a simulator
+// world or offline from logged rounds, with seeded batches, checkpoints that resume
+// bit-identically, and progress (a torch-free API).
 //   reinforce:            on-policy REINFORCE with a learned baseline, discounted returns
 //                         over the steps of a session (Williams 1992);
 //   ppo:                  proximal policy optimisation with the clipped surrogate
 //                         (Schulman et al. 2017), on-policy;
-//   offpolicy-reinforce:  REINFORCE from logged rounds with importance weights (clipped,
-//                         optionally self-normalised) and the top-K off-policy correction
-//                         of Chen et al. (WSDM 2019);
-//   ipw:                  supervised learner from logs: the likelihood of clicked items
-//                         weighted by 1 / logging propensity;
+//   offpolicy-reinforce:  REINFORCE from logged rounds with importance weights (clipped)
+//                         and the top-K off-policy correction of Chen et al. (WSDM 2019);
+//   ipw:                  supervised learner from logs: the likelihood of rewarded units
+//                         weighted by reward / logging propensity;
 //   linucb, lints:        linear UCB (Li et al. 2010) and linear Thompson sampling
-//                         (Agrawal & Goyal 2013) over the kernel features, online.
-// Learned policies are a scorer over the kernel features plus Plackett-Luce (policy/).
+//                         (Agrawal & Goyal 2013) over the feature rows, online or replayed
+//                         from logs (every logged slot updates the ridge statistics).
+// Learned policies are a scorer over the feature rows plus Plackett-Luce (policy/).
 // Training is seeded: every draw comes from generators derived from (seed, update, episode),
 // so a run resumed from a checkpoint ends with the same parameters as an uninterrupted one.
 #pragma once
@@ -21,7 +23,10 @@
 #include <string>
 #include <vector>
 
+#include "common/reduction.h"
+#include "dataset/round_source.h"
 #include "env/shopper_model.h"
+#include "kernels/logged_observation.h"
 #include "policy/slate_policy.h"
 
 namespace bundlerl {
@@ -42,6 +47,12 @@ struct TrainConfig {
   int64_t log_rounds = 200000;         // train.log_rounds
   uint64_t log_seed = 0;               // seed of the logged rounds; 0: derived from train.seed
   int64_t batch_rounds = 2048;         // train.batch_rounds
+  int64_t shuffle_block = 262144;      // train.shuffle_block: rounds shuffled together each
+                                       // epoch (blocks in a shuffled order, rounds shuffled
+                                       // within); at most two blocks are held in memory
+  std::string reward;                  // train.reward: click, purchase or revenue; "" = the
+                                       // logged rounds' own (the world's session.reward)
+  int threads = 2;                     // train.threads: building the observations of logged rounds
   double weight_clip = 20.0;           // train.weight_clip
   bool self_normalize = false;         // train.self_normalize
   bool topk_correction = true;         // train.topk_correction
@@ -58,6 +69,10 @@ struct TrainConfig {
 
 struct TrainResult {
   std::shared_ptr<const SlatePolicy> policy;
+  std::string agent;
+  std::string feature_spec = "kernel";  // the feature rows the policy scores
+  std::string kernel_spec;              // the kernels they were built with (logs), if any
+  std::string catalog;                  // the catalog's fingerprint (CatalogFingerprint)
   std::vector<double> curve;  // per update: mean session reward of the episodes collected
                               // (on-policy, bandits) or the logged objective (off-policy)
   int64_t updates = 0, rounds = 0;  // updates done; rounds (steps or logged rounds) consumed
@@ -66,18 +81,38 @@ struct TrainResult {
 
 using ProgressFunction = std::function<void(int64_t update, int64_t total, double value)>;
 
-class Reducer;
 
-// Trains `config.agent` in the model's world. Throws Error on bad settings (naming the key).
-// With a communicator of several ranks (offpolicy-reinforce and ipw): data-parallel, each
-// rank takes its share of every batch's rounds and the gradients are all-reduced, so the
-// parameters equal those of one process (to floating-point rounding); rank 0 writes the
-// checkpoints and every rank resumes from them.
+// Trains `config.agent` in the model's world. Online agents play episodes; agents that learn
+// from logs learn from train.log_rounds rounds they log themselves under
+// train.logging_policy (agents/simulated_logs.h; seed train.log_seed, or one derived from
+// train.seed), exactly as TrainFromLogs would from those rounds written to a file. Throws
+// Error on bad settings (naming the key). With a reducer of several ranks (agents that learn
+// from logs): data-parallel, each rank takes its share of every batch's micro-batches and
+// the gradients are all-reduced, so the parameters equal those of one process; rank 0 writes
+// the checkpoints and every rank resumes from them.
+// `logs`, when given, are one-step rounds of this world that log-learners learn from instead
+// of logging their own (the comparison harness passes the rounds it evaluates on).
 TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
-                       const ProgressFunction& progress = nullptr, Reducer* comm = nullptr);
+                       const ProgressFunction& progress = nullptr, Reducer* comm = nullptr,
+                       const LoggedDataset* logs = nullptr);
 
-// Saves a trained policy where `bundlerl simulate/compare` can load it (policy/learned_policy.h).
-void SaveTrainedPolicy(const TrainResult& result, const std::string& path, const std::string& metadata);
+// Trains `config.agent` from logged rounds: each round's observation is rebuilt from the log
+// by `kernels` (the log's catalog's) and `features`. Each epoch visits the rounds in a seeded
+// order (blocks of train.shuffle_block rounds in a shuffled order, the rounds of each block
+// shuffled); update u takes the next train.batch_rounds of them. Throws Error naming what the
+// log lacks for this agent.
+TrainResult TrainFromLogs(const RoundSource& rounds, const ItemKernels& kernels, const FeatureSpec& features,
+                          const TrainConfig& config, const ProgressFunction& progress = nullptr,
+                          Reducer* comm = nullptr);
+
+// A short fingerprint of a catalog (units, items and their features), recorded with policies
+// trained on its logs so that evaluating them on another catalog is an error.
+std::string CatalogFingerprint(const LoggedDataset& catalog);
+
+// Saves a trained policy where simulate, evaluate and compare load it (policy/learned_policy.h),
+// with the feature spec, kernel spec and catalog it was trained for; `config` is the resolved
+// configuration text.
+void SaveTrainedPolicy(const TrainResult& result, const std::string& path, const std::string& config);
 
 // The names train.agent accepts.
 std::vector<std::string> AgentNames();

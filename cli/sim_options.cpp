@@ -110,6 +110,11 @@ void AddTrainOptions(po::options_description& desc, TrainConfig& t) {
       ("train.logging_policy", po::value(&t.logging_policy)->default_value(t.logging_policy), "off-policy agents: the logging policy")
       ("train.log_rounds", po::value(&t.log_rounds)->default_value(t.log_rounds), "off-policy agents: logged rounds")
       ("train.batch_rounds", po::value(&t.batch_rounds)->default_value(t.batch_rounds), "off-policy agents: rounds per update")
+      ("train.shuffle_block", po::value(&t.shuffle_block)->default_value(t.shuffle_block),
+       "agents learning from logs: rounds shuffled together each epoch (two blocks are held in memory)")
+      ("train.reward", po::value(&t.reward)->default_value(t.reward),
+       "click, purchase or revenue; empty: the logged rounds' own (session.reward of the world that logged them)")
+      ("train.threads", po::value(&t.threads)->default_value(t.threads), "threads building the observations of logged rounds")
       ("train.weight_clip", po::value(&t.weight_clip)->default_value(t.weight_clip), "off-policy: importance-weight clip")
       ("train.self_normalize", po::value(&t.self_normalize)->default_value(t.self_normalize), "off-policy: self-normalised weights")
       ("train.grad_shards", po::value(&t.grad_shards)->default_value(t.grad_shards), "micro-batches per batch (distributed: a multiple of the world size)")

@@ -137,15 +137,24 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   const auto logging = MakeFixedPolicy(cfg.logging_policy);
   const uint64_t log_seed = StreamSeed(cfg.seed, Stream::kLogging);
   CompareResult result;
-  // The agents: on-policy ones in the simulator, off-policy ones from the very rounds logged
-  // below (same logging policy, same seeds).
+  // The logged rounds: what the estimators evaluate on and the off-policy agents learn from.
+  SimulatedLogConfig lc;
+  lc.rounds = cfg.log_rounds;
+  lc.seed = log_seed;
+  lc.threads = cfg.threads;
+  lc.source = "synthetic/" + cfg.name;
+  lc.config = resolved_config;
+  lc.command = command;
+  Say("logging " + std::to_string(cfg.log_rounds) + " rounds with " + logging->name());
+  const LoggedDataset logs = LogSimulatedRounds(bandit, *logging, lc);
+  result.logged_value = MeanReward(logs) * static_cast<double>(logs.meta.slots_per_round);
+  Say("logged value " + FormatFixed(result.logged_value, 4) + " per slate");
+  // The agents: on-policy ones in the simulator, off-policy ones from those logged rounds.
   for (const auto& agent : cfg.agents) {
     TrainConfig t = cfg.train;
     t.agent = agent;
     t.seed = cfg.seed;
-    t.logging_policy = cfg.logging_policy;
-    t.log_rounds = cfg.log_rounds;
-    t.log_seed = log_seed;
+    t.threads = cfg.threads;
     t.checkpoint.clear();
     t.checkpoint_every = 0;
     t.resume = false;
@@ -153,7 +162,7 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
     const TrainResult tr = TrainAgent(model, t, [&](int64_t u, int64_t total, double v) {
       if (u % std::max<int64_t>(1, total / 5) == 0)
         Say("  " + agent + " update " + std::to_string(u) + "/" + std::to_string(total) + ": " + FormatFixed(v, 4));
-    });
+    }, nullptr, &logs);
     strategies.push_back(tr.policy);
     result.curves.push_back({agent, tr.curve});
   }
@@ -183,14 +192,12 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
         " per slate, " + FormatFixed(r.episode_value, 3) + " per session");
   }
 
-  // 2-4. Logged rounds, reward model, the strategies' probabilities at the logged rounds.
-  PreparedLogs prepared = PrepareOpe(bandit, strategies, *logging, cfg.log_rounds, log_seed, cfg.folds,
-                                     StreamSeed(cfg.seed, Stream::kRewardModelFolds), cfg.threads, true,
-                                     "synthetic/" + cfg.name, resolved_config, command);
-  result.logged_value = prepared.logged_value;
-  std::vector<OpeData>& data = prepared.data;
+  // 2-4. The reward model and the strategies' probabilities at the logged rounds.
+  const std::vector<OpeData> data = StrategyOpeData(logs, world->kernels(), strategies, cfg.folds,
+                                                    StreamSeed(cfg.seed, Stream::kRewardModelFolds), cfg.threads);
+  Say("reward model fitted (" + std::to_string(cfg.folds) + "-fold cross-fitted logistic)");
   // The logs as a BundleRL HDF5 file (what `bundlerl evaluate` and `train --logs` read).
-  WriteDataset(prepared.logs, out_dir + "/logs.h5", command);
+  WriteDataset(logs, out_dir + "/logs.h5", command);
 
   // 5. Estimates.
   EstimateOptions opt;

@@ -121,22 +121,32 @@ void LearnedSlatePolicy::SlotMarginals(const Observation& obs, double* out) cons
   PlackettLuce::Marginals(s.data(), obs.num_candidates, obs.slate_size, out, rng, 4000);
 }
 
-void SaveScorer(const Scorer& scorer, const std::string& path, const std::string& name,
-                const std::string& metadata) {
+void SaveScorer(const Scorer& scorer, const std::string& path, const PolicyInfo& info) {
   torch::serialize::OutputArchive archive;
   scorer->save(archive);
   archive.write("bundlerl.kind", torch::IValue(scorer->config.kind));
   archive.write("bundlerl.features", torch::IValue(scorer->config.features));
   archive.write("bundlerl.hidden", torch::IValue(scorer->config.hidden));
-  archive.write("bundlerl.name", torch::IValue(name));
-  archive.write("bundlerl.metadata", torch::IValue(metadata));
+  archive.write("bundlerl.name", torch::IValue(info.name));
+  archive.write("bundlerl.metadata", torch::IValue(info.config));
+  archive.write("bundlerl.feature_spec", torch::IValue(info.features));
+  archive.write("bundlerl.kernels", torch::IValue(info.kernels));
+  archive.write("bundlerl.catalog", torch::IValue(info.catalog));
   archive.write("bundlerl.version", torch::IValue(std::string(BUNDLERL_VERSION)));
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  archive.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) Fail(path, ": cannot move the saved policy into place");
+  try {
+    archive.save_to(tmp);
+  } catch (const std::exception& e) {
+    std::remove(tmp.c_str());
+    Fail(path, ": cannot write the policy file (", std::string(e.what()).substr(0, 120), ")");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    Fail(path, ": cannot move the saved policy into place");
+  }
 }
 
-Scorer LoadScorer(const std::string& path, std::string* name, std::string* metadata) {
+Scorer LoadScorer(const std::string& path, PolicyInfo* info) {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
@@ -144,6 +154,9 @@ Scorer LoadScorer(const std::string& path, std::string* name, std::string* metad
     Fail(path, ": not a BundleRL policy file (", std::string(e.what()).substr(0, 120), ")");
   }
   torch::IValue v;
+  auto read_string = [&](const char* key, const std::string& fallback) {
+    return archive.try_read(key, v) ? v.toStringRef() : fallback;
+  };
   if (!archive.try_read("bundlerl.kind", v)) Fail(path, ": not a BundleRL policy file (no bundlerl.kind)");
   ScorerConfig c;
   c.kind = v.toStringRef();
@@ -151,19 +164,35 @@ Scorer LoadScorer(const std::string& path, std::string* name, std::string* metad
   c.features = v.toInt();
   archive.read("bundlerl.hidden", v);
   c.hidden = v.toInt();
-  if (name && archive.try_read("bundlerl.name", v)) *name = v.toStringRef();
-  if (metadata && archive.try_read("bundlerl.metadata", v)) *metadata = v.toStringRef();
+  if (c.features < 1 || c.hidden < 1) Fail(path, ": corrupt policy file (", c.features, " features, hidden ", c.hidden, ")");
+  PolicyInfo i;
+  i.name = read_string("bundlerl.name", "");
+  i.config = read_string("bundlerl.metadata", "");
+  i.features = read_string("bundlerl.feature_spec", "kernel");
+  i.kernels = read_string("bundlerl.kernels", "");
+  i.catalog = read_string("bundlerl.catalog", "");
+  i.version = read_string("bundlerl.version", "");
+  i.num_features = c.features;
   Scorer scorer(c);
-  scorer->load(archive);
+  try {
+    scorer->load(archive);
+  } catch (const std::exception& e) {
+    Fail(path, ": corrupt policy file (", std::string(e.what()).substr(0, 120), ")");
+  }
+  for (const auto& p : scorer->named_parameters())
+    if (!torch::isfinite(p.value()).all().item<bool>())
+      Fail(path, ": parameter '", p.key(), "' holds values that are not finite (the training diverged)");
+  if (info) *info = i;
   return scorer;
 }
 
 bool IsPolicyFile(const std::string& spec) { return std::filesystem::is_regular_file(spec); }
 
-std::shared_ptr<const SlatePolicy> LoadLearnedPolicy(const std::string& path) {
-  std::string name;
-  Scorer scorer = LoadScorer(path, &name);
-  return std::make_shared<LearnedSlatePolicy>(scorer, name.empty() ? path : name);
+std::shared_ptr<const SlatePolicy> LoadLearnedPolicy(const std::string& path, PolicyInfo* info) {
+  PolicyInfo i;
+  Scorer scorer = LoadScorer(path, &i);
+  if (info) *info = i;
+  return std::make_shared<LearnedSlatePolicy>(scorer, i.name.empty() ? path : i.name);
 }
 
 std::shared_ptr<const SlatePolicy> MakePolicy(const std::string& spec) {

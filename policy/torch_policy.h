@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "policy/learned_policy.h"
 #include "policy/slate_policy.h"
 
 namespace bundlerl {
@@ -50,9 +51,9 @@ class LearnedSlatePolicy : public SlatePolicy {
   std::string name_;
 };
 
-// Saves the scorer (config and parameters) with metadata; written atomically.
-void SaveScorer(const Scorer& scorer, const std::string& path, const std::string& name,
-                const std::string& metadata);
-Scorer LoadScorer(const std::string& path, std::string* name = nullptr, std::string* metadata = nullptr);
+// Saves the scorer (config and parameters) with what it was trained for; written atomically.
+void SaveScorer(const Scorer& scorer, const std::string& path, const PolicyInfo& info);
+// Throws Error naming the file when it is not a policy file or a parameter is not finite.
+Scorer LoadScorer(const std::string& path, PolicyInfo* info = nullptr);
 
 }  // namespace bundlerl

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dataset/dataset.h"
+#include "dataset/round_source.h"
 #include "replay/h5.h"
 
 namespace bundlerl {
@@ -104,6 +105,20 @@ class RoundStream {
  private:
   const LogReader& reader_;
   int64_t batch_rounds_, next_, end_;
+};
+
+// A file's rounds as a RoundSource, read in chunks on demand (the catalog is read once).
+class FileRoundSource : public RoundSource {
+ public:
+  explicit FileRoundSource(const std::string& path) : reader_(path), catalog_(reader_.ReadCatalog()) {}
+  const LoggedDataset& catalog() const override { return catalog_; }
+  int64_t num_rounds() const override { return reader_.num_rounds(); }
+  void Read(int64_t first, int64_t count, RoundBatch& out) const override { reader_.ReadRounds(first, count, out); }
+  const std::string& path() const { return reader_.path(); }
+
+ private:
+  LogReader reader_;
+  LoggedDataset catalog_;
 };
 
 // A whole dataset to a file, atomically (nothing at `path` unless every part was written).
