@@ -85,18 +85,17 @@ class PolicyGradientAgent : public Agent {
   PolicyGradientAgent(const AgentSetup& setup, bool ppo)
       : config_(*setup.config),
         ppo_(ppo),
-        scorer_(MakeScorer(config_, kNumFeatures)),
-        value_(kNumFeatures + 1),
-        optimizer_(Parameters(), torch::optim::AdamOptions(config_.learning_rate)) {
-    if (setup.num_features != kNumFeatures)
-      Fail("agent '", name(), "' learns in the simulator on the ", kNumFeatures, " kernel features, not ",
-           setup.num_features);
-  }
+        features_(setup.num_features),
+        scorer_(MakeScorer(config_, features_)),
+        value_(features_ + 1),
+        optimizer_(Parameters(), torch::optim::AdamOptions(config_.learning_rate)) {}
   std::string name() const override { return ppo_ ? "ppo" : "reinforce"; }
   bool learns_online() const override { return true; }
 
   UpdateMetrics UpdateOnline(const std::shared_ptr<const ShopperModel>& model, uint64_t seed) override {
     const auto& c = config_;
+    if (features_ != kNumFeatures)
+      Fail("agent '", name(), "' learns in the simulator on the ", kNumFeatures, " kernel features, not ", features_);
     const LearnedSlatePolicy acting(scorer_, name());
     const Episodes b = Collect(model, acting, c.episodes_per_update, seed, c.gamma);
     scorer_->train();
@@ -168,6 +167,7 @@ class PolicyGradientAgent : public Agent {
   }
   TrainConfig config_;
   bool ppo_;
+  int64_t features_;
   Scorer scorer_;
   ValueNet value_;
   mutable torch::optim::Adam optimizer_;  // save() is not const in torch

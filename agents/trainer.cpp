@@ -316,16 +316,6 @@ TrainResult TrainFromLogs(const RoundSource& rounds, const ItemKernels& kernels,
   return result;
 }
 
-std::string CatalogFingerprint(const LoggedDataset& catalog) {
-  const ItemTable& items = catalog.items;
-  uint64_t h = Fnv(&catalog.meta.n_units, sizeof(int64_t));
-  h = Fnv(items.original_id.data(), sizeof(int64_t) * items.original_id.size(), h);
-  h = Fnv(items.features.data(), sizeof(double) * items.features.size(), h);
-  h = Fnv(items.category.data(), sizeof(int32_t) * items.category.size(), h);
-  for (const auto& c : catalog.context_columns) h = Fnv(c.data(), c.size(), h);
-  return Concat(catalog.meta.source, ", ", catalog.meta.n_units, " units, ", Hex(h));
-}
-
 void SaveTrainedPolicy(const TrainResult& result, const std::string& path, const std::string& config) {
   const auto* learned = dynamic_cast<const LearnedSlatePolicy*>(result.policy.get());
   if (!learned) Fail("save: the trained policy is not a learned scorer");

@@ -105,10 +105,6 @@ TrainResult TrainFromLogs(const RoundSource& rounds, const ItemKernels& kernels,
                           const TrainConfig& config, const ProgressFunction& progress = nullptr,
                           Reducer* comm = nullptr);
 
-// A short fingerprint of a catalog (units, items and their features), recorded with policies
-// trained on its logs so that evaluating them on another catalog is an error.
-std::string CatalogFingerprint(const LoggedDataset& catalog);
-
 // Saves a trained policy where simulate, evaluate and compare load it (policy/learned_policy.h),
 // with the feature spec, kernel spec and catalog it was trained for; `config` is the resolved
 // configuration text.

@@ -1,16 +1,24 @@
-// bundlerl evaluate --logs F.h5 --target uniform|TABLE.csv --estimators ipw,snipw,dr,...
+// bundlerl evaluate --logs F.h5 (--policy LIST | --target T | --target-rows R) [--estimators LIST]
 #include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "cli/commands.h"
 #include "cli/dist_flags.h"
 #include "cli/options.h"
 #include "common/error.h"
+#include "common/executor.h"
+#include "kernels/builder.h"
 #include "ope/estimator.h"
-#include "ope/reward_model.h"
 #include "ope/offline_eval.h"
+#include "ope/reward_model.h"
+#include "policy/fixed_policies.h"
+#include "policy/independent_slots.h"
+#include "policy/learned_policy.h"
+#include "policy/logged_targets.h"
 #include "replay/log_store.h"
 #include "replay/row_columns.h"
 
@@ -26,18 +34,92 @@ std::vector<std::string> SplitList(const std::string& s) {
   return out;
 }
 
+// One line of the output.
+struct Row {
+  std::string policy, scope;
+  Estimate e;
+  double truth;
+};
+
+// A policy of --policy: a strategy name, a saved policy file, or a table P(unit at position).
+struct EvaluatedPolicy {
+  std::string spec;
+  std::shared_ptr<const SlatePolicy> policy;
+  bool learned = false;
+  PolicyInfo info;
+};
+
+EvaluatedPolicy LoadEvaluatedPolicy(const std::string& spec, const LogMeta& meta) {
+  EvaluatedPolicy p;
+  p.spec = spec;
+  if (std::filesystem::is_regular_file(spec) && std::filesystem::path(spec).extension() == ".csv") {
+    const PositionActionTable t = PositionActionTable::LoadCsv(spec, meta.n_units, meta.slate_size);
+    p.policy = std::make_shared<LoggedPolicy>(t.prob, t.n_units, t.K, spec);
+  } else if (IsPolicyFile(spec)) {
+    p.policy = LoadLearnedPolicy(spec, &p.info);
+    p.learned = true;
+  } else if (std::filesystem::exists(spec)) {
+    Fail("--policy: '", spec, "' is not a file (a policy file from bundlerl train, or a CSV table)");
+  } else {
+    try {
+      p.policy = MakeFixedPolicy(spec);
+    } catch (const Error& e) {
+      Fail("--policy: ", e.what(), "; or a policy file from bundlerl train, or a CSV table item_id,pos0,...");
+    }
+  }
+  return p;
+}
+
+// The feature rows the policies score: a learned policy's (all learned ones must agree), else
+// the kernel columns, which the strategies rank by.
+FeatureSpec FeaturesFor(const std::vector<EvaluatedPolicy>& policies, const std::string& given) {
+  if (!given.empty()) return FeatureSpec::Parse(given);
+  std::string spec;
+  for (const auto& p : policies) {
+    if (!p.learned) continue;
+    if (!spec.empty() && spec != p.info.features)
+      Fail("--policy: ", p.spec, " scores features '", p.info.features, "' but another policy scores '", spec,
+           "'; evaluate them in separate runs");
+    spec = p.info.features;
+  }
+  return FeatureSpec::Parse(spec.empty() ? "kernel" : spec);
+}
+
+// A learned policy must score the rows this log gives, of the catalog it was trained on.
+void CheckTrainedFor(const EvaluatedPolicy& p, const RoundObserver& observer, const LoggedDataset& catalog,
+                     const std::string& logs_path) {
+  if (!p.learned) return;
+  if (p.info.num_features != observer.num_features())
+    Fail(p.spec, ": the policy scores ", p.info.num_features, " features (", p.info.features, ") but ", logs_path,
+         " gives rows of ", observer.num_features(), ": it was trained for another catalog or context");
+  if (!p.info.catalog.empty()) {
+    // The trainer's fingerprint of the catalog (agents/trainer.h), recomputed here.
+    const std::string here = CatalogFingerprint(catalog);
+    if (here != p.info.catalog)
+      Fail(p.spec, ": the policy was trained for the catalog '", p.info.catalog, "', but ", logs_path, " holds '",
+           here, "'");
+  }
+}
+
 }  // namespace
 
 int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   po::options_description desc(
+      "bundlerl evaluate --logs F.h5 --policy LIST [--estimators LIST]\n"
       "bundlerl evaluate --logs F.h5 --target uniform|TABLE.csv [--estimators LIST]\n\n"
-      "Off-policy estimates of a target policy's value from logged rounds, with confidence\n"
-      "intervals. The target is 'uniform', a CSV table item_id,pos0,pos1,... of P(unit at\n"
-      "position) (OBD's bts_action_dist_*.csv layout), or per-row probabilities from a file.\n"
-      "Estimators: dm ipw clipped-ipw[:L] snipw dr sndr switch-dr[:L] dros[:L] (per slot);\n"
-      "iips sniips sips snsips rips snrips pi cascade-dr (slates).\n\noptions");
+      "Off-policy estimates of target policies' values from logged rounds, with confidence\n"
+      "intervals. --policy takes a comma-separated list of strategy names, policy files from\n"
+      "bundlerl train and CSV tables item_id,pos0,pos1,... of P(unit at position) (OBD's\n"
+      "bts_action_dist_*.csv layout): each policy sees every logged round's observation rebuilt\n"
+      "from the log by its kernels, and its probabilities of the logged units are the target.\n"
+      "Without estimators that need a reward model, the log is streamed in chunks. --target\n"
+      "evaluates one context-free table directly (Open Bandit Pipeline's convention), and\n"
+      "--target-rows takes per-row target probabilities from a file.\n\nestimators:\n" +
+      EstimatorRegistry::Help() + "\noptions");
   desc.add_options()
-      ("logs", po::value<std::string>()->required(), "logged rounds (HDF5 from import/synth)")
+      ("logs", po::value<std::string>()->required(), "logged rounds (HDF5 from import, compare or synth)")
+      ("policy", po::value<std::string>()->default_value(""),
+       "policies to evaluate: strategy names, policy files, CSV tables; comma-separated")
       ("target", po::value<std::string>()->default_value(""),
        "target policy: 'uniform' or a CSV table item_id,pos0,...")
       ("target-rows", po::value<std::string>()->default_value(""),
@@ -45,6 +127,12 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
       ("reward-model", po::value<std::string>()->default_value("logistic"),
        "a registered reward model cross-fitted on the logs (logistic[:L2], mlp[:HIDDEN:EPOCHS]), or "
        "a CSV/HDF5 file with columns q_hat and q_hat_target per row")
+      ("reward", po::value<std::string>()->default_value(""),
+       "click, purchase or revenue; default: the reward the rounds were logged for")
+      ("kernels", po::value<std::string>()->default_value(""),
+       "--policy: the kernel spec of the features (default: the log's own)")
+      ("features", po::value<std::string>()->default_value(""),
+       "--policy: the feature rows (default: a learned policy's, else the kernel columns)")
       ("estimators", po::value<std::string>()->default_value("dm,ipw,clipped-ipw,snipw,dr,sndr,switch-dr,dros"),
        "comma-separated estimator names")
       ("truth", po::value<double>(), "true value, to report relative errors")
@@ -58,6 +146,8 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
        "L2 penalty of the logistic reward model (times the number of rows), when --reward-model is "
        "plain 'logistic'")
       ("seed", po::value<uint64_t>()->default_value(0), "seed for folds and bootstrap")
+      ("chunk", po::value<int64_t>()->default_value(4 * EstimateAccumulator::kChunkRows),
+       "--policy, streaming: rounds read at a time (a multiple of 65,536)")
       ("threads", po::value<int>()->default_value(2), "threads")
       ("format", po::value<std::string>()->default_value("table"),
        "table, csv (header, then one row per estimator) or md (Markdown table)");
@@ -74,29 +164,38 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     Fail("--format: expected table, csv or md, got '", format, "'");
   const double alpha = vm["alpha"].as<double>();
   if (!(alpha > 0 && alpha < 1)) Fail("--alpha: expected a number in (0, 1), got ", alpha);
+  const int threads = vm["threads"].as<int>();
+  ValidateThreads(threads, "--threads");
+  const int bootstrap = vm["bootstrap"].as<int>();
+  if (bootstrap < 0 || bootstrap > 1000000) Fail("--bootstrap: expected a number in [0, 1000000], got ", bootstrap);
+  const int64_t chunk = vm["chunk"].as<int64_t>();
+  if (chunk < 1 || chunk % EstimateAccumulator::kChunkRows != 0)
+    Fail("--chunk: expected a positive multiple of ", EstimateAccumulator::kChunkRows, ", got ", chunk);
+  const std::string reward = vm["reward"].as<std::string>();
   const auto comm = MakeCommunicator(dist);
-  const LogReader reader(vm["logs"].as<std::string>());
+  const std::string logs_path = vm["logs"].as<std::string>();
+  const LogReader reader(logs_path);
   // Each rank reads its own contiguous range of rounds.
   const auto [shard_first, shard_end] = comm->Shard(reader.num_rounds());
-  const LoggedDataset logs = ReadDataset(reader, shard_first, shard_end);
-  const auto& meta = logs.meta;
+  const LoggedDataset catalog = reader.ReadCatalog();
+  const auto& meta = catalog.meta;
+  if (reader.num_rounds() == 0) Fail(logs_path, ": holds no logged rounds to evaluate on");
 
   std::vector<std::unique_ptr<Estimator>> estimators;
   bool need_model = false;
   for (const auto& name : SplitList(vm["estimators"].as<std::string>())) {
     estimators.push_back(MakeEstimator(name));
-    need_model |= estimators.back()->needs() == Needs::kRewardModel;
+    need_model |= estimators.back()->needs() == Needs::kRewardModel ||
+                  estimators.back()->needs() == Needs::kCascadeAndRewardModel;
   }
   if (estimators.empty()) Fail("--estimators: no estimator named");
 
+  const std::string policy_list = vm["policy"].as<std::string>();
   const std::string target_spec = vm["target"].as<std::string>();
   const std::string target_rows = vm["target-rows"].as<std::string>();
-  if (target_spec.empty() == target_rows.empty())
-    Fail("give exactly one of --target (uniform or a table) and --target-rows (a per-row file)");
-  PositionActionTable table;
-  if (target_spec == "uniform") table = PositionActionTable::Uniform(meta.n_units, meta.slate_size);
-  else if (!target_spec.empty()) table = PositionActionTable::LoadCsv(target_spec, meta.n_units, meta.slate_size);
-  else table = PositionActionTable::Uniform(meta.n_units, meta.slate_size);  // replaced below
+  if (policy_list.empty() + target_spec.empty() + target_rows.empty() != 2)
+    Fail("give exactly one of --policy (policies to evaluate), --target (uniform or a table) and --target-rows "
+         "(a per-row file)");
 
   const std::string model_spec = vm["reward-model"].as<std::string>();
   RewardModelConfig model_cfg;
@@ -107,60 +206,136 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   RewardModelReport report;
   const bool builtin_model = RewardModelRegistry::Has(model_spec.substr(0, model_spec.find(':')));
   model_cfg.model = model_spec == "logistic" ? Concat("logistic:", l2) : model_spec;
-  const bool fit_model = need_model && builtin_model && target_rows.empty();
-  OpeData data = BuildOpeData(logs, table, fit_model ? &model_cfg : nullptr, &report);
-  auto slice = [&](std::vector<double> v) {
-    const int64_t per = meta.slots_per_round;
-    return std::vector<double>(v.begin() + shard_first * per, v.begin() + shard_end * per);
-  };
-  if (!target_rows.empty())
-    data.target = slice(LoadRowColumns(target_rows, {"target"}, reader.num_rounds() * data.K)[0]);
-  if (need_model && !fit_model) {
-    if (builtin_model)
-      Fail("--target-rows gives only the logged units' probabilities; DM/DR then need "
-           "--reward-model FILE with q_hat and q_hat_target per row");
-    auto cols = LoadRowColumns(model_spec, {"q_hat", "q_hat_target"}, reader.num_rounds() * data.K);
-    data.q_hat = slice(std::move(cols[0]));
-    data.q_hat_target = slice(std::move(cols[1]));
-  }
 
   double truth = std::nan("");
   std::vector<double> truth_by_position;
   if (vm.count("truth")) truth = vm["truth"].as<double>();
   if (vm.count("truth-logs"))
-    truth = MeanReward(ReadDataset(vm["truth-logs"].as<std::string>()), &truth_by_position);
+    truth = MeanReward(ReadDataset(vm["truth-logs"].as<std::string>()), &truth_by_position, reward);
+  if (vm.count("truth") && !std::isfinite(truth)) Fail("--truth: expected a finite number, got ", truth);
+  const bool per_position = vm["per-position"].as<bool>();
+  if (per_position && comm->world_size() > 1) Fail("--per-position is not supported with --world-size > 1");
 
   EstimateOptions opt;
-  opt.threads = vm["threads"].as<int>();
+  opt.threads = threads;
   opt.alpha = alpha;
-  opt.bootstrap_samples = vm["bootstrap"].as<int>();
+  opt.bootstrap_samples = bootstrap;
   opt.seed = vm["seed"].as<uint64_t>();
-  struct Row {
-    std::string scope;
-    Estimate e;
-    double truth;
-  };
   std::vector<Row> rows;
-  for (const auto& est : estimators) rows.push_back({"all", RunEstimator(*est, data, opt, comm.get()), truth});
-  if (vm["per-position"].as<bool>()) {
-    if (comm->world_size() > 1) Fail("--per-position is not supported with --world-size > 1");
-    for (int32_t p = 0; p < meta.slate_size; ++p) {
-      const OpeData sub = data.SelectPosition(p);
-      if (sub.n == 0) continue;
-      for (const auto& est : estimators)
-        rows.push_back({Concat("position ", p), RunEstimator(*est, sub, opt),
-                        truth_by_position.empty() ? std::nan("") : truth_by_position[p]});
+  bool fit_model = false;
+  int64_t evaluated_rows = 0;
+
+  if (!policy_list.empty()) {
+    // Policies on the observations rebuilt from the log.
+    std::vector<EvaluatedPolicy> policies;
+    for (const auto& spec : SplitList(policy_list)) policies.push_back(LoadEvaluatedPolicy(spec, meta));
+    if (policies.empty()) Fail("--policy: no policy named");
+    if (catalog.items.n == 0) Fail(logs_path, ": holds no item catalog (/items), which the observations are built from");
+    const std::string kernel_spec = vm["kernels"].as<std::string>();
+    ItemKernels kernels;
+    FeatureSpec features;
+    try {
+      kernels = BuildKernels(catalog, KernelSpec::Parse(kernel_spec.empty() ? meta.kernels : kernel_spec));
+      features = FeaturesFor(policies, vm["features"].as<std::string>());
+      const RoundObserver observer(catalog, kernels, features, meta.slate_size);
+      for (const auto& p : policies) CheckTrainedFor(p, observer, catalog, logs_path);
+    } catch (const Error& e) {
+      Fail(logs_path, ": ", e.what());
     }
+    std::vector<const SlatePolicy*> raw;
+    for (const auto& p : policies) raw.push_back(p.policy.get());
+    LoggedTargetOptions topt;
+    topt.reward = reward;
+    topt.threads = threads;
+    fit_model = need_model;
+    if (fit_model && !builtin_model)
+      Fail("--reward-model: with --policy the reward model is cross-fitted on the logs; name a registered one (",
+           RewardModelRegistry::NameList(), ")");
+    if (fit_model) topt.reward_model = &model_cfg;
+    // Scopes: all rows, and each position when asked.
+    std::vector<std::string> scopes = {"all"};
+    if (per_position)
+      for (int32_t p = 0; p < meta.slate_size; ++p) scopes.push_back(Concat("position ", p));
+    std::vector<EstimateAccumulator> acc;  // [policy, scope, estimator]
+    acc.reserve(policies.size() * scopes.size() * estimators.size());
+    for (size_t p = 0; p < policies.size(); ++p)
+      for (size_t s = 0; s < scopes.size(); ++s)
+        for (const auto& est : estimators) acc.emplace_back(*est, opt);
+    auto add = [&](const std::vector<OpeData>& data) {
+      for (size_t p = 0; p < policies.size(); ++p)
+        for (size_t s = 0; s < scopes.size(); ++s) {
+          const OpeData part = s == 0 ? OpeData() : data[p].SelectPosition(static_cast<int32_t>(s - 1));
+          const OpeData& d = s == 0 ? data[p] : part;
+          if (d.n == 0) continue;
+          for (size_t e = 0; e < estimators.size(); ++e) acc[(p * scopes.size() + s) * estimators.size() + e].Add(d);
+        }
+    };
+    // A reward model is cross-fitted over all the (rank's) rounds at once; without one the
+    // rounds stream in chunks.
+    const int64_t step = fit_model ? shard_end - shard_first : chunk;
+    for (int64_t first = shard_first; first < shard_end; first += step) {
+      const LoggedDataset part = ReadDataset(reader, first, std::min(shard_end, first + step));
+      try {
+        add(BuildPolicyOpeData(part, kernels, features, raw, topt, fit_model ? &report : nullptr));
+      } catch (const Error& e) {
+        Fail(logs_path, ": ", e.what());
+      }
+      evaluated_rows += part.num_rounds();
+    }
+    for (size_t p = 0; p < policies.size(); ++p)
+      for (size_t s = 0; s < scopes.size(); ++s)
+        for (size_t e = 0; e < estimators.size(); ++e) {
+          EstimateAccumulator& a = acc[(p * scopes.size() + s) * estimators.size() + e];
+          if (a.rows() == 0 && s > 0) continue;
+          const double t = s == 0 ? truth : truth_by_position.empty() ? std::nan("") : truth_by_position[s - 1];
+          rows.push_back({policies[p].spec, scopes[s], a.Finish(s == 0 ? comm.get() : nullptr), t});
+        }
+  } else {
+    // One context-free table (or per-row targets), on the rank's rounds in memory.
+    const LoggedDataset logs = ReadDataset(reader, shard_first, shard_end);
+    PositionActionTable table;
+    if (target_spec == "uniform" || target_spec.empty()) table = PositionActionTable::Uniform(meta.n_units, meta.slate_size);
+    else table = PositionActionTable::LoadCsv(target_spec, meta.n_units, meta.slate_size);
+    fit_model = need_model && builtin_model && target_rows.empty();
+    OpeData data = BuildOpeData(logs, table, fit_model ? &model_cfg : nullptr, &report, reward);
+    auto slice = [&](std::vector<double> v) {
+      const int64_t per = meta.slots_per_round;
+      return std::vector<double>(v.begin() + shard_first * per, v.begin() + shard_end * per);
+    };
+    if (!target_rows.empty())
+      data.target = slice(LoadRowColumns(target_rows, {"target"}, reader.num_rounds() * data.K)[0]);
+    if (need_model && !fit_model) {
+      if (builtin_model)
+        Fail("--target-rows gives only the logged units' probabilities; DM/DR then need "
+             "--reward-model FILE with q_hat and q_hat_target per row");
+      auto cols = LoadRowColumns(model_spec, {"q_hat", "q_hat_target"}, reader.num_rounds() * data.K);
+      data.q_hat = slice(std::move(cols[0]));
+      data.q_hat_target = slice(std::move(cols[1]));
+    }
+    const std::string name = target_spec.empty() ? target_rows : target_spec;
+    for (const auto& est : estimators) rows.push_back({name, "all", RunEstimator(*est, data, opt, comm.get()), truth});
+    if (per_position) {
+      for (int32_t p = 0; p < meta.slate_size; ++p) {
+        const OpeData sub = data.SelectPosition(p);
+        if (sub.n == 0) continue;
+        for (const auto& est : estimators)
+          rows.push_back({name, Concat("position ", p), RunEstimator(*est, sub, opt),
+                          truth_by_position.empty() ? std::nan("") : truth_by_position[p]});
+      }
+    }
+    evaluated_rows = data.n;
   }
 
   if (comm->rank() != 0) return 0;  // rank 0 prints
   const bool has_truth = !std::isnan(truth);
+  const bool with_policy = !policy_list.empty();
   const int pct = static_cast<int>(std::lround(100 * (1 - alpha)));
   if (format == "csv") {
-    std::cout << "estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight";
+    std::cout << (with_policy ? "policy," : "") << "estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight";
     if (has_truth) std::cout << ",truth,relative_error";
     std::cout << "\n" << std::setprecision(10);
     for (const auto& r : rows) {
+      if (with_policy) std::cout << r.policy << ",";
       std::cout << r.e.estimator << "," << r.scope << "," << r.e.value << "," << r.e.stderr_ << ","
                 << r.e.ci_low << "," << r.e.ci_high << "," << r.e.ci_method << "," << r.e.max_weight;
       if (has_truth) std::cout << "," << r.truth << "," << (r.e.value - r.truth) / r.truth;
@@ -169,10 +344,12 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     return 0;
   }
   if (format == "md") {
-    std::cout << "| estimator | scope | estimate | " << pct << "% CI |" << (has_truth ? " truth | rel. error |" : "")
-              << " max weight |\n|---|---|---|---|" << (has_truth ? "---|---|" : "") << "---|\n";
+    std::cout << (with_policy ? "| policy " : "") << "| estimator | scope | estimate | " << pct << "% CI |"
+              << (has_truth ? " truth | rel. error |" : "") << " max weight |\n"
+              << (with_policy ? "|---" : "") << "|---|---|---|---|" << (has_truth ? "---|---|" : "") << "---|\n";
     for (const auto& r : rows) {
       std::ostringstream line;
+      if (with_policy) line << "| " << r.policy << " ";
       line << std::setprecision(4) << "| " << r.e.estimator << " | " << r.scope << " | " << r.e.value
            << " | [" << r.e.ci_low << ", " << r.e.ci_high << "] |";
       if (has_truth)
@@ -183,16 +360,20 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     }
     return 0;
   }
-  std::cout << "logs: " << reader.path() << " (" << meta.source << ", logged by "
-            << meta.logging_policy << ", " << data.n << " rows)\n"
-            << "target: " << (target_spec.empty() ? target_rows : target_spec) << "\n";
+  std::cout << "logs: " << reader.path() << " (" << meta.source << ", logged by " << meta.logging_policy << ", "
+            << evaluated_rows << " rows)\n";
+  if (!with_policy) std::cout << "target: " << (target_spec.empty() ? target_rows : target_spec) << "\n";
   if (fit_model)
     std::cout << "reward model: " << model_cfg.model << ", " << report.features << " features, " << model_cfg.folds
               << "-fold cross-fitted; held-out log-lik " << std::setprecision(5)
               << report.heldout_loglik << " vs " << report.heldout_loglik_baseline
               << " for a constant rate per position\n";
   if (has_truth) std::cout << "truth: " << std::setprecision(6) << truth << "\n";
-  std::cout << "\n" << std::left << std::setw(18) << "estimator" << std::setw(12) << "scope"
+  size_t width = 6;
+  for (const auto& r : rows) width = std::max(width, r.policy.size() + 2);
+  std::cout << "\n";
+  if (with_policy) std::cout << std::left << std::setw(static_cast<int>(width)) << "policy";
+  std::cout << std::left << std::setw(18) << "estimator" << std::setw(12) << "scope"
             << std::right << std::setw(11) << "value" << std::setw(11) << "stderr" << std::setw(24)
             << (Concat(pct, "% CI (", opt.bootstrap_samples > 0 ? "boot" : "normal", ")"));
   if (has_truth) std::cout << std::setw(10) << "rel.err";
@@ -200,6 +381,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   for (const auto& r : rows) {
     std::ostringstream ci;
     ci << std::setprecision(4) << "[" << r.e.ci_low << ", " << r.e.ci_high << "]";
+    if (with_policy) std::cout << std::left << std::setw(static_cast<int>(width)) << r.policy;
     std::cout << std::left << std::setw(18) << r.e.estimator << std::setw(12) << r.scope
               << std::right << std::setprecision(5) << std::setw(11) << r.e.value << std::setw(11)
               << r.e.stderr_ << std::setw(24) << ci.str();

@@ -10,9 +10,10 @@ const std::vector<Command>& Commands() {
       {"train", "train an agent (reinforce, ppo, offpolicy-reinforce, ipw, linucb, lints)", RunTrain},
       {"simulate", "a strategy's expected session reward by simulation (and enumeration)", RunSimulate},
       {"import", "convert a public dataset (obd, bundles, amazon) to a BundleRL HDF5 file", RunImport},
-      {"evaluate", "off-policy estimates of a target policy from logs, with confidence intervals", RunEvaluate},
+      {"evaluate", "off-policy estimates of policies from logs, with confidence intervals", RunEvaluate},
       {"similarity", "top-N neighbours of every item under a similarity kernel, as CSV", RunSimilarity},
       {"info", "summarise a BundleRL HDF5 file (rounds, items, click rate per position, ...)", RunInfo},
+      {"split", "split a logged file's rounds in time (e.g. train on the first half, evaluate on the second)", RunSplit},
   };
   return commands;
 }

@@ -23,5 +23,6 @@ int RunCompare(const std::vector<std::string>& args, const std::string& command_
 int RunTrain(const std::vector<std::string>& args, const std::string& command_line);
 int RunOpeBenchmark(const std::vector<std::string>& args, const std::string& command_line);
 int RunInfo(const std::vector<std::string>& args, const std::string& command_line);
+int RunSplit(const std::vector<std::string>& args, const std::string& command_line);
 
 }  // namespace bundlerl::cli

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 
 #include "common/error.h"
@@ -226,6 +227,24 @@ LoggedDataset LoggedDataset::Slice(int64_t first, int64_t end) const {
   out.rounds.AppendFrom(rounds, first, end - first);
   out.rounds.first_round = 0;
   return out;
+}
+
+std::string CatalogFingerprint(const LoggedDataset& catalog) {
+  // FNV-1a over the bytes of the parts that identify a catalog.
+  uint64_t h = 1469598103934665603ULL;
+  auto hash = [&](const void* data, size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+  };
+  const ItemTable& items = catalog.items;
+  hash(&catalog.meta.n_units, sizeof(int64_t));
+  hash(items.original_id.data(), sizeof(int64_t) * items.original_id.size());
+  hash(items.features.data(), sizeof(double) * items.features.size());
+  hash(items.category.data(), sizeof(int32_t) * items.category.size());
+  for (const auto& c : catalog.context_columns) hash(c.data(), c.size());
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return Concat(catalog.meta.source, ", ", catalog.meta.n_units, " units, ", hex);
 }
 
 ImportStats StatsOf(const LoggedDataset& d) {

@@ -159,6 +159,11 @@ struct LoggedDataset {
   LoggedDataset Slice(int64_t first, int64_t end) const;
 };
 
+// A short fingerprint of a catalog (its source, units, item ids, features, categories and
+// context columns), recorded with policies trained on its logs so that evaluating them on
+// another catalog is an error.
+std::string CatalogFingerprint(const LoggedDataset& catalog);
+
 // Counts of a dataset, as `bundlerl import` reports them.
 struct ImportStats {
   int64_t rounds = 0, items = 0, users = 0, bundles = 0, sessions = 0, interactions = 0;

@@ -13,7 +13,7 @@
 namespace bundlerl {
 namespace {
 
-constexpr int64_t kChunkRows = 1 << 16;   // unit of work and of the ordered merge
+constexpr int64_t kChunkRows = EstimateAccumulator::kChunkRows;
 constexpr int64_t kBlockRows = 512;       // inputs and terms of a block stay in L1/L2
 
 // Branch-free range checks; the caller looks for the offending value only when one fails.
@@ -32,17 +32,7 @@ bool AllFinite(const double* x, int64_t n) {
   return ok;
 }
 
-struct Moments {
-  int m = 0;
-  double count = 0;
-  std::vector<double> sum, cross;  // [m], [m, m]
-  explicit Moments(int terms = 0) : m(terms), sum(terms, 0.0), cross(terms * terms, 0.0) {}
-  void Add(const Moments& o) {
-    count += o.count;
-    for (int i = 0; i < m; ++i) sum[i] += o.sum[i];
-    for (int i = 0; i < m * m; ++i) cross[i] += o.cross[i];
-  }
-};
+using Moments = TermMoments;
 
 template <int M>
 void AddMoments(const double* t, int64_t rows, Moments& mom) {
@@ -245,10 +235,10 @@ std::unique_ptr<Estimator> MakeEstimator(const std::string& spec) {
 
 std::vector<std::string> EstimatorNames() { return EstimatorRegistry::Names(); }
 
-Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOptions& opt,
-                      Reducer* comm) {
-  const bool distributed = IsDistributed(comm);
-  d.ValidateShapes();  // values are checked block by block in the pass below
+namespace {
+
+// Checks that `d` has what `est` needs, naming the missing field.
+void CheckNeeds(const Estimator& est, const OpeData& d) {
   const std::string name = est.name();
   const int64_t nk = d.n * d.K;
   switch (est.needs()) {
@@ -270,22 +260,63 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
       CheckArray(d.target_cascade, nk, "target_cascade", true, name);
       break;
   }
-  const TermForm form = est.Form(d);
-  const int m = form.num_terms;
-  const int64_t n_chunks = (d.n + kChunkRows - 1) / kChunkRows;
-  std::vector<Moments> chunk(n_chunks, Moments(m));
-  std::vector<double> chunk_max_weight(n_chunks, 0.0);
-  std::vector<std::vector<double>> buffers(std::max(1, opt.threads)), wbuffers(buffers.size());
+}
+
+}  // namespace
+
+EstimateAccumulator::EstimateAccumulator(const Estimator& est, const EstimateOptions& opt) : est_(est), opt_(opt) {}
+
+void EstimateAccumulator::Add(const OpeData& d) {
+  d.ValidateShapes();  // values are checked block by block in the pass below
+  CheckNeeds(est_, d);
+  if (K_ < 0) {
+    K_ = d.K;
+    form_ = est_.Form(d);
+  } else if (d.K != K_) {
+    Fail("OPE data: a chunk of ", d.K, " slots after chunks of ", K_);
+  }
+  const int m = form_.num_terms;
+  // Rows are cut in chunks of kChunkRows counted from the first row of the stream, so that
+  // streaming in pieces that are multiples of kChunkRows sums exactly as one call does.
+  std::vector<std::pair<int64_t, int64_t>> ranges;  // [begin, end) within d
+  for (int64_t b = 0; b < d.n;) {
+    const int64_t room = kChunkRows - rows_ % kChunkRows;
+    const int64_t e = std::min(d.n, b + room);
+    ranges.push_back({b, e});
+    b = e;
+  }
+  std::vector<Moments> parts(ranges.size(), Moments(m));
+  std::vector<double> part_max(ranges.size(), 0.0);
+  std::vector<std::vector<double>> buffers(std::max(1, opt_.threads)), wbuffers(buffers.size());
+  if (opt_.bootstrap_samples > 0) terms_.resize((rows_ + d.n) * m);
+  double* terms = opt_.bootstrap_samples > 0 ? terms_.data() + rows_ * m : nullptr;
   // A bad row throws; the executor rethrows the error of the lowest chunk, so the first bad
   // row in file order is the one reported.
-  ParallelFor(opt.threads, n_chunks, [&](int t, int64_t c) {
-    AccumulateRange(est, d, c * kChunkRows, std::min(d.n, (c + 1) * kChunkRows), chunk[c],
-                    chunk_max_weight[c], buffers[t], wbuffers[t]);
+  ParallelFor(opt_.threads, static_cast<int64_t>(ranges.size()), [&](int t, int64_t c) {
+    AccumulateRange(est_, d, ranges[c].first, ranges[c].second, parts[c], part_max[c], buffers[t], wbuffers[t]);
+    if (!terms) return;
+    const int64_t b = ranges[c].first, e = ranges[c].second;
+    std::vector<double> w((e - b) * d.K);
+    for (int64_t k = 0; k < (e - b) * d.K; ++k) w[k] = d.target[b * d.K + k] / d.pscore[b * d.K + k];
+    est_.Terms(d, b, e, w.data(), terms + b * m);
   });
+  // A chunk cut by the previous call continues; whole new chunks follow.
+  for (size_t c = 0; c < parts.size(); ++c) {
+    if (c == 0 && rows_ % kChunkRows != 0) chunks_.back().Add(parts[c]);
+    else chunks_.push_back(parts[c]);
+    max_weight_ = std::max(max_weight_, part_max[c]);
+  }
+  rows_ += d.n;
+}
+
+Estimate EstimateAccumulator::Finish(Reducer* comm) const {
+  if (K_ < 0 || rows_ == 0) Fail("estimator '", est_.name(), "': no rows to estimate from");
+  const bool distributed = IsDistributed(comm);
+  const TermForm& form = form_;
+  const int m = form.num_terms;
   Moments total(m);
-  for (const auto& c : chunk) total.Add(c);
-  double max_weight = 0;
-  for (double w : chunk_max_weight) max_weight = std::max(max_weight, w);
+  for (const auto& c : chunks_) total.Add(c);
+  double max_weight = max_weight_;
   if (distributed) {
     std::vector<double> packed;
     packed.push_back(total.count);
@@ -299,7 +330,7 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
   }
 
   Estimate out;
-  out.estimator = name;
+  out.estimator = est_.name();
   out.rows = static_cast<int64_t>(total.count);
   std::vector<double> mu(m), g(m);
   for (int j = 0; j < m; ++j) mu[j] = total.sum[j] / total.count;
@@ -316,8 +347,8 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
   out.stderr_ = std::sqrt(var / total.count);
   out.max_weight = max_weight;
 
-  if (opt.bootstrap_samples <= 0) {
-    const double z = boost::math::quantile(boost::math::normal(), 1.0 - opt.alpha / 2);
+  if (opt_.bootstrap_samples <= 0) {
+    const double z = boost::math::quantile(boost::math::normal(), 1.0 - opt_.alpha / 2);
     out.ci_low = out.value - z * out.stderr_;
     out.ci_high = out.value + z * out.stderr_;
     out.ci_method = "normal";
@@ -325,30 +356,24 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
   }
   // Bootstrap: resample rows with replacement; resample b draws from DeriveSeed(seed, b), so
   // the interval does not depend on the number of threads.
-  std::vector<double> terms(d.n * m);
-  ParallelFor(opt.threads, n_chunks, [&](int, int64_t c) {
-    const int64_t b = c * kChunkRows, e = std::min(d.n, (c + 1) * kChunkRows);
-    std::vector<double> w((e - b) * d.K);
-    for (int64_t k = 0; k < (e - b) * d.K; ++k) w[k] = d.target[b * d.K + k] / d.pscore[b * d.K + k];
-    est.Terms(d, b, e, w.data(), terms.data() + b * m);
-  });
-  const int B = opt.bootstrap_samples;
+  const int64_t n = rows_;
+  const int B = opt_.bootstrap_samples;
   std::vector<double> values(B);
-  const int threads = std::max(1, opt.threads);
+  const int threads = std::max(1, opt_.threads);
   // Multinomial counts in bytes: a count above 255 has probability below 1e-400 at any n.
-  std::vector<std::vector<uint8_t>> counts(threads, std::vector<uint8_t>(d.n));
+  std::vector<std::vector<uint8_t>> counts(threads, std::vector<uint8_t>(n));
   // Distributed: each rank resamples its own shard; the sums are all-reduced below.
   const uint64_t boot_seed =
-      distributed ? StreamSeed(opt.seed, Stream::kRankBootstrap, static_cast<uint64_t>(comm->rank())) : opt.seed;
+      distributed ? StreamSeed(opt_.seed, Stream::kRankBootstrap, static_cast<uint64_t>(comm->rank())) : opt_.seed;
   std::vector<double> resample_sums(static_cast<size_t>(B) * m, 0.0);
   ParallelFor(threads, B, [&](int t, int64_t b) {
     auto& cnt = counts[t];
     std::fill(cnt.begin(), cnt.end(), uint8_t{0});
     SplitMix64 rng(DeriveSeed(boot_seed, static_cast<uint64_t>(b)));
-    for (int64_t i = 0; i < d.n; ++i) ++cnt[rng.Below(d.n)];
+    for (int64_t i = 0; i < n; ++i) ++cnt[rng.Below(n)];
     std::vector<double> s(m, 0.0);
-    const double* row = terms.data();
-    for (int64_t i = 0; i < d.n; ++i, row += m) {
+    const double* row = terms_.data();
+    for (int64_t i = 0; i < n; ++i, row += m) {
       const double c = cnt[i];
       for (int j = 0; j < m; ++j) s[j] += c * row[j];
     }
@@ -367,10 +392,16 @@ Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOpti
     const int64_t hi = std::min<int64_t>(B - 1, lo + 1);
     return values[lo] + (pos - lo) * (values[hi] - values[lo]);
   };
-  out.ci_low = quantile(opt.alpha / 2);
-  out.ci_high = quantile(1 - opt.alpha / 2);
+  out.ci_low = quantile(opt_.alpha / 2);
+  out.ci_high = quantile(1 - opt_.alpha / 2);
   out.ci_method = "bootstrap";
   return out;
+}
+
+Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOptions& opt, Reducer* comm) {
+  EstimateAccumulator acc(est, opt);
+  acc.Add(d);
+  return acc.Finish(comm);
 }
 
 }  // namespace bundlerl

@@ -90,6 +90,46 @@ struct EstimateOptions {
   uint64_t seed = 0;          // bootstrap seed: resample b uses a generator from (seed, b)
 };
 
+// Sums of the per-row terms and of their pairwise products, for the value and its standard
+// error.
+struct TermMoments {
+  int m = 0;
+  double count = 0;
+  std::vector<double> sum, cross;  // [m], [m, m] (upper triangle)
+  explicit TermMoments(int terms = 0) : m(terms), sum(terms, 0.0), cross(terms * terms, 0.0) {}
+  void Add(const TermMoments& o) {
+    count += o.count;
+    for (int i = 0; i < m; ++i) sum[i] += o.sum[i];
+    for (int i = 0; i < m * m; ++i) cross[i] += o.cross[i];
+  }
+};
+
+// One estimator over rows that arrive in pieces (a log streamed in chunks): Add() the pieces
+// in order, then Finish(). Rows are summed in chunks of kChunkRows counted from the first row,
+// merged in order, so that pieces whose sizes are multiples of kChunkRows give bitwise the
+// result of one Add() of all rows; and no result depends on the number of threads. With a
+// bootstrap the per-row terms are kept (rows x terms doubles) for the resampling.
+class EstimateAccumulator {
+ public:
+  static constexpr int64_t kChunkRows = 1 << 16;
+  // `est` must outlive the accumulator.
+  EstimateAccumulator(const Estimator& est, const EstimateOptions& opt);
+  // Validates the piece (throws Error naming the field and the row) and adds its rows.
+  void Add(const OpeData& rows);
+  int64_t rows() const { return rows_; }
+  // The estimate over every row added (all ranks' rows with a reducer of several processes).
+  Estimate Finish(Reducer* comm = nullptr) const;
+
+ private:
+  const Estimator& est_;
+  EstimateOptions opt_;
+  int64_t K_ = -1, rows_ = 0;
+  TermForm form_;
+  std::vector<TermMoments> chunks_;
+  double max_weight_ = 0;
+  std::vector<double> terms_;  // [rows, terms] when bootstrapping
+};
+
 // Runs one estimator over the data: value, standard error, confidence interval. The result
 // does not depend on the number of threads (fixed chunking, ordered merge).
 // With a reducer of several ranks, `data` is this rank's shard: the term sums are

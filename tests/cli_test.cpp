@@ -169,6 +169,81 @@ TEST_CASE("compare runs end to end from the command line", "[cli][slow]") {
   const std::string md = ReadText(tmp / "out/summary.md");
   CHECK_THAT(md, Catch::Contains("Kendall's tau") && Catch::Contains("| ipw |") && Catch::Contains("items = 60"));
   CHECK(fs::exists(tmp / "out/results.h5"));
+  // evaluate --policy on the comparison's logs gives its estimates, to the digit.
+  r = RunCli("evaluate --logs " + tmp / "out/logs.h5" + " --policy popularity,uniform --estimators ipw,snipw "
+             "--format csv");
+  REQUIRE(r.status == 0);
+  const std::string summary = ReadText(tmp / "out/summary.csv");
+  for (const char* policy : {"popularity", "uniform"})
+    for (const char* est : {"ipw", "snipw"}) {
+      INFO(policy << " " << est);
+      const auto at = summary.find(std::string("\n") + policy + "," + est + ",");
+      REQUIRE(at != std::string::npos);
+      const std::string value = summary.substr(at + 1).substr(0, summary.substr(at + 1).find(',', std::string(policy).size() + std::string(est).size() + 2));
+      const std::string expected = value.substr(value.rfind(',') + 1);
+      CHECK_THAT(r.output, Catch::Contains(std::string(policy) + "," + est + ",all," + expected + ","));
+    }
+  // An agent trained on that log from the file.
+  r = RunCli("train --logs " + tmp / "out/logs.h5" + " --agent offpolicy-reinforce --train.updates 3 --out " +
+             tmp / "p.pt");
+  REQUIRE(r.status == 0);
+  r = RunCli("evaluate --logs " + tmp / "out/logs.h5" + " --policy " + tmp / "p.pt" + " --estimators ipw,sips,dr");
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("p.pt") && Catch::Contains("sips"));
+}
+
+TEST_CASE("from an OBD log to a learned policy and its off-policy value", "[cli][data]") {
+  TempDir tmp;
+  const std::string data = DataDir();
+  REQUIRE(RunCli("import obd --dir " + data + "/obd/random/men --out " + tmp / "men.h5").status == 0);
+  REQUIRE(RunCli("import obd --dir " + data + "/obd/random/women --out " + tmp / "women.h5").status == 0);
+  auto r = RunCli("split --logs " + tmp / "men.h5" + " --at 0.5 --out-first " + tmp / "a.h5" + " --out-second " +
+                  tmp / "b.h5");
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("5000 rounds) and") && Catch::Contains("(5000 rounds)"));
+  for (const char* agent : {"offpolicy-reinforce", "ipw", "linucb"}) {
+    INFO(agent);
+    r = RunCli("train --logs " + tmp / "a.h5" + " --agent " + agent + " --train.updates 4 --out " + tmp / agent);
+    REQUIRE(r.status == 0);
+  }
+  const std::string table = data + "/obd/bts_policy/bts_action_dist_men.csv";
+  r = RunCli("evaluate --logs " + tmp / "b.h5" + " --policy " + tmp / "ipw" + ",uniform," + table +
+             " --estimators ipw,snipw,dr,dros --bootstrap 200 --format csv");
+  REQUIRE(r.status == 0);
+  std::istringstream lines(r.output);
+  std::string line;
+  std::getline(lines, line);
+  CHECK(line == "policy,estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight");
+  int n = 0;
+  while (std::getline(lines, line)) ++n;
+  CHECK(n == 3 * 4);
+  // The uniform policy through --policy gives --target uniform's IPW: the logged click rate.
+  auto t = RunCli("evaluate --logs " + tmp / "b.h5" + " --target uniform --estimators ipw --format csv");
+  REQUIRE(t.status == 0);
+  const std::string target_ipw = t.output.substr(t.output.find("\nipw,all,") + 9);
+  CHECK_THAT(r.output, Catch::Contains("uniform,ipw,all," + target_ipw.substr(0, target_ipw.find(',')) + ","));
+  // Clear errors: a policy trained for another catalog, an unknown name, an online agent on a
+  // log, a file without rounds.
+  r = RunCli("evaluate --logs " + tmp / "women.h5" + " --policy " + tmp / "ipw" + " --estimators ipw");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains(tmp / "ipw") && Catch::Contains("another catalog"));
+  r = RunCli("evaluate --logs " + tmp / "b.h5" + " --policy wizard --estimators ipw");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("unknown policy 'wizard'") && Catch::Contains("policy file"));
+  r = RunCli("train --logs " + tmp / "a.h5" + " --agent reinforce --out " + tmp / "x.pt");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("a.h5") && Catch::Contains("learns online"));
+  CHECK_FALSE(fs::exists(tmp / "x.pt"));
+  REQUIRE(RunCli("import bundles --dir " + data + "/bundles/Youshu --out " + tmp / "y.h5").status == 0);
+  r = RunCli("train --logs " + tmp / "y.h5" + " --agent ipw --out " + tmp / "x.pt");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("y.h5") && Catch::Contains("no logged rounds"));
+  r = RunCli("train --logs " + tmp / "a.h5" + " --agent ipw --train.reward purchase --out " + tmp / "x.pt");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("a.h5") && Catch::Contains("rounds/purchase"));
+  r = RunCli("train --logs " + tmp / "a.h5" + " --agent ipw --features kernel,item,colour --out " + tmp / "x.pt");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("unknown part 'colour'"));
 }
 
 #include <csignal>

@@ -383,3 +383,45 @@ TEST_CASE("per-position selection keeps the rows of one position", "[ope]") {
   const auto v1 = RunEstimator(*MakeEstimator("ipw"), p1, {}).value;
   CHECK(all == Approx((v0 * p0.n + v1 * p1.n) / d.n).epsilon(1e-12));
 }
+
+TEST_CASE("estimates over a log streamed in pieces equal one pass, bitwise for pieces of whole chunks",
+          "[ope]") {
+  const OpeData all = Slates().Log(300000, 8);
+  auto piece = [&](int64_t b, int64_t e) {
+    OpeData d;
+    d.n = e - b;
+    d.K = all.K;
+    auto take = [&](const std::vector<double>& v, std::vector<double>& out, int64_t per) {
+      out.assign(v.begin() + b * per, v.begin() + e * per);
+    };
+    take(all.reward, d.reward, all.K), take(all.pscore, d.pscore, all.K), take(all.target, d.target, all.K);
+    take(all.q_hat, d.q_hat, all.K), take(all.q_hat_target, d.q_hat_target, all.K);
+    take(all.pscore_slate, d.pscore_slate, 1), take(all.target_slate, d.target_slate, 1);
+    take(all.pscore_cascade, d.pscore_cascade, all.K), take(all.target_cascade, d.target_cascade, all.K);
+    return d;
+  };
+  for (const char* spec : {"ipw", "snipw", "dr", "sips", "snrips"}) {
+    INFO(spec);
+    const auto est = MakeEstimator(spec);
+    EstimateOptions opt;
+    opt.threads = 2;
+    opt.bootstrap_samples = 25;
+    opt.seed = 3;
+    const Estimate one = RunEstimator(*est, all, opt);
+    EstimateAccumulator whole_chunks(*est, opt), ragged(*est, opt);
+    const int64_t c = EstimateAccumulator::kChunkRows;
+    for (int64_t b = 0; b < all.n; b += 2 * c) whole_chunks.Add(piece(b, std::min(all.n, b + 2 * c)));
+    for (int64_t b = 0; b < all.n; b += 70001) ragged.Add(piece(b, std::min(all.n, b + 70001)));
+    const Estimate w = whole_chunks.Finish(), r = ragged.Finish();
+    CHECK(w.value == one.value);
+    CHECK(w.stderr_ == one.stderr_);
+    CHECK(w.ci_low == one.ci_low);
+    CHECK(w.ci_high == one.ci_high);
+    CHECK(r.rows == all.n);
+    CHECK(r.value == Approx(one.value).epsilon(1e-12));
+    CHECK(r.ci_high == Approx(one.ci_high).epsilon(1e-12));
+  }
+  const auto ipw = MakeEstimator("ipw");
+  EstimateAccumulator empty(*ipw, {});
+  CHECK_THROWS_WITH(empty.Finish(), Catch::Contains("no rows"));
+}
