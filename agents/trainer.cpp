@@ -186,6 +186,33 @@ class EpochOrder {
 
 std::vector<std::string> AgentNames() { return AgentRegistry::Names(); }
 
+void TrainConfig::Declare(OptionList& o) {
+  o.Add("train.updates", &updates, "updates (gradient steps / bandit rounds of episodes)");
+  o.Add("train.episodes_per_update", &episodes_per_update, "on-policy episodes per update");
+  o.Add("train.learning_rate", &learning_rate, "Adam learning rate");
+  o.Add("train.gamma", &gamma, "discount over the steps of a session");
+  o.Add("train.scorer", &scorer, "linear or mlp");
+  o.Add("train.hidden", &hidden, "hidden units of the mlp scorer");
+  o.Add("train.ppo_clip", &ppo_clip, "PPO clipping");
+  o.Add("train.ppo_epochs", &ppo_epochs, "PPO epochs per batch");
+  o.Add("train.logging_policy", &logging_policy, "agents learning from logs, without --logs: the logging policy");
+  o.Add("train.log_rounds", &log_rounds, "agents learning from logs, without --logs: rounds logged");
+  o.Add("train.batch_rounds", &batch_rounds, "agents learning from logs: rounds per update");
+  o.Add("train.shuffle_block", &shuffle_block,
+        "agents learning from logs: rounds shuffled together each epoch (two blocks are held in memory)");
+  o.Add("train.reward", &reward,
+        "click, purchase or revenue; empty: the logged rounds' own (session.reward of the world that logged them)");
+  o.Add("train.threads", &threads, "threads building the observations of logged rounds");
+  o.Add("train.weight_clip", &weight_clip, "off-policy: importance-weight clip");
+  o.Add("train.self_normalize", &self_normalize, "off-policy: self-normalised weights");
+  o.Add("train.grad_shards", &grad_shards, "micro-batches per batch (distributed: a multiple of the world size)");
+  o.Add("train.topk_correction", &topk_correction, "off-policy: top-K correction");
+  o.Add("train.ucb_alpha", &ucb_alpha, "linucb exploration / lints posterior scale");
+  o.Add("train.ridge", &ridge, "linear bandits: ridge");
+  o.Add("train.checkpoint", &checkpoint, "checkpoint file");
+  o.Add("train.checkpoint_every", &checkpoint_every, "updates between checkpoints (0: never)");
+}
+
 void TrainConfig::Validate() const {
   if (!AgentRegistry::Has(agent))
     Fail("config key 'train.agent': unknown agent '", agent, "'; known: ", AgentRegistry::NameList());

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "common/options.h"
 #include "common/reduction.h"
 #include "dataset/round_source.h"
 #include "env/shopper_model.h"
@@ -64,6 +65,7 @@ struct TrainConfig {
   std::string checkpoint;              // train.checkpoint: file; "" = none
   int64_t checkpoint_every = 0;        // train.checkpoint_every: updates; 0 = never
   bool resume = false;                 // resume from train.checkpoint if it exists
+  void Declare(OptionList& options);   // the [train] keys (train.agent and train.seed excepted)
   void Validate() const;
 };
 

@@ -6,6 +6,8 @@
 #include "cli/dist_flags.h"
 #include "cli/sim_options.h"
 #include "common/error.h"
+#include "common/executor.h"
+#include "policy/fixed_policies.h"
 #include "env/ground_truth.h"
 #include "policy/learned_policy.h"
 
@@ -23,8 +25,8 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
       "bundlerl simulate --config FILE.ini --policy NAME [--episodes N] [--seed S]\n\n"
       "The expected total reward of a session under a strategy, by on-policy simulation in the\n"
       "config's world (mean and standard error over seeded episodes); with --exact also by\n"
-      "enumeration (small worlds only). Policies: uniform, popularity, content, itemcf,\n"
-      "profile, epsilon-greedy:EPS:BASE.\n\noptions");
+      "enumeration (small worlds only). The policy is a policy file from bundlerl train, or a\n"
+      "strategy:\n" + PolicyRegistry::Help() + "\noptions");
   desc.add_options()
       ("policy", po::value(&policy_name)->required(), "a strategy name, or a policy file from bundlerl train")
       ("episodes", po::value(&episodes)->default_value(20000), "simulated episodes")
@@ -35,8 +37,7 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
       ("observation", po::value(&observation)->default_value(observation),
        "full: the session keeps the [candidates x features] matrix; state: the policy computes the "
        "rows it needs from the user state (same values; faster for policies that need few or none)");
-  AddSimOptions(desc, o, /*with_compare=*/true);  // [compare] and [train] keys allowed in shared configs
-  AddTrainOptions(desc, o.compare.train);
+  AddSimOptions(desc, o, /*with_compare=*/true);  // the keys of every shipped config are accepted
   DistributedFlags dist;
   AddDistributedOptions(desc, dist);
   auto parsed = ParseSubcommand("simulate", args, desc);
@@ -44,9 +45,10 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
     std::cout << desc << "\n";
     return 0;
   }
-  FinishSimOptions(o);
+  FinishSimOptions(o, parsed);
   if (one_step) o.session.max_steps = 1;
   if (episodes <= 0) Fail("--episodes: expected a positive number, got ", episodes);
+  ValidateThreads(threads, "--threads");
   const auto world = World::Generate(o.world);
   const auto model = std::make_shared<const ShopperModel>(world, o.shopper, o.session);
   const auto policy = MakePolicy(policy_name);

@@ -47,7 +47,7 @@ LogFeatures FeaturesOfLog(const FileRoundSource& logs, const std::string& kernel
 
 int RunTrain(const std::vector<std::string>& args, const std::string& command_line) {
   SimOptions o;
-  TrainConfig t;
+  TrainConfig& t = o.compare.train;
   std::string out, curve, logs_path, kernel_spec, feature_spec;
   po::options_description desc(
       "bundlerl train --config FILE.ini --agent NAME [--logs F.h5] [--seed S] --out policy.pt\n\n"
@@ -70,7 +70,6 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
       ("features", po::value(&feature_spec)->default_value(""),
        "with --logs: the feature rows, e.g. kernel,unit,context,affinity; default: what the file holds")
       ("resume", po::bool_switch(&t.resume), "resume from train.checkpoint if it exists");
-  AddTrainOptions(desc, t);
   AddSimOptions(desc, o, /*with_compare=*/true);
   DistributedFlags dist;
   AddDistributedOptions(desc, dist);
@@ -79,7 +78,7 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
     std::cout << desc << "\n";
     return 0;
   }
-  FinishSimOptions(o);
+  FinishSimOptions(o, parsed);
   if (!logs_path.empty() && logs_path == out) Fail("--out: '", out, "' is the --logs file; choose another path");
   const auto comm = MakeCommunicator(dist);
   const bool tty = isatty(2) && comm->rank() == 0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/error.h"
 
 namespace {
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
     try {
       return c.run(args, command_line);
     } catch (const bundlerl::Error& e) {
-      std::cerr << "bundlerl " << name << ": error: " << e.what() << "\n";
+      std::cerr << "bundlerl " << name << ": error: " << bundlerl::cli::WhereConfigKey(e.what()) << e.what() << "\n";
       return 1;
     } catch (const std::exception& e) {
       std::cerr << "bundlerl " << name << ": unexpected error: " << e.what() << "\n";

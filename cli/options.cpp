@@ -51,6 +51,12 @@ int LineOf(const std::vector<std::pair<std::string, int>>& keys, const std::stri
   return 0;
 }
 
+// The last parsed command's options, for locating keys named by later errors.
+ParsedOptions& LastParsed() {
+  static ParsedOptions last;
+  return last;
+}
+
 std::string Resolve(const po::variables_map& vm) {
   std::ostringstream out;
   for (const auto& [key, value] : vm) {
@@ -73,12 +79,50 @@ std::string Resolve(const po::variables_map& vm) {
 
 }  // namespace
 
+std::string ParsedOptions::Where(const std::string& key) const {
+  for (const auto& a : args)
+    if (a == "--" + key || a.rfind("--" + key + "=", 0) == 0) return "the command line (--" + key + ")";
+  const int line = LineOf(config_lines, key);
+  return line > 0 ? Concat(config_file, ", line ", line) : "";
+}
+
+void AddOptionList(po::options_description& desc, const OptionList& list) {
+  for (const auto& o : list.options())
+    desc.add_options()(o.key.c_str(), po::value<std::string>()->default_value(o.default_value), o.help.c_str());
+}
+
+void ApplyOptionList(const OptionList& list, const ParsedOptions& parsed) {
+  for (const auto& o : list.options()) {
+    if (!parsed.vm.count(o.key)) continue;
+    try {
+      list.Set(o.key, parsed.vm[o.key].as<std::string>());
+    } catch (const Error& e) {
+      const std::string where = parsed.Where(o.key);
+      Fail(where.empty() ? "" : where + ": ", e.what());
+    }
+  }
+}
+
+std::string WhereConfigKey(const std::string& message) {
+  const std::string tag = "config key '";
+  const auto at = message.find(tag);
+  if (at == std::string::npos) return "";
+  const auto end = message.find('\'', at + tag.size());
+  if (end == std::string::npos) return "";
+  const std::string key = message.substr(at + tag.size(), end - at - tag.size());
+  const std::string where = LastParsed().Where(key);
+  // A message that already names the place is left as it is.
+  if (where.empty() || message.find(where) != std::string::npos) return "";
+  return where + ": ";
+}
+
 ParsedOptions ParseSubcommand(const std::string& name, const std::vector<std::string>& args,
                               po::options_description& desc,
                               const po::positional_options_description* positional) {
   desc.add_options()("help,h", "show this help and exit")(
       "config", po::value<std::string>(), "read options from this INI file (flags override it)");
   ParsedOptions out;
+  out.args = args;
   try {
     po::command_line_parser parser(args);
     parser.options(desc);
@@ -94,6 +138,7 @@ ParsedOptions ParseSubcommand(const std::string& name, const std::vector<std::st
   if (out.vm.count("config")) {
     out.config_file = out.vm["config"].as<std::string>();
     const auto keys = IniKeyLines(out.config_file);
+    out.config_lines = keys;
     std::ifstream in(out.config_file);
     try {
       // Stored after the command line, so flags given there win.
@@ -113,6 +158,7 @@ ParsedOptions ParseSubcommand(const std::string& name, const std::vector<std::st
     Fail("bundlerl ", name, ": ", e.what(), " (see 'bundlerl ", name, " --help')");
   }
   out.resolved = Resolve(out.vm);
+  LastParsed() = out;
   return out;
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/options.h"
+
 namespace bundlerl::cli {
 
 namespace po = boost::program_options;
@@ -19,6 +21,10 @@ struct ParsedOptions {
   bool help = false;
   std::string config_file;  // "" if none
   std::string resolved;     // the resolved options as INI text, for results files
+  std::vector<std::pair<std::string, int>> config_lines;  // key -> line in config_file
+  std::vector<std::string> args;                          // the command line after the subcommand
+  // Where `key` was set: "the command line (--key)", "FILE, line N", or "" (its default).
+  std::string Where(const std::string& key) const;
 };
 
 // Parses args (after the subcommand name). `positional` names options that take positional
@@ -26,6 +32,16 @@ struct ParsedOptions {
 ParsedOptions ParseSubcommand(const std::string& name, const std::vector<std::string>& args,
                               po::options_description& desc,
                               const po::positional_options_description* positional = nullptr);
+
+// Options declared beside their code (common/options.h) as flags and INI keys, text-valued
+// with the field's value as the default; ApplyOptionList then parses every value into its
+// field, a bad value naming its key and where it was set.
+void AddOptionList(po::options_description& desc, const OptionList& list);
+void ApplyOptionList(const OptionList& list, const ParsedOptions& parsed);
+
+// Where the key named by "config key 'KEY'" in `message` was set, for error messages that
+// come after parsing (Validate() and the like): "FILE, line N: " or "".
+std::string WhereConfigKey(const std::string& message);
 
 // --world-size, --rank, --master HOST:PORT, --timeout; WORLD_SIZE, RANK, MASTER_ADDR and
 // MASTER_PORT fill what the flags leave unset. Call FinishDistributedOptions after parsing.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/random.h"
+#include "common/registry.h"
 #include "env/config.h"
 
 namespace bundlerl {
@@ -31,6 +32,8 @@ class ChoiceModel {
   virtual void ClickProbabilities(const double* u, int K, double u0, double* p) const = 0;
 };
 
+// The choice models by the name shopper.choice_model takes; each registers in its own file.
+using ChoiceModelRegistry = Registry<std::unique_ptr<ChoiceModel>, const ShopperConfig&>;
 std::unique_ptr<ChoiceModel> MakeChoiceModel(const ShopperConfig& config);
 
 inline double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "env/choice_model.h"
 
 namespace bundlerl {
 namespace {
@@ -19,6 +20,50 @@ void Finite(double v, const char* key) {
 }
 
 }  // namespace
+
+void WorldConfig::Declare(OptionList& o) {
+  o.Add("world.seed", &seed, "seed of the generated world");
+  o.Add("world.items", &num_items, "items in the catalog");
+  o.Add("world.users", &num_users, "shoppers");
+  o.Add("world.categories", &num_categories, "item categories");
+  o.Add("world.embedding_dim", &embedding_dim, "item embedding size");
+  o.Add("world.history_length", &history_length, "initial history per shopper");
+  o.Add("world.baskets", &baskets, "synthetic baskets behind the co-occurrence kernel");
+  o.Add("world.complement_strength", &complement_strength, "share of basket items from the complementary category");
+  o.Add("world.price_log_mean", &price_log_mean, "mean log price");
+  o.Add("world.price_log_sd", &price_log_sd, "sd of log price");
+  o.Add("world.category_spread", &category_spread, "item spread around its category");
+  o.Add("world.similarity_table_items", &similarity_table_items,
+        "precompute the item-item similarity tables of catalogs up to this many items (8 M^2 bytes per kernel; 0: never)");
+}
+
+void ShopperConfig::Declare(OptionList& o) {
+  o.Add("shopper.choice_model", &choice_model, "the choice model (a registered name: mnl, cascade, pbm)");
+  o.Add("shopper.w_profile", &w_profile, "utility weight of the preference score");
+  o.Add("shopper.w_content", &w_content, "utility weight of similarity to history");
+  o.Add("shopper.w_complement", &w_complement, "utility weight of co-occurrence with history");
+  o.Add("shopper.w_price", &w_price, "utility weight of price fit");
+  o.Add("shopper.w_popularity", &w_popularity, "utility weight of popularity");
+  o.Add("shopper.position_bias", &position_bias, "per-slot utility bias, comma-separated");
+  o.Add("shopper.examination", &examination, "pbm: per-slot examination probability");
+  o.Add("shopper.complementarity", &complementarity, "bundle term: co-occurrence within the slate");
+  o.Add("shopper.redundancy", &redundancy, "bundle term: content similarity within the slate");
+  o.Add("shopper.noise_sd", &noise_sd, "utility noise");
+  o.Add("shopper.no_click_utility", &no_click_utility, "utility of not clicking");
+  o.Add("shopper.buy_bias", &buy_bias, "logit of buying a clicked item");
+  o.Add("shopper.price_sensitivity", &price_sensitivity, "price sensitivity of buying");
+  o.Add("shopper.leave_base", &leave_base, "probability of leaving after a step");
+  o.Add("shopper.leave_per_miss", &leave_per_miss, "patience lost per step without a click");
+  o.Add("shopper.drift_sd", &drift_sd, "interest drift per step");
+  o.Add("shopper.max_history", &max_history, "history length kept");
+}
+
+void SessionConfig::Declare(OptionList& o) {
+  o.Add("session.slate_size", &slate_size, "K, slots per slate");
+  o.Add("session.candidates", &num_candidates, "candidate items per session");
+  o.Add("session.max_steps", &max_steps, "steps per session at most");
+  o.Add("session.reward", &reward, "click, purchase or revenue");
+}
 
 void WorldConfig::Validate() const {
   Positive(num_items, "world.items");
@@ -38,8 +83,9 @@ void WorldConfig::Validate() const {
 }
 
 void ShopperConfig::Validate(int64_t slate_size) const {
-  if (choice_model != "mnl" && choice_model != "cascade" && choice_model != "pbm")
-    Fail("config key 'shopper.choice_model': expected mnl, cascade or pbm, got '", choice_model, "'");
+  if (!ChoiceModelRegistry::Has(choice_model))
+    Fail("config key 'shopper.choice_model': unknown choice model '", choice_model, "'; known: ",
+         ChoiceModelRegistry::NameList());
   for (auto [v, key] : {std::pair{w_profile, "shopper.w_profile"}, {w_content, "shopper.w_content"},
                         {w_complement, "shopper.w_complement"}, {w_price, "shopper.w_price"},
                         {w_popularity, "shopper.w_popularity"}, {complementarity, "shopper.complementarity"},

@@ -1,11 +1,13 @@
-// Plain configuration structs of the shopper simulator, with in-class defaults. They are
-// filled in one place (cli/sim_options.cpp, from INI files and flags, section.key names as
-// in the comments) and checked by Validate(), which names the offending key.
+// Plain configuration structs of the shopper simulator, with in-class defaults. Each declares
+// its keys (section.key, as in the comments) beside its fields in Declare(), which the command
+// line turns into INI keys and flags; Validate() checks them and names the offending key.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "common/options.h"
 
 namespace bundlerl {
 
@@ -23,6 +25,7 @@ struct WorldConfig {
   double price_log_sd = 0.8;       // world.price_log_sd
   double category_spread = 0.5;    // world.category_spread: item noise around its category centre
   int64_t similarity_table_items = 2048;  // world.similarity_table_items: tabulate kernels of catalogs up to this size (8 M^2 bytes each)
+  void Declare(OptionList& options);
   void Validate() const;
 };
 
@@ -46,6 +49,7 @@ struct ShopperConfig {
   double leave_per_miss = 0.1;        // shopper.leave_per_miss: added per consecutive step without a click (patience)
   double drift_sd = 0.0;              // shopper.drift_sd: interest drift per step
   int64_t max_history = 50;           // shopper.max_history
+  void Declare(OptionList& options);
   void Validate(int64_t slate_size) const;
   double PositionBias(int64_t slot) const;
   double Examination(int64_t slot) const;
@@ -57,6 +61,7 @@ struct SessionConfig {
   int64_t num_candidates = 50;   // session.candidates: candidate items per session
   int64_t max_steps = 10;        // session.max_steps
   std::string reward = "click";  // session.reward: click, purchase or revenue
+  void Declare(OptionList& options);
   void Validate(int64_t num_items) const;
 };
 

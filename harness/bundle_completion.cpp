@@ -18,6 +18,7 @@
 #include "agents/trainer.h"
 #include "harness/replay_world.h"
 #include "kernels/profile.h"
+#include "harness/experiment.h"
 #include "harness/report.h"
 #include "replay/h5.h"
 #include "dataset/importers.h"
@@ -29,8 +30,7 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
   const auto t0 = std::chrono::steady_clock::now();
   if (!fs::is_directory(cfg.data_dir))
     Fail("config key 'compare.data': '", cfg.data_dir, "' is not a folder (expected the bundles/amazon folder)");
-  if (!(cfg.train_share > 0 && cfg.train_share < 1))
-    Fail("completion: train share must be in (0, 1), got ", cfg.train_share);
+  cfg.Validate();
   CompletionResult out;
   out.n = cfg.n;
   const int64_t max_n = *std::max_element(cfg.n.begin(), cfg.n.end());
@@ -248,5 +248,45 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
     f.Write("/recall", recall, {n, N});
   });
 }
+
+void CompletionConfig::Declare(OptionList& o) {
+  o.Add("completion.domains", &domains, "Amazon domains (folders under the data folder)");
+  o.Add("completion.train_share", &train_share, "share of the timed sessions, earliest first, that build the kernels");
+  o.Add("completion.n", &n, "list lengths N of hit@N and recall@N");
+  o.Add("completion.agent_updates", &agent_updates, "REINFORCE updates in the replay world");
+}
+
+void CompletionConfig::Validate() const {
+  if (domains.empty()) Fail("config key 'completion.domains': no domain named");
+  if (!(train_share > 0 && train_share < 1))
+    Fail("config key 'completion.train_share': expected a share in (0, 1), got ", train_share);
+  if (n.empty()) Fail("config key 'completion.n': no list length named");
+  for (int64_t x : n)
+    if (x < 1 || x > 1000) Fail("config key 'completion.n': expected lengths in [1, 1000], got ", x);
+  if (agent_updates < 1) Fail("config key 'completion.agent_updates': expected a positive number");
+}
+
+namespace {
+
+class BundleCompletionExperiment : public Experiment {
+ public:
+  void DeclareOptions(OptionList& o) override { config_.Declare(o); }
+  std::string Run(const ExperimentContext& c) override {
+    CompletionConfig cc = config_;
+    cc.data_dir = c.DataFolder("/bundles/amazon");
+    const CompletionResult r = RunBundleCompletion(cc);
+    WriteCompletionReport(r, c.out_dir, c.resolved_config, c.command);
+    return Concat("wrote ", c.out_dir, "/summary.md, summary.csv, results.h5 (", r.seconds, " s)");
+  }
+
+ private:
+  CompletionConfig config_;
+};
+
+const bool kRegistered = ExperimentRegistry::Register(
+    {"bundle-completion", "bundle completion on the Amazon sessions: hit rate and recall at N ([completion])", {},
+     [](const Spec&) -> std::unique_ptr<Experiment> { return std::make_unique<BundleCompletionExperiment>(); }});
+
+}  // namespace
 
 }  // namespace bundlerl

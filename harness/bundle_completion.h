@@ -12,14 +12,18 @@
 #include <string>
 #include <vector>
 
+#include "common/options.h"
+
 namespace bundlerl {
 
 struct CompletionConfig {
-  std::string data_dir;  // the amazon/ folder
-  std::vector<std::string> domains = {"electronic", "clothing", "food"};
-  double train_share = 0.8;
-  std::vector<int64_t> n = {5, 10};
-  int64_t agent_updates = 60;  // REINFORCE updates in the replay world
+  std::string data_dir;  // compare.data: the amazon/ folder
+  std::vector<std::string> domains = {"electronic", "clothing", "food"};  // completion.domains
+  double train_share = 0.8;                                              // completion.train_share
+  std::vector<int64_t> n = {5, 10};                                      // completion.n
+  int64_t agent_updates = 60;  // completion.agent_updates: REINFORCE updates in the replay world
+  void Declare(OptionList& options);
+  void Validate() const;
 };
 
 struct CompletionRow {

@@ -17,6 +17,7 @@
 #include "common/executor.h"
 #include "kernels/builder.h"
 #include "kernels/similarity.h"
+#include "harness/experiment.h"
 #include "harness/report.h"
 #include "replay/h5.h"
 #include "dataset/importers.h"
@@ -298,5 +299,35 @@ void WriteRankingReport(const RankingResult& r, const std::string& out_dir, cons
     f.Write("/tune", tune, {n, 4});
   });
 }
+
+void RankingConfig::Declare(OptionList& o) {
+  o.Add("ranking.epochs", &epochs, "learned softmax: maximum epochs (the best on the tune split is kept)");
+  o.Add("ranking.learning_rate", &learning_rate, "learned softmax: Adam learning rate");
+}
+
+namespace {
+
+class BundleRankingExperiment : public Experiment {
+ public:
+  void DeclareOptions(OptionList& o) override { config_.Declare(o); }
+  std::string Run(const ExperimentContext& c) override {
+    RankingConfig rc = config_;
+    rc.data_dir = c.DataFolder("/bundles/Youshu");
+    rc.seed = c.compare.seed;
+    rc.threads = c.compare.threads;
+    const RankingResult r = RunBundleRanking(rc);
+    WriteRankingReport(r, c.out_dir, c.resolved_config, c.command);
+    return Concat("wrote ", c.out_dir, "/summary.md, summary.csv, results.h5 (", r.seconds, " s)");
+  }
+
+ private:
+  RankingConfig config_;
+};
+
+const bool kRegistered = ExperimentRegistry::Register(
+    {"bundle-ranking", "the Youshu bundle-ranking protocol: Recall and NDCG at 20 and 40 ([ranking])", {},
+     [](const Spec&) -> std::unique_ptr<Experiment> { return std::make_unique<BundleRankingExperiment>(); }});
+
+}  // namespace
 
 }  // namespace bundlerl

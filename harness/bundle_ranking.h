@@ -12,14 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "common/options.h"
+
 namespace bundlerl {
 
 struct RankingConfig {
   std::string data_dir;   // compare.data: the dataset folder (default $BUNDLERL_DATA/bundles/Youshu)
-  uint64_t seed = 1;
-  int64_t epochs = 60;    // learned softmax: maximum epochs; the best on tune is kept
-  double learning_rate = 0.05;
-  int threads = 2;
+  uint64_t seed = 1;      // compare.seed
+  int64_t epochs = 60;    // ranking.epochs: learned softmax: maximum epochs; the best on tune is kept
+  double learning_rate = 0.05;  // ranking.learning_rate
+  int threads = 2;        // compare.threads
+  void Declare(OptionList& options);
 };
 
 struct RankingMetrics {

@@ -1,5 +1,6 @@
 // The comparison harness: see compare.h and docs/COMPARE.md.
 #include "harness/compare.h"
+#include "harness/experiment.h"
 #include "harness/report.h"
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/executor.h"
 #include "common/executor.h"
 #include "env/episode.h"
 #include "env/ground_truth.h"
@@ -37,13 +39,38 @@ void Say(const std::string& line) { std::cerr << "compare: " << line << std::end
 
 }  // namespace
 
+void CompareConfig::Declare(OptionList& o) {
+  o.Add("compare.kind", &kind, "the experiment (a registered kind; see the list above)");
+  o.Add("compare.data", &data, "dataset folder (default: the kind's folder under $BUNDLERL_DATA or ../shared/data)");
+  o.Add("compare.name", &name, "results folder name (results/<name>)");
+  o.Add("compare.seed", &seed, "seed of logging, truth and bootstrap");
+  o.Add("compare.log_rounds", &log_rounds, "logged rounds");
+  o.Add("compare.logging_policy", &logging_policy, "the logging policy");
+  o.Add("compare.strategies", &strategies, "strategies, comma-separated");
+  o.Add("compare.estimators", &estimators, "estimators, comma-separated");
+  o.Add("compare.agents", &agents, "agents trained and compared ([train] settings)");
+  o.Add("compare.truth_episodes", &truth_episodes, "simulated episodes per strategy");
+  o.Add("compare.bootstrap", &bootstrap, "bootstrap resamples (0: normal CI)");
+  o.Add("compare.folds", &folds, "reward-model folds");
+  o.Add("compare.threads", &threads, "threads");
+  o.Add("compare.out", &out_dir, "output folder (default results/<name>)");
+}
+
+void OpeBenchmarkConfig::Declare(OptionList& o) {
+  o.Add("ope_benchmark.rounds", &rounds, "sizes, comma-separated");
+  o.Add("ope_benchmark.seeds", &seeds, "repetitions per size, at most");
+  o.Add("ope_benchmark.max_total_rounds", &max_total_rounds, "rounds per size over all its seeds (at least 3 seeds)");
+}
+
 void CompareConfig::Validate() const {
   if (log_rounds < 100) Fail("config key 'compare.log_rounds': expected at least 100, got ", log_rounds);
   if (truth_episodes < 100) Fail("config key 'compare.truth_episodes': expected at least 100, got ", truth_episodes);
   if (strategies.empty() && agents.empty()) Fail("config key 'compare.strategies': no strategy named");
   if (estimators.empty()) Fail("config key 'compare.estimators': no estimator named");
   if (folds < 2) Fail("config key 'compare.folds': expected at least 2, got ", folds);
-  if (bootstrap < 0) Fail("config key 'compare.bootstrap': expected >= 0, got ", bootstrap);
+  if (bootstrap < 0 || bootstrap > 1000000)
+    Fail("config key 'compare.bootstrap': expected a number in [0, 1000000], got ", bootstrap);
+  ValidateThreads(threads, "config key 'compare.threads'");
   if (name.empty() || name.find('/') != std::string::npos)
     Fail("config key 'compare.name': expected a plain folder name, got '", name, "'");
 }
@@ -284,5 +311,41 @@ OpeBenchmarkResult RunOpeBenchmark(const WorldConfig& world_cfg, const ShopperCo
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
+
+namespace {
+
+// The main job: strategies x estimators against the simulator's truth.
+class SimulatorExperiment : public Experiment {
+ public:
+  void DeclareOptions(OptionList&) override {}  // the shared [world] ... [train] settings
+  std::string Run(const ExperimentContext& c) override {
+    const CompareResult r = RunCompare(c.world, c.shopper, c.session, c.compare, c.resolved_config, c.command);
+    WriteCompareReport(r, c.compare, c.out_dir, c.resolved_config, c.command);
+    return Concat("wrote ", c.out_dir, "/summary.md, summary.csv, results.h5, logs.h5 (", r.seconds, " s)");
+  }
+};
+
+// Estimator error against the number of logged rounds.
+class OpeBenchmarkExperiment : public Experiment {
+ public:
+  void DeclareOptions(OptionList& o) override { config_.Declare(o); }
+  std::string Run(const ExperimentContext& c) override {
+    const OpeBenchmarkResult r = RunOpeBenchmark(c.world, c.shopper, c.session, c.compare, config_);
+    WriteOpeBenchmarkReport(r, c.compare, c.out_dir, c.resolved_config, c.command);
+    return Concat("wrote ", c.out_dir, "/summary.md, summary.csv, results.h5 (", r.seconds, " s)");
+  }
+
+ private:
+  OpeBenchmarkConfig config_;
+};
+
+const bool kRegisteredSimulator = ExperimentRegistry::Register(
+    {"simulator", "the main job: strategies x estimators against the simulator's truth", {},
+     [](const Spec&) -> std::unique_ptr<Experiment> { return std::make_unique<SimulatorExperiment>(); }});
+const bool kRegisteredOpeBenchmark = ExperimentRegistry::Register(
+    {"ope-benchmark", "estimator bias and RMSE against the number of logged rounds ([ope_benchmark])", {},
+     [](const Spec&) -> std::unique_ptr<Experiment> { return std::make_unique<OpeBenchmarkExperiment>(); }});
+
+}  // namespace
 
 }  // namespace bundlerl

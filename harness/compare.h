@@ -40,6 +40,7 @@ struct CompareConfig {
   int folds = 5;                   // compare.folds: reward-model cross-fitting
   int threads = 2;                 // compare.threads
   std::string out_dir;             // compare.out: default results/<name>
+  void Declare(OptionList& options);  // the [compare] keys
   void Validate() const;
 };
 
@@ -73,6 +74,7 @@ struct OpeBenchmarkConfig {
   std::vector<int64_t> rounds = {1000, 10000, 100000, 1000000};  // ope_benchmark.rounds
   int64_t seeds = 10;                  // ope_benchmark.seeds: repetitions per size, at most
   int64_t max_total_rounds = 3000000;  // ope_benchmark.max_total_rounds: per size (fewer seeds for big sizes, at least 3)
+  void Declare(OptionList& options);
 };
 
 struct OpeBenchmarkResult {

@@ -12,6 +12,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "harness/experiment.h"
 #include "harness/report.h"
 #include "replay/h5.h"
 #include "dataset/importers.h"
@@ -149,5 +150,36 @@ void WriteObdCompareReport(const ObdCompareResult& r, const std::string& out_dir
     f.Write("/ci_high", hi, {n, E});
   });
 }
+
+void ObdCompareConfig::Declare(OptionList& o) {
+  o.Add("obd.campaigns", &campaigns, "OBD campaigns (folders under random/ and bts/)");
+}
+
+namespace {
+
+class ObdExperiment : public Experiment {
+ public:
+  void DeclareOptions(OptionList& o) override { config_.Declare(o); }
+  std::string Run(const ExperimentContext& c) override {
+    ObdCompareConfig oc = config_;
+    oc.data_dir = c.DataFolder("/obd");
+    oc.estimators = c.compare.estimators;
+    if (c.compare.bootstrap > 0) oc.bootstrap = c.compare.bootstrap;
+    oc.seed = c.compare.seed;
+    oc.threads = c.compare.threads;
+    const ObdCompareResult r = RunObdCompare(oc);
+    WriteObdCompareReport(r, c.out_dir, c.resolved_config, c.command);
+    return Concat("wrote ", c.out_dir, "/summary.md, summary.csv, results.h5 (", r.seconds, " s)");
+  }
+
+ private:
+  ObdCompareConfig config_;
+};
+
+const bool kRegistered = ExperimentRegistry::Register(
+    {"obd", "strategies by OPE on the Open Bandit Dataset's uniform logs, truths for bts and uniform ([obd])", {},
+     [](const Spec&) -> std::unique_ptr<Experiment> { return std::make_unique<ObdExperiment>(); }});
+
+}  // namespace
 
 }  // namespace bundlerl

@@ -10,17 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "common/options.h"
 #include "ope/estimator.h"
 
 namespace bundlerl {
 
 struct ObdCompareConfig {
-  std::string data_dir;  // the obd/ folder
-  std::vector<std::string> campaigns = {"men", "women"};
-  std::vector<std::string> estimators = {"dm", "ipw", "snipw", "dr", "sndr", "switch-dr", "dros"};
-  int bootstrap = 1000;
-  uint64_t seed = 1;
-  int threads = 2;
+  std::string data_dir;  // compare.data: the obd/ folder
+  std::vector<std::string> campaigns = {"men", "women"};  // obd.campaigns
+  std::vector<std::string> estimators = {"dm", "ipw", "snipw", "dr", "sndr", "switch-dr", "dros"};  // compare.estimators
+  int bootstrap = 1000;  // compare.bootstrap when positive
+  uint64_t seed = 1;     // compare.seed
+  int threads = 2;       // compare.threads
+  void Declare(OptionList& options);
 };
 
 struct ObdStrategyResult {

@@ -1,6 +1,7 @@
 // Fixed (non-learned) strategies: uniform, ranking by one kernel feature (popularity,
 // content similarity to the history, item-CF co-occurrence, profile score), and an
-// epsilon-greedy wrapper. A factory makes them by name.
+// epsilon-greedy wrapper; each registers its names in its own file (uniform_slate.cpp,
+// feature_ranking.cpp, epsilon_greedy.cpp), and MakeFixedPolicy makes them by name.
 #pragma once
 
 #include <memory>
@@ -55,7 +56,8 @@ class EpsilonGreedy : public SlatePolicy {
   UniformSlate uniform_;
 };
 
-// "uniform", "popularity", "content", "itemcf", "profile", "epsilon-greedy:EPS:BASE".
+// A registered strategy by spec: "uniform", "popularity", "epsilon-greedy:0.5:popularity", ...
+// Throws Error listing the known names otherwise.
 std::shared_ptr<const SlatePolicy> MakeFixedPolicy(const std::string& spec);
 std::vector<std::string> FixedPolicyNames();
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/random.h"
+#include "common/registry.h"
 #include "kernels/observation.h"
 
 namespace bundlerl {
@@ -31,5 +32,8 @@ class SlatePolicy {
   // All marginals at once, out [K, C] row-major; the default calls SlotMarginal K x C times.
   virtual void SlotMarginals(const Observation& obs, double* out) const;
 };
+
+// The strategies by name (policy/fixed_policies.h).
+using PolicyRegistry = Registry<std::shared_ptr<const SlatePolicy>>;
 
 }  // namespace bundlerl

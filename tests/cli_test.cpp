@@ -192,6 +192,38 @@ TEST_CASE("compare runs end to end from the command line", "[cli][slow]") {
   CHECK_THAT(r.output, Catch::Contains("p.pt") && Catch::Contains("sips"));
 }
 
+TEST_CASE("help comes from the registries: every experiment, agent, estimator and strategy is listed",
+          "[cli]") {
+  auto r = RunCli("compare --help");
+  REQUIRE(r.status == 0);
+  for (const char* kind : {"simulator", "ope-benchmark", "bundle-ranking", "bundle-completion", "obd"})
+    CHECK_THAT(r.output, Catch::Contains(kind));
+  // Each experiment's own options are declared beside it, with help.
+  CHECK_THAT(r.output, Catch::Contains("--ranking.epochs") && Catch::Contains("--completion.domains") &&
+                           Catch::Contains("--ope_benchmark.rounds") && Catch::Contains("--obd.campaigns"));
+  r = RunCli("train --help");
+  for (const char* agent : {"reinforce", "ppo", "offpolicy-reinforce", "ipw", "linucb", "lints"})
+    CHECK_THAT(r.output, Catch::Contains(agent));
+  r = RunCli("evaluate --help");
+  CHECK_THAT(r.output, Catch::Contains("cascade-dr") && Catch::Contains("dros:lambda") && Catch::Contains("default 100"));
+  r = RunCli("simulate --help");
+  CHECK_THAT(r.output, Catch::Contains("epsilon-greedy:epsilon:base") && Catch::Contains("itemcf"));
+  TempDir tmp;
+  WriteText(tmp / "k.ini", "[compare]\nkind = tea-tasting\n");
+  r = RunCli("compare --config " + tmp / "k.ini");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("k.ini, line 2") && Catch::Contains("unknown experiment 'tea-tasting'") &&
+                           Catch::Contains("bundle-ranking"));
+  // List options reject empty and repeated names, with the place named.
+  WriteText(tmp / "l.ini", "[compare]\nstrategies = uniform,,popularity\n");
+  r = RunCli("compare --config " + tmp / "l.ini");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("l.ini, line 2") && Catch::Contains("empty name"));
+  r = RunCli("compare --compare.strategies uniform,popularity,uniform");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("command line") && Catch::Contains("'uniform' is named twice"));
+}
+
 TEST_CASE("from an OBD log to a learned policy and its off-policy value", "[cli][data]") {
   TempDir tmp;
   const std::string data = DataDir();

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "env/choice_model.h"
 #include "env/ground_truth.h"
 #include "env/session_batch.h"
 #include "env/shopper_model.h"
@@ -108,7 +109,8 @@ std::shared_ptr<const ShopperModel> DefaultModel(int64_t items, int64_t candidat
 TEST_CASE("conformance: every choice model and reward terminates with finite rewards, "
           "probabilities sum to one, and the same seed replays the same trajectory", "[env]") {
   const auto world = World::Generate(WorldConfig{});
-  for (const char* choice : {"mnl", "cascade", "pbm"}) {
+  REQUIRE(ChoiceModelRegistry::Names().size() >= 3);
+  for (const std::string& choice : ChoiceModelRegistry::Names()) {
     for (const char* reward : {"click", "purchase", "revenue"}) {
       INFO(choice << " / " << reward);
       ShopperConfig sh;
@@ -166,7 +168,7 @@ TEST_CASE("the same world seed gives the same world; another seed another", "[en
 
 TEST_CASE("simulation agrees with exact enumeration on small worlds", "[env][slow]") {
   const auto world = World::Generate(TinyWorld());
-  for (const char* choice : {"mnl", "cascade", "pbm"}) {
+  for (const std::string& choice : ChoiceModelRegistry::Names()) {
     for (const char* name : {"uniform", "popularity", "itemcf"}) {
       ShopperConfig sh;
       sh.choice_model = choice;
@@ -495,7 +497,9 @@ TEST_CASE("a session batch replays SimulateEpisodes exactly, for any threads and
 TEST_CASE("every fixed policy values the same on the state observation as on the matrix", "[env]") {
   // The policies compute the rows from the state when the session does not keep the matrix.
   const auto model = DefaultModel(120, 40);
-  for (const char* name : {"uniform", "popularity", "content", "itemcf", "profile", "epsilon-greedy:0.3:itemcf"}) {
+  std::vector<std::string> names = PolicyRegistry::Names();
+  names.push_back("epsilon-greedy:0.3:itemcf");
+  for (const std::string& name : names) {
     const auto policy = MakeFixedPolicy(name);
     const ValueEstimate full = SimulateValue(model, Act(*policy), 3000, 8, 2, ObservationKind::kFull);
     const ValueEstimate state = SimulateValue(model, Act(*policy), 3000, 8, 2, ObservationKind::kState);

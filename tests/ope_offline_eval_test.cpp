@@ -211,3 +211,36 @@ TEST_CASE("OBD: DR with the cross-fitted MLP reward model gives finite estimates
   }
   CHECK(std::isfinite(report.heldout_loglik));
 }
+
+TEST_CASE("conformance: every registered reward model fits, predicts probabilities and cross-fits by seed",
+          "[ope][slow]") {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal;
+  const int64_t n = 20000, d = 4;
+  Eigen::MatrixXd X(n, d);
+  Eigen::VectorXd y(n);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < d; ++j) X(i, j) = normal(rng);
+    const double p = 1 / (1 + std::exp(-(0.8 * X(i, 0) - 0.5 * X(i, 1) - 1)));
+    y[i] = std::uniform_real_distribution<double>(0, 1)(rng) < p;
+  }
+  REQUIRE(RewardModelRegistry::Names().size() >= 2);  // logistic here, mlp from policy/
+  for (const auto& entry : RewardModelRegistry::All()) {
+    INFO(entry.name);
+    const CrossFit a = CrossFitRewardModel(entry.name, X, y, 1, 3, 5), b = CrossFitRewardModel(entry.name, X, y, 1, 3, 5);
+    CHECK(a.out_of_fold == b.out_of_fold);
+    double ll = 0, ll_const = 0;
+    const double rate = y.mean();
+    for (int64_t i = 0; i < n; ++i) {
+      const double q = a.out_of_fold[i];
+      REQUIRE(q >= 0);
+      REQUIRE(q <= 1);
+      ll += y[i] * std::log(std::max(q, 1e-12)) + (1 - y[i]) * std::log(std::max(1 - q, 1e-12));
+      ll_const += y[i] * std::log(rate) + (1 - y[i]) * std::log(1 - rate);
+    }
+    CHECK(ll > ll_const);  // held out, the model beats the constant rate
+    for (const auto& p : entry.params) CHECK_NOTHROW(MakeRewardModel(entry.name + ":" + p.default_value, 1));
+  }
+  CHECK_THROWS_WITH(MakeRewardModel("forest", 1), Catch::Contains("unknown reward model") && Catch::Contains("logistic"));
+  CHECK_THROWS_WITH(CrossFitRewardModel("logistic", X, y, 7, 3, 5), Catch::Contains("groups of 7"));
+}

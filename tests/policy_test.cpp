@@ -3,6 +3,7 @@
 #include <map>
 #include <numeric>
 #include <random>
+#include <set>
 
 #include "common/error.h"
 #include "policy/fixed_policies.h"
@@ -89,6 +90,47 @@ TEST_CASE("epsilon-greedy mixes uniform and its base exactly", "[policy]") {
     CHECK(p == Approx(0.2 / 12 + (s == greedy ? 0.8 : 0.0)));
   }
   CHECK(total == Approx(1.0));
+}
+
+TEST_CASE("conformance: every registered strategy's probabilities agree with its enumeration and its draws",
+          "[policy]") {
+  const Obs o = RandomObs(6, 5);
+  const Observation v = o.view(3);
+  REQUIRE(PolicyRegistry::Names().size() >= 6);
+  for (const auto& entry : PolicyRegistry::All()) {
+    INFO(entry.name);
+    const auto policy = MakeFixedPolicy(entry.name);
+    CHECK(!entry.summary.empty());
+    for (const auto& p : entry.params) CHECK(!p.help.empty());
+    const auto dist = policy->Enumerate(v);
+    double total = 0;
+    std::vector<double> marginal(3 * 6, 0.0);
+    for (const auto& [slate, p] : dist) {
+      REQUIRE(slate.size() == 3);
+      CHECK(p >= 0);
+      total += p;
+      CHECK(policy->PrefixProbability(v, slate.data(), 3) == Approx(p).margin(1e-12));
+      for (int k = 0; k < 3; ++k) marginal[k * 6 + slate[k]] += p;
+    }
+    CHECK(total == Approx(1.0).epsilon(1e-12));
+    std::vector<double> m(3 * 6);
+    policy->SlotMarginals(v, m.data());
+    for (int i = 0; i < 18; ++i) CHECK(m[i] == Approx(marginal[i]).margin(1e-12));
+    // Draws: distinct candidates, frequencies within 5 standard errors of the enumeration.
+    std::map<std::vector<int32_t>, int> count;
+    SplitMix64 rng(4);
+    const int draws = 20000;
+    std::vector<int32_t> slate(3);
+    for (int d = 0; d < draws; ++d) {
+      policy->Act(v, rng, slate.data());
+      REQUIRE(std::set<int32_t>(slate.begin(), slate.end()).size() == 3);
+      ++count[slate];
+    }
+    for (const auto& [s, p] : dist) {
+      const double se = std::sqrt(p * (1 - p) / draws);
+      CHECK(std::abs(count[s] / static_cast<double>(draws) - p) <= 5 * se + 1e-12);
+    }
+  }
 }
 
 TEST_CASE("the factory names what it knows", "[policy]") {
