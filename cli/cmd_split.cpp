@@ -1,7 +1,5 @@
 // bundlerl split --logs F.h5 --at 0.5 --out-first A.h5 --out-second B.h5
-#include <algorithm>
 #include <iostream>
-#include <numeric>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -33,22 +31,8 @@ int RunSplit(const std::vector<std::string>& args, const std::string& command_li
   if (by != "time" && by != "index") Fail("--by: expected time or index, got '", by, "'");
   if (first_path == logs || second_path == logs || first_path == second_path)
     Fail("--out-first and --out-second must be two new paths, neither the --logs file");
-  const LoggedDataset d = ReadDataset(logs);
-  const int64_t n = d.num_rounds();
-  const int64_t cut = static_cast<int64_t>(at * static_cast<double>(n));
-  if (cut < 1 || cut >= n) Fail(logs, ": ", n, " rounds cannot be split at ", at, " into two non-empty parts");
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  if (by == "time")
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int64_t a, int64_t b) { return d.rounds.timestamp[a] < d.rounds.timestamp[b]; });
-  auto part = [&](int64_t begin, int64_t end) {
-    LoggedDataset out = d.Slice(0, 0);
-    for (int64_t i = begin; i < end; ++i) out.rounds.AppendFrom(d.rounds, order[i], 1);
-    out.meta.command = command_line;
-    return out;
-  };
-  const LoggedDataset first = part(0, cut), second = part(cut, n);
+  auto [first, second] = SplitRounds(ReadDataset(logs), at, by == "time");
+  first.meta.command = second.meta.command = command_line;
   WriteDataset(first, first_path);
   WriteDataset(second, second_path);
   std::cout << "wrote " << first_path << " (" << first.num_rounds() << " rounds) and " << second_path << " ("

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdint>
+#include <numeric>
 
 #include "common/error.h"
 
@@ -245,6 +246,26 @@ std::string CatalogFingerprint(const LoggedDataset& catalog) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return Concat(catalog.meta.source, ", ", catalog.meta.n_units, " units, ", hex);
+}
+
+std::pair<LoggedDataset, LoggedDataset> SplitRounds(const LoggedDataset& d, double share, bool by_time) {
+  const int64_t n = d.rounds.n;
+  if (!(share > 0 && share < 1)) Fail("split: expected a share in (0, 1), got ", share);
+  const int64_t cut = static_cast<int64_t>(share * static_cast<double>(n));
+  if (cut < 1 || cut >= n) Fail(d.meta.source, ": ", n, " rounds cannot be split at ", share, " into two non-empty parts");
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  if (by_time)
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return d.rounds.timestamp[a] < d.rounds.timestamp[b]; });
+  auto part = [&](int64_t begin, int64_t end) {
+    LoggedDataset out = d;
+    out.rounds.Clear();
+    for (int64_t i = begin; i < end; ++i) out.rounds.AppendFrom(d.rounds, order[i], 1);
+    out.rounds.first_round = 0;
+    return out;
+  };
+  return {part(0, cut), part(cut, n)};
 }
 
 ImportStats StatsOf(const LoggedDataset& d) {

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bundlerl {
@@ -158,6 +159,11 @@ struct LoggedDataset {
   // The rounds in [first, end) with the same catalog, users and context (for splits).
   LoggedDataset Slice(int64_t first, int64_t end) const;
 };
+
+// The rounds split in two, the earlier `share` (by timestamp, ties in file order; or in file
+// order when by_time is false) and the rest, each with the whole catalog, users and context.
+// Throws Error when either part would be empty.
+std::pair<LoggedDataset, LoggedDataset> SplitRounds(const LoggedDataset& d, double share, bool by_time = true);
 
 // A short fingerprint of a catalog (its source, units, item ids, features, categories and
 // context columns), recorded with policies trained on its logs so that evaluating them on
