@@ -1,6 +1,8 @@
 // Comparison report: see report.h.
 #include "harness/report.h"
 
+#include "harness/plot.h"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -85,83 +87,58 @@ void WriteResultsH5(const CompareResult& r, const CompareConfig& cfg, const std:
 }
 
 void DrawPlots(const CompareResult& r, const std::string& out_dir) {
-  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
-    std::cerr << "compare: gnuplot not found; skipping plots (apt-get install gnuplot-nox)\n";
-    return;
-  }
-  const std::string dat = out_dir + "/.plot_data.tmp", gp = out_dir + "/.plot.gp.tmp";
-  {
-    std::ofstream d(dat);
-    // One block per estimator: strategy index, estimate, low, high; first block the truth.
-    d << "# truth\n";
-    for (size_t s = 0; s < r.strategies.size(); ++s)
-      d << s << " " << r.strategies[s].truth << " " << r.strategies[s].truth - 1.96 * r.strategies[s].truth_stderr
-        << " " << r.strategies[s].truth + 1.96 * r.strategies[s].truth_stderr << "\n";
-    for (size_t e = 0; e < r.estimators.size(); ++e) {
-      d << "\n\n# " << r.estimators[e] << "\n";
-      for (size_t s = 0; s < r.strategies.size(); ++s) {
-        const auto& x = r.strategies[s].estimates[e];
-        d << s + 0.06 * (e + 1) << " " << x.value << " " << x.ci_low << " " << x.ci_high << "\n";
-      }
+  // Estimates against the truth: one block per estimator after the truth's; columns x,
+  // estimate, low, high.
+  Plot p;
+  p.name = "estimate_vs_truth";
+  p.width = 1200;
+  std::ostringstream d;
+  d << "# truth\n";
+  for (size_t s = 0; s < r.strategies.size(); ++s)
+    d << s << " " << r.strategies[s].truth << " " << r.strategies[s].truth - 1.96 * r.strategies[s].truth_stderr
+      << " " << r.strategies[s].truth + 1.96 * r.strategies[s].truth_stderr << "\n";
+  for (size_t e = 0; e < r.estimators.size(); ++e) {
+    d << "\n\n# " << r.estimators[e] << "\n";
+    for (size_t s = 0; s < r.strategies.size(); ++s) {
+      const auto& x = r.strategies[s].estimates[e];
+      d << s + 0.06 * (e + 1) << " " << x.value << " " << x.ci_low << " " << x.ci_high << "\n";
     }
   }
-  {
-    std::ofstream g(gp);
-    g << "set terminal pngcairo size 1200,650 noenhanced\n"
-      << "set output '" << out_dir << "/estimate_vs_truth.png.tmp'\n"
-      << "set title 'OPE estimates (95% CI) against the simulator truth, per strategy'\n"
-      << "set ylabel 'expected reward of one slate'\nset key outside right\nset grid ytics\n"
-      << "set xtics (";
-    for (size_t s = 0; s < r.strategies.size(); ++s)
-      g << (s ? ", " : "") << "'" << r.strategies[s].name << "' " << s + 0.4;
-    g << ")\nset xrange [-0.3:" << r.strategies.size() << "]\n"
-      << "plot '" << dat << "' index 0 using ($1+0.4):2:3:4 with yerrorbars lw 3 lc rgb 'black' pt 7 title 'truth (simulation)'";
-    for (size_t e = 0; e < r.estimators.size(); ++e)
-      g << ", '' index " << e + 1 << " using 1:2:3:4 with yerrorbars title '" << r.estimators[e] << "'";
-    g << "\n";
-  }
-  const int rc = std::system(("gnuplot " + gp + " 2> " + out_dir + "/.gnuplot.log").c_str());
-  if (rc == 0) {
-    fs::rename(out_dir + "/estimate_vs_truth.png.tmp", out_dir + "/estimate_vs_truth.png");
-  } else {
-    std::cerr << "compare: gnuplot failed (see " << out_dir << "/.gnuplot.log); no plot written\n";
-    fs::remove(out_dir + "/estimate_vs_truth.png.tmp");
-  }
-  fs::remove(dat);
-  fs::remove(gp);
-  if (rc == 0) fs::remove(out_dir + "/.gnuplot.log");
+  p.data = d.str();
+  std::ostringstream g;
+  g << "set title 'OPE estimates (95% CI) against the simulator truth, per strategy'\n"
+    << "set ylabel 'expected reward of one slate'\nset key outside right\nset grid ytics\nset xtics (";
+  for (size_t s = 0; s < r.strategies.size(); ++s)
+    g << (s ? ", " : "") << GnuplotQuote(r.strategies[s].name) << " " << s + 0.4;
+  g << ")\nset xrange [-0.3:" << r.strategies.size() << "]\n"
+    << "plot 'estimate_vs_truth.dat' index 0 using ($1+0.4):2:3:4 with yerrorbars lw 3 lc rgb 'black' pt 7 title 'truth (simulation)'";
+  for (size_t e = 0; e < r.estimators.size(); ++e)
+    g << ", '' index " << e + 1 << " using 1:2:3:4 with yerrorbars title " << GnuplotQuote(r.estimators[e]);
+  g << "\n";
+  p.script = g.str();
+  DrawPlot(out_dir, p);
   if (r.curves.empty()) return;
   // Learning curves: one panel per agent.
-  {
-    std::ofstream d(dat);
-    for (size_t a = 0; a < r.curves.size(); ++a) {
-      if (a) d << "\n\n";
-      for (size_t u = 0; u < r.curves[a].second.size(); ++u) d << u + 1 << " " << r.curves[a].second[u] << "\n";
-    }
+  Plot c;
+  c.name = "learning_curves";
+  const size_t n = r.curves.size();
+  c.width = static_cast<int>(420 * n);
+  c.height = 380;
+  std::ostringstream cd, cg;
+  for (size_t a = 0; a < n; ++a) {
+    cd << (a ? "\n\n" : "") << "# " << r.curves[a].first << ": update, value\n";
+    for (size_t u = 0; u < r.curves[a].second.size(); ++u) cd << u + 1 << " " << r.curves[a].second[u] << "\n";
   }
-  {
-    std::ofstream g(gp);
-    const size_t n = r.curves.size();
-    g << "set terminal pngcairo size " << 420 * n << ",380 noenhanced\n"
-      << "set output '" << out_dir << "/learning_curves.png.tmp'\n"
-      << "set multiplot layout 1," << n << " title 'Learning curves (on-policy, bandits: mean session reward of the "
-         "episodes of each update; off-policy: clipped IPS objective of each batch)'\n"
-      << "set grid\nset xlabel 'update'\nunset key\n";
-    for (size_t a = 0; a < n; ++a)
-      g << "set title '" << r.curves[a].first << "'\nplot '" << dat << "' index " << a
-        << " using 1:2 with lines lw 2\n";
-    g << "unset multiplot\n";
-  }
-  const int rc2 = std::system(("gnuplot " + gp + " 2> " + out_dir + "/.gnuplot.log").c_str());
-  if (rc2 == 0) {
-    fs::rename(out_dir + "/learning_curves.png.tmp", out_dir + "/learning_curves.png");
-    fs::remove(out_dir + "/.gnuplot.log");
-  } else {
-    std::cerr << "compare: gnuplot failed on the learning curves (see " << out_dir << "/.gnuplot.log)\n";
-    fs::remove(out_dir + "/learning_curves.png.tmp");
-  }
-  fs::remove(dat);
-  fs::remove(gp);
+  cg << "set multiplot layout 1," << n << " title 'Learning curves (on-policy, bandits: mean session reward of the "
+        "episodes of each update; off-policy: clipped IPS objective of each batch)'\n"
+     << "set grid\nset xlabel 'update'\nunset key\n";
+  for (size_t a = 0; a < n; ++a)
+    cg << "set title " << GnuplotQuote(r.curves[a].first) << "\nplot 'learning_curves.dat' index " << a
+       << " using 1:2 with lines lw 2\n";
+  cg << "unset multiplot\n";
+  c.data = cd.str();
+  c.script = cg.str();
+  DrawPlot(out_dir, c);
 }
 
 }  // namespace
@@ -296,30 +273,22 @@ void WriteOpeBenchmarkReport(const OpeBenchmarkResult& r, const CompareConfig& c
       f.Write("/relative_rmse", r.relative_rmse, {static_cast<int64_t>(N), static_cast<int64_t>(E)});
     });
   }
-  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) return;
-  const std::string dat = out_dir + "/.plot_data.tmp", gp = out_dir + "/.plot.gp.tmp";
-  {
-    std::ofstream d(dat);
-    for (size_t e = 0; e < E; ++e) {
-      if (e) d << "\n\n";
-      for (size_t i = 0; i < N; ++i) d << r.rounds[i] << " " << r.relative_rmse[i * E + e] << "\n";
-    }
+  Plot p;
+  p.name = "rmse_vs_rounds";
+  std::ostringstream d, g;
+  for (size_t e = 0; e < E; ++e) {
+    d << (e ? "\n\n" : "") << "# " << r.estimators[e] << ": rounds, RMSE / truth\n";
+    for (size_t i = 0; i < N; ++i) d << r.rounds[i] << " " << r.relative_rmse[i * E + e] << "\n";
   }
-  {
-    std::ofstream g(gp);
-    g << "set terminal pngcairo size 1000,650 noenhanced\nset output '" << out_dir << "/rmse_vs_rounds.png.tmp'\n"
-      << "set title 'Estimator RMSE / truth against logged rounds (mean over strategies)'\n"
-      << "set logscale xy\nset xlabel 'logged rounds'\nset ylabel 'RMSE / truth'\nset grid\nset key outside right\nplot ";
-    for (size_t e = 0; e < E; ++e)
-      g << (e ? ", " : "") << "'" << dat << "' index " << e << " using 1:2 with linespoints lw 2 title '" << r.estimators[e] << "'";
-    g << "\n";
-  }
-  if (std::system(("gnuplot " + gp + " 2>/dev/null").c_str()) == 0)
-    fs::rename(out_dir + "/rmse_vs_rounds.png.tmp", out_dir + "/rmse_vs_rounds.png");
-  else
-    fs::remove(out_dir + "/rmse_vs_rounds.png.tmp");
-  fs::remove(dat);
-  fs::remove(gp);
+  g << "set title 'Estimator RMSE / truth against logged rounds (mean over strategies)'\n"
+    << "set logscale xy\nset xlabel 'logged rounds'\nset ylabel 'RMSE / truth'\nset grid\nset key outside right\nplot ";
+  for (size_t e = 0; e < E; ++e)
+    g << (e ? ", " : "") << "'rmse_vs_rounds.dat' index " << e << " using 1:2 with linespoints lw 2 title "
+      << GnuplotQuote(r.estimators[e]);
+  g << "\n";
+  p.data = d.str();
+  p.script = g.str();
+  DrawPlot(out_dir, p);
 }
 
 }  // namespace bundlerl

@@ -271,3 +271,31 @@ TEST_CASE("a world fitted to the OBD rounds: replayed rounds click exactly as th
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Plots without a shell.
+#include "harness/plot.h"
+
+TEST_CASE("plots are drawn without a shell, with their data and script saved beside them", "[harness]") {
+  TempDir tmp;
+  // A folder name a shell would split or expand.
+  const std::string dir = tmp / "it's a $HOME; folder";
+  fs::create_directories(dir);
+  Plot p;
+  p.name = "line";
+  p.data = "1 2\n2 3\n3 5\n";
+  p.script = "set title " + GnuplotQuote("it's a plot") + "\nplot 'line.dat' using 1:2 with lines\n";
+  REQUIRE(DrawPlot(dir, p));
+  CHECK(fs::file_size(dir + "/line.png") > 1000);
+  CHECK(ReadText(dir + "/line.dat") == p.data);
+  const std::string gp = ReadText(dir + "/line.gp");
+  CHECK_THAT(gp, Catch::Contains("set output out") && Catch::Contains("'it''s a plot'"));
+  for (const auto& f : fs::directory_iterator(dir)) CHECK(f.path().filename().string().find(".tmp") == std::string::npos);
+  // A script gnuplot rejects: no PNG, the log kept, nothing temporary left.
+  p.name = "broken";
+  p.script = "plot this is not gnuplot\n";
+  CHECK_FALSE(DrawPlot(dir, p));
+  CHECK_FALSE(fs::exists(dir + "/broken.png"));
+  CHECK(fs::exists(dir + "/broken.gnuplot.log"));
+  for (const auto& f : fs::directory_iterator(dir)) CHECK(f.path().filename().string().find(".tmp") == std::string::npos);
+}
