@@ -11,8 +11,15 @@
 namespace bundlerl {
 namespace {
 
-// The world's catalog and shoppers' histories, and the metadata of rounds of `model`.
-LoggedDataset CatalogOf(const ShopperModel& model, const SlatePolicy& logging, const SimulatedLogConfig& c) {
+void CheckModel(const ShopperModel& model) {
+  if (model.session_config().max_steps != 1)
+    Fail("simulated logs: rounds are one-step episodes (session.max_steps = 1), got ", model.session_config().max_steps);
+}
+
+}  // namespace
+
+LoggedDataset SimulatedLogCatalog(const ShopperModel& model, const SlatePolicy& logging, const SimulatedLogConfig& c) {
+  CheckModel(model);
   const World& world = model.world();
   if (!world.catalog()) Fail("simulated logs: the world was not built from a catalog, so logs of it cannot carry one");
   LoggedDataset d = *world.catalog();
@@ -35,18 +42,14 @@ LoggedDataset CatalogOf(const ShopperModel& model, const SlatePolicy& logging, c
   return d;
 }
 
-}  // namespace
-
-LoggedDataset LogSimulatedRounds(std::shared_ptr<const ShopperModel> model, const SlatePolicy& logging,
-                                 const SimulatedLogConfig& c) {
-  if (model->session_config().max_steps != 1)
-    Fail("simulated logs: rounds are one-step episodes (session.max_steps = 1), got ", model->session_config().max_steps);
-  if (c.rounds < 1) Fail("simulated logs: expected at least one round, got ", c.rounds);
-  LoggedDataset d = CatalogOf(*model, logging, c);
-  const int64_t n = c.rounds, K = d.meta.slate_size, C = model->session_config().num_candidates;
+void LogSimulatedRange(std::shared_ptr<const ShopperModel> model, const SlatePolicy& logging,
+                       const SimulatedLogConfig& c, int64_t first, int64_t n, RoundBatch& b) {
+  CheckModel(*model);
+  const int64_t K = model->session_config().slate_size, C = model->session_config().num_candidates;
   const int64_t users = model->world().num_shoppers();
-  const bool store_candidates = d.meta.num_candidates > 0;
-  RoundBatch& b = d.rounds;
+  const bool store_candidates = C != model->world().num_items();
+  b.Clear();
+  b.first_round = first;
   b.n = n;
   b.session_id.resize(n), b.step.assign(n, 0), b.timestamp.resize(n), b.user_id.resize(n), b.round_seed.resize(n);
   b.slate.resize(n * K), b.position.resize(n * K), b.pscore.resize(n * K), b.pscore_slate.resize(n);
@@ -58,7 +61,8 @@ LoggedDataset LogSimulatedRounds(std::shared_ptr<const ShopperModel> model, cons
   std::vector<std::vector<double>> marginals(threads, std::vector<double>(K * C));
   std::vector<std::vector<int32_t>> slates(threads, std::vector<int32_t>(K));
   const std::vector<double>& log_price = model->world().kernels().log_price;
-  ParallelFor(threads, n, [&](int t, int64_t r) {
+  ParallelFor(threads, n, [&](int t, int64_t i) {
+    const int64_t r = first + i;
     ShopperSession& s = sessions[t];
     std::vector<double>& m = marginals[t];
     int32_t* slate = slates[t].data();
@@ -68,14 +72,14 @@ LoggedDataset LogSimulatedRounds(std::shared_ptr<const ShopperModel> model, cons
     SplitMix64 rng(start.policy_seed);
     logging.Act(o, rng, slate);
     logging.SlotMarginals(o, m.data());
-    b.session_id[r] = r;
-    b.timestamp[r] = static_cast<double>(r);
-    b.user_id[r] = s.user();
-    b.round_seed[r] = start.seed;
-    b.pscore_slate[r] = logging.PrefixProbability(o, slate, K);
-    if (store_candidates) std::copy(o.candidates, o.candidates + C, &b.candidates[r * C]);
+    b.session_id[i] = r;
+    b.timestamp[i] = static_cast<double>(r);
+    b.user_id[i] = s.user();
+    b.round_seed[i] = start.seed;
+    b.pscore_slate[i] = logging.PrefixProbability(o, slate, K);
+    if (store_candidates) std::copy(o.candidates, o.candidates + C, &b.candidates[i * C]);
     for (int64_t k = 0; k < K; ++k) {
-      const int64_t at = r * K + k;
+      const int64_t at = i * K + k;
       b.slate[at] = o.candidates[slate[k]];
       b.position[at] = static_cast<int32_t>(k);
       b.pscore[at] = m[k * C + slate[k]];
@@ -86,12 +90,19 @@ LoggedDataset LogSimulatedRounds(std::shared_ptr<const ShopperModel> model, cons
     }
     const StepResult res = s.Step(slate);
     for (int64_t k = 0; k < K; ++k) {
-      const int64_t at = r * K + k;
+      const int64_t at = i * K + k;
       b.click[at] = static_cast<float>(res.clicks >> k & 1);
       b.purchase[at] = static_cast<float>(res.buys >> k & 1);
       b.revenue[at] = (res.buys >> k & 1) ? static_cast<float>(std::exp(log_price[b.slate[at]])) : 0.f;
     }
   });
+}
+
+LoggedDataset LogSimulatedRounds(std::shared_ptr<const ShopperModel> model, const SlatePolicy& logging,
+                                 const SimulatedLogConfig& c) {
+  if (c.rounds < 1) Fail("simulated logs: expected at least one round, got ", c.rounds);
+  LoggedDataset d = SimulatedLogCatalog(*model, logging, c);
+  LogSimulatedRange(model, logging, c, 0, c.rounds, d.rounds);
   d.Validate(d.meta.source);
   return d;
 }

@@ -35,4 +35,12 @@ struct SimulatedLogConfig {
 LoggedDataset LogSimulatedRounds(std::shared_ptr<const ShopperModel> model, const SlatePolicy& logging,
                                  const SimulatedLogConfig& config);
 
+// The same in pieces, for logs too large for memory: the dataset without its rounds (the
+// metadata, catalog and shoppers), then rounds [first, first + count) of the log into `out`
+// (first_round = first). Pieces concatenated in order equal LogSimulatedRounds' rounds.
+LoggedDataset SimulatedLogCatalog(const ShopperModel& model, const SlatePolicy& logging,
+                                  const SimulatedLogConfig& config);
+void LogSimulatedRange(std::shared_ptr<const ShopperModel> model, const SlatePolicy& logging,
+                       const SimulatedLogConfig& config, int64_t first, int64_t count, RoundBatch& out);
+
 }  // namespace bundlerl

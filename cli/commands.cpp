@@ -9,6 +9,7 @@ const std::vector<Command>& Commands() {
       {"ope-benchmark", "estimator bias and RMSE against the number of logged rounds -> results/", RunOpeBenchmark},
       {"train", "train an agent (reinforce, ppo, offpolicy-reinforce, ipw, linucb, lints)", RunTrain},
       {"simulate", "a strategy's expected session reward by simulation (and enumeration)", RunSimulate},
+      {"synth", "log rounds of a simulated world to a BundleRL HDF5 file, in chunks (any size)", RunSynth},
       {"import", "convert a public dataset (obd, bundles, amazon) to a BundleRL HDF5 file", RunImport},
       {"evaluate", "off-policy estimates of policies from logs, with confidence intervals", RunEvaluate},
       {"similarity", "top-N neighbours of every item under a similarity kernel, as CSV", RunSimilarity},

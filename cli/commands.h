@@ -24,5 +24,6 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
 int RunOpeBenchmark(const std::vector<std::string>& args, const std::string& command_line);
 int RunInfo(const std::vector<std::string>& args, const std::string& command_line);
 int RunSplit(const std::vector<std::string>& args, const std::string& command_line);
+int RunSynth(const std::vector<std::string>& args, const std::string& command_line);
 
 }  // namespace bundlerl::cli

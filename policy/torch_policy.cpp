@@ -1,6 +1,8 @@
 // Learned slate policies: see torch_policy.h.
 #include "policy/torch_policy.h"
 
+#include <atomic>
+
 #include <unistd.h>
 
 #include <cmath>
@@ -48,16 +50,43 @@ torch::Tensor PlackettLuceLogProb(const torch::Tensor& scores, const torch::Tens
   return lp;
 }
 
+namespace {
+
+Eigen::MatrixXd ToMatrix(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().to(torch::kFloat64).contiguous();
+  const int64_t rows = c.dim() == 2 ? c.size(0) : 1, cols = c.dim() == 2 ? c.size(1) : c.size(0);
+  Eigen::MatrixXd m(rows, cols);
+  const double* p = c.data_ptr<double>();
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) m(i, j) = p[i * cols + j];
+  return m;
+}
+
+}  // namespace
+
 LearnedSlatePolicy::LearnedSlatePolicy(Scorer scorer, std::string name)
     : scorer_(std::move(scorer)), name_(std::move(name)) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1);
   scorer_->eval();
+  const ScorerConfig& c = scorer_->config;
+  features_ = c.features;
+  mlp_ = c.kind == "mlp";
+  if (mlp_) {
+    W1_ = ToMatrix(scorer_->in->weight);
+    b1_ = ToMatrix(scorer_->in->bias).transpose();
+    W2_ = ToMatrix(scorer_->hidden->weight);
+    b2_ = ToMatrix(scorer_->hidden->bias).transpose();
+  }
+  W3_ = ToMatrix(scorer_->out->weight);
+  b3_ = scorer_->out->bias.item<double>();
 }
 
 void LearnedSlatePolicy::Scores(const Observation& obs, std::vector<double>& scores) const {
   // The OPE code asks for the probabilities of one observation several times in a row:
   // remember the last observation's scores (per thread), keyed by its content.
   struct Cache {
-    const LearnedSlatePolicy* policy = nullptr;
+    uint64_t policy = 0;
     const double* features = nullptr;
     int64_t n = 0;
     double checksum = 0;
@@ -68,20 +97,32 @@ void LearnedSlatePolicy::Scores(const Observation& obs, std::vector<double>& sco
   const double* X = FeatureMatrix(obs, buffer);
   double checksum = 0;
   for (int64_t i = 0; i < obs.num_candidates * obs.num_features; ++i) checksum += X[i] * (1 + (i % 7));
-  if (cache.policy == this && cache.features == X && cache.n == obs.num_candidates &&
+  if (cache.policy == id_ && cache.features == X && cache.n == obs.num_candidates &&
       cache.checksum == checksum) {
     scores = cache.scores;
     return;
   }
-  torch::NoGradGuard no_grad;
-  std::vector<float> x(obs.num_candidates * obs.num_features);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(X[i]);
-  const auto t = torch::from_blob(x.data(), {1, obs.num_candidates, obs.num_features}, torch::kFloat32);
-  const auto s = scorer_->forward(t).contiguous();
-  scores.resize(obs.num_candidates);
-  const float* p = s.data_ptr<float>();
-  for (int64_t c = 0; c < obs.num_candidates; ++c) scores[c] = p[c];
-  cache = {this, X, obs.num_candidates, checksum, scores};
+  if (obs.num_features != features_)
+    Fail("policy '", name_, "' scores ", features_, " features per candidate, the observation has ", obs.num_features);
+  // The network in double: inputs rounded to float first, as the scorer was trained on.
+  thread_local Eigen::MatrixXd x, h1, h2;
+  const int64_t C = obs.num_candidates, F = obs.num_features;
+  x.resize(F, C);
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t f = 0; f < F; ++f) x(f, c) = static_cast<float>(X[c * F + f]);
+  scores.resize(C);
+  Eigen::Map<Eigen::RowVectorXd> out(scores.data(), C);
+  if (mlp_) {
+    h1.noalias() = W1_ * x;
+    h1 = (h1.colwise() + b1_).cwiseMax(0.0);
+    h2.noalias() = W2_ * h1;
+    h2 = (h2.colwise() + b2_).cwiseMax(0.0);
+    out.noalias() = W3_ * h2;
+  } else {
+    out.noalias() = W3_ * x;
+  }
+  out.array() += b3_;
+  cache = {id_, X, obs.num_candidates, checksum, scores};
 }
 
 void LearnedSlatePolicy::Act(const Observation& obs, SplitMix64& rng, int32_t* slate) const {

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <Eigen/Dense>
 #include <string>
 
 #include "policy/learned_policy.h"
@@ -32,8 +33,10 @@ TORCH_MODULE(Scorer);
 torch::Tensor PlackettLuceLogProb(const torch::Tensor& scores, const torch::Tensor& slates,
                                   int64_t prefix = -1);
 
-// Scorer + Plackett-Luce as a SlatePolicy. Scores are computed without gradients, in double
-// precision from the float network.
+// Scorer + Plackett-Luce as a SlatePolicy. The scorer's weights are copied at construction
+// and scores are computed from them in double precision with Eigen, without LibTorch (whose
+// per-call overhead dominated evaluation on large logs, and whose float kernels differ
+// between CPUs): the policy is a snapshot of the scorer when it was made.
 class LearnedSlatePolicy : public SlatePolicy {
  public:
   LearnedSlatePolicy(Scorer scorer, std::string name);
@@ -47,8 +50,18 @@ class LearnedSlatePolicy : public SlatePolicy {
   Scorer scorer() const { return scorer_; }
 
  private:
-  mutable Scorer scorer_;  // forward() is not const in torch; inference does not change it
+  Scorer scorer_;
   std::string name_;
+  // The weights, row-major [out, in]: linear: W3 [1, F], b3; mlp: W1 [H, F], b1, W2 [H, H],
+  // b2, W3 [1, H], b3.
+  bool mlp_ = false;
+  int64_t features_ = 0;
+  Eigen::MatrixXd W1_, W2_, W3_;
+  Eigen::VectorXd b1_, b2_;
+  double b3_ = 0;
+  // Distinct for every policy ever made, so a policy built where another one was cannot
+  // reuse the other's cached scores.
+  uint64_t id_ = 0;
 };
 
 // Saves the scorer (config and parameters) with what it was trained for; written atomically.

@@ -448,19 +448,23 @@ LoggedDataset LogReader::ReadCatalog() const {
   return d;
 }
 
+void LogWriter::WriteCatalog(const LoggedDataset& d) {
+  if (d.items.n > 0) WriteItems(d.items);
+  if (d.has_bundles()) WriteBundles(d.bundles);
+  if (d.users.n > 0) WriteUsers(d.users);
+  if (d.has_sessions()) WriteSessions(d.sessions);
+  if (d.baskets.rows() > 0) WriteBaskets(d.baskets);
+  for (const auto& [name, pairs] : d.interactions) WriteInteractions(name, pairs);
+  if (!d.context_columns.empty()) WriteContextColumns(d.context_columns);
+  for (const auto& [column, values] : d.context_vocab) WriteContextVocabulary(column, values);
+}
+
 void WriteDataset(const LoggedDataset& d, const std::string& path, const std::string& command) {
   d.Validate(path);
   LogMeta meta = d.meta;
   if (meta.command.empty()) meta.command = command;
   LogWriter w(path, meta);
-  if (d.items.n > 0) w.WriteItems(d.items);
-  if (d.has_bundles()) w.WriteBundles(d.bundles);
-  if (d.users.n > 0) w.WriteUsers(d.users);
-  if (d.has_sessions()) w.WriteSessions(d.sessions);
-  if (d.baskets.rows() > 0) w.WriteBaskets(d.baskets);
-  for (const auto& [name, pairs] : d.interactions) w.WriteInteractions(name, pairs);
-  if (!d.context_columns.empty()) w.WriteContextColumns(d.context_columns);
-  for (const auto& [column, values] : d.context_vocab) w.WriteContextVocabulary(column, values);
+  w.WriteCatalog(d);
   if (d.rounds.n > 0) {
     // In chunks, so that the writer's validation names each round by its index.
     constexpr int64_t kChunk = 1 << 16;

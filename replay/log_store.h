@@ -37,6 +37,9 @@ class LogWriter {
   void WriteSessions(const SessionTable& sessions);
   void WriteInteractions(const std::string& name, const Interactions& pairs);
   void WriteBaskets(const Ragged& baskets);
+  // Every part of `d` but its rounds (items, bundles, users, sessions, baskets, interactions,
+  // context names and vocabularies).
+  void WriteCatalog(const LoggedDataset& d);
   // Names of the context columns (/context/columns) and, for a categorical column stored as
   // codes, the value of each code (/context/vocab/<column>).
   void WriteContextColumns(const std::vector<std::string>& names);

@@ -112,6 +112,41 @@ TEST_CASE("a saved policy loads with the same scores and probabilities", "[agent
   CHECK_THROWS_WITH(LoadLearnedPolicy(tmp / "nan.pt"), Catch::Contains("nan.pt") && Catch::Contains("not finite"));
 }
 
+TEST_CASE("a learned policy's scores equal the scorer's forward pass", "[agents][policy]") {
+  const auto model = SmallModel();
+  ShopperSession s(model);
+  s.Reset(0, 3);
+  const Observation o = s.Observe();
+  std::vector<double> buffer;
+  const double* X = FeatureMatrix(o, buffer);
+  for (const char* kind : {"linear", "mlp"}) {
+    torch::manual_seed(7);
+    ScorerConfig sc;
+    sc.kind = kind;
+    Scorer scorer(sc);
+    const LearnedSlatePolicy policy(scorer, kind);
+    std::vector<float> x(o.num_candidates * o.num_features);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(X[i]);
+    torch::NoGradGuard no_grad;
+    const auto t = torch::from_blob(x.data(), {1, o.num_candidates, o.num_features}, torch::kFloat32);
+    const auto expected = scorer->forward(t.to(torch::kFloat64).to(torch::kFloat32)).to(torch::kFloat64);
+    std::vector<double> scores;
+    policy.Scores(o, scores);
+    REQUIRE(scores.size() == static_cast<size_t>(o.num_candidates));
+    for (int64_t c = 0; c < o.num_candidates; ++c)
+      CHECK(scores[c] == Approx(expected[0][c].item<double>()).margin(1e-5));
+    // The policy is a snapshot: changing the scorer afterwards does not change it, and a
+    // policy made from the changed scorer sees the change.
+    scorer->out->bias[0] += 1.0;
+    std::vector<double> again;
+    policy.Scores(o, again);
+    CHECK(again == scores);
+    const LearnedSlatePolicy changed(scorer, kind);
+    changed.Scores(o, again);
+    CHECK(again[0] == Approx(scores[0] + 1.0).margin(1e-9));
+  }
+}
+
 TEST_CASE("REINFORCE reaches 90% of the exact optimum and beats every fixed strategy",
           "[agents][slow]") {
   const auto model = SmallModel();

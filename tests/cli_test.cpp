@@ -11,7 +11,8 @@ using namespace bundlerl::testing;
 namespace fs = std::filesystem;
 
 TEST_CASE("every subcommand answers --help", "[cli]") {
-  for (const char* cmd : {"import", "info", "evaluate", "similarity", "simulate", "compare", "train", "ope-benchmark"}) {
+  for (const char* cmd : {"import", "info", "evaluate", "similarity", "simulate", "compare", "train", "ope-benchmark",
+                          "synth", "split"}) {
     INFO(cmd);
     const auto r = RunCli(std::string(cmd) + " --help");
     CHECK(r.status == 0);
@@ -183,6 +184,13 @@ TEST_CASE("compare runs end to end from the command line", "[cli][slow]") {
       const std::string expected = value.substr(value.rfind(',') + 1);
       CHECK_THAT(r.output, Catch::Contains(std::string(policy) + "," + est + ",all," + expected + ","));
     }
+  // synth writes the same rounds as the comparison's log, streamed from the same config.
+  const std::string from_compare = r.output;
+  r = RunCli("synth --config " + tmp / "c.ini" + " --rounds 2000 --out " + tmp / "s.h5");
+  REQUIRE(r.status == 0);
+  r = RunCli("evaluate --logs " + tmp / "s.h5" + " --policy popularity,uniform --estimators ipw,snipw --format csv");
+  REQUIRE(r.status == 0);
+  CHECK(r.output == from_compare);
   // An agent trained on that log from the file.
   r = RunCli("train --logs " + tmp / "out/logs.h5" + " --agent offpolicy-reinforce --train.updates 3 --out " +
              tmp / "p.pt");
