@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 
 namespace bundlerl::internal {
@@ -17,16 +18,18 @@ void WriteCheckpoint(const std::string& path, const std::string& agent, const Tr
   a.write("update", torch::IValue(trainer.update));
   a.write("curve", torch::tensor(trainer.curve.empty() ? std::vector<double>{} : trainer.curve, torch::kFloat64));
   fill(a);
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const std::string tmp = TemporaryPathFor(path);
   try {
     a.save_to(tmp);
   } catch (const std::exception& e) {
     std::remove(tmp.c_str());
     Fail(path, ": cannot write the checkpoint (", std::string(e.what()).substr(0, 120), ")");
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  try {
+    MoveIntoPlace(tmp, path);
+  } catch (...) {
     std::remove(tmp.c_str());
-    Fail(path, ": cannot move the checkpoint into place");
+    throw;
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/sim_options.h"
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "harness/experiment.h"
 
@@ -27,10 +28,17 @@ int RunExperiment(SimOptions& o, const ParsedOptions& parsed, const std::string&
   c.shopper = o.shopper;
   c.session = o.session;
   c.compare = o.compare;
-  c.out_dir = o.compare.out_dir.empty() ? "results/" + o.compare.name : o.compare.out_dir;
+  // The experiment writes into a staging folder that replaces the output folder whole when
+  // it finishes: a failed or killed run leaves the previous results as they were.
+  AtomicFolder folder(o.compare.out_dir.empty() ? "results/" + o.compare.name : o.compare.out_dir);
+  c.out_dir = c.compare.out_dir = folder.staging();
   c.resolved_config = parsed.resolved;
   c.command = command_line;
-  std::cout << experiment->Run(c) << "\n";
+  std::string message = experiment->Run(c);
+  folder.Commit();
+  for (size_t at = message.find(folder.staging()); at != std::string::npos; at = message.find(folder.staging()))
+    message.replace(at, folder.staging().size(), folder.path());
+  std::cout << message << "\n";
   return 0;
 }
 

@@ -31,6 +31,7 @@ int RunImport(const std::vector<std::string>& args, const std::string& command_l
   const auto& vm = parsed.vm;
   const std::string format = vm["format"].as<std::string>();
   const std::string dir = vm["dir"].as<std::string>(), out = vm["out"].as<std::string>();
+  CheckOutputIsNotInput(out, {dir, parsed.config_file});
   LoggedDataset d;
   if (format == "obd") d = ImportObd(dir, command_line, vm["logging-policy"].as<std::string>());
   else if (format == "bundles") d = ImportBundles(dir, command_line);

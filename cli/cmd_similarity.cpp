@@ -6,6 +6,7 @@
 #include "cli/options.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/memory.h"
 #include "common/executor.h"
 #include "kernels/builder.h"
 #include "replay/log_store.h"
@@ -63,9 +64,12 @@ int RunSimilarity(const std::vector<std::string>& args, const std::string&) {
   if (top <= 0) Fail("--top: expected a positive number, got ", top);
   const int threads = vm["threads"].as<int>();
   ValidateThreads(threads, "--threads");
+  CheckOutputIsNotInput(vm["out"].as<std::string>(), {vm["data"].as<std::string>(), parsed.config_file});
   const LogReader data(vm["data"].as<std::string>());
   const LoggedDataset catalog = data.ReadCatalog();
   const ItemTable& items = catalog.items;
+  CheckFitsInMemory(static_cast<double>(items.n) * (16.0 * top + 512),
+                    Concat(data.path(), ": ", items.n, " items with --top ", top));
   std::shared_ptr<const ItemSimilarity> sim;
   try {
     sim = BuildSimilarity(catalog, KernelSpecOf(vm["kind"].as<std::string>(), vm["measure"].as<std::string>(),

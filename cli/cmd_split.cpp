@@ -29,8 +29,8 @@ int RunSplit(const std::vector<std::string>& args, const std::string& command_li
   }
   if (!(at > 0 && at < 1)) Fail("--at: expected a share in (0, 1), got ", at);
   if (by != "time" && by != "index") Fail("--by: expected time or index, got '", by, "'");
-  if (first_path == logs || second_path == logs || first_path == second_path)
-    Fail("--out-first and --out-second must be two new paths, neither the --logs file");
+  CheckOutputIsNotInput(first_path, {logs, parsed.config_file}, "--out-first");
+  CheckOutputIsNotInput(second_path, {logs, parsed.config_file, first_path}, "--out-second");
   auto [first, second] = SplitRounds(ReadDataset(logs), at, by == "time");
   first.meta.command = second.meta.command = command_line;
   WriteDataset(first, first_path);

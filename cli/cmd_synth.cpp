@@ -35,6 +35,7 @@ int RunSynth(const std::vector<std::string>& args, const std::string& command_li
     return 0;
   }
   FinishSimOptions(o, parsed);
+  CheckOutputIsNotInput(out, {parsed.config_file});
   if (rounds < 1 || rounds > (int64_t{1} << 40)) Fail("--rounds: expected a number in [1, 2^40], got ", rounds);
   ValidateThreads(o.compare.threads, "config key 'compare.threads'");
   SessionConfig one = o.session;

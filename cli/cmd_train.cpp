@@ -79,7 +79,8 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
     return 0;
   }
   FinishSimOptions(o, parsed);
-  if (!logs_path.empty() && logs_path == out) Fail("--out: '", out, "' is the --logs file; choose another path");
+  CheckOutputIsNotInput(out, {logs_path, parsed.config_file});
+  if (!curve.empty()) CheckOutputIsNotInput(curve, {logs_path, parsed.config_file, out}, "--curve");
   const auto comm = MakeCommunicator(dist);
   const bool tty = isatty(2) && comm->rank() == 0;
   const ProgressFunction progress = [&](int64_t u, int64_t total, double v) {

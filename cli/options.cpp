@@ -1,6 +1,7 @@
 // Subcommand option parsing: see options.h.
 #include "cli/options.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -160,6 +161,26 @@ ParsedOptions ParseSubcommand(const std::string& name, const std::vector<std::st
   out.resolved = Resolve(out.vm);
   LastParsed() = out;
   return out;
+}
+
+void CheckOutputIsNotInput(const std::string& out, const std::vector<std::string>& inputs,
+                           const std::string& flag) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(out, ec)) Fail(flag, " ", out, ": is a folder, expected a file path");
+  const fs::path target = fs::weakly_canonical(out, ec);
+  for (const auto& input : inputs) {
+    if (input.empty()) continue;
+    const fs::path source = fs::weakly_canonical(input, ec);
+    if (target == source)
+      Fail(flag, " ", out, " is also an input (", input, "): choose another output path");
+    if (fs::is_directory(source, ec) && fs::exists(target, ec)) {
+      const auto rel = target.lexically_relative(source);
+      if (!rel.empty() && *rel.begin() != "..")
+        Fail(flag, " ", out, " would replace a file in the input folder ", input,
+             ": choose a path outside it");
+    }
+  }
 }
 
 }  // namespace bundlerl::cli

@@ -51,6 +51,12 @@ struct DistributedFlags {
 };
 void AddDistributedOptions(po::options_description& desc, DistributedFlags& flags);
 
+// Refuses an output path that would replace an input: `out` may not be one of the input
+// files, nor an existing file inside an input folder (an importer's source CSV), nor a
+// folder. Inputs that are empty strings are skipped. `flag` names the option ("--out").
+void CheckOutputIsNotInput(const std::string& out, const std::vector<std::string>& inputs,
+                           const std::string& flag = "--out");
+
 // Key -> line number of each "key = value" in an INI file ("section.key" inside [section]).
 std::vector<std::pair<std::string, int>> IniKeyLines(const std::string& path);
 

@@ -1,18 +1,130 @@
 // AtomicFile: see atomic_file.h.
 #include "common/atomic_file.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "common/error.h"
 
 namespace bundlerl {
 
+bool ProcessIsRunning(long pid) {
+  return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+std::string TemporaryPathFor(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  const fs::path folder = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  const std::string prefix = p.filename().string() + ".tmp.";
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    if (!ProcessIsRunning(std::stol(digits))) fs::remove_all(it->path(), ec);
+  }
+  return Concat(path, ".tmp.", getpid());
+}
+
+void MoveIntoPlace(const std::string& from, const std::string& to) {
+  if (std::rename(from.c_str(), to.c_str()) != 0)
+    Fail(to, ": cannot move the finished file into place (", std::strerror(errno), ")");
+}
+
+namespace {
+
+// Creates `lock` holding this process id; if it exists and its process is running, an
+// error naming that process.
+void TakeLock(const std::string& lock, const std::string& what) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const int fd = open(lock.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd >= 0) {
+      const std::string pid = std::to_string(getpid()) + "\n";
+      const bool ok = write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+      close(fd);
+      if (!ok) Fail(lock, ": cannot write the lock file (", std::strerror(errno), ")");
+      return;
+    }
+    if (errno != EEXIST) Fail(lock, ": cannot create the lock file (", std::strerror(errno), ")");
+    long holder = 0;
+    std::ifstream(lock) >> holder;
+    if (ProcessIsRunning(holder))
+      Fail(what, " is being written by another run (process ", holder, ", lock ", lock,
+           "); wait for it to finish or choose another output folder");
+    std::remove(lock.c_str());  // left by a run that no longer exists
+  }
+  Fail(lock, ": cannot take the lock (another run keeps taking it)");
+}
+
+}  // namespace
+
+AtomicFolder::AtomicFolder(std::string path) : path_(std::move(path)) {
+  namespace fs = std::filesystem;
+  while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
+  std::error_code ec;
+  if (fs::exists(path_, ec) && !fs::is_directory(path_, ec)) Fail(path_, ": exists and is not a folder");
+  const fs::path parent = fs::path(path_).parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) Fail(parent.string(), ": cannot create the folder (", ec.message(), ")");
+  }
+  lock_ = path_ + ".lock";
+  TakeLock(lock_, path_);
+  // Staging folders of runs that were killed, then this run's.
+  const std::string prefix = fs::path(path_).filename().string() + ".partial.";
+  for (fs::directory_iterator it(parent.empty() ? fs::path(".") : parent, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!ProcessIsRunning(std::stol(digits))) fs::remove_all(it->path(), ec);
+  }
+  staging_ = Concat(path_, ".partial.", getpid());
+  fs::remove_all(staging_, ec);
+  if (!fs::create_directory(staging_, ec)) {
+    std::remove(lock_.c_str());
+    Fail(staging_, ": cannot create the staging folder (", ec.message(), ")");
+  }
+}
+
+AtomicFolder::~AtomicFolder() {
+  std::error_code ec;
+  if (!committed_) std::filesystem::remove_all(staging_, ec);
+  std::remove(lock_.c_str());
+}
+
+void AtomicFolder::Commit() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string old = Concat(path_, ".old.", getpid());
+  const bool replace = fs::exists(path_, ec);
+  if (replace && std::rename(path_.c_str(), old.c_str()) != 0)
+    Fail(path_, ": cannot move the previous results aside (", std::strerror(errno), ")");
+  if (std::rename(staging_.c_str(), path_.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    if (replace) std::rename(old.c_str(), path_.c_str());
+    committed_ = true;  // keep the staging folder: it holds the only copy of the results
+    Fail(path_, ": cannot move the finished results into place (", reason, "); they are in ", staging_);
+  }
+  committed_ = true;
+  if (replace) fs::remove_all(old, ec);
+}
+
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
-  tmp_ = Concat(path_, ".tmp.", getpid());
+  std::error_code ec;
+  if (std::filesystem::is_directory(path_, ec)) Fail(path_, ": is a folder, expected a file path");
+  tmp_ = TemporaryPathFor(path_);
   out_.open(tmp_);
-  if (!out_) Fail(path_, ": cannot create output file (is the folder writable?)");
+  if (!out_) Fail(path_, ": cannot create output file (", std::strerror(errno), ")");
 }
 
 AtomicFile::~AtomicFile() {
@@ -26,8 +138,7 @@ void AtomicFile::Commit() {
   out_.flush();
   if (!out_) Fail(path_, ": write failed (disk full?)");
   out_.close();
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
-    Fail(path_, ": cannot move the finished file into place");
+  MoveIntoPlace(tmp_, path_);
   committed_ = true;
 }
 

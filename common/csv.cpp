@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 
 #include "common/error.h"
 
@@ -11,14 +12,16 @@ namespace bundlerl {
 
 CsvReader::CsvReader(const std::string& path, char separator)
     : path_(path), in_(path, std::ios::binary), separator_(separator) {
-  if (!in_) Fail(path, ": cannot open file for reading (missing or unreadable)");
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) Fail(path, ": is a folder, expected a file");
+  if (!in_) Fail(path, ": cannot open file for reading (", std::filesystem::exists(path, ec) ? "unreadable" : "missing", ")");
 }
 
 bool CsvReader::Next(std::vector<std::string>& fields) {
   fields.clear();
   std::string line;
   while (true) {
-    if (!std::getline(in_, line)) return false;
+    if (!ReadLine(line)) return false;
     record_line_ = next_line_++;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (!line.empty()) break;
@@ -31,7 +34,7 @@ bool CsvReader::Next(std::vector<std::string>& fields) {
       if (in_quotes) {
         // A quoted field continues on the next physical line.
         std::string more;
-        if (!std::getline(in_, more)) FailAt("unterminated quoted field at end of file");
+        if (!ReadLine(more, field.size())) FailAt("unterminated quoted field at end of file");
         ++next_line_;
         if (!more.empty() && more.back() == '\r') more.pop_back();
         field.push_back('\n');
@@ -73,6 +76,21 @@ std::vector<std::string> CsvReader::ReadHeader(size_t min_columns) {
   return header;
 }
 
+bool CsvReader::ReadLine(std::string& line, size_t used) {
+  line.clear();
+  std::streambuf* in = in_.rdbuf();
+  bool any = false;
+  for (int c = in->sbumpc(); c != std::char_traits<char>::eof(); c = in->sbumpc()) {
+    any = true;
+    if (c == '\n') return true;
+    line.push_back(static_cast<char>(c));
+    if (line.size() + used > kMaxRecordBytes)
+      Fail(path_, ", line ", next_line_, ": a record longer than ", kMaxRecordBytes >> 20,
+           " MiB (not a CSV file?)");
+  }
+  return any;
+}
+
 void CsvReader::FailAt(const std::string& what) const {
   Fail(path_, ", line ", record_line_, ": ", what);
 }
@@ -88,7 +106,7 @@ int64_t CsvReader::ToInt(const std::string& field, const std::string& column) co
   errno = 0;
   const long long value = std::strtoll(begin, &end, 10);
   if (field.empty() || end != begin + field.size() || errno != 0)
-    FailAt(Concat("column '", column, "': expected an integer, found '", field, "'"));
+    FailAt(Concat("column '", column, "': expected an integer, found '", Excerpt(field), "'"));
   return value;
 }
 
@@ -98,9 +116,9 @@ double CsvReader::ToDouble(const std::string& field, const std::string& column) 
   errno = 0;
   const double value = std::strtod(begin, &end);
   if (field.empty() || end != begin + field.size() || errno == ERANGE)
-    FailAt(Concat("column '", column, "': expected a number, found '", field, "'"));
+    FailAt(Concat("column '", column, "': expected a number, found '", Excerpt(field), "'"));
   if (!std::isfinite(value))
-    FailAt(Concat("column '", column, "': expected a finite number, found '", field, "'"));
+    FailAt(Concat("column '", column, "': expected a finite number, found '", Excerpt(field), "'"));
   return value;
 }
 

@@ -34,7 +34,13 @@ class CsvReader {
   void ExpectColumns(const std::vector<std::string>& fields, size_t n) const;
   [[noreturn]] void FailAt(const std::string& what) const;
 
+  // Records (one line, or several for a quoted field) longer than this are an error.
+  static constexpr size_t kMaxRecordBytes = size_t{64} << 20;
+
  private:
+  // Reads one physical line without its '\n'; false at end of file. `used`: bytes of the
+  // record read before this line, counted against kMaxRecordBytes.
+  bool ReadLine(std::string& line, size_t used = 0);
   std::string path_;
   std::ifstream in_;
   char separator_;

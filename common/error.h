@@ -24,6 +24,26 @@ std::string Concat(const Parts&... parts) {
   return out.str();
 }
 
+// A value from the user's input as it may appear in a message: bytes that are not printable
+// ASCII are written as \xNN (binary input is never echoed raw), and a long value is cut
+// after `max` characters with its full length named.
+inline std::string Excerpt(const std::string& value, size_t max = 48) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < value.size() && i < max; ++i) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c >= 32 && c < 127) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  if (value.size() > max) out += Concat("... (", value.size(), " bytes)");
+  return out;
+}
+
 template <typename... Parts>
 [[noreturn]] void Fail(const Parts&... parts) {
   throw Error(Concat(parts...));

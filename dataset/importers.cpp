@@ -2,6 +2,7 @@
 #include "dataset/importers.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -9,6 +10,7 @@
 
 #include "common/csv.h"
 #include "common/error.h"
+#include "common/memory.h"
 
 namespace bundlerl {
 namespace fs = std::filesystem;
@@ -40,7 +42,9 @@ class Vocabulary {
 };
 
 std::string RequireFile(const fs::path& p) {
-  if (!fs::is_regular_file(p)) Fail(p.string(), ": file not found");
+  if (fs::is_directory(p)) Fail(p.string(), ": is a folder, expected a file");
+  if (!fs::exists(p)) Fail(p.string(), ": file not found");
+  if (!fs::is_regular_file(p)) Fail(p.string(), ": not a regular file");
   return p.string();
 }
 
@@ -125,8 +129,9 @@ LoggedDataset ImportObd(const std::string& dir_str, const std::string& command, 
     CsvReader csv(item_path);
     const auto header = csv.ReadHeader(3);
     if (header[1] != "item_id")
-      csv.FailAt(Concat("expected column 'item_id' second, found '", header[1], "'"));
+      csv.FailAt(Concat("expected column 'item_id' second, found '", Excerpt(header[1]), "'"));
     std::vector<std::vector<std::string>> rows;
+    std::vector<int64_t> lines;
     std::vector<std::string> f;
     while (csv.Next(f)) {
       csv.ExpectColumns(f, header.size());
@@ -134,19 +139,35 @@ LoggedDataset ImportObd(const std::string& dir_str, const std::string& command, 
       if (id != static_cast<int64_t>(rows.size()))
         csv.FailAt(Concat("column 'item_id': expected ", rows.size(), " (ids dense, in order), found ", id));
       rows.push_back(f);
+      lines.push_back(csv.line());
     }
     items.n = static_cast<int64_t>(rows.size());
     if (items.n == 0) Fail(item_path, ": no items");
     Vocabulary category;
-    // Numeric columns become dense features; hash columns become tokens "<column>=<value>".
-    for (const auto& r : rows) {
+    // Numeric columns (numeric in at least half the rows) become dense features, and a value that is not
+    // a number there is an error; the others, the categorical hashes, become tokens
+    // "<column>=<value>" (a hash that happens to read as a number stays a token).
+    auto numeric = [](const std::string& v) {
+      char* end = nullptr;
+      const double x = std::strtod(v.c_str(), &end);
+      return !v.empty() && end == v.c_str() + v.size() && std::isfinite(x);
+    };
+    std::vector<bool> is_numeric;
+    for (size_t c = 2; c < header.size(); ++c) {
+      size_t count = 0;
+      for (const auto& r : rows) count += numeric(r[c]);
+      is_numeric.push_back(2 * count >= rows.size());
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& r = rows[i];
       items.original_id.push_back(std::stoll(r[1]));
       std::string tokens;
       for (size_t c = 2; c < header.size(); ++c) {
-        char* end = nullptr;
-        const double v = std::strtod(r[c].c_str(), &end);
-        if (!r[c].empty() && end == r[c].c_str() + r[c].size() && std::isfinite(v)) {
-          items.features.push_back(v);
+        if (is_numeric[c - 2] && !numeric(r[c]))
+          Fail(item_path, ", line ", lines[i], ": column '", Excerpt(header[c]),
+               "': expected a finite number (the column is numeric in other rows), found '", Excerpt(r[c]), "'");
+        if (is_numeric[c - 2]) {
+          items.features.push_back(std::strtod(r[c].c_str(), nullptr));
         } else {
           if (!tokens.empty()) tokens += ' ';
           tokens += header[c] + "=" + r[c];
@@ -155,9 +176,7 @@ LoggedDataset ImportObd(const std::string& dir_str, const std::string& command, 
       items.tokens.push_back(tokens);
       items.category.push_back(header.size() > 3 ? category.Code(r[3]) : 0);
     }
-    items.feature_dim = static_cast<int64_t>(items.features.size()) / items.n;
-    if (items.feature_dim * items.n != static_cast<int64_t>(items.features.size()))
-      Fail(item_path, ": numeric columns differ between rows (expected the same columns numeric in every row)");
+    items.feature_dim = static_cast<int64_t>(is_numeric.size() - std::count(is_numeric.begin(), is_numeric.end(), false));
   }
 
   CsvReader csv(log_path);
@@ -302,6 +321,12 @@ LoggedDataset ImportBundles(const std::string& dir_str, const std::string& comma
     n_bundles = csv.ToInt(f[1], "n_bundles");
     n_items = csv.ToInt(f[2], "n_items");
     if (n_users <= 0 || n_bundles <= 0 || n_items <= 0) csv.FailAt("counts must be positive");
+    const int64_t most = std::numeric_limits<int32_t>::max();
+    if (n_users > most || n_bundles > most || n_items > most)
+      csv.FailAt(Concat("counts must be below 2^31 (ids are 32-bit), found ", n_users, ", ", n_bundles, ", ", n_items));
+    // Per-user, per-bundle and per-item tables (offsets, profiles, kernels' vectors).
+    CheckFitsInMemory((static_cast<double>(n_users) + n_bundles + n_items) * 256.0,
+                      Concat(size_file.string(), ": ", n_users, " users, ", n_bundles, " bundles, ", n_items, " items"));
   }
   const auto bundle_item = ReadPairs(dir / "bundle_item.txt", n_bundles, n_items, "bundle", "item");
   const auto user_item = ReadPairs(dir / "user_item.txt", n_users, n_items, "user", "item");
@@ -354,9 +379,29 @@ struct Table {
   std::vector<int64_t> lines;
 };
 
-Table ReadTable(const fs::path& path, size_t columns) {
+// Reads a table whose header must name exactly `names`, in that order (case and surrounding
+// spaces ignored): swapped columns would otherwise import silently as other ids.
+Table ReadTable(const fs::path& path, std::initializer_list<const char*> names) {
   CsvReader csv(RequireFile(path));
-  csv.ReadHeader(columns);
+  const size_t columns = names.size();
+  const auto header = csv.ReadHeader(columns);
+  auto normal = [](std::string s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    size_t b = 0;
+    while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+    s = s.substr(b);
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  std::string expected;
+  for (const char* n : names) expected += (expected.empty() ? "" : ",") + std::string(n);
+  size_t c = 0;
+  for (const char* n : names) {
+    if (header.size() != columns || normal(header[c]) != normal(n))
+      Fail(path.string(), ", line 1: expected the header '", expected, "', column ", c + 1, " is '",
+           c < header.size() ? Excerpt(header[c]) : std::string(), "'");
+    ++c;
+  }
   Table t;
   std::vector<std::string> f;
   while (csv.Next(f)) {
@@ -381,15 +426,15 @@ int64_t IntAt(const Table& t, size_t r, size_t c, const fs::path& path, const ch
 LoggedDataset ImportAmazon(const std::string& dir_str, const std::string& command) {
   const fs::path dir(dir_str);
   if (!fs::is_directory(dir)) Fail(dir_str, ": not a folder (expected data/bundles/amazon/<domain>)");
-  const auto user_session = ReadTable(dir / "user_session.csv", 3);
-  const auto session_item = ReadTable(dir / "session_item.csv", 2);
-  const auto session_bundle = ReadTable(dir / "session_bundle.csv", 2);
-  const auto bundle_item = ReadTable(dir / "bundle_item.csv", 2);
-  const auto bundle_intent = ReadTable(dir / "bundle_intent.csv", 2);
-  const auto user_bundle = ReadTable(dir / "user_bundle.csv", 3);
-  const auto user_item = ReadTable(dir / "user_item.csv", 3);
-  const auto titles = ReadTable(dir / "item_titles.csv", 2);
-  const auto categories = ReadTable(dir / "item_categories.csv", 2);
+  const auto user_session = ReadTable(dir / "user_session.csv", {"user ID", "session ID", "timestamp"});
+  const auto session_item = ReadTable(dir / "session_item.csv", {"session ID", "item ID"});
+  const auto session_bundle = ReadTable(dir / "session_bundle.csv", {"session ID", "bundle ID"});
+  const auto bundle_item = ReadTable(dir / "bundle_item.csv", {"bundle ID", "item ID"});
+  const auto bundle_intent = ReadTable(dir / "bundle_intent.csv", {"bundle ID", "intent"});
+  const auto user_bundle = ReadTable(dir / "user_bundle.csv", {"user ID", "bundle ID", "timestamp"});
+  const auto user_item = ReadTable(dir / "user_item.csv", {"user ID", "item ID", "timestamp"});
+  const auto titles = ReadTable(dir / "item_titles.csv", {"item ID", "titles"});
+  const auto categories = ReadTable(dir / "item_categories.csv", {"item ID", "categories"});
   auto P = [&](const char* f) { return dir / f; };
 
   IdMap item_ids, user_ids, bundle_ids, session_ids;

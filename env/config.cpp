@@ -1,9 +1,12 @@
 // Validation of the simulator configs: every error names the key.
 #include "env/config.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "common/error.h"
+#include "common/memory.h"
 #include "env/choice_model.h"
 
 namespace bundlerl {
@@ -80,6 +83,18 @@ void WorldConfig::Validate() const {
   NonNegative(similarity_table_items, "world.similarity_table_items");
   if (num_categories > num_items)
     Fail("config key 'world.categories': ", num_categories, " categories for ", num_items, " items");
+  // What the world will hold, generously: item and user vectors, histories, baskets and the
+  // tabulated kernels (two tables of 8 M^2 bytes for catalogs up to similarity_table_items).
+  const double items = static_cast<double>(num_items), users = static_cast<double>(num_users);
+  const double tabulated = std::min<double>(items, static_cast<double>(similarity_table_items));
+  CheckFitsInMemory(items * (24.0 * embedding_dim + 256) + 16.0 * tabulated * tabulated,
+                    Concat("config keys 'world.items' (", num_items, ") and 'world.similarity_table_items' (",
+                           similarity_table_items, ")"));
+  CheckFitsInMemory(users * (16.0 * embedding_dim + 8.0 * history_length + 256),
+                    Concat("config keys 'world.users' (", num_users, "), 'world.embedding_dim' and 'world.history_length'"));
+  CheckFitsInMemory(static_cast<double>(baskets) * 256, Concat("config key 'world.baskets' (", baskets, ")"));
+  if (num_items > std::numeric_limits<int32_t>::max() || num_users > std::numeric_limits<int32_t>::max())
+    Fail("config keys 'world.items' and 'world.users': at most 2^31 - 1 each (ids are 32-bit)");
 }
 
 void ShopperConfig::Validate(int64_t slate_size) const {

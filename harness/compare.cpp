@@ -49,6 +49,9 @@ void CompareConfig::Declare(OptionList& o) {
   o.Add("compare.strategies", &strategies, "strategies, comma-separated");
   o.Add("compare.estimators", &estimators, "estimators, comma-separated");
   o.Add("compare.agents", &agents, "agents trained and compared ([train] settings)");
+  o.Add("compare.agent_seeds", &agent_seeds,
+        "training seeds per agent: the first seed's policy is evaluated off-policy, all of them give "
+        "the mean and spread of the agent's true value");
   o.Add("compare.truth_episodes", &truth_episodes, "simulated episodes per strategy");
   o.Add("compare.bootstrap", &bootstrap, "bootstrap resamples (0: normal CI)");
   o.Add("compare.folds", &folds, "reward-model folds");
@@ -68,6 +71,8 @@ void CompareConfig::Validate() const {
   if (strategies.empty() && agents.empty()) Fail("config key 'compare.strategies': no strategy named");
   if (estimators.empty()) Fail("config key 'compare.estimators': no estimator named");
   if (folds < 2) Fail("config key 'compare.folds': expected at least 2, got ", folds);
+  if (agent_seeds < 1 || agent_seeds > 100)
+    Fail("config key 'compare.agent_seeds': expected a number in [1, 100], got ", agent_seeds);
   if (bootstrap < 0 || bootstrap > 1000000)
     Fail("config key 'compare.bootstrap': expected a number in [0, 1000000], got ", bootstrap);
   ValidateThreads(threads, "config key 'compare.threads'");
@@ -177,6 +182,7 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   result.logged_value = MeanReward(logs) * static_cast<double>(logs.meta.slots_per_round);
   Say("logged value " + FormatFixed(result.logged_value, 4) + " per slate");
   // The agents: on-policy ones in the simulator, off-policy ones from those logged rounds.
+  std::vector<std::pair<std::string, std::vector<std::shared_ptr<const SlatePolicy>>>> agent_policies;
   for (const auto& agent : cfg.agents) {
     TrainConfig t = cfg.train;
     t.agent = agent;
@@ -192,6 +198,16 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
     }, nullptr, &logs);
     strategies.push_back(tr.policy);
     result.curves.push_back({agent, tr.curve});
+    // Further training seeds, for the spread of the agent's true value.
+    std::vector<std::shared_ptr<const SlatePolicy>> others;
+    for (int64_t k = 1; k < cfg.agent_seeds; ++k) {
+      TrainConfig tk = t;
+      tk.seed = cfg.seed + static_cast<uint64_t>(k);
+      Say("training " + agent + " with seed " + std::to_string(tk.seed));
+      others.push_back(TrainAgent(model, tk, nullptr, nullptr, &logs).policy);
+    }
+    agent_policies.push_back({agent, {tr.policy}});
+    for (auto& p : others) agent_policies.back().second.push_back(p);
   }
   std::vector<std::unique_ptr<Estimator>> estimators;
   for (const auto& e : cfg.estimators) estimators.push_back(MakeEstimator(e));
@@ -217,6 +233,21 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
     r.episode_stderr = full.stderr_;
     Say("truth " + r.name + ": " + FormatFixed(r.truth, 4) + " +- " + FormatFixed(r.truth_stderr, 4) +
         " per slate, " + FormatFixed(r.episode_value, 3) + " per session");
+  }
+
+  // The agents' other training seeds: true values only.
+  if (cfg.agent_seeds > 1) {
+    for (const auto& [agent, policies] : agent_policies) {
+      CompareResult::AgentSeeds a;
+      a.agent = agent;
+      for (const auto& policy : policies) {
+        const auto& p = *policy;
+        const ActFunction act = [&p](const Observation& o, SplitMix64& g, int32_t* x) { p.Act(o, g, x); };
+        a.slate_values.push_back(SimulateValue(bandit, act, cfg.truth_episodes, cfg.seed, cfg.threads).value);
+        a.session_values.push_back(SimulateValue(model, act, cfg.truth_episodes, cfg.seed, cfg.threads).value);
+      }
+      result.agent_seeds.push_back(a);
+    }
   }
 
   // 2-4. The reward model and the strategies' probabilities at the logged rounds.

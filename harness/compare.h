@@ -35,6 +35,7 @@ struct CompareConfig {
                                          "dros", "sips", "snsips", "rips", "snrips", "pi"};
   std::vector<std::string> agents = {"reinforce", "ppo", "offpolicy-reinforce", "linucb"};  // compare.agents
   TrainConfig train;               // [train]: how the agents are trained
+  int64_t agent_seeds = 1;         // compare.agent_seeds: training seeds per agent (true values' spread)
   int64_t truth_episodes = 20000;  // compare.truth_episodes
   int bootstrap = 0;               // compare.bootstrap: 0 = normal intervals
   int folds = 5;                   // compare.folds: reward-model cross-fitting
@@ -58,6 +59,13 @@ struct CompareResult {
   std::vector<double> mean_abs_rel_error;
   double logged_value = 0;              // mean per-round reward of the logs
   std::vector<std::pair<std::string, std::vector<double>>> curves;  // learning curve per agent
+  // Per agent, the true values of the policies trained with seeds seed, seed + 1, ...
+  // (compare.agent_seeds of them; the first is the one evaluated off-policy).
+  struct AgentSeeds {
+    std::string agent;
+    std::vector<double> slate_values, session_values;
+  };
+  std::vector<AgentSeeds> agent_seeds;
   double seconds = 0;
 };
 

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -143,6 +144,19 @@ void DrawPlots(const CompareResult& r, const std::string& out_dir) {
 
 }  // namespace
 
+namespace {
+
+// Mean and sample standard deviation (0 for fewer than two values).
+std::pair<double, double> MeanSd(const std::vector<double>& v) {
+  double m = 0;
+  for (double x : v) m += x / static_cast<double>(v.size());
+  double ss = 0;
+  for (double x : v) ss += (x - m) * (x - m);
+  return {m, v.size() > 1 ? std::sqrt(ss / static_cast<double>(v.size() - 1)) : 0.0};
+}
+
+}  // namespace
+
 void WriteCompareReport(const CompareResult& r, const CompareConfig& cfg, const std::string& out_dir,
                         const std::string& resolved, const std::string& command) {
   fs::create_directories(out_dir);
@@ -162,6 +176,24 @@ void WriteCompareReport(const CompareResult& r, const CompareConfig& cfg, const 
     for (const auto& s : r.strategies)
       o << "| " << s.name << " | " << FormatFixed(s.truth) << " +- " << FormatFixed(s.truth_stderr) << " | "
         << FormatFixed(s.episode_value, 3) << " +- " << FormatFixed(s.episode_stderr, 3) << " |\n";
+    if (!r.agent_seeds.empty()) {
+      const size_t n = r.agent_seeds.front().slate_values.size();
+      o << "\n### Trained agents over " << n << " training seeds (true values)\n\n"
+        << "One training run is not the unit of comparison: the rows above are the first seed's "
+           "policies (those evaluated off-policy below); here each agent is trained with seeds "
+        << cfg.seed << " to " << cfg.seed + n - 1 << " and each policy's true value is simulated "
+           "as above. Spread: the standard deviation over seeds (training variation, which "
+           "includes floating-point differences between machines).\n\n"
+        << "| agent | value of one slate, mean +- sd | min, max | value of a session, mean +- sd |\n|---|---|---|---|\n";
+      for (const auto& a : r.agent_seeds) {
+        const auto [m1, sd1] = MeanSd(a.slate_values);
+        const auto [m2, sd2] = MeanSd(a.session_values);
+        o << "| " << a.agent << " | " << FormatFixed(m1) << " +- " << FormatFixed(sd1) << " | "
+          << FormatFixed(*std::min_element(a.slate_values.begin(), a.slate_values.end())) << ", "
+          << FormatFixed(*std::max_element(a.slate_values.begin(), a.slate_values.end())) << " | "
+          << FormatFixed(m2, 3) << " +- " << FormatFixed(sd2, 3) << " |\n";
+      }
+    }
     o << "\nLogged value (logging policy, per slate): " << FormatFixed(r.logged_value) << "\n\n"
       << "## Estimators: how well they rank and estimate\n\n"
       << "| estimator | Kendall's tau vs truth | mean abs. relative error | truth inside 95% CI |\n|---|---|---|---|\n";
@@ -209,6 +241,15 @@ void WriteCompareReport(const CompareResult& r, const CompareConfig& cfg, const 
           << x.ci_high << "," << s.truth << "," << s.truth_stderr << "," << (x.value - s.truth) / s.truth << ","
           << s.episode_value << "," << s.episode_stderr << "\n";
       }
+    csv.Commit();
+  }
+  if (!r.agent_seeds.empty()) {
+    AtomicFile csv(out_dir + "/agent_seeds.csv");
+    auto& o = csv.stream();
+    o << "agent,seed,slate_value,session_value\n" << std::setprecision(10);
+    for (const auto& a : r.agent_seeds)
+      for (size_t k = 0; k < a.slate_values.size(); ++k)
+        o << a.agent << "," << cfg.seed + k << "," << a.slate_values[k] << "," << a.session_values[k] << "\n";
     csv.Commit();
   }
   WriteResultsH5(r, cfg, out_dir + "/results.h5", resolved, command);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "policy/fixed_policies.h"
 #include "policy/learned_policy.h"
@@ -174,16 +175,18 @@ void SaveScorer(const Scorer& scorer, const std::string& path, const PolicyInfo&
   archive.write("bundlerl.kernels", torch::IValue(info.kernels));
   archive.write("bundlerl.catalog", torch::IValue(info.catalog));
   archive.write("bundlerl.version", torch::IValue(std::string(BUNDLERL_VERSION)));
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const std::string tmp = TemporaryPathFor(path);
   try {
     archive.save_to(tmp);
   } catch (const std::exception& e) {
     std::remove(tmp.c_str());
     Fail(path, ": cannot write the policy file (", std::string(e.what()).substr(0, 120), ")");
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  try {
+    MoveIntoPlace(tmp, path);
+  } catch (...) {
     std::remove(tmp.c_str());
-    Fail(path, ": cannot move the saved policy into place");
+    throw;
   }
 }
 

@@ -6,8 +6,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/memory.h"
 
 namespace bundlerl::h5 {
 namespace {
@@ -174,8 +177,10 @@ void File::Write(const std::string& dataset, const std::vector<T>& data,
 template <typename T>
 std::vector<T> File::Read(const std::string& dataset) const {
   const auto dims = Shape(dataset);
-  int64_t total = 1;
-  for (int64_t d : dims) total *= d;
+  double elements = 1;
+  for (int64_t d : dims) elements *= static_cast<double>(d);
+  CheckFitsInMemory(elements * sizeof(T), Concat(path_, ": dataset ", dataset, " (", elements, " values)"));
+  const int64_t total = static_cast<int64_t>(elements);
   std::vector<T> out(total);
   if (total == 0) return out;
   Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT));
@@ -201,6 +206,8 @@ void File::ReadRows(const std::string& dataset, int64_t first, int64_t count,
          ") outside its ", dims[0], " rows");
   hsize_t row = 1;
   for (int i = 1; i < rank; ++i) row *= dims[i];
+  CheckFitsInMemory(static_cast<double>(count) * static_cast<double>(row) * sizeof(T),
+                    Concat(path_, ": rows [", first, ", ", first + count, ") of dataset ", dataset));
   out.resize(count * row);
   if (count == 0) return;
   std::vector<hsize_t> start(rank, 0), size = dims;
@@ -304,7 +311,9 @@ int64_t File::GetIntAttr(const std::string& name) const {
 }
 
 void WriteFileAtomically(const std::string& path, const std::function<void(File&)>& fill) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) Fail(path, ": is a folder, expected a file path");
+  const std::string tmp = TemporaryPathFor(path);
   try {
     File f = File::Create(tmp);
     fill(f);
@@ -312,9 +321,11 @@ void WriteFileAtomically(const std::string& path, const std::function<void(File&
     std::remove(tmp.c_str());
     throw;
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  try {
+    MoveIntoPlace(tmp, path);
+  } catch (...) {
     std::remove(tmp.c_str());
-    Fail(path, ": cannot move the finished file into place");
+    throw;
   }
 }
 

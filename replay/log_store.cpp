@@ -7,7 +7,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/memory.h"
 
 namespace bundlerl {
 namespace {
@@ -43,7 +45,7 @@ struct LogWriter::RoundAppenders {
 
 LogWriter::LogWriter(std::string path, LogMeta meta) : path_(std::move(path)), meta_(meta) {
   CheckMeta(meta_, path_);
-  tmp_path_ = Concat(path_, ".tmp.", getpid());
+  tmp_path_ = TemporaryPathFor(path_);
   file_ = h5::File::Create(tmp_path_);
   file_.SetAttr("schema_version", kSchemaVersion);
   file_.SetAttr("source", meta_.source);
@@ -244,8 +246,7 @@ void LogWriter::Commit() {
   appenders_.reset();
   if (H5Fflush(file_.id(), H5F_SCOPE_GLOBAL) < 0) Fail(tmp_path_, ": cannot flush (disk full?)");
   file_.Close();
-  if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0)
-    Fail(path_, ": cannot move the finished file into place from ", tmp_path_);
+  MoveIntoPlace(tmp_path_, path_);
   committed_ = true;
 }
 
@@ -271,6 +272,11 @@ LogReader::LogReader(const std::string& path) : file_(h5::File::OpenRead(path)) 
   if (file_.HasAttr("config")) meta_.config = file_.GetStringAttr("config");
   if (file_.HasAttr("kernels")) meta_.kernels = file_.GetStringAttr("kernels");
   CheckMeta(meta_, path);
+  // Per-unit tables (target tables, counts, one-hot features) are sized by these attributes.
+  const double per_unit = 16.0 * std::max<int64_t>(1, meta_.slate_size);
+  CheckFitsInMemory(static_cast<double>(meta_.n_units) * per_unit, Concat(path, ": attribute n_units = ", meta_.n_units));
+  CheckFitsInMemory(static_cast<double>(meta_.num_candidates) * 64.0 * std::max<int64_t>(1, meta_.context_dim),
+                    Concat(path, ": attributes num_candidates = ", meta_.num_candidates, ", context_dim = ", meta_.context_dim));
   if (!file_.Exists("/rounds")) return;
   const int64_t S = meta_.slots_per_round, D = meta_.context_dim, C = meta_.num_candidates;
   num_rounds_ = file_.Shape("/rounds/slate").at(0);

@@ -2,9 +2,15 @@
 // torch first: its glog CHECK macro must not replace Catch's.
 #include "policy/torch_policy.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <sstream>
 
+#include "replay/log_store.h"
 #include "test_util.h"
 
 using namespace bundlerl::testing;
@@ -58,6 +64,46 @@ TEST_CASE("bad input exits non-zero with a message naming the place, and writes 
   r = RunCli("info " + tmp / "trunc.h5");
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains("trunc.h5") && Catch::Contains("truncated"));
+}
+
+TEST_CASE("an output may not replace an input; a folder another run writes is refused", "[cli][data]") {
+  TempDir tmp;
+  fs::copy(DataDir() + "/obd/random/men", tmp / "men");
+  const std::string csv = tmp / "men/men.csv";
+  const std::string before = ReadText(csv);
+  auto r = RunCli("import obd --dir " + tmp / "men" + " --out " + csv);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("would replace a file in the input folder"));
+  CHECK(ReadText(csv) == before);
+  r = RunCli("import obd --dir " + tmp / "men" + " --out " + tmp / "men.h5");
+  REQUIRE(r.status == 0);
+  r = RunCli("train --logs " + tmp / "men.h5" + " --agent offpolicy-reinforce --train.updates 1 --out " + tmp / "men.h5");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("is also an input"));
+  r = RunCli("split --logs " + tmp / "men.h5" + " --out-first " + tmp / "a.h5" + " --out-second " + tmp / "men.h5");
+  CHECK(r.status == 1);
+  CHECK(bundlerl::LogReader(tmp / "men.h5").num_rounds() == 10000);
+  // A comparison into a folder whose lock a running process holds (this test) is refused,
+  // and the folder is left as it was.
+  WriteText(tmp / "c.ini", "[world]\nitems = 30\nusers = 50\n[session]\ncandidates = 10\n"
+                           "[compare]\nname = t\nlog_rounds = 200\ntruth_episodes = 100\nestimators = ipw\n"
+                           "strategies = uniform\n");
+  fs::create_directories(tmp / "out");
+  WriteText(tmp / "out.lock", std::to_string(getpid()) + "\n");
+  r = RunCli("compare --config " + tmp / "c.ini" + " --out " + tmp / "out");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("being written by another run"));
+  CHECK(fs::is_empty(tmp / "out"));
+  fs::remove(tmp / "out.lock");
+  r = RunCli("compare --config " + tmp / "c.ini" + " --out " + tmp / "out");
+  REQUIRE(r.status == 0);
+  CHECK(fs::exists(tmp / "out/summary.md"));
+  CHECK_THAT(r.output, Catch::Contains(tmp / "out/summary.md"));
+  CHECK_FALSE(fs::exists(tmp / "out.lock"));
+  // Huge sizes in a config are refused before allocation, naming the key.
+  r = RunCli("simulate --config " + tmp / "c.ini" + " --policy uniform --world.items 2147483648");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("world.items"));
 }
 
 TEST_CASE("INI configs: flags override, unknown keys and bad values name file and line",
@@ -412,4 +458,36 @@ TEST_CASE("a rank that dies makes the other exit with a clear error instead of h
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(40));
   CHECK_THAT(ReadText(tmp / "r0.txt"), Catch::Contains("distributed") && Catch::Contains("rank 0"));
   CHECK_FALSE(fs::exists(tmp / "x.pt"));
+}
+
+TEST_CASE("a peer that accepts and never answers, or a master that does not resolve, is an error within the timeout",
+          "[cli][distributed]") {
+  TempDir tmp;
+  // A listening socket that is never accepted: the kernel completes the connection, and
+  // nothing is ever sent back.
+  const int server = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(server >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  REQUIRE(bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(server, 8) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(getsockname(server, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const int port = ntohs(addr.sin_port);
+  const std::string logs = tmp / "men.h5";
+  REQUIRE(RunCli("import obd --dir " + DataDir() + "/obd/random/men --out " + logs).status == 0);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = RunCli("evaluate --logs " + logs + " --estimators ipw --world-size 2 --rank 1 --timeout 3 --master 127.0.0.1:" +
+                  std::to_string(port));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  close(server);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("distributed") && Catch::Contains("127.0.0.1"));
+  CHECK(seconds < 15);
+  r = RunCli("evaluate --logs " + logs + " --estimators ipw --world-size 2 --rank 1 --timeout 3 "
+             "--master no-such-host.invalid:29500");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("cannot resolve") && Catch::Contains("no-such-host.invalid"));
 }

@@ -1,7 +1,12 @@
 // Tests for common/: the CSV reader.
+#include "common/atomic_file.h"
 #include "common/csv.h"
+#include "common/memory.h"
 #include "common/error.h"
 #include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "common/executor.h"
@@ -55,6 +60,73 @@ TEST_CASE("CsvReader reports an unterminated quote", "[common]") {
   CsvReader csv(tmp / "c.csv");
   std::vector<std::string> f;
   CHECK_THROWS_WITH(csv.Next(f), Catch::Contains("unterminated"));
+}
+
+TEST_CASE("messages quote user values cut short, with bytes that are not text escaped", "[common]") {
+  CHECK(Excerpt("abc") == "abc");
+  CHECK(Excerpt(std::string("a\x01\xff", 3)) == "a\\x01\\xff");
+  const std::string long_value(1 << 20, 'z');
+  CHECK(Excerpt(long_value) == std::string(48, 'z') + "... (1048576 bytes)");
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "folder.csv");
+  CHECK_THROWS_WITH(CsvReader(tmp / "folder.csv"), Catch::Contains("folder.csv") && Catch::Contains("is a folder"));
+  // A record longer than the limit (here: a file without line ends) is an error, not a
+  // string that grows without bound.
+  {
+    std::ofstream big(tmp / "big.csv", std::ios::binary);
+    const std::string block(1 << 20, 'x');
+    for (size_t i = 0; i <= (CsvReader::kMaxRecordBytes >> 20); ++i) big << block;
+  }
+  CsvReader csv(tmp / "big.csv");
+  std::vector<std::string> f;
+  CHECK_THROWS_WITH(csv.Next(f), Catch::Contains("big.csv, line 1") && Catch::Contains("longer than 64 MiB"));
+}
+
+TEST_CASE("sizes are checked against the machine's memory before allocation", "[common]") {
+  CHECK(MachineMemoryBytes() > (uint64_t{1} << 28));
+  CHECK_NOTHROW(CheckFitsInMemory(1e6, "small"));
+  CHECK_THROWS_WITH(CheckFitsInMemory(1e30, "config key 'world.items' (huge)"),
+                    Catch::Contains("config key 'world.items' (huge): needs about") && Catch::Contains("GiB"));
+  CHECK_THROWS(CheckFitsInMemory(std::nan(""), "nan"));
+}
+
+TEST_CASE("an output folder appears whole; a live run's lock is respected, a dead one's is not", "[common]") {
+  namespace fs = std::filesystem;
+  TempDir tmp;
+  const std::string out = tmp / "results";
+  fs::create_directories(out);
+  WriteText(out + "/old.txt", "previous");
+  {
+    AtomicFolder folder(out);
+    WriteText(folder.staging() + "/new.txt", "x");
+    // Another run into the same folder is refused while this one holds it.
+    CHECK_THROWS_WITH(AtomicFolder(out), Catch::Contains("being written by another run"));
+    // Not committed: the previous results stay, the staging folder goes.
+  }
+  CHECK(fs::exists(out + "/old.txt"));
+  CHECK_FALSE(fs::exists(out + ".lock"));
+  CHECK(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator()) == 1);
+  // A lock and a staging folder left by a process that no longer runs are taken over.
+  WriteText(out + ".lock", "999999999\n");
+  fs::create_directories(out + ".partial.999999998");
+  {
+    AtomicFolder folder(out);
+    CHECK_FALSE(fs::exists(out + ".partial.999999998"));
+    WriteText(folder.staging() + "/new.txt", "x");
+    folder.Commit();
+  }
+  CHECK(fs::exists(out + "/new.txt"));
+  CHECK_FALSE(fs::exists(out + "/old.txt"));
+  CHECK(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator()) == 1);
+  // Orphaned temporaries of single files are removed by the next writer.
+  WriteText(tmp / "a.csv.tmp.999999997", "half");
+  {
+    AtomicFile f(tmp / "a.csv");
+    f.stream() << "done";
+    f.Commit();
+  }
+  CHECK_FALSE(fs::exists(tmp / "a.csv.tmp.999999997"));
+  CHECK_THROWS_WITH(AtomicFile(out), Catch::Contains("is a folder"));
 }
 
 TEST_CASE("the thread pool runs every task once, in fixed blocks, and passes errors on", "[common]") {

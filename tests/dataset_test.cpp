@@ -257,6 +257,56 @@ TEST_CASE("malformed OBD rows give an error naming file and line, and no output"
   CHECK(LogReader(obd.out()).num_rounds() == 2);
 }
 
+TEST_CASE("a value that is not a number in a numeric item column names its line", "[dataset]") {
+  BadObd obd;
+  const std::string dir = obd.WriteLog("1,2019-11-24 00:00:02+00:00,1,2,0,0.5,u1,0.0,0.0");
+  WriteText(dir + "/item_context.csv", ",item_id,item_feature_0,item_feature_1\n0,0,0.5,aa\n1,1,abc,bb\n");
+  CHECK_THROWS_WITH(ImportObd(dir, "test"), Catch::Contains("item_context.csv, line 3") &&
+                                                Catch::Contains("'item_feature_0'") && Catch::Contains("'abc'"));
+  // A folder where a file should be, and binary or huge values, are named as such.
+  fs::remove(dir + "/item_context.csv");
+  fs::create_directories(dir + "/item_context.csv");
+  CHECK_THROWS_WITH(ImportObd(dir, "test"), Catch::Contains("item_context.csv") && Catch::Contains("is a folder"));
+  fs::remove(dir + "/item_context.csv");
+  WriteText(dir + "/item_context.csv", ",item_id,item_feature_0\n0,0,0.5\n1,1,\x01\x02" + std::string(100000, 'x') + "\n");
+  try {
+    ImportObd(dir, "test");
+    FAIL("accepted");
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    CHECK(m.size() < 400);
+    CHECK_THAT(m, Catch::Contains("\\x01\\x02") && Catch::Contains("100002 bytes"));
+  }
+}
+
+TEST_CASE("Amazon tables must have the expected header; swapped columns are an error", "[dataset]") {
+  TempDir tmp;
+  const std::string dir = tmp / "amazon";
+  fs::create_directories(dir);
+  const std::pair<const char*, const char*> tables[] = {
+      {"user_session.csv", "user ID,session ID,timestamp"}, {"session_item.csv", "session ID,item ID"},
+      {"session_bundle.csv", "session ID,bundle ID"},       {"bundle_item.csv", "bundle ID,item ID"},
+      {"bundle_intent.csv", "bundle ID,intent"},            {"user_bundle.csv", "user ID,bundle ID,timestamp"}};
+  for (const auto& [file, header] : tables) WriteText(dir + "/" + file, std::string(header) + "\n");
+  WriteText(dir + "/user_item.csv", "item ID,user ID,timestamp\n1,2,2019-01-01\n");
+  CHECK_THROWS_WITH(ImportAmazon(dir, "t"), Catch::Contains("user_item.csv, line 1") &&
+                                                Catch::Contains("'user ID,item ID,timestamp'") &&
+                                                Catch::Contains("column 1 is 'item ID'"));
+  WriteText(dir + "/user_item.csv", "user ID,item ID\n");
+  CHECK_THROWS_WITH(ImportAmazon(dir, "t"), Catch::Contains("user_item.csv"));
+}
+
+TEST_CASE("a size file claiming more than memory holds is refused before allocation", "[dataset]") {
+  TempDir tmp;
+  const std::string dir = tmp / "Huge";
+  fs::create_directories(dir);
+  for (const char* counts : {"2\t2\t1000000000\n", "2\t2\t9223372036854775807\n"}) {
+    WriteText(dir + "/Huge_data_size.txt", counts);
+    CHECK_THROWS_WITH(ImportBundles(dir, "t"), Catch::Contains("Huge_data_size.txt") &&
+                                                   (Catch::Contains("memory") || Catch::Contains("2^31")));
+  }
+}
+
 TEST_CASE("missing files and out-of-range ids in bundle data are reported", "[dataset]") {
   TempDir tmp;
   const std::string dir = tmp / "Tiny";
