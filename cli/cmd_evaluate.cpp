@@ -13,6 +13,7 @@
 #include "common/executor.h"
 #include "kernels/builder.h"
 #include "ope/estimator.h"
+#include "ope/propensity_check.h"
 #include "ope/offline_eval.h"
 #include "ope/reward_model.h"
 #include "policy/fixed_policies.h"
@@ -222,6 +223,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   opt.bootstrap_samples = bootstrap;
   opt.seed = vm["seed"].as<uint64_t>();
   std::vector<Row> rows;
+  PropensityCheck propensities;
   bool fit_model = false;
   int64_t evaluated_rows = 0;
 
@@ -262,6 +264,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
       for (size_t s = 0; s < scopes.size(); ++s)
         for (const auto& est : estimators) acc.emplace_back(*est, opt);
     auto add = [&](const std::vector<OpeData>& data) {
+      if (!data.empty()) propensities.Add(data[0]);  // the logged propensities, the same for every policy
       for (size_t p = 0; p < policies.size(); ++p)
         for (size_t s = 0; s < scopes.size(); ++s) {
           const OpeData part = s == 0 ? OpeData() : data[p].SelectPosition(static_cast<int32_t>(s - 1));
@@ -298,6 +301,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     else table = PositionActionTable::LoadCsv(target_spec, meta.n_units, meta.slate_size);
     fit_model = need_model && builtin_model && target_rows.empty();
     OpeData data = BuildOpeData(logs, table, fit_model ? &model_cfg : nullptr, &report, reward);
+    propensities.Add(data);
     auto slice = [&](std::vector<double> v) {
       const int64_t per = meta.slots_per_round;
       return std::vector<double>(v.begin() + shard_first * per, v.begin() + shard_end * per);
@@ -329,6 +333,10 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   if (comm->rank() != 0) return 0;  // rank 0 prints
   const bool has_truth = !std::isnan(truth);
   const bool with_policy = !policy_list.empty();
+  const auto warnings = propensities.Warnings();
+  // Warnings go with the table, and to stderr beside CSV and Markdown (whose stdout is data).
+  for (const auto& w : warnings)
+    (format == "table" ? std::cout : std::cerr) << "warning: " << logs_path << ": " << w << "\n";
   const int pct = static_cast<int>(std::lround(100 * (1 - alpha)));
   if (format == "csv") {
     std::cout << (with_policy ? "policy," : "") << "estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight";

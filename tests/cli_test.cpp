@@ -106,6 +106,32 @@ TEST_CASE("an output may not replace an input; a folder another run writes is re
   CHECK_THAT(r.output, Catch::Contains("world.items"));
 }
 
+TEST_CASE("evaluate warns about tiny propensities and a deterministic logging policy", "[cli]") {
+  TempDir tmp;
+  const std::string dir = tmp / "random/men";
+  fs::create_directories(dir);
+  WriteText(dir + "/item_context.csv", ",item_id,item_feature_0\n0,0,0.5\n1,1,-0.2\n");
+  auto write_log = [&](const std::string& p1, const std::string& p2) {
+    WriteText(dir + "/men.csv",
+              ",timestamp,item_id,position,click,propensity_score,user_feature_0,user-item_affinity_0,"
+              "user-item_affinity_1\n0,2019-11-24 00:00:01+00:00,0,1,1," + p1 + ",u1,0.0,0.0\n"
+              "1,2019-11-24 00:00:02+00:00,1,1,0," + p2 + ",u1,0.0,0.0\n");
+    REQUIRE(RunCli("import obd --dir " + dir + " --out " + tmp / "l.h5").status == 0);
+  };
+  write_log("1e-300", "0.5");
+  auto r = RunCli("evaluate --logs " + tmp / "l.h5" + " --target uniform --estimators ipw");
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("warning:") && Catch::Contains("below 1e-06"));
+  write_log("1", "1");
+  r = RunCli("evaluate --logs " + tmp / "l.h5" + " --target uniform --estimators ipw --format csv");
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("warning:") && Catch::Contains("deterministic"));
+  write_log("0.5", "0.5");
+  r = RunCli("evaluate --logs " + tmp / "l.h5" + " --target uniform --estimators ipw");
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, !Catch::Contains("warning"));
+}
+
 TEST_CASE("INI configs: flags override, unknown keys and bad values name file and line",
           "[cli]") {
   TempDir tmp;

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "ope/estimator.h"
+#include "ope/propensity_check.h"
 #include "ope/estimators.h"
 #include "test_util.h"
 
@@ -424,4 +425,38 @@ TEST_CASE("estimates over a log streamed in pieces equal one pass, bitwise for p
   const auto ipw = MakeEstimator("ipw");
   EstimateAccumulator empty(*ipw, {});
   CHECK_THROWS_WITH(empty.Finish(), Catch::Contains("no rows"));
+}
+
+TEST_CASE("propensity warnings: deterministic logging, barely exploring, and tiny propensities", "[ope]") {
+  OpeData d;
+  d.n = 4;
+  d.K = 1;
+  d.pscore = {0.5, 0.25, 0.5, 0.1};
+  PropensityCheck ok;
+  ok.Add(d);
+  CHECK(ok.Warnings().empty());
+  d.pscore = {1, 1, 1, 1};
+  PropensityCheck deterministic;
+  deterministic.Add(d);
+  REQUIRE(deterministic.Warnings().size() == 1);
+  CHECK_THAT(deterministic.Warnings()[0], Catch::Contains("deterministic"));
+  d.pscore = {0.5, 1e-300, 0.5, 0.5};
+  PropensityCheck tiny;
+  tiny.Add(d);
+  REQUIRE(tiny.Warnings().size() == 1);
+  CHECK_THAT(tiny.Warnings()[0], Catch::Contains("1 of 4") && Catch::Contains("1e-300"));
+  // Pieces add up to the whole.
+  PropensityCheck sum;
+  sum.Add(ok);
+  sum.Add(tiny);
+  CHECK(sum.count() == 8);
+  CHECK(sum.min() == 1e-300);
+  std::vector<double> many(100, 1.0);
+  many[0] = 0.5;
+  d.n = 100;
+  d.pscore = many;
+  PropensityCheck barely;
+  barely.Add(d);
+  REQUIRE(barely.Warnings().size() == 1);
+  CHECK_THAT(barely.Warnings()[0], Catch::Contains("99 of 100") && Catch::Contains("barely"));
 }
