@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <unordered_map>
 
 #include "common/error.h"
 
@@ -73,6 +74,13 @@ std::vector<std::string> CsvReader::ReadHeader(size_t min_columns) {
   if (!Next(header)) Fail(path_, ": empty file, expected a header row");
   if (header.size() < min_columns)
     FailAt(Concat("header has ", header.size(), " columns, expected at least ", min_columns));
+  std::unordered_map<std::string, size_t> seen;
+  for (size_t i = 0; i < header.size(); ++i) {
+    const auto [at, added] = seen.emplace(header[i], i);
+    if (!added)
+      FailAt(Concat("column '", Excerpt(header[i]), "' appears twice in the header (columns ", at->second + 1,
+                    " and ", i + 1, ")"));
+  }
   return header;
 }
 

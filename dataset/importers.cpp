@@ -2,6 +2,7 @@
 #include "dataset/importers.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <limits>
 #include <cmath>
 #include <filesystem>
@@ -275,6 +276,7 @@ PairFile ReadPairs(const fs::path& path, int64_t n_a, int64_t n_b, const char* n
     p.a.push_back(static_cast<int32_t>(a));
     p.b.push_back(static_cast<int32_t>(b));
   }
+  if (p.a.empty()) Fail(path.string(), ": no ", name_a, "-", name_b, " pairs (an empty file)");
   return p;
 }
 
@@ -413,11 +415,13 @@ Table ReadTable(const fs::path& path, std::initializer_list<const char*> names) 
 }
 
 int64_t IntAt(const Table& t, size_t r, size_t c, const fs::path& path, const char* column) {
+  errno = 0;
   const std::string& s = t.rows[r][c];
   char* end = nullptr;
   const long long v = std::strtoll(s.c_str(), &end, 10);
-  if (s.empty() || end != s.c_str() + s.size())
-    Fail(path.string(), ", line ", t.lines[r], ": column '", column, "': expected an integer, found '", s, "'");
+  if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE)
+    Fail(path.string(), ", line ", t.lines[r], ": column '", column, "': expected an integer, found '", Excerpt(s), "'");
+  if (v < 0) Fail(path.string(), ", line ", t.lines[r], ": column '", column, "': expected an id >= 0, found ", v);
   return v;
 }
 
@@ -438,8 +442,18 @@ LoggedDataset ImportAmazon(const std::string& dir_str, const std::string& comman
   auto P = [&](const char* f) { return dir / f; };
 
   IdMap item_ids, user_ids, bundle_ids, session_ids;
-  for (size_t r = 0; r < titles.rows.size(); ++r) item_ids.Add(IntAt(titles, r, 0, P("item_titles.csv"), "item ID"));
-  for (size_t r = 0; r < categories.rows.size(); ++r) item_ids.Add(IntAt(categories, r, 0, P("item_categories.csv"), "item ID"));
+  // One row per item in the item tables: a repeated id would silently keep one of two titles.
+  for (const auto* table : {&titles, &categories}) {
+    const fs::path path = P(table == &titles ? "item_titles.csv" : "item_categories.csv");
+    std::unordered_map<int64_t, int64_t> line_of;
+    for (size_t r = 0; r < table->rows.size(); ++r) {
+      const int64_t id = IntAt(*table, r, 0, path, "item ID");
+      const auto [at, added] = line_of.emplace(id, table->lines[r]);
+      if (!added)
+        Fail(path.string(), ", line ", table->lines[r], ": item ID ", id, " appears again (first on line ", at->second, ")");
+      item_ids.Add(id);
+    }
+  }
   for (size_t r = 0; r < session_item.rows.size(); ++r) item_ids.Add(IntAt(session_item, r, 1, P("session_item.csv"), "item ID"));
   for (size_t r = 0; r < bundle_item.rows.size(); ++r) {
     item_ids.Add(IntAt(bundle_item, r, 1, P("bundle_item.csv"), "item ID"));

@@ -23,6 +23,24 @@ PositionActionTable PositionActionTable::LoadCsv(const std::string& path, int64_
   if (static_cast<int64_t>(header.size()) != K + 1)
     csv.FailAt(Concat("expected item_id and one column per position (", K, "), found ",
                       header.size(), " columns"));
+  // The header names the columns: item_id (or unit_id) first, then the positions in order
+  // (pos0, pos1, ... or position_1, ...), so that a table with other columns is not read as one.
+  if (header[0] != "item_id" && header[0] != "unit_id")
+    csv.FailAt(Concat("expected the first column to be item_id (or unit_id), found '", Excerpt(header[0]), "'"));
+  // Position columns: "pos" or "position" with a number, counted from 0 or 1 as the first one is.
+  auto number = [](const std::string& h) -> int64_t {
+    const size_t d = h.find_first_of("0123456789");
+    if (h.rfind("pos", 0) != 0 || d == std::string::npos || h.size() - d > 6 ||
+        h.find_first_not_of("0123456789", d) != std::string::npos)
+      return -1;
+    return std::stoll(h.substr(d));
+  };
+  const int64_t base = number(header[1]);
+  for (int64_t k = 0; k < K; ++k) {
+    if ((base != 0 && base != 1) || number(header[k + 1]) != base + k)
+      csv.FailAt(Concat("column ", k + 2, ": expected position ", k, " (pos", k, "), found '",
+                        Excerpt(header[k + 1]), "'"));
+  }
   PositionActionTable t;
   t.n_units = n_units;
   t.K = K;

@@ -54,6 +54,14 @@ TEST_CASE("CsvReader conversion errors name file, line and column", "[common]") 
                                                         Catch::Contains("cannot open"));
 }
 
+TEST_CASE("CsvReader rejects a header that names a column twice", "[common]") {
+  TempDir tmp;
+  WriteText(tmp / "d.csv", "id,score,id\n1,2,3\n");
+  CsvReader csv(tmp / "d.csv");
+  CHECK_THROWS_WITH(csv.ReadHeader(), Catch::Contains("d.csv, line 1") && Catch::Contains("'id' appears twice") &&
+                                          Catch::Contains("columns 1 and 3"));
+}
+
 TEST_CASE("CsvReader reports an unterminated quote", "[common]") {
   TempDir tmp;
   WriteText(tmp / "c.csv", "1,\"open\n");

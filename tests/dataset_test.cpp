@@ -294,6 +294,14 @@ TEST_CASE("Amazon tables must have the expected header; swapped columns are an e
                                                 Catch::Contains("column 1 is 'item ID'"));
   WriteText(dir + "/user_item.csv", "user ID,item ID\n");
   CHECK_THROWS_WITH(ImportAmazon(dir, "t"), Catch::Contains("user_item.csv"));
+  // A repeated item and a negative id are errors naming the line.
+  WriteText(dir + "/user_item.csv", "user ID,item ID,timestamp\n");
+  WriteText(dir + "/item_titles.csv", "item ID,titles\n5,a lamp\n5,a chair\n");
+  WriteText(dir + "/item_categories.csv", "item ID,categories\n");
+  CHECK_THROWS_WITH(ImportAmazon(dir, "t"), Catch::Contains("item_titles.csv, line 3") &&
+                                                Catch::Contains("item ID 5 appears again (first on line 2)"));
+  WriteText(dir + "/item_titles.csv", "item ID,titles\n-5,a lamp\n");
+  CHECK_THROWS_WITH(ImportAmazon(dir, "t"), Catch::Contains("item_titles.csv, line 2") && Catch::Contains(">= 0"));
 }
 
 TEST_CASE("a size file claiming more than memory holds is refused before allocation", "[dataset]") {
@@ -328,6 +336,8 @@ TEST_CASE("missing files and out-of-range ids in bundle data are reported", "[da
                     Catch::Contains("user_bundle_tune.txt, line 2") &&
                         Catch::Contains("user id 2 not in [0, 2)"));
   CHECK_FALSE(fs::exists(tmp / "o.h5"));
+  WriteText(dir + "/user_bundle_tune.txt", "");
+  CHECK_THROWS_WITH(ImportBundles(dir, "t"), Catch::Contains("user_bundle_tune.txt") && Catch::Contains("empty"));
   WriteText(dir + "/user_bundle_tune.txt", "1\t1\n");
   WriteDataset(ImportBundles(dir, "t"), tmp / "o.h5");
   CHECK(LogReader(tmp / "o.h5").ReadInteractions("user_bundle_tune").unit[0] == 1);

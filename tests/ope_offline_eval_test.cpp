@@ -91,6 +91,11 @@ TEST_CASE("target tables: OBD's BTS action distribution loads; bad tables are re
   CHECK_THROWS_WITH(PositionActionTable::LoadCsv(tmp / "t.csv", 2, 1), Catch::Contains("unit 1 is missing"));
   WriteText(tmp / "t.csv", "item_id,pos0\n0,0.5\n1,0.1\n");
   CHECK_THROWS_WITH(PositionActionTable::LoadCsv(tmp / "t.csv", 2, 1), Catch::Contains("sums to 0.6"));
+  // The header must name the columns: another table's columns are not read as one.
+  WriteText(tmp / "t.csv", "user_id,pos0\n0,0.5\n1,0.5\n");
+  CHECK_THROWS_WITH(PositionActionTable::LoadCsv(tmp / "t.csv", 2, 1), Catch::Contains("item_id") && Catch::Contains("'user_id'"));
+  WriteText(tmp / "t.csv", "item_id,pos1,pos0\n0,0.5,0.5\n1,0.5,0.5\n");
+  CHECK_THROWS_WITH(PositionActionTable::LoadCsv(tmp / "t.csv", 2, 2), Catch::Contains("column 3: expected position 1"));
 }
 
 TEST_CASE("OBD: IPW of the uniform policy on uniform logs is the logged click rate exactly",
