@@ -66,6 +66,14 @@ def main():
                   f"{abs(v1 - vo):13.2e}")
         else:
             print(f"{name:10} {t1 * 1e3:12.1f} ms {t2 * 1e3:12.1f} ms {'-':>10} {'-':>14} {'-':>13}")
+    read_bound(d, a.repeat)
+
+
+def read_bound(d, repeat):
+    """One read of the [n, actions, positions] arrays DR needs (numpy sums): the memory
+    bandwidth floor of any DR over them."""
+    t, _ = best(lambda: d["action_dist"].sum() + d["estimated_rewards_by_reg_model"].sum(), repeat)
+    print(f"reading action_dist and estimated_rewards_by_reg_model once (numpy sum): {t * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@
 // Inputs are read in place when they are C-contiguous float64 / int64 (converted otherwise)
 // and checked while the estimator's row arrays are gathered, with errors that name the
 // argument and the index; the gathering and the estimators run without the GIL.
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <mutex>
 #include <memory>
 #include <optional>
 
@@ -25,6 +28,9 @@ using Doubles = py::array_t<double, py::array::c_style>;
 using Ints = py::array_t<int64_t, py::array::c_style>;
 
 constexpr int64_t kGatherBlock = 1 << 16;
+// How far the target's probabilities at a position may sum from one (the command line's
+// tolerance for target tables).
+constexpr double kSumTolerance = 1e-3;
 
 // One input argument, read in place, with its name for errors.
 struct Arg {
@@ -142,6 +148,107 @@ py::list RunAll(const std::vector<std::unique_ptr<Estimator>>& ests, const OpeDa
   return out;
 }
 
+// The arrays of the bandit layout, shapes checked.
+struct BanditArgs {
+  Arg reward, action, position, pscore, dist, q;
+  int64_t n = 0, A = 0, L = 0;
+  int64_t Position(int64_t i) const { return position.present() ? position.i[i] : 0; }
+};
+
+// Names the first bad value of rows [begin, end) (the slow path, run when a block's fast
+// check fails); throws ValueError through Error.
+void ExplainBandit(const BanditArgs& b, int64_t begin, int64_t end) {
+  const int64_t A = b.A, L = b.L;
+  for (int64_t i = begin; i < end; ++i) {
+    const int64_t a = b.action.i[i], p = b.Position(i);
+    if (a < 0 || a >= A) Fail(At("action", i), " = ", a, ": not in [0, n_actions = ", A, ")");
+    if (p < 0 || p >= L) Fail(At("position", i), " = ", p, ": not in [0, len_list = ", L, ")");
+    CheckFinite(b.reward.d[i], "reward", i);
+    CheckPropensity(b.pscore.d[i], "pscore", i);
+    CheckProbability(b.dist.d[(i * A + a) * L + p], "action_dist", i, a, p);
+    if (!b.q.present()) continue;
+    double total = 0;
+    for (int64_t c = 0; c < A; ++c) {
+      const double pc = b.dist.d[(i * A + c) * L + p], qc = b.q.d[(i * A + c) * L + p];
+      CheckProbability(pc, "action_dist", i, c, p);
+      if (!std::isfinite(qc)) Fail(At("estimated_rewards_by_reg_model", i, c, p), " = ", qc, ": not a finite number");
+      total += pc;
+    }
+    if (std::abs(total - 1.0) > kSumTolerance)
+      Fail("action_dist[", i, ", :, ", p, "] sums to ", total, ", expected 1 (within ", kSumTolerance, ")");
+  }
+}
+
+// Fills rows [begin, end) of `d` from the arrays: the target probability of the logged
+// action at its position, and with a reward model its value there and its expectation under
+// the target. Checks are branch-free flags; returns false if any fails (nothing is read
+// out of bounds: a bad action or position stops the block).
+bool GatherBlock(const BanditArgs& b, OpeData& d, int64_t begin, int64_t end) {
+  const int64_t A = b.A, L = b.L, rows = end - begin;
+  constexpr int64_t kAhead = 32;  // rows prefetched ahead: the target reads are scattered
+  std::copy(b.reward.d + begin, b.reward.d + end, d.reward.data() + begin);
+  std::copy(b.pscore.d + begin, b.pscore.d + end, d.pscore.data() + begin);
+  bool ok = true;
+  for (int64_t i = begin; i < end; ++i) {
+    const double r = b.reward.d[i], ps = b.pscore.d[i];
+    ok &= (std::abs(r) <= std::numeric_limits<double>::max()) & (ps > 0.0) & (ps <= 1.0);
+  }
+  const bool model = b.q.present();
+  for (int64_t i = begin; i < end; ++i) {
+    if (!model && i + kAhead < end) {
+      const uint64_t a2 = static_cast<uint64_t>(b.action.i[i + kAhead]) % static_cast<uint64_t>(A);
+      const uint64_t p2 = static_cast<uint64_t>(b.Position(i + kAhead)) % static_cast<uint64_t>(L);
+      __builtin_prefetch(b.dist.d + ((i + kAhead) * A + static_cast<int64_t>(a2)) * L + static_cast<int64_t>(p2));
+    }
+    const int64_t a = b.action.i[i], p = b.Position(i);
+    if (static_cast<uint64_t>(a) >= static_cast<uint64_t>(A) || static_cast<uint64_t>(p) >= static_cast<uint64_t>(L))
+      return false;
+    const double* pi = b.dist.d + i * A * L + p;
+    const double t = pi[a * L];
+    ok &= (t >= 0.0) & (t <= 1.0);
+    d.target[i] = t;
+    if (!model) continue;
+    const double* qi = b.q.d + i * A * L + p;
+    double e = 0, total = 0;
+    bool row_ok = true;
+    for (int64_t c = 0; c < A; ++c) {
+      const double pc = pi[c * L], qc = qi[c * L];
+      row_ok &= (pc >= 0.0) & (pc <= 1.0) & (std::abs(qc) <= std::numeric_limits<double>::max());
+      e += pc * qc, total += pc;
+    }
+    ok &= row_ok & (std::abs(total - 1.0) <= kSumTolerance);
+    d.q_hat[i] = qi[a * L], d.q_hat_target[i] = e;
+  }
+  (void)rows;
+  return ok;
+}
+
+// Row buffers reused across calls (allocating and first touching them cost as much as the
+// gathering itself on a million rows): at most two are kept, of the last calls' sizes.
+class ScratchPool {
+ public:
+  std::unique_ptr<OpeData> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return std::make_unique<OpeData>();
+    auto d = std::move(free_.back());
+    free_.pop_back();
+    return d;
+  }
+  void Give(std::unique_ptr<OpeData> d) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.size() < 2) free_.push_back(std::move(d));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<OpeData>> free_;
+};
+
+ScratchPool& Scratch() {
+  static ScratchPool pool;
+  return pool;
+}
+
 // The bandit layout (file comment) to OpeData with K = 1.
 py::list EstimateBandit(const std::vector<std::string>& specs, const py::object& reward_obj,
                         const py::object& action_obj, const py::object& position_obj, const py::object& pscore_obj,
@@ -154,67 +261,47 @@ py::list EstimateBandit(const std::vector<std::string>& specs, const py::object&
                                    ": use estimate_slate_policy_value with the slate layout"));
     need_model |= e->needs() == Needs::kRewardModel;
   }
-  const Arg reward = DoubleArg(reward_obj, "reward"), action = IntArg(action_obj, "action"),
-            position = IntArg(position_obj, "position"), pscore = DoubleArg(pscore_obj, "pscore"),
-            dist = DoubleArg(action_dist_obj, "action_dist"), q = DoubleArg(q_obj, "estimated_rewards_by_reg_model");
-  for (const Arg* a : {&reward, &action, &pscore, &dist})
+  BanditArgs b{DoubleArg(reward_obj, "reward"), IntArg(action_obj, "action"), IntArg(position_obj, "position"),
+               DoubleArg(pscore_obj, "pscore"), DoubleArg(action_dist_obj, "action_dist"),
+               DoubleArg(need_model ? q_obj : py::none(), "estimated_rewards_by_reg_model")};
+  for (const Arg* a : {&b.reward, &b.action, &b.pscore, &b.dist})
     if (!a->present()) throw py::value_error(Concat(a->name, ": required"));
-  if (need_model && !q.present())
+  if (need_model && !b.q.present())
     throw py::value_error("estimated_rewards_by_reg_model: required by the estimators dm, dr and their variants");
-  RequireNdim(dist.keep, 3, "action_dist", "[n_rounds, n_actions, len_list]");
-  const int64_t n = dist.keep.shape(0), A = dist.keep.shape(1), L = dist.keep.shape(2);
+  RequireNdim(b.dist.keep, 3, "action_dist", "[n_rounds, n_actions, len_list]");
+  const int64_t n = b.n = b.dist.keep.shape(0), A = b.A = b.dist.keep.shape(1), L = b.L = b.dist.keep.shape(2);
   if (n == 0) throw py::value_error("action_dist: no rounds (n_rounds = 0)");
   const char* flat = "[n_rounds] (n_rounds from action_dist)";
-  RequireShape(reward, {n}, flat);
-  RequireShape(action, {n}, flat);
-  RequireShape(pscore, {n}, flat);
-  RequireShape(position, {n}, flat);
-  RequireShape(q, {n, A, L}, "[n_rounds, n_actions, len_list], as action_dist");
-  if (!position.present() && L != 1)
+  RequireShape(b.reward, {n}, flat);
+  RequireShape(b.action, {n}, flat);
+  RequireShape(b.pscore, {n}, flat);
+  RequireShape(b.position, {n}, flat);
+  RequireShape(b.q, {n, A, L}, "[n_rounds, n_actions, len_list], as action_dist");
+  if (!b.position.present() && L != 1)
     throw py::value_error(Concat("position: required when action_dist has len_list = ", L, " > 1"));
 
-  OpeData d;
+  std::unique_ptr<OpeData> scratch = Scratch().Take();
+  OpeData& d = *scratch;
   d.n = n;
   d.K = 1;
   d.reward.resize(n);
   d.pscore.resize(n);
   d.target.resize(n);
-  if (q.present()) d.q_hat.resize(n), d.q_hat_target.resize(n);
-  const bool expect = q.present();
+  if (need_model) d.q_hat.resize(n), d.q_hat_target.resize(n);
+  else d.q_hat.clear(), d.q_hat_target.clear();
   {
     py::gil_scoped_release release;
     // Errors of the lowest block win, so the first bad row is the one reported.
     ParallelFor(s.threads, (n + kGatherBlock - 1) / kGatherBlock, [&](int, int64_t blk) {
-      const int64_t end = std::min(n, (blk + 1) * kGatherBlock);
-      for (int64_t i = blk * kGatherBlock; i < end; ++i) {
-        const int64_t a = action.i[i];
-        const int64_t p = position.present() ? position.i[i] : 0;
-        if (a < 0 || a >= A) Fail(At("action", i), " = ", a, ": not in [0, n_actions = ", A, ")");
-        if (p < 0 || p >= L) Fail(At("position", i), " = ", p, ": not in [0, len_list = ", L, ")");
-        const double r = reward.d[i], ps = pscore.d[i], t = dist.d[(i * A + a) * L + p];
-        CheckFinite(r, "reward", i);
-        CheckPropensity(ps, "pscore", i);
-        if (!(t >= 0.0 && t <= 1.0)) Fail(At("action_dist", i, a, p), " = ", t, ": not in [0, 1]");
-        d.reward[i] = r, d.pscore[i] = ps, d.target[i] = t;
-        if (!expect) continue;
-        // The model's expectation under the target at this row's position; the target's
-        // probabilities there must sum to one.
-        const double* pi = dist.d + i * A * L + p;
-        const double* qi = q.d + i * A * L + p;
-        double e = 0, total = 0;
-        for (int64_t b = 0; b < A; ++b) {
-          const double pb = pi[b * L], qb = qi[b * L];
-          if (!(pb >= 0.0 && pb <= 1.0)) Fail(At("action_dist", i, b, p), " = ", pb, ": not in [0, 1]");
-          if (!std::isfinite(qb)) Fail(At("estimated_rewards_by_reg_model", i, b, p), " = ", qb, ": not a finite number");
-          e += pb * qb, total += pb;
-        }
-        if (std::abs(total - 1.0) > 1e-3)
-          Fail("action_dist[", i, ", :, ", p, "] sums to ", total, ", expected 1 (within 1e-3)");
-        d.q_hat[i] = qi[a * L], d.q_hat_target[i] = e;
-      }
+      const int64_t begin = blk * kGatherBlock, end = std::min(n, begin + kGatherBlock);
+      if (GatherBlock(b, d, begin, end)) return;
+      ExplainBandit(b, begin, end);
+      Fail("bandit arrays, rows [", begin, ", ", end, "): a value check failed without a culprit");
     });
   }
-  return RunAll(ests, d, s, true);
+  py::list out = RunAll(ests, d, s, true);
+  Scratch().Give(std::move(scratch));
+  return out;
 }
 
 // The slate layout (file comment). Missing per-slot marginals are set to one for the
@@ -264,12 +351,14 @@ py::list EstimateSlate(const std::vector<std::string>& specs, const py::object& 
     auto copy = [&](const Arg& a, std::vector<double>& dst, int64_t per, int kind) {
       if (!a.present()) return;
       dst.assign(a.d, a.d + n * per);
-      for (int64_t j = 0; j < n * per; ++j) {
-        const int64_t i = j / per, k = per > 1 ? j % per : -1;
-        if (kind == 0) CheckFinite(dst[j], a.name, i, k);
-        else if (kind == 1) CheckPropensity(dst[j], a.name, i, k);
-        else CheckProbability(dst[j], a.name, i, k);
-      }
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t k = 0; k < per; ++k) {
+          const double x = dst[i * per + k];
+          const int64_t slot = per > 1 ? k : -1;
+          if (kind == 0) CheckFinite(x, a.name, i, slot);
+          else if (kind == 1) CheckPropensity(x, a.name, i, slot);
+          else CheckProbability(x, a.name, i, slot);
+        }
     };
     copy(reward, d.reward, K, 0);
     copy(ps_item, d.pscore, K, 1);
