@@ -100,3 +100,10 @@ def test_training_from_a_logged_file(obd_men):
     assert policy.info["agent"] == "offpolicy-reinforce"
     with pytest.raises(ValueError, match="wizard"):
         bundlerl.train(None, agent="wizard", train__updates=1)
+
+
+def test_an_exception_in_the_progress_callback_stops_training(source_dir):
+    def stop(update, total, value):
+        raise KeyError(f"stop at {update}")
+    with pytest.raises(KeyError, match="stop at 1"):
+        bundlerl.train(source_dir / "sim_configs" / "default.ini", agent="reinforce", progress=stop, **SMALL)
