@@ -10,7 +10,6 @@
 // episode, so a policy acting through act() reproduces simulate's episodes exactly.
 #include <algorithm>
 #include <memory>
-#include <optional>
 
 #include "bindings.h"
 #include "common/executor.h"

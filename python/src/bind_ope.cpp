@@ -15,7 +15,6 @@
 #include <limits>
 #include <mutex>
 #include <memory>
-#include <optional>
 
 #include "bindings.h"
 #include "common/executor.h"
@@ -184,7 +183,7 @@ void ExplainBandit(const BanditArgs& b, int64_t begin, int64_t end) {
 // the target. Checks are branch-free flags; returns false if any fails (nothing is read
 // out of bounds: a bad action or position stops the block).
 bool GatherBlock(const BanditArgs& b, OpeData& d, int64_t begin, int64_t end) {
-  const int64_t A = b.A, L = b.L, rows = end - begin;
+  const int64_t A = b.A, L = b.L;
   constexpr int64_t kAhead = 32;  // rows prefetched ahead: the target reads are scattered
   std::copy(b.reward.d + begin, b.reward.d + end, d.reward.data() + begin);
   std::copy(b.pscore.d + begin, b.pscore.d + end, d.pscore.data() + begin);
@@ -228,7 +227,6 @@ bool GatherBlock(const BanditArgs& b, OpeData& d, int64_t begin, int64_t end) {
     ok &= row_ok & (std::abs(total - 1.0) <= kSumTolerance);
     d.q_hat[i] = qi[a * L], d.q_hat_target[i] = e;
   }
-  (void)rows;
   return ok;
 }
 

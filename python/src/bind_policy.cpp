@@ -2,7 +2,6 @@
 // learned_policy.h) over feature matrices, and training (agents/trainer.h) in a simulated
 // world or from a logged file. No LibTorch header: both APIs are torch-free.
 #include <memory>
-#include <optional>
 
 #include "bindings.h"
 #include "kernels/builder.h"
