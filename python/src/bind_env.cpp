@@ -85,11 +85,7 @@ class VectorEnv {
 
   py::tuple Step(const py::object& slates_obj) {
     Started();
-    auto slates = py::array_t<int32_t, py::array::c_style | py::array::forcecast>::ensure(slates_obj);
-    if (!slates) throw py::value_error("slates: expected an integer array [num_envs, slate_size]");
-    RequireNdim(slates, 2, "slates", "[num_envs, slate_size]");
-    RequireDim(slates, 0, num_envs_, "slates", "num_envs");
-    RequireDim(slates, 1, slate_size(), "slates", "slate_size");
+    const auto slates = SlateArray(slates_obj);
     const int64_t N = num_envs_, max_steps = this->max_steps();
     py::array_t<double> reward(N), revenue(N);
     py::array_t<bool> terminated(N), truncated(N);
@@ -150,6 +146,29 @@ class VectorEnv {
   }
 
  private:
+  // `obj` as int32 [N, K]: read in place when it is C-contiguous int32, else converted from
+  // any integer array with each value checked to fit (a wrapped value would pass as valid).
+  py::array_t<int32_t, py::array::c_style> SlateArray(const py::object& obj) const {
+    const py::array any = py::array::ensure(obj);
+    if (!any || (any.dtype().kind() != 'i' && any.dtype().kind() != 'u'))
+      throw py::value_error("slates: expected an integer array [num_envs, slate_size]");
+    RequireNdim(any, 2, "slates", "[num_envs, slate_size]");
+    RequireDim(any, 0, num_envs_, "slates", "num_envs");
+    RequireDim(any, 1, slate_size(), "slates", "slate_size");
+    if (any.dtype().is(py::dtype::of<int32_t>())) return py::array_t<int32_t, py::array::c_style>::ensure(any);
+    const auto wide = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(any);
+    py::array_t<int32_t, py::array::c_style> out({num_envs_, slate_size()});
+    const int64_t cells = num_envs_ * slate_size(), K = slate_size();
+    for (int64_t j = 0; j < cells; ++j) {
+      const int64_t v = wide.data()[j];
+      if (v < 0 || v >= num_candidates())
+        throw py::value_error(Concat("slates[", j / K, ", ", j % K, "] = ", v, ": not a candidate index in [0, ",
+                                     num_candidates(), ")"));
+      out.mutable_data()[j] = static_cast<int32_t>(v);
+    }
+    return out;
+  }
+
   void Started() const {
     if (!batch_) throw py::value_error("VectorEnv: call reset(seed=...) before step() or act()");
   }

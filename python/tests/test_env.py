@@ -79,6 +79,13 @@ def test_bad_slates_and_configs_raise_value_errors(source_dir):
     bad[1, 2] = env.num_candidates
     with pytest.raises(ValueError, match=r"session 1"):
         env.step(bad)
+    wide = good.astype(np.int64)
+    wide[3, 0] = 2**32  # would wrap to 0 in int32
+    with pytest.raises(ValueError, match=r"slates\[3, 0\] = 4294967296"):
+        env.step(wide)
+    with pytest.raises(ValueError, match=r"slates: expected an integer array"):
+        env.step(good.astype(float))
+    env.step(good.astype(np.int64))  # any integer dtype is accepted
     with pytest.raises(ValueError, match=r"session\.wizard"):
         bundlerl.VectorEnv(config, num_envs=4, session__wizard=3)
     with pytest.raises(ValueError, match=r"session\.slate_size"):
