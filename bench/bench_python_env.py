@@ -30,17 +30,19 @@ def precomputed_slates(rounds, N, K, C, seed=17):
 
 
 def run(env, slates, seconds):
+    """Steps per wall-clock second and per CPU second of this process (all its threads): on
+    a machine shared with other work the second is the rate of one busy core."""
     env.reset(seed=9)
     rounds, N = slates.shape[0], env.num_envs
     steps, r = 0, 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     end = t0 + seconds
     while time.perf_counter() < end:
         for _ in range(16):
             env.step(slates[r % rounds])
             r += 1
         steps += 16 * N
-    return steps / (time.perf_counter() - t0)
+    return steps / (time.perf_counter() - t0), steps / (time.process_time() - c0)
 
 
 def main():
@@ -55,10 +57,12 @@ def main():
                              threads=a.threads, world__items=a.candidates, world__categories=20,
                              session__candidates=a.candidates)
     slates = precomputed_slates(16, a.num_envs, env.slate_size, env.num_candidates)
-    rate = run(env, slates, a.seconds)
+    rate, cpu_rate = run(env, slates, a.seconds)
     print(f"VectorEnv: {a.num_envs} sessions, K = {env.slate_size}, {env.num_candidates} candidates, "
-          f"{a.observation} observation, {a.threads} thread(s), {a.seconds:.1f} s, {os.cpu_count()} CPUs")
-    print(f"shopper steps per second: {rate:,.0f} ({rate / a.threads:,.0f} per thread)")
+          f"{a.observation} observation, {a.threads} thread(s), {a.seconds:.1f} s, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"shopper steps per second: {rate:,.0f} wall-clock ({rate / a.threads:,.0f} per thread); "
+          f"{cpu_rate:,.0f} per CPU second")
 
 
 if __name__ == "__main__":
