@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs the dependencies (as root), builds Release, runs every
-# test with CTest; then builds everything again with AddressSanitizer and
-# UndefinedBehaviorSanitizer (BUNDLERL_SANITIZE, -O1, Eigen's index checks on) and runs the
-# suite again.
+# test with CTest; then builds the test binaries that link no agent, harness or CLI code
+# (BUNDLERL_SANITIZER_TESTS in CMakeLists.txt) again with AddressSanitizer and
+# UndefinedBehaviorSanitizer (BUNDLERL_SANITIZE, -O1, Eigen's index checks on) and runs them.
 # Usage: scripts/test.sh [build-dir]   (the sanitizer build goes to <build-dir>-asan;
 # BUNDLERL_SANITIZER_STAGE=0 skips it)
 set -euo pipefail
@@ -14,9 +14,9 @@ cmake --build "$build" -j "$(nproc)"
 (cd "$build" && ctest --output-on-failure -j "$(nproc)")
 
 if [ "${BUNDLERL_SANITIZER_STAGE:-1}" != 0 ]; then
-  echo "test.sh: sanitizer stage (ASan + UBSan), the whole suite again"
+  echo "test.sh: sanitizer stage (ASan + UBSan): the test binaries free of agent, harness and CLI code"
   cmake -S . -B "$build-asan" -DBUNDLERL_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" > /dev/null
-  cmake --build "$build-asan" -j "$(nproc)"
-  (cd "$build-asan" && ctest --output-on-failure -j "$(nproc)")
+  cmake --build "$build-asan" -j "$(nproc)" --target sanitizer_tests
+  (cd "$build-asan" && ctest --output-on-failure -j "$(nproc)" -L "$(cat sanitizer_test_labels.txt)")
 fi
