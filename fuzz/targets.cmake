@@ -4,7 +4,7 @@
 set(BUNDLERL_FUZZ_TARGETS csv obd bundles amazon ini targets h5)
 # Sources of the parsing libraries, relative to the project root: only what the targets
 # reach, so that the clang build stays small (no LibTorch, no simulator).
-set(BUNDLERL_FUZZ_COMMON common/csv.cpp common/options.cpp)
+set(BUNDLERL_FUZZ_COMMON common/csv.cpp common/options.cpp common/atomic_file.cpp)
 set(BUNDLERL_FUZZ_DATASET dataset/dataset.cpp dataset/importers.cpp)
 set(BUNDLERL_FUZZ_OPE ope/offline_eval.cpp ope/reward_model.cpp)
 set(BUNDLERL_FUZZ_REPLAY replay/h5.cpp replay/log_store.cpp replay/log_summary.cpp replay/row_columns.cpp)
