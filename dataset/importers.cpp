@@ -301,6 +301,17 @@ Ragged GroupPairs(const std::vector<int32_t>& row, const std::vector<int32_t>& v
   return r;
 }
 
+// A count from the size file sizes the tables (an offset per user and per bundle), so it is
+// checked before use against the rows that name such ids: a count larger than those rows
+// cannot be right (each id would have to appear at least once), and a claim of 10^12 users
+// must be an error, not an allocation (found by fuzz/bundles_fuzz.cpp).
+void CheckCount(const std::string& size_file, const char* name, int64_t count, size_t rows,
+                const char* files) {
+  if (count > static_cast<int64_t>(rows))
+    Fail(size_file, ", line 1: ", name, " = ", count, " but ", files, " hold only ", rows,
+         " rows naming them (expected at most one id per row)");
+}
+
 }  // namespace
 
 LoggedDataset ImportBundles(const std::string& dir_str, const std::string& command) {
@@ -332,6 +343,17 @@ LoggedDataset ImportBundles(const std::string& dir_str, const std::string& comma
   }
   const auto bundle_item = ReadPairs(dir / "bundle_item.txt", n_bundles, n_items, "bundle", "item");
   const auto user_item = ReadPairs(dir / "user_item.txt", n_users, n_items, "user", "item");
+  std::map<std::string, PairFile> user_bundle;
+  size_t user_rows = user_item.a.size();
+  for (const char* split : {"train", "tune", "test"}) {
+    auto p = ReadPairs(dir / Concat("user_bundle_", split, ".txt"), n_users, n_bundles, "user", "bundle");
+    user_rows += p.a.size();
+    user_bundle[split] = std::move(p);
+  }
+  CheckCount(size_file.string(), "n_users", n_users, user_rows, "user_item.txt and user_bundle_*.txt");
+  CheckCount(size_file.string(), "n_bundles", n_bundles, bundle_item.a.size(), "bundle_item.txt");
+  CheckCount(size_file.string(), "n_items", n_items, bundle_item.a.size() + user_item.a.size(),
+             "bundle_item.txt and user_item.txt");
 
   LoggedDataset d;
   std::string lower = name;
@@ -346,12 +368,10 @@ LoggedDataset ImportBundles(const std::string& dir_str, const std::string& comma
     if (d.bundles.items.size(b) == 0) Fail(dir_str, "/bundle_item.txt: bundle ", b, " has no items");
   d.users.n = n_users;
   d.users.history = GroupPairs(user_item.a, user_item.b, n_users);
-  for (const char* split : {"train", "tune", "test"}) {
-    const auto p = ReadPairs(dir / Concat("user_bundle_", split, ".txt"), n_users, n_bundles,
-                             "user", "bundle");
-    Interactions& x = d.interactions[Concat("user_bundle_", split)];
-    x.user = p.a;
-    x.unit = p.b;
+  for (auto& [split, p] : user_bundle) {
+    Interactions& x = d.interactions["user_bundle_" + split];
+    x.user = std::move(p.a);
+    x.unit = std::move(p.b);
   }
   d.Validate(dir_str);
   return d;
@@ -415,9 +435,9 @@ Table ReadTable(const fs::path& path, std::initializer_list<const char*> names) 
 }
 
 int64_t IntAt(const Table& t, size_t r, size_t c, const fs::path& path, const char* column) {
-  errno = 0;
   const std::string& s = t.rows[r][c];
   char* end = nullptr;
+  errno = 0;
   const long long v = std::strtoll(s.c_str(), &end, 10);
   if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE)
     Fail(path.string(), ", line ", t.lines[r], ": column '", column, "': expected an integer, found '", Excerpt(s), "'");

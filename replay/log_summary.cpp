@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <limits>
 #include <sstream>
+#include <unordered_set>
 
 namespace bundlerl {
 
@@ -19,25 +20,31 @@ LogSummary SummarizeLog(const LogReader& reader) {
   if (f.Exists("/sessions/user")) s.sessions = f.Shape("/sessions/user").at(0);
   for (const char* name : {"user_bundle", "user_bundle_train", "user_bundle_tune", "user_bundle_test"})
     if (f.Exists(std::string("/interactions/") + name)) s.interactions.push_back(name);
-  const int64_t K = s.meta.slate_size, S = s.meta.slots_per_round;
-  s.rounds_per_position.assign(K, 0);
-  s.clicks_per_position.assign(K, 0.0);
-  std::vector<char> seen(s.meta.n_units, 0);
+  // The tables grow with the positions and units the rounds hold (each checked by ReadRounds
+  // against slate_size and n_units), not with those attributes: a file claiming a slate of
+  // 2^31 positions had this allocate 16 GB before reading a row (found by fuzz/h5_fuzz.cpp).
+  const int64_t S = s.meta.slots_per_round;
+  std::unordered_set<int32_t> seen;
   s.min_pscore = std::numeric_limits<double>::infinity();
   s.max_pscore = 0;
   RoundStream stream(reader);
   RoundBatch b;
   while (stream.Next(b)) {
     for (int64_t k = 0; k < b.n * S; ++k) {
-      ++s.rounds_per_position[b.position[k]];
-      s.clicks_per_position[b.position[k]] += b.click[k];
-      seen[b.slate[k]] = 1;
+      const size_t position = static_cast<size_t>(b.position[k]);
+      if (position >= s.rounds_per_position.size()) {
+        s.rounds_per_position.resize(position + 1, 0);
+        s.clicks_per_position.resize(position + 1, 0.0);
+      }
+      ++s.rounds_per_position[position];
+      s.clicks_per_position[position] += b.click[k];
+      seen.insert(b.slate[k]);
       s.min_pscore = std::min(s.min_pscore, b.pscore[k]);
       s.max_pscore = std::max(s.max_pscore, b.pscore[k]);
     }
   }
   if (s.rounds == 0) s.min_pscore = 0;
-  s.distinct_units_shown = std::count(seen.begin(), seen.end(), 1);
+  s.distinct_units_shown = static_cast<int64_t>(seen.size());
   return s;
 }
 

@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake ccache pkg-config
       libtorch-dev libeigen3-dev libboost-program-options-dev libhdf5-dev catch2
       libopenblas0-openmp libgloo-dev gnuplot-nox hdf5-tools time
-      pybind11-dev python3-dev python3-numpy python3-pytest)
+      pybind11-dev python3-dev python3-numpy python3-pytest
+      clang-14 libclang-rt-14-dev)  # libFuzzer and its sanitizers, for scripts/fuzz.sh
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

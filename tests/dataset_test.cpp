@@ -342,3 +342,78 @@ TEST_CASE("missing files and out-of-range ids in bundle data are reported", "[da
   WriteDataset(ImportBundles(dir, "t"), tmp / "o.h5");
   CHECK(LogReader(tmp / "o.h5").ReadInteractions("user_bundle_tune").unit[0] == 1);
 }
+
+// Found by fuzz/bundles_fuzz.cpp (tests/fuzz_corpus/bundles/crash-*): a size file claiming
+// 10^10 bundles made the importer allocate an offset per bundle before any check.
+TEST_CASE("bundle data counts larger than the files' rows are errors, not allocations", "[dataset]") {
+  TempDir tmp;
+  const std::string dir = tmp / "Tiny";
+  fs::create_directories(dir);
+  WriteText(dir + "/bundle_item.txt", "0\t1\n1\t2\n");
+  WriteText(dir + "/user_item.txt", "0\t1\n");
+  for (const char* s : {"train", "tune", "test"}) WriteText(dir + "/user_bundle_" + s + ".txt", "1\t0\n");
+  // Counts that fit in memory but exceed what the files hold: named against the rows.
+  WriteText(dir + "/Tiny_data_size.txt", "2\t1000000\t3\n");
+  CHECK_THROWS_WITH(ImportBundles(dir, "t"), Catch::Contains("Tiny_data_size.txt, line 1: n_bundles = 1000000") &&
+                                                 Catch::Contains("bundle_item.txt hold only 2 rows"));
+  // Counts beyond 32-bit ids (or memory) are refused before the pair files are read.
+  for (const char* counts : {"2\t10000000000\t3\n", "1000000000000\t2\t3\n", "2\t2\t9223372036854775807\n"}) {
+    WriteText(dir + "/Tiny_data_size.txt", counts);
+    CHECK_THROWS_WITH(ImportBundles(dir, "t"), Catch::Contains("Tiny_data_size.txt, line 1") && Catch::Contains("2^31"));
+  }
+  WriteText(dir + "/Tiny_data_size.txt", "2\t2\t3\n");
+  CHECK(ImportBundles(dir, "t").items.n == 3);
+}
+
+TEST_CASE("an Amazon id beyond 64 bits names its file and line", "[dataset]") {
+  TempDir tmp;
+  const std::string dir = tmp / "tiny";
+  fs::create_directories(dir);
+  const std::pair<const char*, const char*> files[] = {
+      {"user_session.csv", "user ID,session ID,timestamp\n0,10,1405987200\n"},
+      {"session_item.csv", "session ID,item ID\n10,49\n"},
+      {"session_bundle.csv", "session ID,bundle ID\n10,0\n"},
+      {"bundle_item.csv", "bundle ID,item ID\n0,49\n"},
+      {"bundle_intent.csv", "bundle ID,intent\n0,Storage\n"},
+      {"user_bundle.csv", "user ID,bundle ID,timestamp\n0,0,1405987200\n"},
+      {"user_item.csv", "user ID,item ID,timestamp\n0,49,1405987200\n"},
+      {"item_titles.csv", "item ID,titles\n49,Card\n"},
+      {"item_categories.csv", "item ID,categories\n49,\"[[Electronics]]\"\n"}};
+  for (const auto& [name, text] : files) WriteText(dir + "/" + name, text);
+  CHECK(ImportAmazon(dir, "t").items.n == 1);
+  WriteText(dir + "/item_titles.csv", "item ID,titles\n49,Card\n99999999999999999999,Charger\n");
+  // Before: std::stoll's bare "stoll".
+  CHECK_THROWS_WITH(ImportAmazon(dir, "t"), Catch::Contains("item_titles.csv, line 3: column 'item ID'") &&
+                                                Catch::Contains("expected an integer, found '99999999999999999999'"));
+}
+
+// Found by fuzz/h5_fuzz.cpp (tests/fuzz_corpus/h5/oom-*): the summary sized its tables by the
+// file's slate_size and n_units before reading a row.
+TEST_CASE("a log's summary is not sized by its slate_size attribute", "[dataset]") {
+  TempDir tmp;
+  const std::string dir = tmp / "Tiny";
+  fs::create_directories(dir);
+  WriteText(dir + "/Tiny_data_size.txt", "2\t2\t3\n");
+  WriteText(dir + "/bundle_item.txt", "0\t1\n1\t2\n");
+  WriteText(dir + "/user_item.txt", "0\t1\n");
+  for (const char* s : {"train", "tune", "test"}) WriteText(dir + "/user_bundle_" + s + ".txt", "1\t0\n");
+  const std::string path = tmp / "o.h5";
+  WriteDataset(ImportBundles(dir, "t"), path);
+  {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const int64_t huge = int64_t{1} << 62;
+    const hid_t attr = H5Aopen(f, "slate_size", H5P_DEFAULT);
+    REQUIRE(H5Awrite(attr, H5T_NATIVE_INT64, &huge) >= 0);
+    H5Aclose(attr);
+    H5Fclose(f);
+  }
+  // Either the reader refuses the size, naming the file, or the summary does not depend on it
+  // (before: std::length_error from a table of 2^62 positions).
+  try {
+    const LogReader reader(path);
+    CHECK(reader.meta().slate_size == int64_t{1} << 62);
+    CHECK(SummarizeLog(reader).rounds_per_position.empty());
+  } catch (const Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains(path));
+  }
+}
