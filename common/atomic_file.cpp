@@ -19,19 +19,28 @@ bool ProcessIsRunning(long pid) {
   return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
 }
 
-std::string TemporaryPathFor(const std::string& path) {
+namespace {
+
+// Removes the entries of `folder` named "<prefix><pid>" whose process no longer runs: what a
+// killed writer left behind.
+void RemoveLeftoversOfDeadProcesses(const std::filesystem::path& folder, const std::string& prefix) {
   namespace fs = std::filesystem;
-  const fs::path p(path);
-  const fs::path folder = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  const std::string prefix = p.filename().string() + ".tmp.";
   std::error_code ec;
-  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(folder.empty() ? fs::path(".") : folder, ec), end; !ec && it != end;
+       it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
     const std::string digits = name.substr(prefix.size());
-    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
     if (!ProcessIsRunning(std::stol(digits))) fs::remove_all(it->path(), ec);
   }
+}
+
+}  // namespace
+
+std::string TemporaryPathFor(const std::string& path) {
+  const std::filesystem::path p(path);
+  RemoveLeftoversOfDeadProcesses(p.parent_path(), p.filename().string() + ".tmp.");
   return Concat(path, ".tmp.", getpid());
 }
 
@@ -80,14 +89,7 @@ AtomicFolder::AtomicFolder(std::string path) : path_(std::move(path)) {
   lock_ = path_ + ".lock";
   TakeLock(lock_, path_);
   // Staging folders of runs that were killed, then this run's.
-  const std::string prefix = fs::path(path_).filename().string() + ".partial.";
-  for (fs::directory_iterator it(parent.empty() ? fs::path(".") : parent, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string digits = name.substr(prefix.size());
-    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (!ProcessIsRunning(std::stol(digits))) fs::remove_all(it->path(), ec);
-  }
+  RemoveLeftoversOfDeadProcesses(parent, fs::path(path_).filename().string() + ".partial.");
   staging_ = Concat(path_, ".partial.", getpid());
   fs::remove_all(staging_, ec);
   if (!fs::create_directory(staging_, ec)) {
