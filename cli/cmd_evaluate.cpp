@@ -20,6 +20,7 @@
 #include "policy/independent_slots.h"
 #include "policy/learned_policy.h"
 #include "policy/logged_targets.h"
+#include "policy/shopper_model_targets.h"
 #include "replay/log_store.h"
 #include "replay/row_columns.h"
 
@@ -136,6 +137,11 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
        "--policy: the feature rows (default: a learned policy's, else the kernel columns)")
       ("estimators", po::value<std::string>()->default_value("dm,ipw,clipped-ipw,snipw,dr,sndr,switch-dr,dros"),
        "comma-separated estimator names")
+      ("shopper-model", po::value<std::string>()->default_value("mnl"),
+       "--policy, estimators model and slate-dr: the choice model fitted to the logged slates (mnl or cascade)")
+      ("model-features", po::value<std::string>()->default_value(ShopperModelOptions().features),
+       "its feature groups: kernel, bundle, profile, item, unit")
+      ("model-slates", po::value<int>()->default_value(4), "slates drawn from each policy per round to value it")
       ("truth", po::value<double>(), "true value, to report relative errors")
       ("truth-logs", po::value<std::string>(),
        "on-policy logs of the target policy: their mean reward is the true value")
@@ -183,12 +189,26 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   if (reader.num_rounds() == 0) Fail(logs_path, ": holds no logged rounds to evaluate on");
 
   std::vector<std::unique_ptr<Estimator>> estimators;
-  bool need_model = false;
+  bool need_model = false, need_shopper_model = false;
   for (const auto& name : SplitList(vm["estimators"].as<std::string>())) {
     estimators.push_back(MakeEstimator(name));
-    need_model |= estimators.back()->needs() == Needs::kRewardModel ||
-                  estimators.back()->needs() == Needs::kCascadeAndRewardModel;
+    const Needs needs = estimators.back()->needs();
+    need_model |= needs == Needs::kRewardModel || needs == Needs::kCascadeAndRewardModel;
+    need_shopper_model |= needs == Needs::kShopperModel || needs == Needs::kShopperModelAndSlate;
   }
+  ShopperModelOptions shopper_model;
+  shopper_model.choice = vm["shopper-model"].as<std::string>();
+  shopper_model.features = vm["model-features"].as<std::string>();
+  shopper_model.target_slates = vm["model-slates"].as<int>();
+  shopper_model.seed = StreamSeed(vm["seed"].as<uint64_t>(), Stream::kTargetSlates);
+  shopper_model.threads = threads;
+  if (shopper_model.choice != "mnl" && shopper_model.choice != "cascade")
+    Fail("--shopper-model: expected mnl or cascade, got '", shopper_model.choice, "'");
+  if (shopper_model.target_slates < 1 || shopper_model.target_slates > 1000)
+    Fail("--model-slates: expected a number in [1, 1000], got ", shopper_model.target_slates);
+  if (need_shopper_model && comm->world_size() > 1)
+    Fail("--estimators: the model-based estimators fit one model to all rounds; they are not supported with "
+         "--world-size > 1");
   if (estimators.empty()) Fail("--estimators: no estimator named");
 
   const std::string policy_list = vm["policy"].as<std::string>();
@@ -273,13 +293,15 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
           for (size_t e = 0; e < estimators.size(); ++e) acc[(p * scopes.size() + s) * estimators.size() + e].Add(d);
         }
     };
-    // A reward model is cross-fitted over all the (rank's) rounds at once; without one the
-    // rounds stream in chunks.
-    const int64_t step = fit_model ? shard_end - shard_first : chunk;
+    // A reward model is cross-fitted, and a shopper model fitted, over all the (rank's) rounds
+    // at once; without them the rounds stream in chunks.
+    const int64_t step = fit_model || need_shopper_model ? shard_end - shard_first : chunk;
     for (int64_t first = shard_first; first < shard_end; first += step) {
       const LoggedDataset part = ReadDataset(reader, first, std::min(shard_end, first + step));
       try {
-        add(BuildPolicyOpeData(part, kernels, features, raw, topt, fit_model ? &report : nullptr));
+        std::vector<OpeData> data = BuildPolicyOpeData(part, kernels, features, raw, topt, fit_model ? &report : nullptr);
+        if (need_shopper_model) AddShopperModelColumns(part, kernels, raw, shopper_model, data);
+        add(data);
       } catch (const Error& e) {
         Fail(logs_path, ": ", e.what());
       }
@@ -300,6 +322,8 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     if (target_spec == "uniform" || target_spec.empty()) table = PositionActionTable::Uniform(meta.n_units, meta.slate_size);
     else table = PositionActionTable::LoadCsv(target_spec, meta.n_units, meta.slate_size);
     fit_model = need_model && builtin_model && target_rows.empty();
+    if (need_shopper_model)
+      Fail("--estimators: the model-based estimators value a slate policy in the fitted model; give it with --policy");
     OpeData data = BuildOpeData(logs, table, fit_model ? &model_cfg : nullptr, &report, reward);
     propensities.Add(data);
     auto slice = [&](std::vector<double> v) {

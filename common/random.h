@@ -58,6 +58,7 @@ enum class Stream : uint64_t {
   kRewardModelFolds = 3,  // cross-fitting folds
   kBootstrap = 4,        // bootstrap resamples
   kOpeBenchmark = 0xbe9c,  // the OPE benchmark's repeated logs
+  kTargetSlates = 0x5a7e,  // the slates drawn from each target to value it in a fitted shopper model
   // Of a training seed (train.seed):
   kAgentLog = 0x10c5,   // the rounds an off-policy agent logs for itself (no --logs)
   kEpochOrder = 0xe90c,  // epoch e's shuffle of the logged rounds is DeriveSeed(seed, id + e)

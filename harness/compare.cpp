@@ -55,6 +55,11 @@ void CompareConfig::Declare(OptionList& o) {
   o.Add("compare.truth_episodes", &truth_episodes, "simulated episodes per strategy");
   o.Add("compare.bootstrap", &bootstrap, "bootstrap resamples (0: normal CI)");
   o.Add("compare.folds", &folds, "reward-model folds");
+  o.Add("compare.shopper_model", &shopper_model,
+        "choice model fitted to the logged slates for the model-based estimators (mnl or cascade)");
+  o.Add("compare.model_features", &model_features,
+        "feature groups of the fitted shopper model: kernel, bundle, profile, item, unit");
+  o.Add("compare.model_slates", &model_slates, "slates drawn from each target per round to value it in the fitted model");
   o.Add("compare.threads", &threads, "threads");
   o.Add("compare.out", &out_dir, "output folder (default results/<name>)");
 }
@@ -71,6 +76,10 @@ void CompareConfig::Validate() const {
   if (strategies.empty() && agents.empty()) Fail("config key 'compare.strategies': no strategy named");
   if (estimators.empty()) Fail("config key 'compare.estimators': no estimator named");
   if (folds < 2) Fail("config key 'compare.folds': expected at least 2, got ", folds);
+  if (shopper_model != "mnl" && shopper_model != "cascade")
+    Fail("config key 'compare.shopper_model': expected mnl or cascade, got '", shopper_model, "'");
+  if (model_slates < 1 || model_slates > 1000)
+    Fail("config key 'compare.model_slates': expected a number in [1, 1000], got ", model_slates);
   if (agent_seeds < 1 || agent_seeds > 100)
     Fail("config key 'compare.agent_seeds': expected a number in [1, 100], got ", agent_seeds);
   if (bootstrap < 0 || bootstrap > 1000000)
@@ -82,7 +91,8 @@ void CompareConfig::Validate() const {
 
 std::vector<OpeData> StrategyOpeData(const LoggedDataset& logs, const ItemKernels& kernels,
                                      const std::vector<std::shared_ptr<const SlatePolicy>>& strategies, int folds,
-                                     uint64_t fold_seed, int threads) {
+                                     uint64_t fold_seed, int threads, const ShopperModelOptions* shopper_model,
+                                     ShopperModelSummary* fitted) {
   // The reward model: logistic on (kernel features, one-hot slot), cross-fitted by round.
   RewardModelConfig rm;
   rm.model = "logistic:0.001";
@@ -93,8 +103,34 @@ std::vector<OpeData> StrategyOpeData(const LoggedDataset& logs, const ItemKernel
   opt.threads = threads;
   std::vector<const SlatePolicy*> policies;
   for (const auto& s : strategies) policies.push_back(s.get());
-  return BuildPolicyOpeData(logs, kernels, FeatureSpec(), policies, opt);
+  std::vector<OpeData> data = BuildPolicyOpeData(logs, kernels, FeatureSpec(), policies, opt);
+  if (shopper_model) {
+    ShopperModelSummary summary = AddShopperModelColumns(logs, kernels, policies, *shopper_model, data);
+    if (fitted) *fitted = std::move(summary);
+  }
+  return data;
 }
+
+bool NeedsShopperModel(const std::vector<std::unique_ptr<Estimator>>& estimators) {
+  for (const auto& e : estimators)
+    if (e->needs() == Needs::kShopperModel || e->needs() == Needs::kShopperModelAndSlate) return true;
+  return false;
+}
+
+namespace {
+
+// The fitted shopper model's settings of a comparison whose logs come from `seed`.
+ShopperModelOptions ShopperModelOptionsOf(const CompareConfig& cfg, uint64_t seed) {
+  ShopperModelOptions o;
+  o.choice = cfg.shopper_model;
+  o.target_slates = cfg.model_slates;
+  o.features = cfg.model_features;
+  o.seed = StreamSeed(seed, Stream::kTargetSlates);
+  o.threads = cfg.threads;
+  return o;
+}
+
+}  // namespace
 
 double KendallTau(const std::vector<double>& a, const std::vector<double>& b) {
   double concordant = 0, discordant = 0, ties_a = 0, ties_b = 0;
@@ -126,21 +162,19 @@ PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
                         const std::vector<std::shared_ptr<const SlatePolicy>>& strategies,
                         const SlatePolicy& logging, int64_t n_rounds, uint64_t log_seed,
                         int folds, uint64_t fold_seed, int threads, bool verbose,
-                        const std::string& source = "synthetic", const std::string& config = "",
-                        const std::string& command = "") {
+                        const ShopperModelOptions* shopper_model = nullptr) {
   PreparedLogs prepared;
   if (verbose) Say("logging " + std::to_string(n_rounds) + " rounds with " + logging.name());
   SimulatedLogConfig lc;
   lc.rounds = n_rounds;
   lc.seed = log_seed;
   lc.threads = threads;
-  lc.source = source;
-  lc.config = config;
-  lc.command = command;
+  lc.source = "synthetic";
   prepared.logs = LogSimulatedRounds(bandit, logging, lc);
   prepared.logged_value = MeanReward(prepared.logs) * static_cast<double>(prepared.logs.meta.slots_per_round);
   if (verbose) Say("logged value " + FormatFixed(prepared.logged_value, 4) + " per slate");
-  prepared.data = StrategyOpeData(prepared.logs, bandit->world().kernels(), strategies, folds, fold_seed, threads);
+  prepared.data = StrategyOpeData(prepared.logs, bandit->world().kernels(), strategies, folds, fold_seed, threads,
+                                  shopper_model);
   if (verbose) Say("reward model fitted (" + std::to_string(folds) + "-fold cross-fitted logistic)");
   return prepared;
 }
@@ -251,9 +285,16 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   }
 
   // 2-4. The reward model and the strategies' probabilities at the logged rounds.
-  const std::vector<OpeData> data = StrategyOpeData(logs, world->kernels(), strategies, cfg.folds,
-                                                    StreamSeed(cfg.seed, Stream::kRewardModelFolds), cfg.threads);
+  const ShopperModelOptions model_options = ShopperModelOptionsOf(cfg, cfg.seed);
+  result.shopper_model_fitted = NeedsShopperModel(estimators);
+  const std::vector<OpeData> data =
+      StrategyOpeData(logs, world->kernels(), strategies, cfg.folds, StreamSeed(cfg.seed, Stream::kRewardModelFolds),
+                      cfg.threads, result.shopper_model_fitted ? &model_options : nullptr, &result.shopper_model);
   Say("reward model fitted (" + std::to_string(cfg.folds) + "-fold cross-fitted logistic)");
+  if (result.shopper_model_fitted)
+    Say("shopper model fitted (" + cfg.shopper_model + ", " + std::to_string(result.shopper_model.iterations) +
+        " Newton steps, log-likelihood " + FormatFixed(result.shopper_model.loglik, 4) + " per round against " +
+        FormatFixed(result.shopper_model.loglik_null, 4) + " without features)");
   // The logs as a BundleRL HDF5 file (what `bundlerl evaluate` and `train --logs` read).
   WriteDataset(logs, out_dir + "/logs.h5", command);
 
@@ -319,8 +360,10 @@ OpeBenchmarkResult RunOpeBenchmark(const WorldConfig& world_cfg, const ShopperCo
     std::vector<double> sum(S * E, 0.0), sum_sq(S * E, 0.0);
     for (int64_t rep = 0; rep < seeds; ++rep) {
       const uint64_t log_seed = DeriveSeed(StreamSeed(cfg.seed, Stream::kOpeBenchmark), static_cast<uint64_t>(n * 1000 + rep));
+      const ShopperModelOptions model_options = ShopperModelOptionsOf(cfg, log_seed);
       const PreparedLogs p = PrepareOpe(bandit, strategies, *logging, n, log_seed, cfg.folds,
-                                        StreamSeed(log_seed, Stream::kRewardModelFolds), cfg.threads, false);
+                                        StreamSeed(log_seed, Stream::kRewardModelFolds), cfg.threads, false,
+                                        NeedsShopperModel(estimators) ? &model_options : nullptr);
       for (int64_t s = 0; s < S; ++s)
         for (int64_t e = 0; e < E; ++e) {
           const double err = RunEstimator(*estimators[e], p.data[s], opt).value - out.truth[s];

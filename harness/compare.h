@@ -19,6 +19,7 @@
 #include "env/config.h"
 #include "kernels/features.h"
 #include "ope/estimator.h"
+#include "policy/shopper_model_targets.h"
 
 namespace bundlerl {
 
@@ -39,6 +40,9 @@ struct CompareConfig {
   int64_t truth_episodes = 20000;  // compare.truth_episodes
   int bootstrap = 0;               // compare.bootstrap: 0 = normal intervals
   int folds = 5;                   // compare.folds: reward-model cross-fitting
+  std::string shopper_model = "mnl";  // compare.shopper_model: the choice model fitted for "model", "slate-dr"
+  int model_slates = 4;               // compare.model_slates: target slates drawn per round to value it
+  std::string model_features = "kernel,bundle,profile,item,unit";  // compare.model_features: its feature groups
   int threads = 2;                 // compare.threads
   std::string out_dir;             // compare.out: default results/<name>
   void Declare(OptionList& options);  // the [compare] keys
@@ -66,6 +70,8 @@ struct CompareResult {
     std::vector<double> slate_values, session_values;
   };
   std::vector<AgentSeeds> agent_seeds;
+  bool shopper_model_fitted = false;
+  ShopperModelSummary shopper_model;  // when an estimator uses the fitted shopper model
   double seconds = 0;
 };
 
@@ -101,10 +107,16 @@ OpeBenchmarkResult RunOpeBenchmark(const WorldConfig& world, const ShopperConfig
 // The OPE data of each strategy at the rounds of a simulator log (agents/simulated_logs.h),
 // as the comparison computes them: features by `kernels` (the world's, or rebuilt from the
 // log's catalog by its kernel spec), a logistic reward model (L2 0.001) on the kernel features
-// and the slot, cross-fitted by round with folds from `fold_seed`.
+// and the slot, cross-fitted by round with folds from `fold_seed`. With `shopper_model`, also
+// the columns of a choice model fitted to the logged slates (policy/shopper_model_targets.h),
+// its summary in `fitted`.
 std::vector<OpeData> StrategyOpeData(const LoggedDataset& logs, const ItemKernels& kernels,
                                      const std::vector<std::shared_ptr<const SlatePolicy>>& strategies, int folds,
-                                     uint64_t fold_seed, int threads);
+                                     uint64_t fold_seed, int threads,
+                                     const ShopperModelOptions* shopper_model = nullptr,
+                                     ShopperModelSummary* fitted = nullptr);
+// Whether any of the estimators needs the fitted shopper model's columns.
+bool NeedsShopperModel(const std::vector<std::unique_ptr<Estimator>>& estimators);
 
 // Kendall's tau-b between two score vectors (ties handled); 0 if undefined.
 double KendallTau(const std::vector<double>& a, const std::vector<double>& b);

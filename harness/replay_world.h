@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "env/config.h"
-#include "env/fit.h"
+#include "ope/choice_fit.h"
 #include "env/world.h"
 #include "dataset/dataset.h"
 

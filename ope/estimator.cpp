@@ -155,6 +155,14 @@ void OpeData::ValidateShapes() const {
   size(target_slate, n, "target_slate", false);
   size(pscore_cascade, nk, "pscore_cascade", false);
   size(target_cascade, nk, "target_cascade", false);
+  size(model_value, n, "model_value", false);
+  size(model_logged, nk, "model_logged", false);
+  if (!model_value.empty() || !model_covariance.empty()) {
+    if (model_params <= 0) Fail("OPE data: field 'model_params' must be positive with model columns");
+    size(model_value_grad, n * model_params, "model_value_grad", true);
+    size(model_logged_grad, n * model_params, "model_logged_grad", true);
+    size(model_covariance, model_params * model_params, "model_covariance", true);
+  }
   if (!position.empty() && static_cast<int64_t>(position.size()) != n)
     Fail("OPE data: field 'position' has ", position.size(), " values, expected ", n);
 }
@@ -180,12 +188,15 @@ void OpeData::ValidateRows(int64_t begin, int64_t end) const {
   check(pscore_cascade, "pscore_cascade", true, K);
   check(target_cascade, "target_cascade", false, K);
   const std::pair<const std::vector<double>*, const char*> finite[] = {
-      {&reward, "reward"}, {&q_hat, "q_hat"}, {&q_hat_target, "q_hat_target"}};
+      {&reward, "reward"}, {&q_hat, "q_hat"}, {&q_hat_target, "q_hat_target"}, {&model_logged, "model_logged"}};
   for (const auto& [v, field] : finite) {
     if (v->empty() || AllFinite(v->data() + begin * K, (end - begin) * K)) continue;
     for (int64_t i = begin * K; i < end * K; ++i)
       if (!std::isfinite((*v)[i])) Fail("OPE data: field '", field, "', row ", i / K, ": value is not finite");
   }
+  if (!model_value.empty())
+    for (int64_t i = begin; i < end; ++i)
+      if (!std::isfinite(model_value[i])) Fail("OPE data: field 'model_value', row ", i, ": value is not finite");
 }
 
 OpeData OpeData::SelectPosition(int32_t p) const {
@@ -259,6 +270,14 @@ void CheckNeeds(const Estimator& est, const OpeData& d) {
       CheckArray(d.pscore_cascade, nk, "pscore_cascade", true, name);
       CheckArray(d.target_cascade, nk, "target_cascade", true, name);
       break;
+    case Needs::kShopperModelAndSlate:
+      CheckArray(d.pscore_slate, d.n, "pscore_slate", true, name);
+      CheckArray(d.target_slate, d.n, "target_slate", true, name);
+      [[fallthrough]];
+    case Needs::kShopperModel:
+      CheckArray(d.model_value, d.n, "model_value", true, name);
+      CheckArray(d.model_logged, nk, "model_logged", true, name);
+      break;
   }
 }
 
@@ -306,7 +325,30 @@ void EstimateAccumulator::Add(const OpeData& d) {
     else chunks_.push_back(parts[c]);
     max_weight_ = std::max(max_weight_, part_max[c]);
   }
+  AddModelGradient(d);
   rows_ += d.n;
+}
+
+static bool UsesShopperModel(const Estimator& est) {
+  return est.needs() == Needs::kShopperModel || est.needs() == Needs::kShopperModelAndSlate;
+}
+
+void EstimateAccumulator::AddModelGradient(const OpeData& d) {
+  if (!UsesShopperModel(est_)) return;
+  const int64_t D = d.model_params;
+  if (model_covariance_.empty()) {
+    model_covariance_ = d.model_covariance;
+    model_grad_sum_.assign(D, 0.0);
+  } else if (static_cast<int64_t>(model_grad_sum_.size()) != D || d.model_covariance != model_covariance_) {
+    Fail("OPE data: a chunk with another fitted shopper model than the chunks before it");
+  }
+  // In row order: the sum does not depend on the thread count or on the chunking.
+  for (int64_t i = 0; i < d.n; ++i) {
+    double a = 0, b = 0;
+    est_.ModelCoefficients(d, i, &a, &b);
+    const double *gv = &d.model_value_grad[i * D], *gl = &d.model_logged_grad[i * D];
+    for (int64_t j = 0; j < D; ++j) model_grad_sum_[j] += a * gv[j] + b * gl[j];
+  }
 }
 
 Estimate EstimateAccumulator::Finish(Reducer* comm) const {
@@ -344,10 +386,14 @@ Estimate EstimateAccumulator::Finish(Reducer* comm) const {
       var += g[a] * g[c] * (s / total.count - mu[a] * mu[c]);
     }
   var = std::max(0.0, var) * total.count / std::max(1.0, total.count - 1);
-  out.stderr_ = std::sqrt(var / total.count);
+  const double fit_var = ModelFitVariance(comm, total.count);
+  out.model_stderr = std::sqrt(fit_var);
+  out.stderr_ = std::sqrt(var / total.count + fit_var);
   out.max_weight = max_weight;
 
-  if (opt_.bootstrap_samples <= 0) {
+  // A bootstrap of rows would leave out the fit's uncertainty: estimators of the fitted model
+  // keep the normal interval with the delta-method variance of both.
+  if (opt_.bootstrap_samples <= 0 || UsesShopperModel(est_)) {
     const double z = boost::math::quantile(boost::math::normal(), 1.0 - opt_.alpha / 2);
     out.ci_low = out.value - z * out.stderr_;
     out.ci_high = out.value + z * out.stderr_;
@@ -396,6 +442,17 @@ Estimate EstimateAccumulator::Finish(Reducer* comm) const {
   out.ci_high = quantile(1 - opt_.alpha / 2);
   out.ci_method = "bootstrap";
   return out;
+}
+
+double EstimateAccumulator::ModelFitVariance(Reducer* comm, double count) const {
+  if (model_grad_sum_.empty()) return 0.0;
+  std::vector<double> g = model_grad_sum_;
+  if (IsDistributed(comm)) comm->AllReduceSum(g);
+  const int64_t D = static_cast<int64_t>(g.size());
+  double v = 0;
+  for (int64_t a = 0; a < D; ++a)
+    for (int64_t c = 0; c < D; ++c) v += g[a] * model_covariance_[a * D + c] * g[c];
+  return std::max(0.0, v) / (count * count);
 }
 
 Estimate RunEstimator(const Estimator& est, const OpeData& d, const EstimateOptions& opt, Reducer* comm) {

@@ -37,6 +37,17 @@ struct OpeData {
   std::vector<double> pscore_cascade;  // [n, K] logging P(logged slots 0..k | x)
   std::vector<double> target_cascade;  // [n, K] target  P(logged slots 0..k | x)
   std::vector<int32_t> position;       // [n] page position of each row (K = 1), optional
+  // A shopper (choice) model fitted to the logged slates (policy/shopper_model_targets.h),
+  // for the model-based estimators: the target's expected reward of one slate at row i under
+  // the fitted model, the model's click probability of each logged slot, the gradients of
+  // model_value[i] and of sum_k model_logged[i, k] with respect to the model's D parameters,
+  // and the parameters' covariance (the fit's uncertainty).
+  std::vector<double> model_value;        // [n]
+  std::vector<double> model_logged;       // [n, K]
+  int64_t model_params = 0;               // D
+  std::vector<double> model_value_grad;   // [n, D]
+  std::vector<double> model_logged_grad;  // [n, D]
+  std::vector<double> model_covariance;   // [D, D]
 
   // Throws Error naming the field and the row when shapes disagree, a propensity is not in
   // (0, 1], a target probability is not in [0, 1], or a value is not finite.
@@ -50,7 +61,7 @@ struct OpeData {
 
 // What every estimator needs besides the rewards and propensities.
 enum class Needs { kNothing, kRewardModel, kSlateProbabilities, kCascadeProbabilities,
-                   kCascadeAndRewardModel };
+                   kCascadeAndRewardModel, kShopperModel, kShopperModelAndSlate };
 
 // The combination of term means that gives the value (see the file comment).
 struct TermForm {
@@ -72,6 +83,14 @@ class Estimator {
   // computed once per block by the caller.
   virtual void Terms(const OpeData& d, int64_t begin, int64_t end, const double* w,
                      double* out) const = 0;
+  // Estimators that use the fitted shopper model (needs() kShopperModel...) and whose value is
+  // linear in its predictions: the coefficients of row i's value on model_value[i] and on
+  // sum_k model_logged[i, k]. The framework adds the fit's uncertainty, g' Cov g with g the
+  // mean gradient of the value with respect to the model's parameters, to the variance.
+  virtual void ModelCoefficients(const OpeData& d, int64_t i, double* on_value, double* on_logged) const {
+    (void)d, (void)i;
+    *on_value = *on_logged = 0;
+  }
 };
 
 struct Estimate {
@@ -81,6 +100,7 @@ struct Estimate {
   std::string ci_method;           // "normal" or "bootstrap"
   int64_t rows = 0;
   double max_weight = 0;           // largest importance weight seen (0 if none)
+  double model_stderr = 0;         // the part of stderr_ from the fitted model's parameters
 };
 
 struct EstimateOptions {
@@ -121,6 +141,8 @@ class EstimateAccumulator {
   Estimate Finish(Reducer* comm = nullptr) const;
 
  private:
+  void AddModelGradient(const OpeData& d);
+  double ModelFitVariance(Reducer* comm, double count) const;
   const Estimator& est_;
   EstimateOptions opt_;
   int64_t K_ = -1, rows_ = 0;
@@ -128,6 +150,7 @@ class EstimateAccumulator {
   std::vector<TermMoments> chunks_;
   double max_weight_ = 0;
   std::vector<double> terms_;  // [rows, terms] when bootstrapping
+  std::vector<double> model_grad_sum_, model_covariance_;  // fitted-model estimators
 };
 
 // Runs one estimator over the data: value, standard error, confidence interval. The result

@@ -120,4 +120,31 @@ class CascadeDoublyRobust : public Estimator {
   void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 };
 
+// Model-based (the fitted shopper model as the estimator): V = mean_i model_value_i, the
+// target's expected reward of a slate at round i under a choice model fitted to the logged
+// slates. Consistent when the model class is right; biased by its misspecification otherwise.
+// The interval adds the fit's uncertainty (delta method) to the rounds' sampling variance.
+class ModelBased : public Estimator {
+ public:
+  std::string name() const override { return "model"; }
+  Needs needs() const override { return Needs::kShopperModel; }
+  TermForm Form(const OpeData& d) const override;
+  void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
+  void ModelCoefficients(const OpeData& d, int64_t i, double* on_value, double* on_logged) const override;
+};
+
+// Slate doubly robust with the fitted shopper model as the control variate:
+// V = mean_i [model_value_i + w_i (sum_k r_ik - sum_k model_logged_ik)], w_i the whole-slate
+// weight target_slate_i / pscore_slate_i. Unbiased for any model when the slate propensities
+// are right (the correction's expectation is the model's error under the target); with a
+// right model its variance is that of the model-based estimate plus the weighted residuals'.
+class SlateDoublyRobust : public Estimator {
+ public:
+  std::string name() const override { return "slate-dr"; }
+  Needs needs() const override { return Needs::kShopperModelAndSlate; }
+  TermForm Form(const OpeData& d) const override;
+  void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
+  void ModelCoefficients(const OpeData& d, int64_t i, double* on_value, double* on_logged) const override;
+};
+
 }  // namespace bundlerl

@@ -284,7 +284,7 @@ TEST_CASE("a replay episode starts from exactly the logged context", "[env]") {
   CHECK_THROWS_WITH(s.Reset(12, candidates, {40, -1}, 0), Catch::Contains("history item -1 out of range"));
 }
 
-#include "env/fit.h"
+#include "ope/choice_fit.h"
 
 namespace {
 

@@ -117,6 +117,45 @@ TEST_CASE("with additive slot rewards, IPW and DR estimates agree with the simul
     }
 }
 
+TEST_CASE("the fitted shopper model: parameters recovered and the model-based value exact when the "
+          "model class is right", "[harness][slow]") {
+  TempDir tmp;
+  Setup s;
+  // Only what the platform sees drives the shopper: no hidden preference, price or noise, so
+  // the multinomial logit on the kernel and bundle features is the true model.
+  s.shopper.w_profile = 0;
+  s.shopper.w_price = 0;
+  s.compare.log_rounds = 40000;
+  s.compare.truth_episodes = 40000;
+  s.compare.estimators = {"model", "slate-dr"};
+  s.compare.model_features = "kernel,bundle";
+  s.compare.out_dir = tmp / "m";
+  const CompareResult r = RunCompare(s.world, s.shopper, s.session, s.compare, "", "test");
+  REQUIRE(r.shopper_model_fitted);
+  const ShopperModelSummary& m = r.shopper_model;
+  // The true weights by name; the constant is minus the no-click utility (fixed at 0 in the fit).
+  const std::map<std::string, double> truth = {
+      {"profile_score", 0},          {"content_max", s.shopper.w_content},
+      {"content_mean", 0},           {"complement_max", s.shopper.w_complement},
+      {"price_fit", 0},              {"popularity", s.shopper.w_popularity},
+      {"category_match", 0},         {"bundle_complement", s.shopper.complementarity},
+      {"bundle_minus_content", s.shopper.redundancy}, {"constant", -s.shopper.no_click_utility},
+      {"slot1", s.shopper.PositionBias(1)}, {"slot2", s.shopper.PositionBias(2)}};
+  REQUIRE(m.parameters.size() == truth.size());
+  for (size_t j = 0; j < m.parameters.size(); ++j) {
+    INFO(m.parameters[j] << ": " << m.estimate[j] << " +- " << m.stderr_[j]);
+    REQUIRE(truth.count(m.parameters[j]));
+    CHECK(std::abs(m.estimate[j] - truth.at(m.parameters[j])) < 3 * m.stderr_[j]);
+  }
+  CHECK(m.loglik > m.loglik_null);
+  for (const auto& st : r.strategies)
+    for (const auto& e : st.estimates) {
+      INFO(st.name << " " << e.estimator << ": " << e.value << " +- " << e.stderr_ << " truth " << st.truth);
+      CHECK(std::abs(e.value - st.truth) < 3 * std::hypot(e.stderr_, st.truth_stderr));
+      CHECK(e.model_stderr > 0);
+    }
+}
+
 TEST_CASE("compare trains agents and evaluates them like any strategy", "[harness][slow]") {
   TempDir tmp;
   Setup s;

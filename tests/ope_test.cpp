@@ -87,6 +87,34 @@ struct Slates {
     return cascade ? (1 - phi[x][0][a0]) * phi[x][1][a1] : phi[x][1][a1];
   }
   double QHat(int x, int k, int a) const { return 0.7 * phi[x][k][a] + 0.1; }  // wrong model
+  // A fitted shopper model for the model-based estimators: slot k's click probability is
+  // alpha phi + gamma, parameters (alpha, gamma) with covariance model_cov; (0.7, 0.1) is
+  // wrong (QHat), (1, 0) right in the additive world.
+  double alpha = 0.7, gamma = 0.1;
+  double model_cov[4] = {4e-4, -1e-4, -1e-4, 1e-4};
+  double ModelClick(int x, int k, int a) const { return alpha * phi[x][k][a] + gamma; }
+  // The model's value of the target at context x, and its gradient in (alpha, gamma).
+  double ModelValue(int x, double* grad) const {
+    double v = 0;
+    grad[0] = grad[1] = 0;
+    for (int a0 = 0; a0 < 3; ++a0)
+      for (int a1 = 0; a1 < 3; ++a1) {
+        const double t = TargetJoint(x, a0, a1);
+        v += t * (ModelClick(x, 0, a0) + ModelClick(x, 1, a1));
+        grad[0] += t * (phi[x][0][a0] + phi[x][1][a1]);
+        grad[1] += t * 2;
+      }
+    return v;
+  }
+  // The exact mean gradient of the model-based value, E_x grad ModelValue(x).
+  void MeanModelGradient(double* g) const {
+    g[0] = g[1] = 0;
+    for (int x = 0; x < 2; ++x) {
+      double gx[2];
+      ModelValue(x, gx);
+      g[0] += p_x[x] * gx[0], g[1] += p_x[x] * gx[1];
+    }
+  }
   double Truth() const {
     double v = 0;
     for (int x = 0; x < 2; ++x)
@@ -131,7 +159,14 @@ struct Slates {
       for (int a = 0; a < 3; ++a) e0 += TargetSlot0(x, a) * QHat(x, 0, a);
       for (int b = 0; b < 3; ++b) e1 += TargetJoint(x, a0, b) / TargetSlot0(x, a0) * QHat(x, 1, b);
       d.q_hat_target.insert(d.q_hat_target.end(), {e0, e1});
+      double g[2];
+      d.model_value.push_back(ModelValue(x, g));
+      d.model_value_grad.insert(d.model_value_grad.end(), {g[0], g[1]});
+      d.model_logged.insert(d.model_logged.end(), {ModelClick(x, 0, a0), ModelClick(x, 1, a1)});
+      d.model_logged_grad.insert(d.model_logged_grad.end(), {phi[x][0][a0] + phi[x][1][a1], 2.0});
     }
+    d.model_params = 2;
+    d.model_covariance.assign(model_cov, model_cov + 4);
     return d;
   }
 };
@@ -173,7 +208,8 @@ TEST_CASE("unbiased slate estimators: mean over 200 seeds within 3 SE of the tru
     Slates slates;
     slates.cascade = cascade;
     const double truth = slates.Truth();
-    std::vector<const char*> specs = {"sips", "rips", "cascade-dr"};
+    // slate-dr with the deliberately wrong model (QHat's): the whole-slate weights correct it.
+    std::vector<const char*> specs = {"sips", "rips", "cascade-dr", "slate-dr"};
     if (!cascade) specs.push_back("pi"), specs.push_back("iips");
     for (const char* spec : specs) {
       const auto r = MeanOverSeeds(spec, [&](int seed) { return slates.Log(2000, 7 + seed); });
@@ -182,6 +218,44 @@ TEST_CASE("unbiased slate estimators: mean over 200 seeds within 3 SE of the tru
       CHECK(std::abs(r.mean - truth) < 3 * r.se);
     }
   }
+}
+
+TEST_CASE("model-based: exact with the right model, biased by the model's error otherwise; the fit's "
+          "variance by the delta method", "[ope]") {
+  Slates right;
+  right.alpha = 1, right.gamma = 0;  // the additive world's click probabilities
+  const Slates wrong;
+  const auto est = MakeEstimator("model");
+  for (const Slates* s : {static_cast<const Slates*>(&right), &wrong}) {
+    const OpeData d = s->Log(20000, 5);
+    const Estimate e = RunEstimator(*est, d, {});
+    double expected = 0, g[2];
+    for (int x = 0; x < 2; ++x) expected += s->p_x[x] * s->ModelValue(x, g);
+    // The rows only sample the context: within 4 standard errors of the model's exact value,
+    // which is the truth for the right model.
+    CHECK(std::abs(e.value - expected) < 4 * e.stderr_);
+    if (s == &right) CHECK(expected == Approx(s->Truth()).epsilon(1e-12));
+    else CHECK(std::abs(expected - s->Truth()) > 0.05);
+    // The fit's part of the standard error: g' Cov g with g the rows' mean gradient, which
+    // is the exact mean gradient up to the context frequencies of the sample.
+    s->MeanModelGradient(g);
+    const double fit_var = g[0] * g[0] * s->model_cov[0] + 2 * g[0] * g[1] * s->model_cov[1] + g[1] * g[1] * s->model_cov[3];
+    CHECK(e.model_stderr == Approx(std::sqrt(fit_var)).epsilon(0.02));
+    CHECK(e.stderr_ > e.model_stderr);
+  }
+  // slate-dr: the model's value plus the slate-weighted residual; its fit gradient subtracts
+  // the weighted gradient of the logged slate's prediction.
+  const OpeData d = wrong.Log(3, 1);
+  const Estimate e = RunEstimator(*MakeEstimator("slate-dr"), d, {});
+  double value = 0, g[2] = {0, 0};
+  for (int64_t i = 0; i < 3; ++i) {
+    const double w = d.target_slate[i] / d.pscore_slate[i];
+    value += d.model_value[i] + w * (d.reward[2 * i] + d.reward[2 * i + 1] - d.model_logged[2 * i] - d.model_logged[2 * i + 1]);
+    for (int j = 0; j < 2; ++j) g[j] += (d.model_value_grad[2 * i + j] - w * d.model_logged_grad[2 * i + j]) / 3;
+  }
+  CHECK(e.value == Approx(value / 3).epsilon(1e-12));
+  const double fit_var = g[0] * g[0] * wrong.model_cov[0] + 2 * g[0] * g[1] * wrong.model_cov[1] + g[1] * g[1] * wrong.model_cov[3];
+  CHECK(e.model_stderr == Approx(std::sqrt(fit_var)).epsilon(1e-9));
 }
 
 TEST_CASE("the pseudo-inverse estimator is biased under a cascade, by its exact amount",
@@ -307,7 +381,8 @@ TEST_CASE("conformance: every registered estimator, on complete slate data", "[o
     // Linear in the rewards: doubling rewards and reward predictions doubles the value and
     // its standard error.
     OpeData twice = d;
-    for (auto* v : {&twice.reward, &twice.q_hat, &twice.q_hat_target})
+    for (auto* v : {&twice.reward, &twice.q_hat, &twice.q_hat_target, &twice.model_value, &twice.model_logged,
+                    &twice.model_value_grad, &twice.model_logged_grad})
       for (double& x : *v) x *= 2;
     const Estimate t = RunEstimator(*est, twice, {});
     CHECK(t.value == Approx(2 * n.value).epsilon(1e-12));
@@ -316,7 +391,7 @@ TEST_CASE("conformance: every registered estimator, on complete slate data", "[o
     // are additive and logging is factored, but the reward predictions are the cascade's
     // (slot 1's expectation given slot 0), so the per-slot DM / DR family is not; the
     // pseudo-inverse's known bias under the correlated target is tested below.
-    if (est->needs() != Needs::kRewardModel && entry.name != "pi")
+    if (est->needs() != Needs::kRewardModel && est->needs() != Needs::kShopperModel && entry.name != "pi")
       CHECK(std::abs(n.value - Slates().Truth()) < 5 * n.stderr_);
     // A spec with parameters takes them; help lists them.
     for (const auto& p : entry.params) {
@@ -340,6 +415,8 @@ TEST_CASE("conformance: an estimator that lacks an input names the missing field
       case Needs::kSlateProbabilities: d.target_slate.clear(); break;
       case Needs::kCascadeProbabilities:
       case Needs::kCascadeAndRewardModel: d.target_cascade.clear(); break;
+      case Needs::kShopperModel:
+      case Needs::kShopperModelAndSlate: d.model_value.clear(); break;
     }
     CHECK_THROWS_WITH(RunEstimator(*est, d, {}), Catch::Contains("needs '"));
   }

@@ -96,6 +96,8 @@ const char* NeedsName(Needs n) {
     case Needs::kSlateProbabilities: return "slate propensities";
     case Needs::kCascadeProbabilities: return "cascade propensities";
     case Needs::kCascadeAndRewardModel: return "cascade propensities and reward model";
+    case Needs::kShopperModel:
+    case Needs::kShopperModelAndSlate: return "a shopper model fitted to the logged slates";
   }
   return "";
 }
@@ -341,6 +343,9 @@ py::list EstimateSlate(const std::vector<std::string>& specs, const py::object& 
       if (!a.present())
         throw py::value_error(Concat(a.name, ": required by estimator '", e->name(), "' (", NeedsName(nd), ")"));
     };
+    if (nd == Needs::kShopperModel || nd == Needs::kShopperModelAndSlate)
+      throw py::value_error(Concat("estimator '", e->name(), "' needs ", NeedsName(nd),
+                                   ": run it through `bundlerl compare` or `bundlerl evaluate`"));
     if (nd == Needs::kNothing || nd == Needs::kRewardModel) item = true, need(ps_item), need(t_item);
     if (nd == Needs::kRewardModel || nd == Needs::kCascadeAndRewardModel) need(q), need(q_target);
     if (nd == Needs::kSlateProbabilities) need(ps_slate), need(t_slate);

@@ -1,4 +1,4 @@
-// Fitting the shopper's choice model to logged responses by maximum likelihood (Newton's
+// Fitting a shopper's choice model to logged responses by maximum likelihood (Newton's
 // method with step halving; both log-likelihoods are concave in the parameters).
 //   mnl:     P(click slot k) = exp(u_k) / (exp(u0) + sum_j exp(u_j)), P(none) likewise;
 //   cascade: slots examined in order until a click; P(click k | examined) = sigmoid(u_k - u0).
@@ -23,6 +23,7 @@ struct ChoiceData {
 struct ChoiceFit {
   Eigen::VectorXd beta;    // [P] feature weights, then [K - 1] position biases of slots 1..K-1
   Eigen::VectorXd stderr_;
+  Eigen::MatrixXd covariance;  // inverse of the (penalised) observed information, [D, D]
   double loglik = 0;       // mean per round
   int iterations = 0;
 };
@@ -36,5 +37,13 @@ ChoiceFit FitChoiceModel(const std::string& model, const ChoiceData& data, doubl
 // Mean log-likelihood of `data` under parameters `beta` (as in ChoiceFit).
 double ChoiceLogLikelihood(const std::string& model, const ChoiceData& data,
                            const Eigen::VectorXd& beta, double no_click_utility);
+
+// The fitted model's answer to one slate (features x [K, P] row-major as in ChoiceData,
+// parameters `beta` as in ChoiceFit): p [K], the probability that slot k is clicked; returns
+// the expected number of clicks, sum_k p[k]. With `grad` ([P + K - 1]) also the gradient of
+// that expectation with respect to beta.
+double SlateClickProbabilities(const std::string& model, const double* x, int64_t K, int64_t P,
+                               const Eigen::VectorXd& beta, double no_click_utility, double* p,
+                               double* grad = nullptr);
 
 }  // namespace bundlerl

@@ -1,6 +1,7 @@
-// Choice-model fitting: see fit.h.
-#include "env/fit.h"
+// Choice-model fitting: see choice_fit.h.
+#include "ope/choice_fit.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -136,8 +137,56 @@ ChoiceFit FitChoiceModel(const std::string& model, const ChoiceData& d, double u
     ll = evaluate(fit.beta, &g, &H);
   }
   fit.loglik = Evaluate(model, d, fit.beta, u0, nullptr, nullptr) / static_cast<double>(d.n);
-  fit.stderr_ = (-H).inverse().diagonal().cwiseMax(0).cwiseSqrt();
+  fit.covariance = (-H).inverse();
+  fit.stderr_ = fit.covariance.diagonal().cwiseMax(0).cwiseSqrt();
   return fit;
+}
+
+double SlateClickProbabilities(const std::string& model, const double* x, int64_t K, int64_t P,
+                               const Eigen::VectorXd& beta, double u0, double* p, double* grad) {
+  if (model != "mnl" && model != "cascade")
+    Fail("choice model: expected mnl or cascade, got '", model, "'");
+  if (beta.size() != P + K - 1) Fail("choice model: ", beta.size(), " parameters for P + K - 1 = ", P + K - 1);
+  double u[32];
+  if (K > 32) Fail("choice model: at most 32 slots, got ", K);
+  for (int64_t k = 0; k < K; ++k) {
+    double v = k > 0 ? beta[P + k - 1] : 0.0;
+    for (int64_t j = 0; j < P; ++j) v += beta[j] * x[k * P + j];
+    u[k] = v;
+  }
+  // d(expected clicks)/d u_k, then the chain rule through u_k = beta . z_k.
+  double du[32];
+  double total = 0;
+  if (model == "mnl") {
+    double m = u0;
+    for (int64_t k = 0; k < K; ++k) m = std::max(m, u[k]);
+    const double e0 = std::exp(u0 - m);
+    double denom = e0;
+    for (int64_t k = 0; k < K; ++k) denom += (p[k] = std::exp(u[k] - m));
+    for (int64_t k = 0; k < K; ++k) {
+      p[k] /= denom;
+      total += p[k];
+      du[k] = p[k] * e0 / denom;  // P(no click) p_k
+    }
+  } else {  // cascade: stop at the first click
+    double none = 1;  // P(no click in slots 0..k-1)
+    for (int64_t k = 0; k < K; ++k) {
+      const double q = 1 / (1 + std::exp(-(u[k] - u0)));
+      p[k] = none * q;
+      total += p[k];
+      none *= 1 - q;
+    }
+    // total = 1 - prod_k (1 - q_k): d/du_k = prod_j (1 - q_j) q_k.
+    for (int64_t k = 0; k < K; ++k) du[k] = none * (1 / (1 + std::exp(-(u[k] - u0))));
+  }
+  if (grad) {
+    for (int64_t j = 0; j < P + K - 1; ++j) grad[j] = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      for (int64_t j = 0; j < P; ++j) grad[j] += du[k] * x[k * P + j];
+      if (k > 0) grad[P + k - 1] += du[k];
+    }
+  }
+  return total;
 }
 
 }  // namespace bundlerl
