@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace bundlerl {
@@ -23,10 +24,13 @@ uint32_t PoissonBootstrapCount(uint64_t seed, int64_t resample, int64_t row);
 // The sums of resamples [0, resamples) over `rows` rows of `m` terms (row-major `terms`):
 //   sums[b * m + j] = sum_i k_bi t_ij,   counts[b] = sum_i k_bi,
 // each sum taken in row order in double (the products k_bi t_ij rounded, then added: no
-// fused multiply-add). Bitwise the same for any `threads` and on every instruction set the
-// build dispatches to (AVX2 or baseline x86-64).
+// fused multiply-add). Bitwise the same for any `threads` and for either kernel.
+// `kernel` picks the AVX2 kernel where the CPU has it (kBest) or the baseline x86-64 one
+// (kBaseline, for the tests that compare the two).
+enum class BootstrapKernel { kBest, kBaseline };
 void PoissonBootstrapSums(const double* terms, int64_t rows, int m, int resamples, uint64_t seed,
-                          int threads, double* sums, double* counts);
+                          int threads, double* sums, double* counts,
+                          BootstrapKernel kernel = BootstrapKernel::kBest);
 
 // The percentile interval [alpha / 2, 1 - alpha / 2] of `values` (sorted here), with linear
 // interpolation between order statistics. `values` must not be empty.

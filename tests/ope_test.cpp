@@ -680,7 +680,7 @@ TEST_CASE("Poisson bootstrap draws: mean and variance 1, independent across resa
   CHECK(same < 48);
 }
 
-TEST_CASE("Poisson bootstrap sums equal plain loops over the same draws, for any thread count",
+TEST_CASE("Poisson bootstrap sums equal plain loops over the same draws, any thread count, both kernels",
           "[ope]") {
   std::mt19937_64 rng(4);
   for (int m : {1, 2, 3, 5}) {
@@ -691,12 +691,13 @@ TEST_CASE("Poisson bootstrap sums equal plain loops over the same draws, for any
     for (double& t : terms) t = std::uniform_real_distribution<double>(-2, 3)(rng);
     std::vector<double> want, want_counts;
     ReferenceSums(terms, rows, m, B, 99, want, want_counts);
-    for (int threads : {1, 2, 3}) {
-      std::vector<double> sums(B * m), counts(B);
-      PoissonBootstrapSums(terms.data(), rows, m, B, 99, threads, sums.data(), counts.data());
-      CHECK(sums == want);
-      CHECK(counts == want_counts);
-    }
+    for (int threads : {1, 2, 3})
+      for (auto kernel : {BootstrapKernel::kBest, BootstrapKernel::kBaseline}) {
+        std::vector<double> sums(B * m), counts(B);
+        PoissonBootstrapSums(terms.data(), rows, m, B, 99, threads, sums.data(), counts.data(), kernel);
+        CHECK(sums == want);
+        CHECK(counts == want_counts);
+      }
   }
 }
 
