@@ -363,13 +363,15 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     (format == "table" ? std::cout : std::cerr) << "warning: " << logs_path << ": " << w << "\n";
   const int pct = static_cast<int>(std::lround(100 * (1 - alpha)));
   if (format == "csv") {
-    std::cout << (with_policy ? "policy," : "") << "estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight";
+    std::cout << (with_policy ? "policy," : "") << "estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight,"
+                 "ess,max_weight_share,nonzero_rows";
     if (has_truth) std::cout << ",truth,relative_error";
     std::cout << "\n" << std::setprecision(10);
     for (const auto& r : rows) {
       if (with_policy) std::cout << r.policy << ",";
       std::cout << r.e.estimator << "," << r.scope << "," << r.e.value << "," << r.e.stderr_ << ","
-                << r.e.ci_low << "," << r.e.ci_high << "," << r.e.ci_method << "," << r.e.max_weight;
+                << r.e.ci_low << "," << r.e.ci_high << "," << r.e.ci_method << "," << r.e.max_weight
+                << "," << r.e.ess << "," << r.e.max_weight_share << "," << r.e.nonzero_rows;
       if (has_truth) std::cout << "," << r.truth << "," << (r.e.value - r.truth) / r.truth;
       std::cout << "\n";
     }
@@ -409,7 +411,7 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
             << std::right << std::setw(11) << "value" << std::setw(11) << "stderr" << std::setw(24)
             << (Concat(pct, "% CI (", opt.bootstrap_samples > 0 ? "boot" : "normal", ")"));
   if (has_truth) std::cout << std::setw(10) << "rel.err";
-  std::cout << std::setw(12) << "max w" << "\n";
+  std::cout << std::setw(12) << "max w" << std::setw(12) << "ess" << std::setw(10) << "max share" << "\n";
   for (const auto& r : rows) {
     std::ostringstream ci;
     ci << std::setprecision(4) << "[" << r.e.ci_low << ", " << r.e.ci_high << "]";
@@ -422,7 +424,8 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
       rel << std::showpos << std::fixed << std::setprecision(1) << 100 * (r.e.value - r.truth) / r.truth << "%";
       std::cout << std::setw(10) << rel.str();
     }
-    std::cout << std::setw(12) << std::setprecision(5) << r.e.max_weight << "\n";
+    std::cout << std::setw(12) << std::setprecision(5) << r.e.max_weight << std::setw(12) << std::setprecision(6)
+              << r.e.ess << std::setw(10) << std::setprecision(3) << r.e.max_weight_share << "\n";
   }
   return 0;
 }

@@ -67,16 +67,21 @@ void WriteResultsH5(const CompareResult& r, const CompareConfig& cfg, const std:
     f.Write("/truth/episode_stderr", ep_se, {S});
     f.CreateGroup("/estimates");
     f.WriteStrings("/estimates/estimator", r.estimators);
-    std::vector<double> value, se, lo, hi, maxw;
+    std::vector<double> value, se, lo, hi, maxw, ess, share;
+    std::vector<int64_t> nonzero;
     for (const auto& s : r.strategies)
       for (const auto& e : s.estimates)
         value.push_back(e.value), se.push_back(e.stderr_), lo.push_back(e.ci_low), hi.push_back(e.ci_high),
-            maxw.push_back(e.max_weight);
+            maxw.push_back(e.max_weight), ess.push_back(e.ess), share.push_back(e.max_weight_share),
+            nonzero.push_back(e.nonzero_rows);
     f.Write("/estimates/value", value, {S, E});
     f.Write("/estimates/stderr", se, {S, E});
     f.Write("/estimates/ci_low", lo, {S, E});
     f.Write("/estimates/ci_high", hi, {S, E});
     f.Write("/estimates/max_weight", maxw, {S, E});
+    f.Write("/estimates/ess", ess, {S, E});
+    f.Write("/estimates/max_weight_share", share, {S, E});
+    f.Write("/estimates/nonzero_rows", nonzero, {S, E});
     f.Write("/estimates/kendall_tau", r.kendall_tau, {E});
     if (!r.curves.empty()) {
       f.CreateGroup("/curves");

@@ -77,4 +77,21 @@ void DoublyRobust::Terms(const OpeData& d, int64_t b, int64_t e, const double* w
   }
 }
 
+void DoublyRobust::RowWeights(const OpeData& d, int64_t b, int64_t e, const double* w,
+                              double* out) const {
+  const double lambda = lambda_;
+  switch (kind_) {
+    case Kind::kDr:
+    case Kind::kSelfNormalized:
+      SlotMeanWeights(w, e - b, d.K, [](double x) { return x; }, out);
+      break;
+    case Kind::kSwitch:
+      SlotMeanWeights(w, e - b, d.K, [lambda](double x) { return x <= lambda ? x : 0.0; }, out);
+      break;
+    case Kind::kShrink:
+      SlotMeanWeights(w, e - b, d.K, [lambda](double x) { return lambda * x / (x * x + lambda); }, out);
+      break;
+  }
+}
+
 }  // namespace bundlerl

@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
+#include <tuple>
 
 #include "common/error.h"
 #include "common/executor.h"
 #include "common/random.h"
 #include "common/reduction.h"
+#include "ope/bootstrap.h"
+#include "ope/term_forms.h"
 
 namespace bundlerl {
 namespace {
@@ -55,14 +58,36 @@ void AddMomentsDynamic(const double* t, int64_t rows, Moments& mom) {
     }
 }
 
+// Sums of the row weights of one block, in row order.
+void AddWeightMoments(const double* w, int64_t rows, WeightMoments& wm) {
+  double sum = 0, sum_sq = 0, sum_abs = 0, max_abs = wm.max_abs, nonzero = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    const double x = w[i], a = std::abs(x);
+    sum += x;
+    sum_sq += x * x;
+    sum_abs += a;
+    max_abs = a > max_abs ? a : max_abs;
+    nonzero += x != 0.0 ? 1.0 : 0.0;
+  }
+  wm.sum += sum, wm.sum_sq += sum_sq, wm.sum_abs += sum_abs, wm.nonzero += nonzero;
+  wm.max_abs = max_abs;
+}
+
+// Per-thread scratch of AccumulateRange.
+struct Scratch {
+  std::vector<double> terms, weights, row_weights;
+};
+
 // Validates and accumulates rows [begin, end) into `mom` through the estimator's Terms(),
-// block by block so that the inputs and the terms stay in cache.
+// block by block so that the inputs and the terms stay in cache. With `terms_out` the terms
+// of the rows are also written there (row-major [end - begin, terms], for the bootstrap).
 void AccumulateRange(const Estimator& est, const OpeData& d, int64_t begin, int64_t end,
-                     Moments& mom, double& max_weight, std::vector<double>& buf,
-                     std::vector<double>& wbuf) {
+                     Moments& mom, double& max_weight, Scratch& scratch, double* terms_out) {
   const int m = mom.m;
+  std::vector<double>&buf = scratch.terms, &wbuf = scratch.weights, &rbuf = scratch.row_weights;
   buf.resize(kBlockRows * m);
   wbuf.resize(kBlockRows * d.K);
+  rbuf.resize(kBlockRows);
   const double *tp = d.target.data(), *pp = d.pscore.data();
   const bool has_optional = !d.q_hat.empty() || !d.q_hat_target.empty() ||
                             !d.pscore_slate.empty() || !d.target_slate.empty() ||
@@ -103,17 +128,20 @@ void AccumulateRange(const Estimator& est, const OpeData& d, int64_t begin, int6
       if (!opt_ok) d.ValidateRows(b, e);
     }
     max_weight = std::max(std::max(mw[0], mw[1]), std::max(mw[2], mw[3]));
-    est.Terms(d, b, e, w, buf.data());
+    double* t_block = terms_out ? terms_out + (b - begin) * m : buf.data();
+    est.Terms(d, b, e, w, t_block);
     const int64_t rows = e - b;
     switch (m) {
-      case 1: AddMoments<1>(buf.data(), rows, mom); break;
-      case 2: AddMoments<2>(buf.data(), rows, mom); break;
-      case 3: AddMoments<3>(buf.data(), rows, mom); break;
-      case 4: AddMoments<4>(buf.data(), rows, mom); break;
-      case 6: AddMoments<6>(buf.data(), rows, mom); break;
-      case 7: AddMoments<7>(buf.data(), rows, mom); break;
-      default: AddMomentsDynamic(buf.data(), rows, mom);
+      case 1: AddMoments<1>(t_block, rows, mom); break;
+      case 2: AddMoments<2>(t_block, rows, mom); break;
+      case 3: AddMoments<3>(t_block, rows, mom); break;
+      case 4: AddMoments<4>(t_block, rows, mom); break;
+      case 6: AddMoments<6>(t_block, rows, mom); break;
+      case 7: AddMoments<7>(t_block, rows, mom); break;
+      default: AddMomentsDynamic(t_block, rows, mom);
     }
+    est.RowWeights(d, b, e, w, rbuf.data());
+    AddWeightMoments(rbuf.data(), rows, mom.weights);
     mom.count += static_cast<double>(rows);
   }
 }
@@ -281,7 +309,44 @@ void CheckNeeds(const Estimator& est, const OpeData& d) {
   }
 }
 
+// The weight diagnostics of an Estimate from the sums of the row weights.
+void SetWeightDiagnostics(const Estimator& est, const WeightMoments& wm, Estimate& out) {
+  out.weighted = est.weight_kind() != WeightKind::kNone;
+  out.ess = wm.sum_sq > 0 ? wm.sum * wm.sum / wm.sum_sq : 0.0;
+  out.max_weight_share = wm.sum_abs > 0 ? wm.max_abs / wm.sum_abs : 0.0;
+  out.nonzero_rows = static_cast<int64_t>(wm.nonzero);
+}
+
 }  // namespace
+
+void Estimator::RowWeights(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const {
+  const int64_t K = d.K, rows = e - b;
+  switch (weight_kind()) {
+    case WeightKind::kNone:
+      std::fill(out, out + rows, 1.0);
+      break;
+    case WeightKind::kSlot:
+      SlotMeanWeights(w, rows, K, [](double x) { return x; }, out);
+      break;
+    case WeightKind::kSlate:
+      for (int64_t i = 0; i < rows; ++i) out[i] = d.target_slate[b + i] / d.pscore_slate[b + i];
+      break;
+    case WeightKind::kCascade: {
+      std::vector<double> prefix(rows * K);
+      for (int64_t k = 0; k < rows * K; ++k)
+        prefix[k] = d.target_cascade[b * K + k] / d.pscore_cascade[b * K + k];
+      SlotMeanWeights(prefix.data(), rows, K, [](double x) { return x; }, out);
+      break;
+    }
+    case WeightKind::kPseudoInverse:
+      for (int64_t i = 0; i < rows; ++i) {
+        double s = 0;
+        for (int64_t k = 0; k < K; ++k) s += w[i * K + k];
+        out[i] = s - static_cast<double>(K - 1);
+      }
+      break;
+  }
+}
 
 EstimateAccumulator::EstimateAccumulator(const Estimator& est, const EstimateOptions& opt) : est_(est), opt_(opt) {}
 
@@ -306,18 +371,14 @@ void EstimateAccumulator::Add(const OpeData& d) {
   }
   std::vector<Moments> parts(ranges.size(), Moments(m));
   std::vector<double> part_max(ranges.size(), 0.0);
-  std::vector<std::vector<double>> buffers(std::max(1, opt_.threads)), wbuffers(buffers.size());
+  std::vector<Scratch> scratch(std::max(1, opt_.threads));
   if (opt_.bootstrap_samples > 0) terms_.resize((rows_ + d.n) * m);
   double* terms = opt_.bootstrap_samples > 0 ? terms_.data() + rows_ * m : nullptr;
   // A bad row throws; the executor rethrows the error of the lowest chunk, so the first bad
   // row in file order is the one reported.
   ParallelFor(opt_.threads, static_cast<int64_t>(ranges.size()), [&](int t, int64_t c) {
-    AccumulateRange(est_, d, ranges[c].first, ranges[c].second, parts[c], part_max[c], buffers[t], wbuffers[t]);
-    if (!terms) return;
     const int64_t b = ranges[c].first, e = ranges[c].second;
-    std::vector<double> w((e - b) * d.K);
-    for (int64_t k = 0; k < (e - b) * d.K; ++k) w[k] = d.target[b * d.K + k] / d.pscore[b * d.K + k];
-    est_.Terms(d, b, e, w.data(), terms + b * m);
+    AccumulateRange(est_, d, b, e, parts[c], part_max[c], scratch[t], terms ? terms + b * m : nullptr);
   });
   // A chunk cut by the previous call continues; whole new chunks follow.
   for (size_t c = 0; c < parts.size(); ++c) {
@@ -368,7 +429,15 @@ Estimate EstimateAccumulator::Finish(Reducer* comm) const {
     total.count = packed[0];
     std::copy(packed.begin() + 1, packed.begin() + 1 + m, total.sum.begin());
     std::copy(packed.begin() + 1 + m, packed.end(), total.cross.begin());
-    comm->AllReduceMax(&max_weight, 1);
+    // The weight sums travel with the term sums; the largest |w| with the largest weight.
+    double weight_sums[4] = {total.weights.sum, total.weights.sum_sq, total.weights.sum_abs,
+                             total.weights.nonzero};
+    comm->AllReduceSum(weight_sums, 4);
+    total.weights.sum = weight_sums[0], total.weights.sum_sq = weight_sums[1];
+    total.weights.sum_abs = weight_sums[2], total.weights.nonzero = weight_sums[3];
+    double maxima[2] = {max_weight, total.weights.max_abs};
+    comm->AllReduceMax(maxima, 2);
+    max_weight = maxima[0], total.weights.max_abs = maxima[1];
   }
 
   Estimate out;
@@ -390,6 +459,7 @@ Estimate EstimateAccumulator::Finish(Reducer* comm) const {
   out.model_stderr = std::sqrt(fit_var);
   out.stderr_ = std::sqrt(var / total.count + fit_var);
   out.max_weight = max_weight;
+  SetWeightDiagnostics(est_, total.weights, out);
 
   // A bootstrap of rows would leave out the fit's uncertainty: estimators of the fitted model
   // keep the normal interval with the delta-method variance of both.
@@ -400,46 +470,26 @@ Estimate EstimateAccumulator::Finish(Reducer* comm) const {
     out.ci_method = "normal";
     return out;
   }
-  // Bootstrap: resample rows with replacement; resample b draws from DeriveSeed(seed, b), so
-  // the interval does not depend on the number of threads.
-  const int64_t n = rows_;
+  // Poisson bootstrap (ope/bootstrap.h): resample b weighs row i by a count k_bi ~ Poisson(1)
+  // drawn from (seed, b, i), so the interval does not depend on the number of threads.
+  // Distributed: each rank resamples its own shard with a seed from (seed, rank), and the
+  // resample sums and counts are all-reduced.
   const int B = opt_.bootstrap_samples;
-  std::vector<double> values(B);
-  const int threads = std::max(1, opt_.threads);
-  // Multinomial counts in bytes: a count above 255 has probability below 1e-400 at any n.
-  std::vector<std::vector<uint8_t>> counts(threads, std::vector<uint8_t>(n));
-  // Distributed: each rank resamples its own shard; the sums are all-reduced below.
   const uint64_t boot_seed =
       distributed ? StreamSeed(opt_.seed, Stream::kRankBootstrap, static_cast<uint64_t>(comm->rank())) : opt_.seed;
-  std::vector<double> resample_sums(static_cast<size_t>(B) * m, 0.0);
-  ParallelFor(threads, B, [&](int t, int64_t b) {
-    auto& cnt = counts[t];
-    std::fill(cnt.begin(), cnt.end(), uint8_t{0});
-    SplitMix64 rng(DeriveSeed(boot_seed, static_cast<uint64_t>(b)));
-    for (int64_t i = 0; i < n; ++i) ++cnt[rng.Below(n)];
-    std::vector<double> s(m, 0.0);
-    const double* row = terms_.data();
-    for (int64_t i = 0; i < n; ++i, row += m) {
-      const double c = cnt[i];
-      for (int j = 0; j < m; ++j) s[j] += c * row[j];
-    }
-    for (int j = 0; j < m; ++j) resample_sums[b * m + j] = s[j];
-  });
-  if (distributed) comm->AllReduceSum(resample_sums);
+  std::vector<double> sums(static_cast<size_t>(B) * m + B, 0.0);  // [B, m] sums, then [B] counts
+  double* counts = sums.data() + static_cast<size_t>(B) * m;
+  PoissonBootstrapSums(terms_.data(), rows_, m, B, boot_seed, opt_.threads, sums.data(), counts);
+  if (distributed) comm->AllReduceSum(sums);
+  // A resample that drew no row (probability e^-n) has no mean and is left out.
+  std::vector<double> values, mean(m);
   for (int b = 0; b < B; ++b) {
-    std::vector<double> mean(m);
-    for (int j = 0; j < m; ++j) mean[j] = resample_sums[static_cast<size_t>(b) * m + j] / total.count;
-    values[b] = form.Value(mean.data());
+    if (counts[b] == 0) continue;
+    for (int j = 0; j < m; ++j) mean[j] = sums[static_cast<size_t>(b) * m + j] / counts[b];
+    values.push_back(form.Value(mean.data()));
   }
-  std::sort(values.begin(), values.end());
-  auto quantile = [&](double q) {
-    const double pos = q * (B - 1);
-    const int64_t lo = static_cast<int64_t>(std::floor(pos));
-    const int64_t hi = std::min<int64_t>(B - 1, lo + 1);
-    return values[lo] + (pos - lo) * (values[hi] - values[lo]);
-  };
-  out.ci_low = quantile(opt_.alpha / 2);
-  out.ci_high = quantile(1 - opt_.alpha / 2);
+  if (values.empty()) values.push_back(out.value);
+  std::tie(out.ci_low, out.ci_high) = PercentileInterval(std::move(values), opt_.alpha);
   out.ci_method = "bootstrap";
   return out;
 }

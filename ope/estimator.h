@@ -12,6 +12,7 @@
 // are in the comments of each class and in docs/ESTIMATORS.md.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -63,6 +64,20 @@ struct OpeData {
 enum class Needs { kNothing, kRewardModel, kSlateProbabilities, kCascadeProbabilities,
                    kCascadeAndRewardModel, kShopperModel, kShopperModelAndSlate };
 
+// Which importance weight an estimator gives a row, for the weight diagnostics of an Estimate
+// (ess, max_weight_share, nonzero_rows). Each kind defines one weight w_i per row, so that the
+// effective sample size is counted in rows and compares with n:
+//   kNone:          no importance weights (dm and other model-only estimators): w_i = 1, and
+//                   the Estimate says weighted = false.
+//   kSlot:          per-slot item weights w_ik = target_ik / pscore_ik, as the estimator uses
+//                   them (clipped, switched or shrunk: Estimator::RowWeights); w_i = the mean
+//                   over the row's K slots (w_i = w_i0 when K = 1).
+//   kSlate:         the whole-slate weight target_slate_i / pscore_slate_i.
+//   kCascade:       the prefix weights w_i,0:k = target_cascade_ik / pscore_cascade_ik; w_i =
+//                   their mean over the row's K slots.
+//   kPseudoInverse: the pseudo-inverse weight sum_k w_ik - (K - 1), which can be negative.
+enum class WeightKind { kNone, kSlot, kSlate, kCascade, kPseudoInverse };
+
 // The combination of term means that gives the value (see the file comment).
 struct TermForm {
   int num_terms = 0;
@@ -78,6 +93,14 @@ class Estimator {
   virtual std::string name() const = 0;
   virtual Needs needs() const { return Needs::kNothing; }
   virtual TermForm Form(const OpeData& d) const = 0;
+  // The weight the estimator applies (see WeightKind); per-slot item weights by default.
+  virtual WeightKind weight_kind() const { return WeightKind::kSlot; }
+  // Writes the row weights w_i of rows [begin, end) into out ([end - begin]), given the
+  // per-slot weights w as in Terms(). The default follows weight_kind(); an estimator that
+  // maps its item weights (clipping, switching, shrinking) overrides it to report the
+  // weights it actually applies.
+  virtual void RowWeights(const OpeData& d, int64_t begin, int64_t end, const double* w,
+                          double* out) const;
   // Writes the terms of rows [begin, end) into out (row-major [end - begin, num_terms]).
   // w holds the per-slot importance weights target / pscore of those rows ([end - begin, K]),
   // computed once per block by the caller.
@@ -99,8 +122,14 @@ struct Estimate {
   double ci_low = 0, ci_high = 0;  // 95% (or 1 - alpha) interval
   std::string ci_method;           // "normal" or "bootstrap"
   int64_t rows = 0;
-  double max_weight = 0;           // largest importance weight seen (0 if none)
-  double model_stderr = 0;         // the part of stderr_ from the fitted model's parameters
+  double max_weight = 0;           // largest item weight target / pscore seen (0 if none)
+  // Diagnostics of the row weights w_i the estimator applies (WeightKind). For an estimator
+  // without weights every w_i is 1: ess = rows, max_weight_share = 1 / rows.
+  bool weighted = false;        // the estimator uses importance weights (false: dm and other model-only estimators)
+  double ess = 0;               // Kish effective sample size (sum w)^2 / sum w^2 of the estimator's weights, in rows
+  double max_weight_share = 0;  // the largest |weight| / sum |weight|
+  int64_t nonzero_rows = 0;     // rows whose weight is non-zero
+  double model_stderr = 0;      // the part of stderr_ from a fitted shopper model's parameters
 };
 
 struct EstimateOptions {
@@ -110,17 +139,28 @@ struct EstimateOptions {
   uint64_t seed = 0;          // bootstrap seed: resample b uses a generator from (seed, b)
 };
 
+// Sums over the row weights w_i (WeightKind) for the weight diagnostics.
+struct WeightMoments {
+  double sum = 0, sum_sq = 0, sum_abs = 0, max_abs = 0, nonzero = 0;
+  void Add(const WeightMoments& o) {
+    sum += o.sum, sum_sq += o.sum_sq, sum_abs += o.sum_abs, nonzero += o.nonzero;
+    max_abs = std::max(max_abs, o.max_abs);
+  }
+};
+
 // Sums of the per-row terms and of their pairwise products, for the value and its standard
-// error.
+// error; and the sums of the row weights.
 struct TermMoments {
   int m = 0;
   double count = 0;
   std::vector<double> sum, cross;  // [m], [m, m] (upper triangle)
+  WeightMoments weights;
   explicit TermMoments(int terms = 0) : m(terms), sum(terms, 0.0), cross(terms * terms, 0.0) {}
   void Add(const TermMoments& o) {
     count += o.count;
     for (int i = 0; i < m; ++i) sum[i] += o.sum[i];
     for (int i = 0; i < m * m; ++i) cross[i] += o.cross[i];
+    weights.Add(o.weights);
   }
 };
 

@@ -2,6 +2,7 @@
 // r_ik the reward, q_ik = q_hat at the logged unit, e_ik = q_hat_target (expected q_hat under
 // the target policy). Per-slot estimators sum over slots: with K > 1 slots and per-slot
 // (marginal) propensities, "ipw" is the independent IPS of Li et al. (2018).
+// Each class declares the importance weight it applies (WeightKind, for the diagnostics).
 // Per-slot definitions follow Open Bandit Pipeline (Saito et al., 2021) so that results are
 // comparable with it; slate ones follow the cited papers.
 #pragma once
@@ -18,6 +19,7 @@ class DirectMethod : public Estimator {
   std::string name() const override { return "dm"; }
   Needs needs() const override { return Needs::kRewardModel; }
   TermForm Form(const OpeData& d) const override;
+  WeightKind weight_kind() const override { return WeightKind::kNone; }
   void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 };
 
@@ -30,6 +32,8 @@ class InverseProbabilityWeighting : public Estimator {
       : clip_(clip), name_(std::move(name)) {}
   std::string name() const override { return name_; }
   TermForm Form(const OpeData& d) const override;
+  // The clipped weights min(w_ik, lambda).
+  void RowWeights(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
   void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 
  private:
@@ -62,6 +66,8 @@ class DoublyRobust : public Estimator {
   std::string name() const override { return name_; }
   Needs needs() const override { return Needs::kRewardModel; }
   TermForm Form(const OpeData& d) const override;
+  // The weights c(w_ik) of the correction (sndr: w_ik; its scaling does not change ess).
+  void RowWeights(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
   void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 
  private:
@@ -78,6 +84,7 @@ class StandardSlateIps : public Estimator {
   std::string name() const override { return sn_ ? "snsips" : "sips"; }
   Needs needs() const override { return Needs::kSlateProbabilities; }
   TermForm Form(const OpeData& d) const override;
+  WeightKind weight_kind() const override { return WeightKind::kSlate; }
   void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 
  private:
@@ -93,6 +100,7 @@ class RewardInteractionIps : public Estimator {
   std::string name() const override { return sn_ ? "snrips" : "rips"; }
   Needs needs() const override { return Needs::kCascadeProbabilities; }
   TermForm Form(const OpeData& d) const override;
+  WeightKind weight_kind() const override { return WeightKind::kCascade; }
   void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 
  private:
@@ -106,6 +114,7 @@ class PseudoInverse : public Estimator {
  public:
   std::string name() const override { return "pi"; }
   TermForm Form(const OpeData& d) const override;
+  WeightKind weight_kind() const override { return WeightKind::kPseudoInverse; }
   void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 };
 
@@ -117,6 +126,7 @@ class CascadeDoublyRobust : public Estimator {
   std::string name() const override { return "cascade-dr"; }
   Needs needs() const override { return Needs::kCascadeAndRewardModel; }
   TermForm Form(const OpeData& d) const override;
+  WeightKind weight_kind() const override { return WeightKind::kCascade; }
   void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
 };
 
@@ -128,6 +138,7 @@ class ModelBased : public Estimator {
  public:
   std::string name() const override { return "model"; }
   Needs needs() const override { return Needs::kShopperModel; }
+  WeightKind weight_kind() const override { return WeightKind::kNone; }
   TermForm Form(const OpeData& d) const override;
   void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
   void ModelCoefficients(const OpeData& d, int64_t i, double* on_value, double* on_logged) const override;
@@ -142,6 +153,7 @@ class SlateDoublyRobust : public Estimator {
  public:
   std::string name() const override { return "slate-dr"; }
   Needs needs() const override { return Needs::kShopperModelAndSlate; }
+  WeightKind weight_kind() const override { return WeightKind::kSlate; }
   TermForm Form(const OpeData& d) const override;
   void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
   void ModelCoefficients(const OpeData& d, int64_t i, double* on_value, double* on_logged) const override;

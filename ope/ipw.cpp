@@ -52,4 +52,10 @@ void InverseProbabilityWeighting::Terms(const OpeData& d, int64_t b, int64_t e, 
   }
 }
 
+void InverseProbabilityWeighting::RowWeights(const OpeData& d, int64_t b, int64_t e, const double* w,
+                                             double* out) const {
+  const double clip = clip_;
+  SlotMeanWeights(w, e - b, d.K, [clip](double x) { return std::min(x, clip); }, out);
+}
+
 }  // namespace bundlerl

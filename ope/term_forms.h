@@ -25,6 +25,21 @@ inline TermForm PerSlotRatios(int64_t K, int offset) {
   return f;
 }
 
+// Row weights of WeightKind::kSlot: out[i] = mean over the K slots of f(w_ik), for `rows` rows
+// of per-slot weights w ([rows, K]).
+template <class F>
+void SlotMeanWeights(const double* w, int64_t rows, int64_t K, F f, double* out) {
+  if (K == 1) {
+    for (int64_t i = 0; i < rows; ++i) out[i] = f(w[i]);
+    return;
+  }
+  for (int64_t i = 0; i < rows; ++i, w += K) {
+    double s = 0;
+    for (int64_t k = 0; k < K; ++k) s += f(w[k]);
+    out[i] = s / static_cast<double>(K);
+  }
+}
+
 // A threshold parameter that must be a positive number.
 inline double PositiveParameter(const Spec& spec, const char* key) {
   const double x = spec.Double(key);

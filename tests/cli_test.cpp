@@ -164,7 +164,9 @@ TEST_CASE("evaluate prints a table, or CSV with a header and one row per estimat
   std::istringstream lines(r.output);
   std::string line;
   std::getline(lines, line);
-  CHECK(line == "estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight,truth,relative_error");
+  CHECK(line ==
+        "estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight,ess,max_weight_share,nonzero_rows,truth,"
+        "relative_error");
   std::vector<std::string> names;
   while (std::getline(lines, line)) names.push_back(line.substr(0, line.find(',')));
   CHECK(names == std::vector<std::string>{"ipw", "snipw", "dr"});
@@ -325,7 +327,8 @@ TEST_CASE("from an OBD log to a learned policy and its off-policy value", "[cli]
   std::istringstream lines(r.output);
   std::string line;
   std::getline(lines, line);
-  CHECK(line == "policy,estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight");
+  CHECK(line ==
+        "policy,estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight,ess,max_weight_share,nonzero_rows");
   int n = 0;
   while (std::getline(lines, line)) ++n;
   CHECK(n == 3 * 4);

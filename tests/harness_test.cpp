@@ -78,6 +78,13 @@ TEST_CASE("compare writes its results, reproducibly, with truths equal to simula
   CHECK(f.GetIntAttr("seed") == 1);
   CHECK(f.GetStringAttr("bundlerl_version") == BUNDLERL_VERSION);
   CHECK(f.Read<double>("/truth/value")[1] == v.value);
+  // The weight diagnostics of each estimate, [strategies, estimators] like the values.
+  const auto ess = f.Read<double>("/estimates/ess");
+  const auto nonzero = f.Read<int64_t>("/estimates/nonzero_rows");
+  REQUIRE(ess.size() == r.strategies.size() * r.kendall_tau.size());
+  CHECK(f.Shape("/estimates/max_weight_share") == f.Shape("/estimates/value"));
+  CHECK(ess[0] == r.strategies[0].estimates[0].ess);
+  CHECK(nonzero[0] == r.strategies[0].estimates[0].nonzero_rows);
   // logs.h5 read back, with kernels rebuilt from its catalog by its spec, gives bitwise the
   // estimates of the in-process run.
   const LoggedDataset logs = ReadDataset(tmp / "a/logs.h5");

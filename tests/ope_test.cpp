@@ -1,9 +1,17 @@
-// Tests for ope/: every estimator against exact answers computed by enumeration, and a
-// conformance suite that every registered estimator passes.
+// Tests for ope/: every estimator against exact answers computed by enumeration, a
+// conformance suite that every registered estimator passes, the weight diagnostics against
+// closed forms, and the Poisson bootstrap against plain loops over the same draws.
+#include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "common/error.h"
+#include "common/random.h"
+#include "common/reduction.h"
+#include "ope/bootstrap.h"
 #include "ope/estimator.h"
 #include "ope/propensity_check.h"
 #include "ope/estimators.h"
@@ -350,6 +358,9 @@ TEST_CASE("results do not depend on the number of threads", "[ope]") {
     CHECK(a.stderr_ == b.stderr_);
     CHECK(a.ci_low == b.ci_low);
     CHECK(a.ci_high == b.ci_high);
+    CHECK(a.ess == b.ess);
+    CHECK(a.max_weight_share == b.max_weight_share);
+    CHECK(a.nonzero_rows == b.nonzero_rows);
   }
 }
 
@@ -370,6 +381,16 @@ TEST_CASE("conformance: every registered estimator, on complete slate data", "[o
     CHECK(a.stderr_ == b.stderr_);
     CHECK(a.ci_low == b.ci_low);
     CHECK(a.ci_high == b.ci_high);
+    CHECK(a.ess == b.ess);
+    CHECK(a.max_weight_share == b.max_weight_share);
+    CHECK(a.nonzero_rows == b.nonzero_rows);
+    // Weight diagnostics in range: 1 <= ess <= rows, a share in (0, 1].
+    CHECK(a.weighted == (est->weight_kind() != WeightKind::kNone));
+    CHECK(a.ess >= 1.0);
+    CHECK(a.ess <= a.rows * (1 + 1e-12));
+    CHECK(a.max_weight_share > 0);
+    CHECK(a.max_weight_share <= 1);
+    CHECK(a.nonzero_rows <= a.rows);
     CHECK(std::isfinite(a.value));
     CHECK(a.stderr_ > 0);
     CHECK(a.rows == d.n);
@@ -495,6 +516,11 @@ TEST_CASE("estimates over a log streamed in pieces equal one pass, bitwise for p
     CHECK(w.stderr_ == one.stderr_);
     CHECK(w.ci_low == one.ci_low);
     CHECK(w.ci_high == one.ci_high);
+    CHECK(w.ess == one.ess);
+    CHECK(w.max_weight_share == one.max_weight_share);
+    CHECK(w.nonzero_rows == one.nonzero_rows);
+    CHECK(r.nonzero_rows == one.nonzero_rows);
+    CHECK(r.ess == Approx(one.ess).epsilon(1e-12));
     CHECK(r.rows == all.n);
     CHECK(r.value == Approx(one.value).epsilon(1e-12));
     CHECK(r.ci_high == Approx(one.ci_high).epsilon(1e-12));
@@ -536,4 +562,299 @@ TEST_CASE("propensity warnings: deterministic logging, barely exploring, and tin
   barely.Add(d);
   REQUIRE(barely.Warnings().size() == 1);
   CHECK_THAT(barely.Warnings()[0], Catch::Contains("99 of 100") && Catch::Contains("barely"));
+}
+
+// ---- Weight diagnostics against closed forms on small arrays. ----
+
+namespace {
+
+// n rows of K slots with the given per-slot weights w (pscore 0.25, target 0.25 w).
+OpeData Weighted(const std::vector<double>& w, int64_t K = 1) {
+  OpeData d;
+  d.K = K;
+  d.n = static_cast<int64_t>(w.size()) / K;
+  for (double x : w) {
+    d.pscore.push_back(0.25);
+    d.target.push_back(0.25 * x);
+    d.reward.push_back(1.0);
+    d.q_hat.push_back(0.5);
+    d.q_hat_target.push_back(0.5);
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("weight diagnostics: equal weights, one weight, and Kish's formula", "[ope]") {
+  const auto ipw = MakeEstimator("ipw");
+  const Estimate equal = RunEstimator(*ipw, Weighted(std::vector<double>(10, 2.0)), {});
+  CHECK(equal.weighted);
+  CHECK(equal.ess == Approx(10).epsilon(1e-15));
+  CHECK(equal.max_weight_share == Approx(0.1).epsilon(1e-15));
+  CHECK(equal.nonzero_rows == 10);
+  std::vector<double> one(7, 0.0);
+  one[4] = 3.0;
+  const Estimate single = RunEstimator(*ipw, Weighted(one), {});
+  CHECK(single.ess == 1.0);
+  CHECK(single.max_weight_share == 1.0);
+  CHECK(single.nonzero_rows == 1);
+  // Weights 1, 2, 3, 4: ess = 10^2 / 30, share = 4 / 10.
+  const OpeData d = Weighted({1, 2, 3, 4});
+  const Estimate kish = RunEstimator(*ipw, d, {});
+  CHECK(kish.ess == Approx(100.0 / 30).epsilon(1e-14));
+  CHECK(kish.max_weight_share == Approx(0.4).epsilon(1e-14));
+  CHECK(kish.nonzero_rows == 4);
+  // The weights an estimator applies: clipped at 2 gives 1, 2, 2, 2; switch-dr at 2.5 gives
+  // 1, 2, 0, 0; dm has none (every row counts once).
+  const Estimate clipped = RunEstimator(*MakeEstimator("clipped-ipw:2"), d, {});
+  CHECK(clipped.ess == Approx(49.0 / 13).epsilon(1e-14));
+  CHECK(clipped.max_weight_share == Approx(2.0 / 7).epsilon(1e-14));
+  const Estimate switched = RunEstimator(*MakeEstimator("switch-dr:2.5"), d, {});
+  CHECK(switched.ess == Approx(9.0 / 5).epsilon(1e-14));
+  CHECK(switched.nonzero_rows == 2);
+  const Estimate dm = RunEstimator(*MakeEstimator("dm"), d, {});
+  CHECK_FALSE(dm.weighted);
+  CHECK(dm.ess == 4);
+  CHECK(dm.max_weight_share == 0.25);
+  CHECK(dm.nonzero_rows == 4);
+}
+
+TEST_CASE("weight diagnostics of slate estimators: slot mean, slate, cascade, pseudo-inverse", "[ope]") {
+  // Two rows of K = 2 slots with item weights (1, 3) and (0, 2).
+  OpeData d = Weighted({1, 3, 0, 2}, 2);
+  d.pscore_slate = {0.5, 0.5};
+  d.target_slate = {0.5, 0.0};  // slate weights 1, 0
+  d.pscore_cascade = {0.5, 0.25, 0.5, 0.25};
+  d.target_cascade = {0.5, 0.75, 0.25, 0.0};  // prefix weights (1, 3), (0.5, 0)
+  // Slot means 2 and 1: ess = 9 / 5, share = 2 / 3.
+  const Estimate ipw = RunEstimator(*MakeEstimator("ipw"), d, {});
+  CHECK(ipw.ess == Approx(9.0 / 5).epsilon(1e-14));
+  CHECK(ipw.max_weight_share == Approx(2.0 / 3).epsilon(1e-14));
+  CHECK(ipw.nonzero_rows == 2);
+  const Estimate sips = RunEstimator(*MakeEstimator("sips"), d, {});
+  CHECK(sips.ess == 1.0);
+  CHECK(sips.nonzero_rows == 1);
+  // Cascade means 2 and 0.25: ess = 2.25^2 / 4.0625.
+  const Estimate rips = RunEstimator(*MakeEstimator("rips"), d, {});
+  CHECK(rips.ess == Approx(2.25 * 2.25 / 4.0625).epsilon(1e-14));
+  CHECK(rips.max_weight_share == Approx(2 / 2.25).epsilon(1e-14));
+  // Pseudo-inverse weights 1 + 3 - 1 = 3 and 0 + 2 - 1 = 1.
+  const Estimate pi = RunEstimator(*MakeEstimator("pi"), d, {});
+  CHECK(pi.ess == Approx(16.0 / 10).epsilon(1e-14));
+  CHECK(pi.max_weight_share == Approx(0.75).epsilon(1e-14));
+}
+
+// ---- The Poisson bootstrap (ope/bootstrap.h). ----
+
+namespace {
+
+// The resample sums by plain scalar loops over the same draws, in row order.
+void ReferenceSums(const std::vector<double>& terms, int64_t rows, int m, int B, uint64_t seed,
+                   std::vector<double>& sums, std::vector<double>& counts) {
+  sums.assign(static_cast<size_t>(B) * m, 0.0);
+  counts.assign(B, 0.0);
+  for (int b = 0; b < B; ++b)
+    for (int64_t i = 0; i < rows; ++i) {
+      const double k = PoissonBootstrapCount(seed, b, i);
+      counts[b] += k;
+      for (int j = 0; j < m; ++j) {
+        const double product = k * terms[i * m + j];
+        sums[b * m + j] += product;
+      }
+    }
+}
+
+// The percentile interval by hand: sort, interpolate between order statistics.
+std::pair<double, double> ReferenceInterval(std::vector<double> v, double alpha) {
+  std::sort(v.begin(), v.end());
+  auto q = [&](double p) {
+    const double pos = p * (v.size() - 1);
+    const size_t lo = static_cast<size_t>(pos), hi = std::min(v.size() - 1, lo + 1);
+    return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+  };
+  return {q(alpha / 2), q(1 - alpha / 2)};
+}
+
+// An in-process reducer for `size` ranks run on as many threads: every call waits for all
+// ranks' contributions and returns their element-wise sum or maximum.
+class ThreadReducer {
+ public:
+  explicit ThreadReducer(int size) : size_(size) {}
+  void Reduce(double* x, int64_t n, bool max) {
+    std::unique_lock<std::mutex> lock(mu_);
+    const int64_t round = round_;
+    if (arrived_ == 0) acc_.assign(x, x + n);
+    else
+      for (int64_t i = 0; i < n; ++i) acc_[i] = max ? std::max(acc_[i], x[i]) : acc_[i] + x[i];
+    if (++arrived_ == size_) {
+      result_ = acc_, arrived_ = 0, ++round_;
+      cv_.notify_all();
+    } else {
+      cv_.wait(lock, [&] { return round_ != round; });
+    }
+    std::copy(result_.begin(), result_.end(), x);
+  }
+  int size() const { return size_; }
+
+ private:
+  int size_, arrived_ = 0;
+  int64_t round_ = 0;
+  std::vector<double> acc_, result_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+class RankReducer : public Reducer {
+ public:
+  RankReducer(ThreadReducer& all, int rank) : all_(all), rank_(rank) {}
+  int rank() const override { return rank_; }
+  int world_size() const override { return all_.size(); }
+  void AllReduceSum(double* data, int64_t n) override { all_.Reduce(data, n, false); }
+  void AllReduceMax(double* data, int64_t n) override { all_.Reduce(data, n, true); }
+
+ private:
+  ThreadReducer& all_;
+  int rank_;
+};
+
+OpeData Rows(const OpeData& all, int64_t b, int64_t e) {
+  OpeData d;
+  d.n = e - b;
+  d.reward.assign(all.reward.begin() + b, all.reward.begin() + e);
+  d.pscore.assign(all.pscore.begin() + b, all.pscore.begin() + e);
+  d.target.assign(all.target.begin() + b, all.target.begin() + e);
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("Poisson bootstrap draws: mean and variance 1, independent across resamples", "[ope]") {
+  const int64_t rows = 200000;
+  const int B = 8;
+  double sum = 0, sum_sq = 0, zeros = 0, cross = 0;
+  uint32_t largest = 0;
+  for (int b = 0; b < B; ++b)
+    for (int64_t i = 0; i < rows; ++i) {
+      const double k = PoissonBootstrapCount(17, b, i);
+      sum += k, sum_sq += k * k, zeros += k == 0;
+      largest = std::max<uint32_t>(largest, static_cast<uint32_t>(k));
+      if (b == 1) cross += (k - 1) * (PoissonBootstrapCount(17, 0, i) - 1.0);
+    }
+  const double N = static_cast<double>(rows) * B, mean = sum / N, var = sum_sq / N - mean * mean;
+  // Standard errors under Poisson(1): mean 1 / sqrt(N); sample variance sqrt((mu4 - 1) / N)
+  // with mu4 = 4; P(0) = e^-1 binomial; the correlation of two resamples 1 / sqrt(rows).
+  CHECK(std::abs(mean - 1) < 4 / std::sqrt(N));
+  CHECK(std::abs(var - 1) < 4 * std::sqrt(3 / N));
+  const double p0 = std::exp(-1.0);
+  CHECK(std::abs(zeros / N - p0) < 4 * std::sqrt(p0 * (1 - p0) / N));
+  CHECK(std::abs(cross / rows) < 4 / std::sqrt(static_cast<double>(rows)));
+  CHECK(largest <= kPoissonBootstrapMaxCount);
+  CHECK(largest >= 6);
+  // Rows 2^32 apart draw independently.
+  int same = 0;
+  for (int64_t i = 0; i < 64; ++i)
+    same += PoissonBootstrapCount(17, 0, i) == PoissonBootstrapCount(17, 0, i + (int64_t{1} << 32));
+  CHECK(same < 48);
+}
+
+TEST_CASE("Poisson bootstrap sums equal plain loops over the same draws, any thread count, both kernels",
+          "[ope]") {
+  std::mt19937_64 rng(4);
+  for (int m : {1, 2, 3, 5}) {
+    INFO("terms " << m);
+    const int64_t rows = 5001;  // not a multiple of the row block
+    const int B = 13;           // not a multiple of the lanes
+    std::vector<double> terms(rows * m);
+    for (double& t : terms) t = std::uniform_real_distribution<double>(-2, 3)(rng);
+    std::vector<double> want, want_counts;
+    ReferenceSums(terms, rows, m, B, 99, want, want_counts);
+    for (int threads : {1, 2, 3})
+      for (auto kernel : {BootstrapKernel::kBest, BootstrapKernel::kBaseline}) {
+        std::vector<double> sums(B * m), counts(B);
+        PoissonBootstrapSums(terms.data(), rows, m, B, 99, threads, sums.data(), counts.data(), kernel);
+        CHECK(sums == want);
+        CHECK(counts == want_counts);
+      }
+  }
+}
+
+TEST_CASE("bootstrap intervals equal a reference implementation, ratio estimators included", "[ope]") {
+  const OpeData d = Bandit().Log(20000, 12);
+  for (const char* spec : {"ipw", "snipw"}) {
+    INFO(spec);
+    const bool ratio = std::string(spec) == "snipw";
+    const int m = ratio ? 2 : 1, B = 101;
+    std::vector<double> terms;
+    for (int64_t i = 0; i < d.n; ++i) {
+      const double w = d.target[i] / d.pscore[i];
+      terms.push_back(w * d.reward[i]);
+      if (ratio) terms.push_back(w);
+    }
+    std::vector<double> sums, counts, values;
+    ReferenceSums(terms, d.n, m, B, 31, sums, counts);
+    for (int b = 0; b < B; ++b)
+      values.push_back(ratio ? (sums[2 * b] / counts[b]) / (sums[2 * b + 1] / counts[b]) : sums[b] / counts[b]);
+    const auto [lo, hi] = ReferenceInterval(values, 0.1);
+    for (int threads : {1, 2}) {
+      EstimateOptions opt;
+      opt.bootstrap_samples = B;
+      opt.seed = 31;
+      opt.alpha = 0.1;
+      opt.threads = threads;
+      const Estimate e = RunEstimator(*MakeEstimator(spec), d, opt);
+      CHECK(e.ci_method == "bootstrap");
+      CHECK(e.ci_low == lo);
+      CHECK(e.ci_high == hi);
+      CHECK(e.ci_low < e.value);
+      CHECK(e.value < e.ci_high);
+    }
+  }
+}
+
+TEST_CASE("distributed: shards' sums and bootstrap all-reduced, diagnostics as one process", "[ope]") {
+  const OpeData all = Bandit().Log(30000, 13);
+  const int64_t cut = 11000;
+  const OpeData shard[2] = {Rows(all, 0, cut), Rows(all, cut, all.n)};
+  const auto est = MakeEstimator("snipw");
+  EstimateOptions opt;
+  opt.bootstrap_samples = 40;
+  opt.seed = 6;
+  ThreadReducer reducer(2);
+  Estimate out[2];
+  std::vector<std::thread> ranks;
+  for (int r = 0; r < 2; ++r)
+    ranks.emplace_back([&, r] {
+      RankReducer comm(reducer, r);
+      out[r] = RunEstimator(*est, shard[r], opt, &comm);
+    });
+  for (auto& t : ranks) t.join();
+  const Estimate one = RunEstimator(*est, all, {});
+  for (const Estimate& e : out) {
+    CHECK(e.value == Approx(one.value).epsilon(1e-12));
+    CHECK(e.stderr_ == Approx(one.stderr_).epsilon(1e-9));
+    CHECK(e.ess == Approx(one.ess).epsilon(1e-12));
+    CHECK(e.max_weight_share == Approx(one.max_weight_share).epsilon(1e-12));
+    CHECK(e.nonzero_rows == one.nonzero_rows);
+    CHECK(e.rows == all.n);
+  }
+  CHECK(out[0].ci_low == out[1].ci_low);
+  CHECK(out[0].ci_high == out[1].ci_high);
+  // The reference: each rank's draws from its own seed, sums added over ranks.
+  std::vector<double> total(2 * opt.bootstrap_samples, 0.0), total_counts(opt.bootstrap_samples, 0.0), values;
+  for (int r = 0; r < 2; ++r) {
+    std::vector<double> terms, sums, counts;
+    for (int64_t i = 0; i < shard[r].n; ++i) {
+      const double w = shard[r].target[i] / shard[r].pscore[i];
+      terms.push_back(w * shard[r].reward[i]), terms.push_back(w);
+    }
+    ReferenceSums(terms, shard[r].n, 2, opt.bootstrap_samples,
+                  StreamSeed(opt.seed, Stream::kRankBootstrap, static_cast<uint64_t>(r)), sums, counts);
+    for (size_t k = 0; k < sums.size(); ++k) total[k] += sums[k];
+    for (size_t k = 0; k < counts.size(); ++k) total_counts[k] += counts[k];
+  }
+  for (int b = 0; b < opt.bootstrap_samples; ++b)
+    values.push_back((total[2 * b] / total_counts[b]) / (total[2 * b + 1] / total_counts[b]));
+  const auto [lo, hi] = ReferenceInterval(values, opt.alpha);
+  CHECK(out[0].ci_low == lo);
+  CHECK(out[0].ci_high == hi);
 }

@@ -72,7 +72,11 @@ def estimate(estimator, *, reward, action, pscore, action_dist, position=None,
     bandit layout. Returns, per estimator, a dict: value, stderr (delta method), ci_low,
     ci_high (the 1 - alpha interval: normal when n_bootstrap_samples = 0, else the
     percentile bootstrap seeded by random_state), ci_method, rows, max_weight (the largest
-    importance weight, a diagnostic of variance)."""
+    importance weight, a diagnostic of variance), and the diagnostics of the row weights the
+    estimator applies: weighted (False for the direct method, which has none), ess (Kish's
+    effective sample size (sum w)^2 / sum w^2, in rows; per-slot estimators weigh a row by the
+    mean of its slots' weights), max_weight_share (the largest |w| / sum |w|) and
+    nonzero_rows (rows whose weight is not zero)."""
     names, single = _names(estimator)
     out = _core.estimate_bandit(
         names, reward, _integers(action, "action"), _integers(position, "position"), pscore,
@@ -122,7 +126,8 @@ def estimate_slate(estimator, *, reward, pscore_item_position=None,
                    evaluation_policy_pscore_cascade=None, q_hat=None, q_hat_expected=None,
                    alpha=0.05, n_bootstrap_samples=0, random_state=0, threads=1):
     """estimate() on the slate layout (see the module's comment); max_weight is None when no
-    per-slot marginals are given."""
+    per-slot marginals are given, and so are ess, max_weight_share and nonzero_rows of the
+    estimators that use them (per-slot and pseudo-inverse)."""
     names, single = _names(estimator)
     out = _core.estimate_slate(
         names, reward, pscore_item_position, evaluation_policy_pscore_item_position, pscore,

@@ -61,6 +61,30 @@ def test_every_bandit_estimator_of_the_registry_runs():
         assert callable(getattr(ope, name.replace("-", "_")))
 
 
+def test_weight_diagnostics_are_kish_on_the_applied_weights():
+    d = bandit()
+    w, _, _, _ = by_hand(d)
+    r = ope.estimate("ipw", **d)
+    assert r["weighted"] is True
+    assert r["ess"] == pytest.approx(w.sum() ** 2 / (w * w).sum(), rel=1e-12)
+    assert r["max_weight_share"] == pytest.approx(np.abs(w).max() / np.abs(w).sum(), rel=1e-12)
+    assert r["nonzero_rows"] == np.count_nonzero(w)
+    c = np.minimum(w, 1.5)
+    clipped = ope.estimate("clipped-ipw:1.5", **d)
+    assert clipped["ess"] == pytest.approx(c.sum() ** 2 / (c * c).sum(), rel=1e-12)
+    dm = ope.estimate("dm", **d)
+    assert dm["weighted"] is False and dm["ess"] == 200 and dm["nonzero_rows"] == 200
+    s = slate()
+    w_slate = s["evaluation_policy_pscore"] / s["pscore"]
+    only_slate = {k: s[k] for k in ("reward", "pscore", "evaluation_policy_pscore")}
+    sips = ope.estimate_slate(["sips", "iips"], **only_slate)
+    assert sips["sips"]["ess"] == pytest.approx(w_slate.sum() ** 2 / (w_slate ** 2).sum(), rel=1e-12)
+    assert sips["iips"]["ess"] is None and sips["iips"]["nonzero_rows"] is None
+    w_item = (s["evaluation_policy_pscore_item_position"] / s["pscore_item_position"]).mean(1)
+    iips = ope.estimate_slate("iips", **s)
+    assert iips["ess"] == pytest.approx(w_item.sum() ** 2 / (w_item ** 2).sum(), rel=1e-12)
+
+
 def test_obp_shaped_inputs_are_accepted_in_any_dtype_and_layout():
     d = bandit()
     ref = ope.dr(**d)
