@@ -53,7 +53,8 @@ double StreamBound(const std::vector<const std::vector<double>*>& arrays, int th
 int main(int argc, char** argv) {
   const int64_t n = argc > 1 ? std::atoll(argv[1]) : 10000000;
   const int64_t K = argc > 2 ? std::atoll(argv[2]) : 3;
-  const int64_t boot_n = argc > 3 ? std::atoll(argv[3]) : 1000000;
+  // The bootstrap's rows are the first cells of the one-pass arrays: at most n * K of them.
+  const int64_t boot_n = std::min<int64_t>(argc > 3 ? std::atoll(argv[3]) : 1000000, n * K);
   const int B = argc > 4 ? std::atoi(argv[4]) : 1000;
   OpeData d;
   d.n = n;
