@@ -50,7 +50,8 @@ def main():
     print(f"{n} logged rounds, {A} items, {L} positions; 95% bootstrap intervals (1,000 resamples)")
     for name in names:
         r = result[name]
-        print(f"{name:6} {r['value']:.5f}  [{r['ci_low']:.5f}, {r['ci_high']:.5f}]  max weight {r['max_weight']:.1f}")
+        print(f"{name:6} {r['value']:.5f}  [{r['ci_low']:.5f}, {r['ci_high']:.5f}]  max weight {r['max_weight']:.1f}"
+              f"  effective rows {r['ess']:.0f}")
     truth = None
     if a.truth_logs:
         truth = float(np.mean(bundlerl.read_logs(a.truth_logs)["reward"]))

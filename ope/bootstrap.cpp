@@ -45,6 +45,10 @@ inline uint32_t RowSalt(uint64_t seed, uint64_t hi) {
   return static_cast<uint32_t>(DeriveSeed(seed, 2 * hi));
 }
 
+// Mix32's first step, x ^ (x >> 16), is linear over xor: applied to a row's hash and to a
+// resample's key apart, it gives that of their xor. The kernels take both so, one step fewer.
+inline uint32_t Spread(uint32_t x) { return x ^ (x >> 16); }
+
 inline uint32_t RowHash(uint32_t salt, int64_t row) { return Mix32(static_cast<uint32_t>(row) ^ salt); }
 
 // A resample's key: a bijection of the resample index, so no two resamples share one.
@@ -78,8 +82,9 @@ inline __attribute__((always_inline)) F64x4 Load4(const double* p) {
 }
 inline __attribute__((always_inline)) void Store4(double* p, F64x4 v) { std::memcpy(p, &v, sizeof v); }
 
-// One block of `rows` rows for one group of kLanes resamples with keys kg: adds k_bi t_ij to
-// acc ([terms, 8 lanes]) and k_bi to count ([8 lanes]), in row order. M > 0: M terms known at
+// One block of `rows` rows (their hashes h, spread) for one group of kLanes resamples with
+// keys kg (spread): adds k_bi t_ij to acc ([terms, 8 lanes]) and k_bi to count ([8 lanes]), in
+// row order. M > 0: M terms known at
 // compile time (accumulators in registers); M = 0: m terms. Two implementations with the same
 // arithmetic: portable vector extensions (baseline x86-64) and AVX2 intrinsics.
 using BlockFn = void (*)(const double* t, int64_t rows, int m, const uint32_t* h, const uint32_t* kg,
@@ -99,8 +104,7 @@ void BlockPortable(const double* t, int64_t rows, int m, const uint32_t* h, cons
   I32x8 neg_count = SplatI(0);
   const int mm = M > 0 ? M : m;
   for (int64_t i = 0; i < rows; ++i) {
-    U32x8 x = key ^ h[i];
-    x ^= x >> 16;
+    U32x8 x = key ^ h[i];  // Mix32's first step is already in h and the keys (Spread)
     x *= c1;
     x ^= x >> 15;
     x *= c2;
@@ -153,8 +157,7 @@ __attribute__((target("avx2"))) void BlockAvx2(const double* t, int64_t rows, in
     const __m256i hi = _mm256_set1_epi32(static_cast<int32_t>(h[i]));
     const double* row = t + i * mm;
     for (int g = 0; g < G; ++g) {
-      __m256i x = _mm256_xor_si256(key[g], hi);
-      x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
+      __m256i x = _mm256_xor_si256(key[g], hi);  // Mix32's first step is in h and the keys
       x = _mm256_mullo_epi32(x, c1);
       x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 15));
       x = _mm256_mullo_epi32(x, c2);
@@ -217,7 +220,7 @@ void GroupsOverRows(const double* terms, int64_t rows, int m, const uint32_t* ke
     const int64_t e = std::min(rows, b + kBlockRows);
     // Blocks start at multiples of kBlockRows, a divisor of 2^32: one salt per block.
     const uint32_t salt = RowSalt(seed, static_cast<uint64_t>(b) >> 32);
-    for (int64_t i = b; i < e; ++i) h[i - b] = RowHash(salt, i);
+    for (int64_t i = b; i < e; ++i) h[i - b] = Spread(RowHash(salt, i));
     for (int64_t g = 0; g < groups;) {
       const int step = block.second && g + 2 <= groups ? 2 : 1;
       (step == 2 ? block.second : block.first)(terms + b * m, e - b, m, h.data(), keys + (g0 + g) * kLanes,
@@ -243,7 +246,7 @@ void PoissonBootstrapSums(const double* terms, int64_t rows, int m, int resample
                           int threads, double* sums, double* counts, BootstrapKernel kernel) {
   const int64_t groups = (resamples + kLanes - 1) / kLanes;
   std::vector<uint32_t> keys(groups * kLanes);
-  for (int64_t b = 0; b < groups * kLanes; ++b) keys[b] = ResampleKey(seed, b);
+  for (int64_t b = 0; b < groups * kLanes; ++b) keys[b] = Spread(ResampleKey(seed, b));
   // Lane-major scratch: [groups, m, kLanes] and [groups, kLanes].
   std::vector<double> lane_sums(groups * m * kLanes), lane_counts(groups * kLanes);
   static const bool has_avx2 = __builtin_cpu_supports("avx2");

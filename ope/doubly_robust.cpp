@@ -40,40 +40,53 @@ const bool kRegistered3 = EstimatorRegistry::Register(
 TermForm DoublyRobust::Form(const OpeData& d) const {
   return kind_ == Kind::kSelfNormalized ? PerSlotRatios(d.K, 1) : Linear();
 }
+namespace {
+
+// The terms of rows [0, rows) for one kind, the kind fixed at compile time so that the slot
+// loop has no switch.
+template <DoublyRobust::Kind kKind>
+void DrTerms(const double* r, const double* q, const double* qe, const double* w, int64_t rows, int64_t K,
+             double lambda, double* out) {
+  using Kind = DoublyRobust::Kind;
+  for (int64_t i = 0; i < rows; ++i) {
+    double dm = 0, corr = 0;
+    double* slot_terms = out + 1;
+    for (int64_t k = i * K; k < (i + 1) * K; ++k) {
+      const double wk = w[k];
+      dm += qe[k];
+      if (kKind == Kind::kDr) {
+        corr += wk * (r[k] - q[k]);
+      } else if (kKind == Kind::kSwitch) {
+        corr += (wk <= lambda ? wk : 0.0) * (r[k] - q[k]);
+      } else if (kKind == Kind::kShrink) {
+        corr += lambda * wk / (wk * wk + lambda) * (r[k] - q[k]);
+      } else {
+        *slot_terms++ = wk * (r[k] - q[k]);
+        *slot_terms++ = wk;
+      }
+    }
+    if (kKind == Kind::kSelfNormalized) {
+      out[0] = dm;
+      out = slot_terms;
+    } else {
+      *out++ = dm + corr;
+    }
+  }
+}
+
+}  // namespace
+
 void DoublyRobust::Terms(const OpeData& d, int64_t b, int64_t e, const double* w,
                          double* out) const {
   const int64_t K = d.K;
   const double* r = d.reward.data() + b * K;
   const double* q = d.q_hat.data() + b * K;
   const double* qe = d.q_hat_target.data() + b * K;
-  for (int64_t i = 0; i < e - b; ++i) {
-    double dm = 0, corr = 0;
-    double* slot_terms = out + 1;
-    for (int64_t k = i * K; k < (i + 1) * K; ++k) {
-      const double wk = w[k];
-      dm += qe[k];
-      switch (kind_) {
-        case Kind::kDr:
-          corr += wk * (r[k] - q[k]);
-          break;
-        case Kind::kSwitch:
-          corr += (wk <= lambda_ ? wk : 0.0) * (r[k] - q[k]);
-          break;
-        case Kind::kShrink:
-          corr += lambda_ * wk / (wk * wk + lambda_) * (r[k] - q[k]);
-          break;
-        case Kind::kSelfNormalized:
-          *slot_terms++ = wk * (r[k] - q[k]);
-          *slot_terms++ = wk;
-          break;
-      }
-    }
-    if (kind_ == Kind::kSelfNormalized) {
-      out[0] = dm;
-      out = slot_terms;
-    } else {
-      *out++ = dm + corr;
-    }
+  switch (kind_) {
+    case Kind::kDr: DrTerms<Kind::kDr>(r, q, qe, w, e - b, K, lambda_, out); break;
+    case Kind::kSwitch: DrTerms<Kind::kSwitch>(r, q, qe, w, e - b, K, lambda_, out); break;
+    case Kind::kShrink: DrTerms<Kind::kShrink>(r, q, qe, w, e - b, K, lambda_, out); break;
+    case Kind::kSelfNormalized: DrTerms<Kind::kSelfNormalized>(r, q, qe, w, e - b, K, lambda_, out); break;
   }
 }
 

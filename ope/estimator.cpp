@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
+#include <emmintrin.h>
 #include <tuple>
 
 #include "common/error.h"
@@ -19,43 +20,114 @@ namespace {
 constexpr int64_t kChunkRows = EstimateAccumulator::kChunkRows;
 constexpr int64_t kBlockRows = 512;       // inputs and terms of a block stay in L1/L2
 
-// Branch-free range checks; the caller looks for the offending value only when one fails.
+// Branch-free range checks, two lanes at a time (SSE2, in every x86-64); the caller looks for
+// the offending value only when one fails. A NaN escapes min and max, so each check also sums
+// x * 0, which is 0 for a finite x and NaN otherwise.
+struct Range {
+  __m128d lo = _mm_set1_pd(1.0), hi = _mm_setzero_pd(), bad = _mm_setzero_pd();
+  void Add(__m128d x) {
+    lo = _mm_min_pd(x, lo);
+    hi = _mm_max_pd(x, hi);
+    bad = _mm_add_pd(bad, _mm_mul_pd(x, _mm_setzero_pd()));
+  }
+  void AddOne(double x) { Add(_mm_set1_pd(x)); }
+  // Every value seen is in (0, 1] (open_at_zero) or [0, 1].
+  bool InUnitInterval(bool open_at_zero) const {
+    const double l = std::min(Lane(lo, 0), Lane(lo, 1)), h = std::max(Lane(hi, 0), Lane(hi, 1));
+    return (open_at_zero ? l > 0.0 : l >= 0.0) && h <= 1.0 && Finite();
+  }
+  bool Finite() const { return Lane(bad, 0) + Lane(bad, 1) == 0.0; }
+  static double Lane(__m128d v, int l) {
+    double x[2];
+    _mm_storeu_pd(x, v);
+    return x[l];
+  }
+};
+
 bool AllInUnitInterval(const double* x, int64_t n, bool open_at_zero) {
-  bool ok = true;
-  if (open_at_zero)
-    for (int64_t i = 0; i < n; ++i) ok &= (x[i] > 0.0) & (x[i] <= 1.0);
-  else
-    for (int64_t i = 0; i < n; ++i) ok &= (x[i] >= 0.0) & (x[i] <= 1.0);
-  return ok;
+  Range r;
+  int64_t i = 0;
+  for (; i + 2 <= n; i += 2) r.Add(_mm_loadu_pd(x + i));
+  for (; i < n; ++i) r.AddOne(x[i]);
+  return r.InUnitInterval(open_at_zero);
 }
 
 bool AllFinite(const double* x, int64_t n) {
-  bool ok = true;
-  for (int64_t i = 0; i < n; ++i) ok &= std::abs(x[i]) <= 1.7976931348623157e308;
-  return ok;
+  __m128d bad = _mm_setzero_pd();
+  int64_t i = 0;
+  for (; i + 2 <= n; i += 2) bad = _mm_add_pd(bad, _mm_mul_pd(_mm_loadu_pd(x + i), _mm_setzero_pd()));
+  double tail = 0;
+  for (; i < n; ++i) tail += x[i] * 0.0;
+  return Range::Lane(bad, 0) + Range::Lane(bad, 1) + tail == 0.0;
+}
+
+// The main arrays of `cells` cells in one pass: the weights w = t / p, the checks p in (0, 1],
+// t in [0, 1] and r finite, and the largest weight (into max_weight). False when a check fails.
+bool WeightsAndChecks(const double* p, const double* t, const double* r, int64_t cells, double* w,
+                      double& max_weight) {
+  Range pr, tr;
+  __m128d rbad = _mm_setzero_pd(), mw = _mm_set1_pd(max_weight);
+  int64_t k = 0;
+  for (; k + 2 <= cells; k += 2) {
+    const __m128d pk = _mm_loadu_pd(p + k), tk = _mm_loadu_pd(t + k), wk = _mm_div_pd(tk, pk);
+    _mm_storeu_pd(w + k, wk);
+    pr.Add(pk), tr.Add(tk);
+    rbad = _mm_add_pd(rbad, _mm_mul_pd(_mm_loadu_pd(r + k), _mm_setzero_pd()));
+    mw = _mm_max_pd(wk, mw);
+  }
+  double tail = 0;
+  for (; k < cells; ++k) {
+    w[k] = t[k] / p[k];
+    pr.AddOne(p[k]), tr.AddOne(t[k]);
+    tail += r[k] * 0.0;
+    mw = _mm_max_pd(_mm_set1_pd(w[k]), mw);
+  }
+  max_weight = std::max(Range::Lane(mw, 0), Range::Lane(mw, 1));
+  return pr.InUnitInterval(true) && tr.InUnitInterval(false) &&
+         Range::Lane(rbad, 0) + Range::Lane(rbad, 1) + tail == 0.0;
 }
 
 using Moments = TermMoments;
 
+// Sums of a block's terms and of their pairwise products, each summed over the rows in
+// order from zero and then added to `mom`. With M terms known, the products are taken over
+// the whole square so that the inner loop vectorises across c; the upper triangle is kept.
 template <int M>
-void AddMoments(const double* t, int64_t rows, Moments& mom) {
+inline __attribute__((always_inline)) void AddMomentsFixed(const double* t, int64_t rows, Moments& mom) {
   double sum[M] = {}, cross[M * M] = {};
   for (int64_t i = 0; i < rows; ++i, t += M)
     for (int a = 0; a < M; ++a) {
       sum[a] += t[a];
-      for (int c = a; c < M; ++c) cross[a * M + c] += t[a] * t[c];
+      for (int c = 0; c < M; ++c) cross[a * M + c] += t[a] * t[c];
     }
-  for (int a = 0; a < M; ++a) mom.sum[a] += sum[a];
-  for (int i = 0; i < M * M; ++i) mom.cross[i] += cross[i];
+  for (int a = 0; a < M; ++a) {
+    mom.sum[a] += sum[a];
+    for (int c = a; c < M; ++c) mom.cross[a * M + c] += cross[a * M + c];
+  }
 }
 
-void AddMomentsDynamic(const double* t, int64_t rows, Moments& mom) {
+inline __attribute__((always_inline)) void AddMomentsDynamic(const double* t, int64_t rows, Moments& mom) {
   const int m = mom.m;
   for (int64_t i = 0; i < rows; ++i, t += m)
     for (int a = 0; a < m; ++a) {
       mom.sum[a] += t[a];
       for (int c = a; c < m; ++c) mom.cross[a * m + c] += t[a] * t[c];
     }
+}
+
+// Built for AVX2 and baseline x86-64 (chosen at load time); neither has fused multiply-add,
+// so both give the same bits: every sum keeps its order over the rows.
+__attribute__((target_clones("avx2", "default"))) void AddMoments(const double* t, int64_t rows,
+                                                                  Moments& mom) {
+  switch (mom.m) {
+    case 1: AddMomentsFixed<1>(t, rows, mom); break;
+    case 2: AddMomentsFixed<2>(t, rows, mom); break;
+    case 3: AddMomentsFixed<3>(t, rows, mom); break;
+    case 4: AddMomentsFixed<4>(t, rows, mom); break;
+    case 6: AddMomentsFixed<6>(t, rows, mom); break;
+    case 7: AddMomentsFixed<7>(t, rows, mom); break;
+    default: AddMomentsDynamic(t, rows, mom);
+  }
 }
 
 // Sums of the row weights of one block, in row order.
@@ -94,28 +166,11 @@ void AccumulateRange(const Estimator& est, const OpeData& d, int64_t begin, int6
                             !d.pscore_cascade.empty() || !d.target_cascade.empty();
   for (int64_t b = begin; b < end; b += kBlockRows) {
     const int64_t e = std::min(end, b + kBlockRows);
-    // Fused, branch-free check of the main arrays and the largest weight; the slow path
-    // (ValidateRows) runs only to name the bad row.
-    // Weights once per block (a vectorisable loop), then a fused, branch-free check of the
-    // main arrays with four max lanes; the slow path (ValidateRows) only names a bad row.
+    // Weights, a fused branch-free check of the main arrays and the largest weight, in one
+    // pass; the slow path (ValidateRows) only names a bad row.
     const int64_t k0 = b * d.K, cells = (e - b) * d.K;
-    const double *p = pp + k0, *t = tp + k0, *r = d.reward.data() + k0;
     double* w = wbuf.data();
-    for (int64_t k = 0; k < cells; ++k) w[k] = t[k] / p[k];
-    double mw[4] = {max_weight, max_weight, max_weight, max_weight};
-    bool ok = true;
-    int64_t k = 0;
-    for (; k + 4 <= cells; k += 4)
-      for (int l = 0; l < 4; ++l) {
-        ok &= (p[k + l] > 0.0) & (p[k + l] <= 1.0) & (t[k + l] >= 0.0) & (t[k + l] <= 1.0) &
-              (std::abs(r[k + l]) <= 1e300);
-        mw[l] = w[k + l] > mw[l] ? w[k + l] : mw[l];
-      }
-    for (; k < cells; ++k) {
-      ok &= (p[k] > 0.0) & (p[k] <= 1.0) & (t[k] >= 0.0) & (t[k] <= 1.0) & (std::abs(r[k]) <= 1e300);
-      mw[0] = w[k] > mw[0] ? w[k] : mw[0];
-    }
-    if (!ok) d.ValidateRows(b, e);
+    if (!WeightsAndChecks(pp + k0, tp + k0, d.reward.data() + k0, cells, w, max_weight)) d.ValidateRows(b, e);
     if (has_optional) {
       const int64_t nb = e - b;
       bool opt_ok = true;
@@ -127,19 +182,10 @@ void AccumulateRange(const Estimator& est, const OpeData& d, int64_t begin, int6
       if (!d.target_cascade.empty()) opt_ok &= AllInUnitInterval(d.target_cascade.data() + k0, cells, false);
       if (!opt_ok) d.ValidateRows(b, e);
     }
-    max_weight = std::max(std::max(mw[0], mw[1]), std::max(mw[2], mw[3]));
     double* t_block = terms_out ? terms_out + (b - begin) * m : buf.data();
     est.Terms(d, b, e, w, t_block);
     const int64_t rows = e - b;
-    switch (m) {
-      case 1: AddMoments<1>(t_block, rows, mom); break;
-      case 2: AddMoments<2>(t_block, rows, mom); break;
-      case 3: AddMoments<3>(t_block, rows, mom); break;
-      case 4: AddMoments<4>(t_block, rows, mom); break;
-      case 6: AddMoments<6>(t_block, rows, mom); break;
-      case 7: AddMoments<7>(t_block, rows, mom); break;
-      default: AddMomentsDynamic(t_block, rows, mom);
-    }
+    AddMoments(t_block, rows, mom);
     est.RowWeights(d, b, e, w, rbuf.data());
     AddWeightMoments(rbuf.data(), rows, mom.weights);
     mom.count += static_cast<double>(rows);

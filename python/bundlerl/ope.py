@@ -126,8 +126,8 @@ def estimate_slate(estimator, *, reward, pscore_item_position=None,
                    evaluation_policy_pscore_cascade=None, q_hat=None, q_hat_expected=None,
                    alpha=0.05, n_bootstrap_samples=0, random_state=0, threads=1):
     """estimate() on the slate layout (see the module's comment); max_weight is None when no
-    per-slot marginals are given, and so are ess, max_weight_share and nonzero_rows of the
-    estimators that use them (per-slot and pseudo-inverse)."""
+    per-slot marginals are given (ess and the other diagnostics are those of the weights each
+    estimator applies: slate or cascade weights for sips and rips)."""
     names, single = _names(estimator)
     out = _core.estimate_slate(
         names, reward, pscore_item_position, evaluation_policy_pscore_item_position, pscore,

@@ -103,9 +103,9 @@ const char* NeedsName(Needs n) {
 }
 
 // weights_known: the per-slot item weights are real (false in the slate layout without
-// marginals, where they are set to one); the row-weight diagnostics of an estimator that uses
-// them are then None too.
-py::dict ToDict(const Estimate& e, const Estimator& est, bool weights_known) {
+// marginals, where they are set to one; only estimators that do not use them run then, so
+// the row-weight diagnostics are always those of the estimator's own weights).
+py::dict ToDict(const Estimate& e, bool weights_known) {
   py::dict d;
   d["estimator"] = e.estimator;
   d["value"] = e.value;
@@ -115,14 +115,10 @@ py::dict ToDict(const Estimate& e, const Estimator& est, bool weights_known) {
   d["ci_method"] = e.ci_method;
   d["rows"] = e.rows;
   d["max_weight"] = weights_known ? py::object(py::float_(e.max_weight)) : py::object(py::none());
-  const WeightKind kind = est.weight_kind();
-  const bool row_weights_known =
-      weights_known || (kind != WeightKind::kSlot && kind != WeightKind::kPseudoInverse);
-  auto known = [&](py::object x) { return row_weights_known ? x : py::object(py::none()); };
   d["weighted"] = e.weighted;
-  d["ess"] = known(py::float_(e.ess));
-  d["max_weight_share"] = known(py::float_(e.max_weight_share));
-  d["nonzero_rows"] = known(py::int_(e.nonzero_rows));
+  d["ess"] = e.ess;
+  d["max_weight_share"] = e.max_weight_share;
+  d["nonzero_rows"] = e.nonzero_rows;
   return d;
 }
 
@@ -156,7 +152,7 @@ py::list RunAll(const std::vector<std::unique_ptr<Estimator>>& ests, const OpeDa
     for (const auto& e : ests) results.push_back(RunEstimator(*e, d, opt));
   }
   py::list out;
-  for (size_t i = 0; i < results.size(); ++i) out.append(ToDict(results[i], *ests[i], weights_known));
+  for (const auto& r : results) out.append(ToDict(r, weights_known));
   return out;
 }
 
