@@ -137,8 +137,9 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
        "--policy: the feature rows (default: a learned policy's, else the kernel columns)")
       ("estimators", po::value<std::string>()->default_value("dm,ipw,clipped-ipw,snipw,dr,sndr,switch-dr,dros"),
        "comma-separated estimator names")
-      ("shopper-model", po::value<std::string>()->default_value("mnl"),
-       "--policy, estimators model and slate-dr: the choice model fitted to the logged slates (mnl or cascade)")
+      ("shopper-model", po::value<std::string>()->default_value("auto"),
+       "--policy, estimators model and slate-dr: the choice model fitted to the logged slates (auto: mnl unless "
+       "a round has two clicks, then independent; mnl, cascade or independent)")
       ("model-features", po::value<std::string>()->default_value(ShopperModelOptions().features),
        "its feature groups: kernel, bundle, profile, item, unit")
       ("model-slates", po::value<int>()->default_value(4), "slates drawn from each policy per round to value it")
@@ -202,8 +203,9 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   shopper_model.target_slates = vm["model-slates"].as<int>();
   shopper_model.seed = StreamSeed(vm["seed"].as<uint64_t>(), Stream::kTargetSlates);
   shopper_model.threads = threads;
-  if (shopper_model.choice != "mnl" && shopper_model.choice != "cascade")
-    Fail("--shopper-model: expected mnl or cascade, got '", shopper_model.choice, "'");
+  if (shopper_model.choice != "auto" && shopper_model.choice != "mnl" && shopper_model.choice != "cascade" &&
+      shopper_model.choice != "independent")
+    Fail("--shopper-model: expected auto, mnl, cascade or independent, got '", shopper_model.choice, "'");
   if (shopper_model.target_slates < 1 || shopper_model.target_slates > 1000)
     Fail("--model-slates: expected a number in [1, 1000], got ", shopper_model.target_slates);
   if (need_shopper_model && comm->world_size() > 1)

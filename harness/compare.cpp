@@ -56,7 +56,16 @@ void CompareConfig::Declare(OptionList& o) {
   o.Add("compare.bootstrap", &bootstrap, "bootstrap resamples (0: normal CI)");
   o.Add("compare.folds", &folds, "reward-model folds");
   o.Add("compare.shopper_model", &shopper_model,
-        "choice model fitted to the logged slates for the model-based estimators (mnl or cascade)");
+        "choice model fitted to the logged slates, for the model-based estimators and the reliability check: "
+        "auto (mnl unless a round has two clicks, then independent), mnl, cascade, independent or none");
+  o.Add("compare.min_ess", &reliability.min_ess, "an estimate whose weights' effective sample size is below this is unreliable");
+  o.Add("compare.max_weight_share", &reliability.max_weight_share,
+        "an estimate with one row carrying more than this share of the weight is unreliable");
+  o.Add("compare.bias_z", &reliability.bias_z,
+        "unreliable when the fitted model puts the estimator's bias beyond this many of its own standard errors ...");
+  o.Add("compare.bias_share", &reliability.bias_share, "... and beyond this share of the estimate's standard error");
+  o.Add("compare.max_check_ratio", &reliability.max_check_ratio,
+        "unreliable when the fitted model's check is this many times less precise than the estimate");
   o.Add("compare.model_features", &model_features,
         "feature groups of the fitted shopper model: kernel, bundle, profile, item, unit");
   o.Add("compare.model_slates", &model_slates, "slates drawn from each target per round to value it in the fitted model");
@@ -76,8 +85,14 @@ void CompareConfig::Validate() const {
   if (strategies.empty() && agents.empty()) Fail("config key 'compare.strategies': no strategy named");
   if (estimators.empty()) Fail("config key 'compare.estimators': no estimator named");
   if (folds < 2) Fail("config key 'compare.folds': expected at least 2, got ", folds);
-  if (shopper_model != "mnl" && shopper_model != "cascade")
-    Fail("config key 'compare.shopper_model': expected mnl or cascade, got '", shopper_model, "'");
+  if (shopper_model != "auto" && shopper_model != "mnl" && shopper_model != "cascade" && shopper_model != "independent" &&
+      shopper_model != "none")
+    Fail("config key 'compare.shopper_model': expected auto, mnl, cascade, independent or none, got '", shopper_model, "'");
+  if (!(reliability.min_ess >= 0)) Fail("config key 'compare.min_ess': expected a number >= 0");
+  if (!(reliability.max_weight_share > 0 && reliability.max_weight_share <= 1))
+    Fail("config key 'compare.max_weight_share': expected a number in (0, 1]");
+  if (!(reliability.bias_z >= 0) || !(reliability.bias_share >= 0) || !(reliability.max_check_ratio > 0))
+    Fail("config keys 'compare.bias_z', 'compare.bias_share', 'compare.max_check_ratio': expected numbers >= 0 (> 0)");
   if (model_slates < 1 || model_slates > 1000)
     Fail("config key 'compare.model_slates': expected a number in [1, 1000], got ", model_slates);
   if (agent_seeds < 1 || agent_seeds > 100)
@@ -286,13 +301,15 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
 
   // 2-4. The reward model and the strategies' probabilities at the logged rounds.
   const ShopperModelOptions model_options = ShopperModelOptionsOf(cfg, cfg.seed);
-  result.shopper_model_fitted = NeedsShopperModel(estimators);
+  result.shopper_model_fitted = cfg.shopper_model != "none";
+  if (!result.shopper_model_fitted && NeedsShopperModel(estimators))
+    Fail("config key 'compare.shopper_model': none, but an estimator needs the fitted shopper model");
   const std::vector<OpeData> data =
       StrategyOpeData(logs, world->kernels(), strategies, cfg.folds, StreamSeed(cfg.seed, Stream::kRewardModelFolds),
                       cfg.threads, result.shopper_model_fitted ? &model_options : nullptr, &result.shopper_model);
   Say("reward model fitted (" + std::to_string(cfg.folds) + "-fold cross-fitted logistic)");
   if (result.shopper_model_fitted)
-    Say("shopper model fitted (" + cfg.shopper_model + ", " + std::to_string(result.shopper_model.iterations) +
+    Say("shopper model fitted (" + result.shopper_model.choice + ", " + std::to_string(result.shopper_model.iterations) +
         " Newton steps, log-likelihood " + FormatFixed(result.shopper_model.loglik, 4) + " per round against " +
         FormatFixed(result.shopper_model.loglik_null, 4) + " without features)");
   // The logs as a BundleRL HDF5 file (what `bundlerl evaluate` and `train --logs` read).
@@ -304,7 +321,11 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   opt.bootstrap_samples = cfg.bootstrap;
   opt.seed = StreamSeed(cfg.seed, Stream::kBootstrap);
   for (int64_t s = 0; s < S; ++s)
-    for (const auto& e : estimators) result.strategies[s].estimates.push_back(RunEstimator(*e, data[s], opt));
+    for (const auto& e : estimators) {
+      result.strategies[s].estimates.push_back(RunEstimator(*e, data[s], opt));
+      result.strategies[s].reliability.push_back(
+          Judge(*e, data[s], result.strategies[s].estimates.back(), opt, cfg.reliability));
+    }
   std::vector<double> truth(S);
   for (int64_t s = 0; s < S; ++s) truth[s] = result.strategies[s].truth;
   for (size_t e = 0; e < estimators.size(); ++e) {
@@ -319,6 +340,17 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
+}
+
+std::vector<OpeData> SimulatedOpeData(const std::shared_ptr<const ShopperModel>& bandit,
+                                      const std::vector<std::shared_ptr<const SlatePolicy>>& strategies,
+                                      const CompareConfig& cfg, int64_t rounds, uint64_t log_seed) {
+  const auto logging = MakeFixedPolicy(cfg.logging_policy);
+  const ShopperModelOptions model_options = ShopperModelOptionsOf(cfg, log_seed);
+  return PrepareOpe(bandit, strategies, *logging, rounds, log_seed, cfg.folds,
+                    StreamSeed(log_seed, Stream::kRewardModelFolds), cfg.threads, false,
+                    cfg.shopper_model != "none" ? &model_options : nullptr)
+      .data;
 }
 
 OpeBenchmarkResult RunOpeBenchmark(const WorldConfig& world_cfg, const ShopperConfig& shopper,

@@ -15,10 +15,12 @@
 #include <vector>
 
 #include "agents/trainer.h"
+#include "env/shopper_model.h"
 #include "dataset/dataset.h"
 #include "env/config.h"
 #include "kernels/features.h"
 #include "ope/estimator.h"
+#include "ope/reliability.h"
 #include "policy/shopper_model_targets.h"
 
 namespace bundlerl {
@@ -32,17 +34,18 @@ struct CompareConfig {
   int64_t log_rounds = 20000;                                    // compare.log_rounds
   std::string logging_policy = "epsilon-greedy:0.5:popularity";  // compare.logging_policy
   std::vector<std::string> strategies = {"uniform", "popularity", "content", "itemcf", "profile"};
-  std::vector<std::string> estimators = {"dm",  "ipw",    "snipw", "dr",   "sndr", "switch-dr",
-                                         "dros", "sips", "snsips", "rips", "snrips", "pi"};
+  std::vector<std::string> estimators = {"dm",   "ipw",    "snipw", "dr",     "sndr", "switch-dr", "dros",
+                                         "sips", "snsips", "rips",  "snrips", "pi",   "model",     "slate-dr"};
   std::vector<std::string> agents = {"reinforce", "ppo", "offpolicy-reinforce", "linucb"};  // compare.agents
   TrainConfig train;               // [train]: how the agents are trained
   int64_t agent_seeds = 1;         // compare.agent_seeds: training seeds per agent (true values' spread)
   int64_t truth_episodes = 20000;  // compare.truth_episodes
   int bootstrap = 0;               // compare.bootstrap: 0 = normal intervals
   int folds = 5;                   // compare.folds: reward-model cross-fitting
-  std::string shopper_model = "mnl";  // compare.shopper_model: the choice model fitted for "model", "slate-dr"
+  std::string shopper_model = "auto";  // compare.shopper_model: the choice model fitted to the logs (auto, mnl, cascade, independent, none)
   int model_slates = 4;               // compare.model_slates: target slates drawn per round to value it
   std::string model_features = "kernel,bundle,profile,item,unit";  // compare.model_features: its feature groups
+  ReliabilityRule reliability;        // compare.min_ess, max_weight_share, bias_z, bias_share
   int threads = 2;                 // compare.threads
   std::string out_dir;             // compare.out: default results/<name>
   void Declare(OptionList& options);  // the [compare] keys
@@ -54,6 +57,7 @@ struct StrategyResult {
   double truth = 0, truth_stderr = 0;                  // one-step value (the OPE estimand)
   double episode_value = 0, episode_stderr = 0;        // whole-session value
   std::vector<Estimate> estimates;                     // one per estimator
+  std::vector<Reliability> reliability;                // one per estimator
 };
 
 struct CompareResult {
@@ -117,6 +121,13 @@ std::vector<OpeData> StrategyOpeData(const LoggedDataset& logs, const ItemKernel
                                      ShopperModelSummary* fitted = nullptr);
 // Whether any of the estimators needs the fitted shopper model's columns.
 bool NeedsShopperModel(const std::vector<std::unique_ptr<Estimator>>& estimators);
+
+// One simulated log of `rounds` rounds from `log_seed` under the config's logging policy, and
+// each strategy's OPE data on it (reward model, and the fitted shopper model unless
+// compare.shopper_model is none): what the OPE benchmark and the coverage study repeat.
+std::vector<OpeData> SimulatedOpeData(const std::shared_ptr<const ShopperModel>& bandit,
+                                      const std::vector<std::shared_ptr<const SlatePolicy>>& strategies,
+                                      const CompareConfig& config, int64_t rounds, uint64_t log_seed);
 
 // Kendall's tau-b between two score vectors (ties handled); 0 if undefined.
 double KendallTau(const std::vector<double>& a, const std::vector<double>& b);

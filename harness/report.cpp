@@ -82,6 +82,26 @@ void WriteResultsH5(const CompareResult& r, const CompareConfig& cfg, const std:
     f.Write("/estimates/ess", ess, {S, E});
     f.Write("/estimates/max_weight_share", share, {S, E});
     f.Write("/estimates/nonzero_rows", nonzero, {S, E});
+    std::vector<int64_t> reliable;
+    std::vector<double> model_bias;
+    std::vector<std::string> reasons;
+    for (const auto& s : r.strategies)
+      for (const auto& q : s.reliability) {
+        reliable.push_back(q.reliable ? 1 : 0);
+        model_bias.push_back(q.model_checked ? q.model_bias : std::nan(""));
+        reasons.push_back(q.reason);
+      }
+    f.Write("/estimates/reliable", reliable, {S, E});
+    f.Write("/estimates/model_bias", model_bias, {S, E});
+    f.WriteStrings("/estimates/unreliable_reason", reasons);
+    if (r.shopper_model_fitted) {
+      const ShopperModelSummary& m = r.shopper_model;
+      f.CreateGroup("/shopper_model");
+      f.SetAttr("shopper_model_choice", m.choice);
+      f.WriteStrings("/shopper_model/parameter", m.parameters);
+      f.Write("/shopper_model/estimate", m.estimate, {static_cast<int64_t>(m.estimate.size())});
+      f.Write("/shopper_model/stderr", m.stderr_, {static_cast<int64_t>(m.stderr_.size())});
+    }
     f.Write("/estimates/kendall_tau", r.kendall_tau, {E});
     if (!r.curves.empty()) {
       f.CreateGroup("/curves");
@@ -103,13 +123,30 @@ void DrawPlots(const CompareResult& r, const std::string& out_dir) {
   for (size_t s = 0; s < r.strategies.size(); ++s)
     d << s << " " << r.strategies[s].truth << " " << r.strategies[s].truth - 1.96 * r.strategies[s].truth_stderr
       << " " << r.strategies[s].truth + 1.96 * r.strategies[s].truth_stderr << "\n";
+  // Unreliable estimates: their interval is not drawn (low = high = the value), and a cross
+  // marks them (the last block).
+  auto unreliable = [&](size_t s, size_t e) {
+    return e < r.strategies[s].reliability.size() && !r.strategies[s].reliability[e].reliable;
+  };
   for (size_t e = 0; e < r.estimators.size(); ++e) {
     d << "\n\n# " << r.estimators[e] << "\n";
     for (size_t s = 0; s < r.strategies.size(); ++s) {
       const auto& x = r.strategies[s].estimates[e];
-      d << s + 0.06 * (e + 1) << " " << x.value << " " << x.ci_low << " " << x.ci_high << "\n";
+      const bool bad = unreliable(s, e);
+      d << s + 0.06 * (e + 1) << " " << x.value << " " << (bad ? x.value : x.ci_low) << " "
+        << (bad ? x.value : x.ci_high) << "\n";
     }
   }
+  d << "\n\n# unreliable\n";
+  bool any_unreliable = false;
+  for (size_t e = 0; e < r.estimators.size(); ++e)
+    for (size_t s = 0; s < r.strategies.size(); ++s)
+      if (unreliable(s, e)) {
+        const auto& x = r.strategies[s].estimates[e];
+        d << s + 0.06 * (e + 1) << " " << x.value << " " << x.value << " " << x.value << "\n";
+        any_unreliable = true;
+      }
+  if (!any_unreliable) d << "-1 0 0 0\n";  // gnuplot needs a point in every block
   p.data = d.str();
   std::ostringstream g;
   g << "set title 'OPE estimates (95% CI) against the simulator truth, per strategy'\n"
@@ -120,7 +157,8 @@ void DrawPlots(const CompareResult& r, const std::string& out_dir) {
     << "plot 'estimate_vs_truth.dat' index 0 using ($1+0.4):2:3:4 with yerrorbars lw 3 lc rgb 'black' pt 7 title 'truth (simulation)'";
   for (size_t e = 0; e < r.estimators.size(); ++e)
     g << ", '' index " << e + 1 << " using 1:2:3:4 with yerrorbars title " << GnuplotQuote(r.estimators[e]);
-  g << "\n";
+  g << ", '' index " << r.estimators.size() + 1
+    << " using 1:2 with points pt 2 ps 2.5 lc rgb 'red' title 'unreliable (no valid interval)'\n";
   p.script = g.str();
   DrawPlot(out_dir, p);
   if (r.curves.empty()) return;
@@ -201,14 +239,34 @@ void WriteCompareReport(const CompareResult& r, const CompareConfig& cfg, const 
     }
     o << "\nLogged value (logging policy, per slate): " << FormatFixed(r.logged_value) << "\n\n"
       << "## Estimators: how well they rank and estimate\n\n"
-      << "| estimator | Kendall's tau vs truth | mean abs. relative error | truth inside 95% CI |\n|---|---|---|---|\n";
+      << "An estimate is marked unreliable, and its interval is not given, when its importance weights "
+         "leave fewer than " << cfg.reliability.min_ess << " effective rows (Kish) or one row holds more than "
+      << FormatFixed(100 * cfg.reliability.max_weight_share, 1) << "% of the weight, or when the shopper model "
+         "fitted to the logs puts the estimator's bias for that strategy beyond " << cfg.reliability.bias_z
+      << " standard errors of the check and " << cfg.reliability.bias_share
+      << " of the estimate's own standard error, or when that check is more than " << cfg.reliability.max_check_ratio
+      << " times less precise than the estimate (docs/ESTIMATORS.md).\n\n"
+      << "| estimator | Kendall's tau vs truth | mean abs. relative error | truth inside 95% CI | reliable | "
+         "truth inside the reliable ones' CI |\n|---|---|---|---|---|---|\n";
+    int all_reliable = 0, all_covered = 0;
     for (size_t e = 0; e < E; ++e) {
-      int covered = 0;
-      for (const auto& s : r.strategies)
-        covered += s.estimates[e].ci_low <= s.truth && s.truth <= s.estimates[e].ci_high;
+      int covered = 0, reliable = 0, reliable_covered = 0;
+      for (const auto& s : r.strategies) {
+        const bool in = s.estimates[e].ci_low <= s.truth && s.truth <= s.estimates[e].ci_high;
+        const bool ok = e >= s.reliability.size() || s.reliability[e].reliable;
+        covered += in;
+        reliable += ok;
+        reliable_covered += ok && in;
+      }
+      all_reliable += reliable;
+      all_covered += reliable_covered;
       o << "| " << r.estimators[e] << " | " << FormatFixed(r.kendall_tau[e], 3) << " | "
-        << FormatFixed(100 * r.mean_abs_rel_error[e], 1) << "% | " << covered << " / " << r.strategies.size() << " |\n";
+        << FormatFixed(100 * r.mean_abs_rel_error[e], 1) << "% | " << covered << " / " << r.strategies.size()
+        << " | " << reliable << " / " << r.strategies.size() << " | " << reliable_covered << " / " << reliable << " |\n";
     }
+    o << "\nEstimates not marked unreliable: " << all_reliable << " of " << E * r.strategies.size()
+      << "; the truth is inside the interval of " << all_covered << " of them ("
+      << FormatFixed(all_reliable ? 100.0 * all_covered / all_reliable : 0.0, 1) << "%).\n";
     o << "\n## Estimates per strategy (95% CI; relative error to the truth)\n\n| estimator |";
     for (const auto& s : r.strategies) o << " " << s.name << " |";
     o << "\n|---|";
@@ -220,12 +278,33 @@ void WriteCompareReport(const CompareResult& r, const CompareConfig& cfg, const 
       o << "| " << r.estimators[e] << " |";
       for (const auto& s : r.strategies) {
         const auto& x = s.estimates[e];
-        o << " " << FormatFixed(x.value) << " [" << FormatFixed(x.ci_low) << ", " << FormatFixed(x.ci_high) << "] "
-          << Pct((x.value - s.truth) / s.truth) << " |";
+        if (e < s.reliability.size() && !s.reliability[e].reliable)
+          o << " " << FormatFixed(x.value) << " (unreliable: " << s.reliability[e].reason << ") "
+            << Pct((x.value - s.truth) / s.truth) << " |";
+        else
+          o << " " << FormatFixed(x.value) << " [" << FormatFixed(x.ci_low) << ", " << FormatFixed(x.ci_high) << "] "
+            << Pct((x.value - s.truth) / s.truth) << " |";
       }
       o << "\n";
     }
     o << "\n![estimates against truth](estimate_vs_truth.png)\n";
+    if (r.shopper_model_fitted) {
+      const ShopperModelSummary& m = r.shopper_model;
+      o << "\n## The shopper model fitted to the logs\n\nChoice model `" << m.choice << "` fitted by maximum "
+        << "likelihood to the " << m.rounds << " logged slates (" << m.iterations << " Newton steps): "
+        << "log-likelihood " << FormatFixed(m.loglik) << " per round, against " << FormatFixed(m.loglik_null)
+        << " for slot biases alone. It gives the `model` and `slate-dr` estimates and the bias check of the "
+           "reliability rule.\n\n| parameter | estimate | standard error |\n|---|---|---|\n";
+      size_t units = 0;
+      for (size_t j = 0; j < m.parameters.size(); ++j) {
+        if (m.parameters[j].rfind("unit_", 0) == 0) {
+          ++units;
+          continue;
+        }
+        o << "| " << m.parameters[j] << " | " << FormatFixed(m.estimate[j]) << " | " << FormatFixed(m.stderr_[j]) << " |\n";
+      }
+      if (units) o << "\n(" << units << " per-item effects not shown; in results.h5 under /shopper_model.)\n";
+    }
     if (!r.curves.empty()) {
       o << "\n## Agents\n\nTrained agents appear among the strategies above; their learning curves:\n\n"
            "![learning curves](learning_curves.png)\n";
@@ -238,13 +317,17 @@ void WriteCompareReport(const CompareResult& r, const CompareConfig& cfg, const 
     AtomicFile csv(out_dir + "/summary.csv");
     auto& o = csv.stream();
     o << "strategy,estimator,estimate,stderr,ci_low,ci_high,truth,truth_stderr,relative_error,"
-         "episode_value,episode_stderr\n" << std::setprecision(10);
+         "episode_value,episode_stderr,ess,max_weight_share,nonzero_rows,reliable,model_bias\n"
+      << std::setprecision(10);
     for (const auto& s : r.strategies)
       for (size_t e = 0; e < E; ++e) {
         const auto& x = s.estimates[e];
         o << s.name << "," << r.estimators[e] << "," << x.value << "," << x.stderr_ << "," << x.ci_low << ","
           << x.ci_high << "," << s.truth << "," << s.truth_stderr << "," << (x.value - s.truth) / s.truth << ","
-          << s.episode_value << "," << s.episode_stderr << "\n";
+          << s.episode_value << "," << s.episode_stderr << "," << x.ess << "," << x.max_weight_share << ","
+          << x.nonzero_rows << "," << (e >= s.reliability.size() || s.reliability[e].reliable ? 1 : 0) << ","
+          << (e < s.reliability.size() && s.reliability[e].model_checked ? s.reliability[e].model_bias : std::nan(""))
+          << "\n";
       }
     csv.Commit();
   }

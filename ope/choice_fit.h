@@ -1,7 +1,9 @@
 // Fitting a shopper's choice model to logged responses by maximum likelihood (Newton's
 // method with step halving; both log-likelihoods are concave in the parameters).
 //   mnl:     P(click slot k) = exp(u_k) / (exp(u0) + sum_j exp(u_j)), P(none) likewise;
-//   cascade: slots examined in order until a click; P(click k | examined) = sigmoid(u_k - u0).
+//   cascade: slots examined in order until a click; P(click k | examined) = sigmoid(u_k - u0);
+//   independent: every slot examined, clicks independent, P(click k) = sigmoid(u_k - u0) (a
+//            position-based model with the examination folded into the slot biases).
 // with u_k = beta . x_k + b_k: features x_k of the shown item and a bias per slot (slot 0's
 // fixed at 0; u0 fixed, the scale of the no-click option). Standard errors come from the
 // inverse of the observed information.
@@ -28,7 +30,7 @@ struct ChoiceFit {
   int iterations = 0;
 };
 
-// model: "mnl" or "cascade". Throws Error on malformed data (names the field and round).
+// model: "mnl", "cascade" or "independent". Throws Error on malformed data (names the field and round).
 // l2 > 0 adds the penalty -l2/2 |beta|^2 (a Gaussian prior): it keeps the estimate finite when
 // a feature separates the data or never varies; the standard errors then come from the
 // penalised information.

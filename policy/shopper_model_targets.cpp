@@ -125,9 +125,15 @@ ShopperModelSummary AddShopperModelColumns(const LoggedDataset& logs, const Item
     fit_data.clicks[i] = mask;
     featurizer.Features(obs, &logged[i * K], K, &fit_data.x[i * K * P]);
   });
-  const ChoiceFit fit = FitChoiceModel(opt.choice, fit_data, 0.0, 50, opt.l2);
+  std::string choice = opt.choice;
+  if (choice == "auto") {
+    choice = "mnl";
+    for (uint32_t mask : fit_data.clicks)
+      if (__builtin_popcount(mask) > 1) choice = "independent";
+  }
+  const ChoiceFit fit = FitChoiceModel(choice, fit_data, 0.0, 50, opt.l2);
   ShopperModelSummary summary;
-  summary.choice = opt.choice;
+  summary.choice = choice;
   summary.rounds = n;
   summary.iterations = fit.iterations;
   summary.loglik = fit.loglik;
@@ -139,7 +145,7 @@ ShopperModelSummary AddShopperModelColumns(const LoggedDataset& logs, const Item
     ChoiceData null_data = fit_data;
     null_data.P = 1;
     null_data.x.assign(n * K, 1.0);
-    summary.loglik_null = FitChoiceModel(opt.choice, null_data, 0.0, 50, opt.l2).loglik;
+    summary.loglik_null = FitChoiceModel(choice, null_data, 0.0, 50, opt.l2).loglik;
   }
 
   // Every policy valued in the fitted model at every round; the logged slate's predictions.
@@ -157,7 +163,7 @@ ShopperModelSummary AddShopperModelColumns(const LoggedDataset& logs, const Item
     const Observation& obs = observers[t].Observe(b, i);
     std::vector<double> x(K * P), p(K), grad(D);
     std::vector<int32_t> slate(K);
-    SlateClickProbabilities(opt.choice, &fit_data.x[i * K * P], K, P, fit.beta, 0.0, p.data(), grad.data());
+    SlateClickProbabilities(choice, &fit_data.x[i * K * P], K, P, fit.beta, 0.0, p.data(), grad.data());
     for (OpeData& d : data) {
       std::copy(p.begin(), p.end(), d.model_logged.begin() + i * K);
       std::copy(grad.begin(), grad.end(), d.model_logged_grad.begin() + i * D);
@@ -171,7 +177,7 @@ ShopperModelSummary AddShopperModelColumns(const LoggedDataset& logs, const Item
         SplitMix64 rng(DeriveSeed(opt.seed, static_cast<uint64_t>(i) * M + j));
         policies[s]->Act(obs, rng, slate.data());
         featurizer.Features(obs, slate.data(), K, x.data());
-        value += SlateClickProbabilities(opt.choice, x.data(), K, P, fit.beta, 0.0, p.data(), grad.data());
+        value += SlateClickProbabilities(choice, x.data(), K, P, fit.beta, 0.0, p.data(), grad.data());
         for (int64_t q = 0; q < D; ++q) g[q] += grad[q] / M;
       }
       d.model_value[i] = value / M;

@@ -26,7 +26,7 @@
 namespace bundlerl {
 
 struct ShopperModelOptions {
-  std::string choice = "mnl";  // mnl or cascade
+  std::string choice = "auto";  // mnl, cascade, independent, or auto: mnl unless a round has two clicks
   std::string features = "kernel,bundle,profile,item,unit";  // feature groups (file comment)
   double l2 = 1e-3;            // ridge penalty of the fit (ope/choice_fit.h)
   int target_slates = 4;       // slates drawn from a target per round (deterministic: all equal)

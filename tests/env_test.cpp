@@ -349,7 +349,7 @@ TEST_CASE("choice-model fits reject malformed data", "[env]") {
   CHECK_THROWS_WITH(FitChoiceModel("cascade", d, 0), Catch::Contains("round 1") && Catch::Contains("slot >= K"));
   d.clicks = {1};
   CHECK_THROWS_WITH(FitChoiceModel("mnl", d, 0), Catch::Contains("1 click masks for 2 rounds"));
-  CHECK_THROWS_WITH(FitChoiceModel("logit", d, 0), Catch::Contains("mnl or cascade"));
+  CHECK_THROWS_WITH(FitChoiceModel("logit", d, 0), Catch::Contains("mnl, cascade or independent"));
 }
 
 TEST_CASE("incremental observations equal the feature builder's from scratch", "[env]") {
@@ -549,5 +549,62 @@ TEST_CASE("a session batch allocates nothing per step once warm", "[env]") {
     g_count_allocations = false;
     CHECK(done > 1000);  // many resets inside the counted steps
     CHECK(g_allocations.load() == 0);
+  }
+}
+
+TEST_CASE("the independent-clicks model recovers its parameters within 3 standard errors", "[env]") {
+  // Clicks drawn slot by slot with P = sigmoid(beta . x + bias_k - u0), several per round.
+  const double beta[3] = {0.8, -0.5, 0.3}, bias[2] = {-0.4, -0.9}, u0 = 0.5;
+  ChoiceData d;
+  d.n = 40000, d.K = 3, d.P = 3;
+  SplitMix64 rng(7);
+  int64_t several = 0;
+  for (int64_t i = 0; i < d.n; ++i) {
+    uint32_t mask = 0;
+    for (int64_t k = 0; k < d.K; ++k) {
+      double u = k > 0 ? bias[k - 1] : 0.0;
+      for (int64_t j = 0; j < d.P; ++j) {
+        const double x = 2 * rng.Uniform() - 1;
+        d.x.push_back(x);
+        u += beta[j] * x;
+      }
+      if (rng.Uniform() < Sigmoid(u - u0)) mask |= 1u << k;
+    }
+    several += __builtin_popcount(mask) > 1;
+    d.clicks.push_back(mask);
+  }
+  REQUIRE(several > 1000);
+  CHECK_THROWS_WITH(FitChoiceModel("mnl", d, u0), Catch::Contains("one click per round"));
+  const ChoiceFit fit = FitChoiceModel("independent", d, u0);
+  const double truth[5] = {beta[0], beta[1], beta[2], bias[0], bias[1]};
+  for (int j = 0; j < 5; ++j) {
+    INFO("parameter " << j << ": " << fit.beta[j] << " +- " << fit.stderr_[j]);
+    CHECK(std::abs(fit.beta[j] - truth[j]) < 3 * fit.stderr_[j]);
+  }
+  // The expected clicks of a slate and their gradient (finite differences).
+  const double* x = d.x.data();
+  double p[3], grad[5];
+  const double total = SlateClickProbabilities("independent", x, 3, 3, fit.beta, u0, p, grad);
+  CHECK(total == Approx(p[0] + p[1] + p[2]));
+  for (int j = 0; j < 5; ++j) {
+    Eigen::VectorXd up = fit.beta, down = fit.beta;
+    up[j] += 1e-6, down[j] -= 1e-6;
+    double q[3];
+    const double fd = (SlateClickProbabilities("independent", x, 3, 3, up, u0, q) -
+                       SlateClickProbabilities("independent", x, 3, 3, down, u0, q)) / 2e-6;
+    CHECK(grad[j] == Approx(fd).epsilon(1e-5));
+  }
+  for (const char* model : {"mnl", "cascade"}) {
+    INFO(model);
+    double g2[5];
+    SlateClickProbabilities(model, x, 3, 3, fit.beta, u0, p, g2);
+    for (int j = 0; j < 5; ++j) {
+      Eigen::VectorXd up = fit.beta, down = fit.beta;
+      up[j] += 1e-6, down[j] -= 1e-6;
+      double q[3];
+      const double fd = (SlateClickProbabilities(model, x, 3, 3, up, u0, q) -
+                         SlateClickProbabilities(model, x, 3, 3, down, u0, q)) / 2e-6;
+      CHECK(g2[j] == Approx(fd).epsilon(1e-5));
+    }
   }
 }

@@ -92,8 +92,14 @@ TEST_CASE("compare writes its results, reproducibly, with truths equal to simula
   const ItemKernels kernels = BuildKernels(logs, KernelSpec::Parse(logs.meta.kernels));
   std::vector<std::shared_ptr<const SlatePolicy>> strategies;
   for (const auto& name : s.compare.strategies) strategies.push_back(MakeFixedPolicy(name));
+  ShopperModelOptions shopper_model;  // the comparison's: compare.shopper_model and model_* keys
+  shopper_model.choice = s.compare.shopper_model;
+  shopper_model.features = s.compare.model_features;
+  shopper_model.target_slates = s.compare.model_slates;
+  shopper_model.seed = StreamSeed(s.compare.seed, Stream::kTargetSlates);
+  shopper_model.threads = 3;
   const auto data = StrategyOpeData(logs, kernels, strategies, s.compare.folds,
-                                    StreamSeed(s.compare.seed, Stream::kRewardModelFolds), 3);
+                                    StreamSeed(s.compare.seed, Stream::kRewardModelFolds), 3, &shopper_model);
   EstimateOptions opt;
   opt.threads = 1;
   for (size_t k = 0; k < strategies.size(); ++k)

@@ -14,6 +14,7 @@
 #include "ope/bootstrap.h"
 #include "ope/estimator.h"
 #include "ope/propensity_check.h"
+#include "ope/reliability.h"
 #include "ope/estimators.h"
 #include "test_util.h"
 
@@ -857,4 +858,56 @@ TEST_CASE("distributed: shards' sums and bootstrap all-reduced, diagnostics as o
   const auto [lo, hi] = ReferenceInterval(values, opt.alpha);
   CHECK(out[0].ci_low == lo);
   CHECK(out[0].ci_high == hi);
+}
+
+TEST_CASE("reliability: the weight rule by its thresholds", "[ope]") {
+  ReliabilityRule rule;
+  Estimate e;
+  e.weighted = false;
+  e.ess = 1;  // ignored without weights
+  CHECK(JudgeWeights(e, rule).reliable);
+  e.weighted = true;
+  e.ess = rule.min_ess - 1;
+  e.max_weight_share = 0.01;
+  Reliability r = JudgeWeights(e, rule);
+  CHECK(!r.reliable);
+  CHECK_THAT(r.reason, Catch::Contains("effective sample size"));
+  e.ess = rule.min_ess + 1;
+  e.max_weight_share = rule.max_weight_share * 1.5;
+  r = JudgeWeights(e, rule);
+  CHECK(!r.reliable);
+  CHECK_THAT(r.reason, Catch::Contains("of the weight"));
+  e.max_weight_share = rule.max_weight_share / 2;
+  CHECK(JudgeWeights(e, rule).reliable);
+}
+
+TEST_CASE("reliability: a right fitted model flags the biased direct method and passes unbiased IPW",
+          "[ope]") {
+  Slates right;
+  right.alpha = 1, right.gamma = 0;  // the additive world's click probabilities: the model is right
+  right.model_cov[0] = 1e-6, right.model_cov[1] = right.model_cov[2] = 0, right.model_cov[3] = 1e-6;
+  const OpeData d = right.Log(20000, 17);
+  const ReliabilityRule rule;
+  for (const char* name : {"ipw", "dm", "sips", "model"}) {
+    INFO(name);
+    const auto est = MakeEstimator(name);
+    const Estimate e = RunEstimator(*est, d, {});
+    const Reliability r = Judge(*est, d, e, {}, rule);
+    if (std::string(name) == "model") {
+      CHECK(!r.model_checked);  // the model does not judge itself
+      CHECK(r.reliable);
+      continue;
+    }
+    REQUIRE(r.model_checked);
+    if (std::string(name) == "dm") {
+      // QHat is 0.7 phi + 0.1: its value misses the truth by far more than its interval.
+      CHECK(std::abs(r.model_bias - (e.value - right.Truth())) < 4 * r.model_bias_stderr);
+      CHECK(!r.reliable);
+      CHECK_THAT(r.reason, Catch::Contains("bias"));
+    } else {
+      // Unbiased in the additive world: the check finds no bias beyond its noise.
+      CHECK(std::abs(r.model_bias) < 4 * r.model_bias_stderr);
+      CHECK(r.reliable);
+    }
+  }
 }
