@@ -14,6 +14,7 @@
 #include "kernels/builder.h"
 #include "ope/estimator.h"
 #include "ope/propensity_check.h"
+#include "ope/reliability.h"
 #include "ope/offline_eval.h"
 #include "ope/reward_model.h"
 #include "policy/fixed_policies.h"
@@ -41,7 +42,16 @@ struct Row {
   std::string policy, scope;
   Estimate e;
   double truth;
+  Reliability reliability;
 };
+
+// The reason an estimate is unreliable, fit for a CSV cell.
+std::string CsvReason(const Row& r) {
+  std::string s = r.reliability.reason;
+  for (char& c : s)
+    if (c == ',' || c == '"') c = ';';
+  return s;
+}
 
 // A policy of --policy: a strategy name, a saved policy file, or a table P(unit at position).
 struct EvaluatedPolicy {
@@ -143,6 +153,16 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
       ("model-features", po::value<std::string>()->default_value(ShopperModelOptions().features),
        "its feature groups: kernel, bundle, profile, item, unit")
       ("model-slates", po::value<int>()->default_value(4), "slates drawn from each policy per round to value it")
+      ("min-ess", po::value<double>()->default_value(ReliabilityRule().min_ess),
+       "an estimate whose weights' effective sample size is below this is marked unreliable")
+      ("max-weight-share", po::value<double>()->default_value(ReliabilityRule().max_weight_share),
+       "... or one row carrying more than this share of the weight")
+      ("bias-z", po::value<double>()->default_value(ReliabilityRule().bias_z),
+       "with model or slate-dr: ... or the fitted model's bias check beyond this many of its standard errors")
+      ("bias-share", po::value<double>()->default_value(ReliabilityRule().bias_share),
+       "... and beyond this share of the estimate's standard error")
+      ("max-check-ratio", po::value<double>()->default_value(ReliabilityRule().max_check_ratio),
+       "... or that check this many times less precise than the estimate")
       ("truth", po::value<double>(), "true value, to report relative errors")
       ("truth-logs", po::value<std::string>(),
        "on-policy logs of the target policy: their mean reward is the true value")
@@ -197,6 +217,16 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     need_model |= needs == Needs::kRewardModel || needs == Needs::kCascadeAndRewardModel;
     need_shopper_model |= needs == Needs::kShopperModel || needs == Needs::kShopperModelAndSlate;
   }
+  ReliabilityRule rule;
+  rule.min_ess = vm["min-ess"].as<double>();
+  rule.max_weight_share = vm["max-weight-share"].as<double>();
+  rule.bias_z = vm["bias-z"].as<double>();
+  rule.bias_share = vm["bias-share"].as<double>();
+  rule.max_check_ratio = vm["max-check-ratio"].as<double>();
+  if (!(rule.min_ess >= 0)) Fail("--min-ess: expected a number >= 0");
+  if (!(rule.max_weight_share > 0 && rule.max_weight_share <= 1)) Fail("--max-weight-share: expected a number in (0, 1]");
+  if (!(rule.bias_z >= 0) || !(rule.bias_share >= 0) || !(rule.max_check_ratio > 0))
+    Fail("--bias-z, --bias-share, --max-check-ratio: expected numbers >= 0 (> 0)");
   ShopperModelOptions shopper_model;
   shopper_model.choice = vm["shopper-model"].as<std::string>();
   shopper_model.features = vm["model-features"].as<std::string>();
@@ -298,12 +328,15 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     // A reward model is cross-fitted, and a shopper model fitted, over all the (rank's) rounds
     // at once; without them the rounds stream in chunks.
     const int64_t step = fit_model || need_shopper_model ? shard_end - shard_first : chunk;
+    std::vector<OpeData> with_model;
     for (int64_t first = shard_first; first < shard_end; first += step) {
       const LoggedDataset part = ReadDataset(reader, first, std::min(shard_end, first + step));
       try {
         std::vector<OpeData> data = BuildPolicyOpeData(part, kernels, features, raw, topt, fit_model ? &report : nullptr);
         if (need_shopper_model) AddShopperModelColumns(part, kernels, raw, shopper_model, data);
         add(data);
+        // One piece with the fitted model: kept for its bias check of every estimate.
+        if (need_shopper_model) with_model = std::move(data);
       } catch (const Error& e) {
         Fail(logs_path, ": ", e.what());
       }
@@ -315,7 +348,10 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
           EstimateAccumulator& a = acc[(p * scopes.size() + s) * estimators.size() + e];
           if (a.rows() == 0 && s > 0) continue;
           const double t = s == 0 ? truth : truth_by_position.empty() ? std::nan("") : truth_by_position[s - 1];
-          rows.push_back({policies[p].spec, scopes[s], a.Finish(s == 0 ? comm.get() : nullptr), t});
+          Row row{policies[p].spec, scopes[s], a.Finish(s == 0 ? comm.get() : nullptr), t, {}};
+          row.reliability = s == 0 && !with_model.empty() ? Judge(*estimators[e], with_model[p], row.e, opt, rule)
+                                                          : JudgeWeights(row.e, rule);
+          rows.push_back(row);
         }
   } else {
     // One context-free table (or per-row targets), on the rank's rounds in memory.
@@ -343,14 +379,20 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
       data.q_hat_target = slice(std::move(cols[1]));
     }
     const std::string name = target_spec.empty() ? target_rows : target_spec;
-    for (const auto& est : estimators) rows.push_back({name, "all", RunEstimator(*est, data, opt, comm.get()), truth});
+    for (const auto& est : estimators) {
+      const Estimate e = RunEstimator(*est, data, opt, comm.get());
+      rows.push_back({name, "all", e, truth, JudgeWeights(e, rule)});
+    }
     if (per_position) {
       for (int32_t p = 0; p < meta.slate_size; ++p) {
         const OpeData sub = data.SelectPosition(p);
         if (sub.n == 0) continue;
         for (const auto& est : estimators)
-          rows.push_back({name, Concat("position ", p), RunEstimator(*est, sub, opt),
-                          truth_by_position.empty() ? std::nan("") : truth_by_position[p]});
+        {
+          const Estimate e = RunEstimator(*est, sub, opt);
+          rows.push_back({name, Concat("position ", p), e, truth_by_position.empty() ? std::nan("") : truth_by_position[p],
+                          JudgeWeights(e, rule)});
+        }
       }
     }
     evaluated_rows = data.n;
@@ -366,14 +408,15 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   const int pct = static_cast<int>(std::lround(100 * (1 - alpha)));
   if (format == "csv") {
     std::cout << (with_policy ? "policy," : "") << "estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight,"
-                 "ess,max_weight_share,nonzero_rows";
+                 "ess,max_weight_share,nonzero_rows,reliable,unreliable_reason";
     if (has_truth) std::cout << ",truth,relative_error";
     std::cout << "\n" << std::setprecision(10);
     for (const auto& r : rows) {
       if (with_policy) std::cout << r.policy << ",";
       std::cout << r.e.estimator << "," << r.scope << "," << r.e.value << "," << r.e.stderr_ << ","
                 << r.e.ci_low << "," << r.e.ci_high << "," << r.e.ci_method << "," << r.e.max_weight
-                << "," << r.e.ess << "," << r.e.max_weight_share << "," << r.e.nonzero_rows;
+                << "," << r.e.ess << "," << r.e.max_weight_share << "," << r.e.nonzero_rows << ","
+                << (r.reliability.reliable ? 1 : 0) << "," << CsvReason(r);
       if (has_truth) std::cout << "," << r.truth << "," << (r.e.value - r.truth) / r.truth;
       std::cout << "\n";
     }
@@ -386,8 +429,9 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     for (const auto& r : rows) {
       std::ostringstream line;
       if (with_policy) line << "| " << r.policy << " ";
-      line << std::setprecision(4) << "| " << r.e.estimator << " | " << r.scope << " | " << r.e.value
-           << " | [" << r.e.ci_low << ", " << r.e.ci_high << "] |";
+      line << std::setprecision(4) << "| " << r.e.estimator << " | " << r.scope << " | " << r.e.value << " | ";
+      if (r.reliability.reliable) line << "[" << r.e.ci_low << ", " << r.e.ci_high << "] |";
+      else line << "unreliable: " << r.reliability.reason << " |";
       if (has_truth)
         line << " " << r.truth << " | " << std::showpos << std::fixed << std::setprecision(1)
              << 100 * (r.e.value - r.truth) / r.truth << "% |" << std::noshowpos << std::defaultfloat;
@@ -416,7 +460,8 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   std::cout << std::setw(12) << "max w" << std::setw(12) << "ess" << std::setw(10) << "max share" << "\n";
   for (const auto& r : rows) {
     std::ostringstream ci;
-    ci << std::setprecision(4) << "[" << r.e.ci_low << ", " << r.e.ci_high << "]";
+    if (r.reliability.reliable) ci << std::setprecision(4) << "[" << r.e.ci_low << ", " << r.e.ci_high << "]";
+    else ci << "unreliable (below)";
     if (with_policy) std::cout << std::left << std::setw(static_cast<int>(width)) << r.policy;
     std::cout << std::left << std::setw(18) << r.e.estimator << std::setw(12) << r.scope
               << std::right << std::setprecision(5) << std::setw(11) << r.e.value << std::setw(11)
@@ -428,6 +473,14 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     }
     std::cout << std::setw(12) << std::setprecision(5) << r.e.max_weight << std::setw(12) << std::setprecision(6)
               << r.e.ess << std::setw(10) << std::setprecision(3) << r.e.max_weight_share << "\n";
+  }
+  bool any = false;
+  for (const auto& r : rows) {
+    if (r.reliability.reliable) continue;
+    if (!any) std::cout << "\nunreliable estimates (no valid interval; rule in docs/ESTIMATORS.md):\n";
+    any = true;
+    std::cout << "  " << (with_policy ? r.policy + " " : "") << r.e.estimator << " (" << r.scope
+              << "): " << r.reliability.reason << "\n";
   }
   return 0;
 }

@@ -107,7 +107,7 @@ void CompareConfig::Validate() const {
 std::vector<OpeData> StrategyOpeData(const LoggedDataset& logs, const ItemKernels& kernels,
                                      const std::vector<std::shared_ptr<const SlatePolicy>>& strategies, int folds,
                                      uint64_t fold_seed, int threads, const ShopperModelOptions* shopper_model,
-                                     ShopperModelSummary* fitted) {
+                                     ShopperModelSummary* fitted, const SlatePolicy* logging) {
   // The reward model: logistic on (kernel features, one-hot slot), cross-fitted by round.
   RewardModelConfig rm;
   rm.model = "logistic:0.001";
@@ -116,6 +116,7 @@ std::vector<OpeData> StrategyOpeData(const LoggedDataset& logs, const ItemKernel
   LoggedTargetOptions opt;
   opt.reward_model = &rm;
   opt.threads = threads;
+  opt.logging = logging;
   std::vector<const SlatePolicy*> policies;
   for (const auto& s : strategies) policies.push_back(s.get());
   std::vector<OpeData> data = BuildPolicyOpeData(logs, kernels, FeatureSpec(), policies, opt);
@@ -189,7 +190,7 @@ PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
   prepared.logged_value = MeanReward(prepared.logs) * static_cast<double>(prepared.logs.meta.slots_per_round);
   if (verbose) Say("logged value " + FormatFixed(prepared.logged_value, 4) + " per slate");
   prepared.data = StrategyOpeData(prepared.logs, bandit->world().kernels(), strategies, folds, fold_seed, threads,
-                                  shopper_model);
+                                  shopper_model, nullptr, &logging);
   if (verbose) Say("reward model fitted (" + std::to_string(folds) + "-fold cross-fitted logistic)");
   return prepared;
 }
@@ -306,7 +307,8 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
     Fail("config key 'compare.shopper_model': none, but an estimator needs the fitted shopper model");
   const std::vector<OpeData> data =
       StrategyOpeData(logs, world->kernels(), strategies, cfg.folds, StreamSeed(cfg.seed, Stream::kRewardModelFolds),
-                      cfg.threads, result.shopper_model_fitted ? &model_options : nullptr, &result.shopper_model);
+                      cfg.threads, result.shopper_model_fitted ? &model_options : nullptr, &result.shopper_model,
+                      logging.get());
   Say("reward model fitted (" + std::to_string(cfg.folds) + "-fold cross-fitted logistic)");
   if (result.shopper_model_fitted)
     Say("shopper model fitted (" + result.shopper_model.choice + ", " + std::to_string(result.shopper_model.iterations) +

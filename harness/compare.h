@@ -35,7 +35,7 @@ struct CompareConfig {
   std::string logging_policy = "epsilon-greedy:0.5:popularity";  // compare.logging_policy
   std::vector<std::string> strategies = {"uniform", "popularity", "content", "itemcf", "profile"};
   std::vector<std::string> estimators = {"dm",   "ipw",    "snipw", "dr",     "sndr", "switch-dr", "dros",
-                                         "sips", "snsips", "rips",  "snrips", "pi",   "model",     "slate-dr"};
+                                         "sips", "snsips", "rips",  "snrips", "pi",   "mips",      "model", "slate-dr"};
   std::vector<std::string> agents = {"reinforce", "ppo", "offpolicy-reinforce", "linucb"};  // compare.agents
   TrainConfig train;               // [train]: how the agents are trained
   int64_t agent_seeds = 1;         // compare.agent_seeds: training seeds per agent (true values' spread)
@@ -113,12 +113,12 @@ OpeBenchmarkResult RunOpeBenchmark(const WorldConfig& world, const ShopperConfig
 // log's catalog by its kernel spec), a logistic reward model (L2 0.001) on the kernel features
 // and the slot, cross-fitted by round with folds from `fold_seed`. With `shopper_model`, also
 // the columns of a choice model fitted to the logged slates (policy/shopper_model_targets.h),
-// its summary in `fitted`.
+// its summary in `fitted`; with the `logging` policy, the abstraction columns of mips.
 std::vector<OpeData> StrategyOpeData(const LoggedDataset& logs, const ItemKernels& kernels,
                                      const std::vector<std::shared_ptr<const SlatePolicy>>& strategies, int folds,
                                      uint64_t fold_seed, int threads,
                                      const ShopperModelOptions* shopper_model = nullptr,
-                                     ShopperModelSummary* fitted = nullptr);
+                                     ShopperModelSummary* fitted = nullptr, const SlatePolicy* logging = nullptr);
 // Whether any of the estimators needs the fitted shopper model's columns.
 bool NeedsShopperModel(const std::vector<std::unique_ptr<Estimator>>& estimators);
 

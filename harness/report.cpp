@@ -288,6 +288,22 @@ void WriteCompareReport(const CompareResult& r, const CompareConfig& cfg, const 
       o << "\n";
     }
     o << "\n![estimates against truth](estimate_vs_truth.png)\n";
+    o << "\n## Weight diagnostics (Kish effective sample size in rows; largest row's share of the weight)\n\n"
+      << r.strategies.front().estimates.front().rows << " logged rounds; estimators without importance weights "
+      << "are left out.\n\n| estimator |";
+    for (const auto& s : r.strategies) o << " " << s.name << " |";
+    o << "\n|---|";
+    for (size_t s = 0; s < r.strategies.size(); ++s) o << "---|";
+    o << "\n";
+    for (size_t e = 0; e < E; ++e) {
+      if (!r.strategies.front().estimates[e].weighted) continue;
+      o << "| " << r.estimators[e] << " |";
+      for (const auto& s : r.strategies) {
+        const auto& x = s.estimates[e];
+        o << " " << FormatFixed(x.ess, 0) << "; " << FormatFixed(100 * x.max_weight_share, 2) << "% |";
+      }
+      o << "\n";
+    }
     if (r.shopper_model_fitted) {
       const ShopperModelSummary& m = r.shopper_model;
       o << "\n## The shopper model fitted to the logs\n\nChoice model `" << m.choice << "` fitted by maximum "

@@ -229,6 +229,8 @@ void OpeData::ValidateShapes() const {
   size(target_slate, n, "target_slate", false);
   size(pscore_cascade, nk, "pscore_cascade", false);
   size(target_cascade, nk, "target_cascade", false);
+  size(pscore_abstract, nk, "pscore_abstract", false);
+  size(target_abstract, nk, "target_abstract", false);
   size(model_value, n, "model_value", false);
   size(model_logged, nk, "model_logged", false);
   if (!model_value.empty() || !model_covariance.empty()) {
@@ -261,6 +263,8 @@ void OpeData::ValidateRows(int64_t begin, int64_t end) const {
   check(target_slate, "target_slate", false, 1);
   check(pscore_cascade, "pscore_cascade", true, K);
   check(target_cascade, "target_cascade", false, K);
+  check(pscore_abstract, "pscore_abstract", true, K);
+  check(target_abstract, "target_abstract", false, K);
   const std::pair<const std::vector<double>*, const char*> finite[] = {
       {&reward, "reward"}, {&q_hat, "q_hat"}, {&q_hat_target, "q_hat_target"}, {&model_logged, "model_logged"}};
   for (const auto& [v, field] : finite) {
@@ -291,6 +295,8 @@ OpeData OpeData::SelectPosition(int32_t p) const {
   take(target_slate, out.target_slate, 1);
   take(pscore_cascade, out.pscore_cascade, K);
   take(target_cascade, out.target_cascade, K);
+  take(pscore_abstract, out.pscore_abstract, K);
+  take(target_abstract, out.target_abstract, K);
   for (int64_t i = 0; i < n; ++i)
     if (position[i] == p) out.position.push_back(p);
   out.n = static_cast<int64_t>(out.position.size());
@@ -343,6 +349,10 @@ void CheckNeeds(const Estimator& est, const OpeData& d) {
     case Needs::kCascadeProbabilities:
       CheckArray(d.pscore_cascade, nk, "pscore_cascade", true, name);
       CheckArray(d.target_cascade, nk, "target_cascade", true, name);
+      break;
+    case Needs::kAbstraction:
+      CheckArray(d.pscore_abstract, nk, "pscore_abstract", true, name);
+      CheckArray(d.target_abstract, nk, "target_abstract", true, name);
       break;
     case Needs::kShopperModelAndSlate:
       CheckArray(d.pscore_slate, d.n, "pscore_slate", true, name);

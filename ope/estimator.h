@@ -37,6 +37,10 @@ struct OpeData {
   std::vector<double> target_slate;    // [n] target  P(whole logged slate | x)
   std::vector<double> pscore_cascade;  // [n, K] logging P(logged slots 0..k | x)
   std::vector<double> target_cascade;  // [n, K] target  P(logged slots 0..k | x)
+  // An abstraction of the units (e.g. their category): P(the logged unit's abstraction at
+  // slot k | x) under the logging policy and the target, for the marginalised weights (mips).
+  std::vector<double> pscore_abstract;  // [n, K]
+  std::vector<double> target_abstract;  // [n, K]
   std::vector<int32_t> position;       // [n] page position of each row (K = 1), optional
   // A shopper (choice) model fitted to the logged slates (policy/shopper_model_targets.h),
   // for the model-based estimators: the target's expected reward of one slate at row i under
@@ -62,7 +66,7 @@ struct OpeData {
 
 // What every estimator needs besides the rewards and propensities.
 enum class Needs { kNothing, kRewardModel, kSlateProbabilities, kCascadeProbabilities,
-                   kCascadeAndRewardModel, kShopperModel, kShopperModelAndSlate };
+                   kCascadeAndRewardModel, kShopperModel, kShopperModelAndSlate, kAbstraction };
 
 // Which importance weight an estimator gives a row, for the weight diagnostics of an Estimate
 // (ess, max_weight_share, nonzero_rows). Each kind defines one weight w_i per row, so that the

@@ -159,4 +159,20 @@ class SlateDoublyRobust : public Estimator {
   void ModelCoefficients(const OpeData& d, int64_t i, double* on_value, double* on_logged) const override;
 };
 
+// Marginalised IPS over an abstraction of the units (MIPS, Saito & Joachims 2022, per slot):
+// V = mean_i sum_k (target_abstract_ik / pscore_abstract_ik) r_ik, the weight of the logged
+// unit's abstraction (its category) at slot k instead of the unit's. Unbiased when the slot
+// rewards are additive, logging is factored over slots and a slot's reward depends on the unit
+// only through its abstraction (no direct effect); otherwise biased by the difference between
+// the target's and the logging policy's choice of units within an abstraction. Its weights
+// are bounded by those of the abstraction, far fewer than the units.
+class MarginalizedIps : public Estimator {
+ public:
+  std::string name() const override { return "mips"; }
+  Needs needs() const override { return Needs::kAbstraction; }
+  TermForm Form(const OpeData& d) const override;
+  void Terms(const OpeData& d, int64_t b, int64_t e, const double* w, double* out) const override;
+  void RowWeights(const OpeData& d, int64_t begin, int64_t end, const double* w, double* out) const override;
+};
+
 }  // namespace bundlerl

@@ -95,7 +95,9 @@ std::vector<OpeData> BuildPolicyOpeData(const LoggedDataset& logs, const ItemKer
     d.target.resize(n * S);
     if (whole_slates) d.target_slate.resize(n), d.target_cascade.resize(n * S);
     if (cf) d.q_hat_target.resize(n * S);
+    if (opt.logging) d.pscore_abstract.resize(n * S), d.target_abstract.resize(n * S);
   }
+  std::vector<std::vector<double>> logging_marginals(threads, std::vector<double>(opt.logging ? K * C : 0));
   std::vector<std::vector<double>> marginals(threads, std::vector<double>(K * C));
   std::vector<Eigen::MatrixXd> candidate_rows(threads, Eigen::MatrixXd(C, dim));
   std::vector<std::vector<double>> row_buffers(threads, std::vector<double>(dim));
@@ -112,10 +114,25 @@ std::vector<OpeData> BuildPolicyOpeData(const LoggedDataset& logs, const ItemKer
       }
       q[s] = cf->ModelFor(i).Predict(candidate_rows[t]);
     }
+    // P(a unit of category g at position pos) under the marginals `marg` ([K, C]).
+    auto category_mass = [&](const double* marg, int64_t pos, int32_t unit) {
+      const int32_t g = kernels.category[unit];
+      double mass = 0;
+      for (int64_t c = 0; c < C; ++c)
+        if (kernels.category[obs.candidates[c]] == g) mass += marg[pos * C + c];
+      return mass;
+    };
+    if (opt.logging) opt.logging->SlotMarginals(obs, logging_marginals[t].data());
     for (int64_t p = 0; p < P; ++p) {
       OpeData& d = data[p];
       double* marg = marginals[t].data();
       policies[p]->SlotMarginals(obs, marg);
+      for (int64_t s = 0; s < (opt.logging ? S : 0); ++s) {
+        const int64_t pos = b.position[i * S + s];
+        const int32_t unit = obs.candidates[slate[s]];
+        d.target_abstract[i * S + s] = category_mass(marg, pos, unit);
+        d.pscore_abstract[i * S + s] = category_mass(logging_marginals[t].data(), pos, unit);
+      }
       if (whole_slates) d.target_slate[i] = policies[p]->PrefixProbability(obs, slate, K);
       for (int64_t s = 0; s < S; ++s) {
         const int64_t pos = b.position[i * S + s];

@@ -26,6 +26,9 @@ namespace bundlerl {
 struct LoggedTargetOptions {
   const RewardModelConfig* reward_model = nullptr;  // null: no q_hat columns
   std::string reward;                               // click, purchase, revenue; "" = the dataset's
+  // The logging policy, when known (simulated logs): then the abstraction columns of mips,
+  // with the unit's category (the kernels') as its abstraction.
+  const SlatePolicy* logging = nullptr;
   int threads = 2;
 };
 

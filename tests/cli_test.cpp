@@ -165,8 +165,8 @@ TEST_CASE("evaluate prints a table, or CSV with a header and one row per estimat
   std::string line;
   std::getline(lines, line);
   CHECK(line ==
-        "estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight,ess,max_weight_share,nonzero_rows,truth,"
-        "relative_error");
+        "estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight,ess,max_weight_share,nonzero_rows,reliable,"
+        "unreliable_reason,truth,relative_error");
   std::vector<std::string> names;
   while (std::getline(lines, line)) names.push_back(line.substr(0, line.find(',')));
   CHECK(names == std::vector<std::string>{"ipw", "snipw", "dr"});
@@ -328,7 +328,8 @@ TEST_CASE("from an OBD log to a learned policy and its off-policy value", "[cli]
   std::string line;
   std::getline(lines, line);
   CHECK(line ==
-        "policy,estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight,ess,max_weight_share,nonzero_rows");
+        "policy,estimator,scope,value,stderr,ci_low,ci_high,ci_method,max_weight,ess,max_weight_share,nonzero_rows,"
+        "reliable,unreliable_reason");
   int n = 0;
   while (std::getline(lines, line)) ++n;
   CHECK(n == 3 * 4);

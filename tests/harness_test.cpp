@@ -99,7 +99,8 @@ TEST_CASE("compare writes its results, reproducibly, with truths equal to simula
   shopper_model.seed = StreamSeed(s.compare.seed, Stream::kTargetSlates);
   shopper_model.threads = 3;
   const auto data = StrategyOpeData(logs, kernels, strategies, s.compare.folds,
-                                    StreamSeed(s.compare.seed, Stream::kRewardModelFolds), 3, &shopper_model);
+                                    StreamSeed(s.compare.seed, Stream::kRewardModelFolds), 3, &shopper_model, nullptr,
+                                    MakeFixedPolicy(s.compare.logging_policy).get());
   EstimateOptions opt;
   opt.threads = 1;
   for (size_t k = 0; k < strategies.size(); ++k)

@@ -98,6 +98,7 @@ const char* NeedsName(Needs n) {
     case Needs::kCascadeAndRewardModel: return "cascade propensities and reward model";
     case Needs::kShopperModel:
     case Needs::kShopperModelAndSlate: return "a shopper model fitted to the logged slates";
+    case Needs::kAbstraction: return "the abstraction's probabilities under both policies";
   }
   return "";
 }
@@ -350,7 +351,7 @@ py::list EstimateSlate(const std::vector<std::string>& specs, const py::object& 
       if (!a.present())
         throw py::value_error(Concat(a.name, ": required by estimator '", e->name(), "' (", NeedsName(nd), ")"));
     };
-    if (nd == Needs::kShopperModel || nd == Needs::kShopperModelAndSlate)
+    if (nd == Needs::kShopperModel || nd == Needs::kShopperModelAndSlate || nd == Needs::kAbstraction)
       throw py::value_error(Concat("estimator '", e->name(), "' needs ", NeedsName(nd),
                                    ": run it through `bundlerl compare` or `bundlerl evaluate`"));
     if (nd == Needs::kNothing || nd == Needs::kRewardModel) item = true, need(ps_item), need(t_item);
