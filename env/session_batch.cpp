@@ -2,10 +2,22 @@
 #include "env/session_batch.h"
 
 #include "env/episode.h"
+#include "env/prefetch.h"
 
 #include "common/error.h"
 
 namespace bundlerl {
+namespace {
+
+// Starts loading the table entries of session s's next step (its slate validated).
+void PrefetchStep(const ShopperSession& s, const int32_t* slate, int64_t K) {
+  int32_t items[32];
+  for (int64_t a = 0; a < K; ++a) items[a] = s.candidates()[slate[a]];
+  PrefetchUtilityRows(s.model().world().kernels(), s.history().data(),
+                      static_cast<int64_t>(s.history().size()), items, static_cast<int>(K));
+}
+
+}  // namespace
 
 SessionBatch::SessionBatch(std::shared_ptr<const ShopperModel> model, int64_t num_sessions,
                            uint64_t seed, int threads, ObservationKind kind)
@@ -20,6 +32,8 @@ SessionBatch::SessionBatch(std::shared_ptr<const ShopperModel> model, int64_t nu
   observations_.resize(num_sessions);
   episode_.resize(num_sessions);
   step_job_ = [this](int, int64_t i) {
+    // The next session's misses overlap this session's step (a prefetch changes no number).
+    if (i + 1 < size()) PrefetchStep(sessions_[i + 1], step_slates_ + (i + 1) * K_, K_);
     StepResult& r = step_out_[i];
     r = sessions_[i].Step(step_slates_ + i * K_);
     if (r.done) {

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "common/error.h"
+#include "env/prefetch.h"
 #include "kernels/profile.h"
 
 namespace bundlerl {
@@ -24,6 +25,8 @@ void ShopperModel::UtilityFeatures(int32_t user, const Eigen::VectorXd& theta, c
   const ItemKernels& k = world_->kernels();
   const Shopper& s = world_->shopper(user);
   const double sd = std::max(s.price_sd, 0.1);
+  // Every table entry below requested up front: the misses overlap instead of queueing.
+  PrefetchUtilityRows(k, history, h, items, K);
   for (int a = 0; a < K; ++a, phi += kNumUtilityFeatures) {
     const int32_t i = items[a];
     // Tabulated kernels (small catalogs): direct loads instead of virtual Pair() calls.
