@@ -2,7 +2,6 @@
 #include "env/session_batch.h"
 
 #include "env/episode.h"
-#include "env/prefetch.h"
 
 #include "common/error.h"
 
@@ -24,8 +23,8 @@ void PrefetchSlate(const ShopperSession& s, const int32_t* slate, int64_t K) {
 void PrefetchStep(const ShopperSession& s, const int32_t* slate, int64_t K) {
   int32_t items[32];
   for (int64_t a = 0; a < K; ++a) items[a] = s.candidates()[slate[a]];
-  PrefetchUtilityRows(s.model().world().kernels(), s.history().data(),
-                      static_cast<int64_t>(s.history().size()), items, static_cast<int>(K));
+  s.model().PrefetchUtilities(s.history().data(), static_cast<int64_t>(s.history().size()), items,
+                              static_cast<int>(K));
 }
 
 }  // namespace
