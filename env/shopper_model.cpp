@@ -25,7 +25,10 @@ ShopperModel::ShopperModel(std::shared_ptr<const World> world, ShopperConfig sho
 void ShopperModel::BuildPairTable() {
   const ItemKernels& k = world_->kernels();
   const int64_t M = k.num_items();
-  if (M == 0 || !k.content->StoredRow(0) || (k.complement && !k.complement->StoredRow(0))) return;
+  // At most 16 M^2 bytes (64 MiB at the default tabulation limit); larger catalogs read the
+  // kernels' own tables.
+  if (M == 0 || M > World::kDefaultSimilarityTableItems) return;
+  if (!k.content->StoredRow(0) || (k.complement && !k.complement->StoredRow(0))) return;
   pair_table_.resize(2 * M * M);
   for (int64_t i = 0; i < M; ++i) {
     const double* content = k.content->StoredRow(static_cast<int32_t>(i));
