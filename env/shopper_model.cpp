@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "common/error.h"
+#include "env/prefetch.h"
 #include "kernels/profile.h"
 
 namespace bundlerl {
@@ -17,6 +19,64 @@ ShopperModel::ShopperModel(std::shared_ptr<const World> world, ShopperConfig sho
   if (session_.slate_size > 31) Fail("config key 'session.slate_size': at most 31 slots");
   choice_ = MakeChoiceModel(shopper_);
   reward_kind_ = session_.reward == "click" ? 0 : session_.reward == "purchase" ? 1 : 2;
+  BuildPairTable();
+}
+
+void ShopperModel::BuildPairTable() {
+  const ItemKernels& k = world_->kernels();
+  const int64_t M = k.num_items();
+  // At most 16 M^2 bytes (64 MiB at the default tabulation limit); larger catalogs read the
+  // kernels' own tables.
+  if (M == 0 || M > World::kDefaultSimilarityTableItems) return;
+  if (!k.content->StoredRow(0) || (k.complement && !k.complement->StoredRow(0))) return;
+  pair_table_.resize(2 * M * M);
+  for (int64_t i = 0; i < M; ++i) {
+    const double* content = k.content->StoredRow(static_cast<int32_t>(i));
+    const double* complement = k.complement ? k.complement->StoredRow(static_cast<int32_t>(i)) : nullptr;
+    double* out = pair_table_.data() + 2 * i * M;
+    for (int64_t j = 0; j < M; ++j) out[2 * j] = content[j], out[2 * j + 1] = complement ? complement[j] : 0.0;
+  }
+}
+
+void ShopperModel::PrefetchUtilities(const int32_t* history, int64_t h, const int32_t* items, int K) const {
+  if (pair_table_.empty()) return PrefetchUtilityRows(world_->kernels(), history, h, items, K);
+  const int64_t M = world_->num_items();
+  for (int a = 0; a < K; ++a) {
+    const double* row = pair_table_.data() + 2 * items[a] * M;
+    for (int64_t j = 0; j < h; ++j) __builtin_prefetch(row + 2 * history[j]);
+    for (int b = 0; b < K; ++b) __builtin_prefetch(row + 2 * items[b]);
+  }
+}
+
+void ShopperModel::TabulatedTerms(const int32_t* history, int64_t h, const int32_t* items, int K, int a,
+                                  double* phi) const {
+  // The same values as the kernels' (copies) in the same order of operations as the general
+  // path of UtilityFeatures, so the same bits.
+  const double* row = pair_table_.data() + 2 * static_cast<int64_t>(items[a]) * world_->num_items();
+  double content_max = 0, complement_max = 0;
+  if (h > 0) {
+    content_max = -std::numeric_limits<double>::infinity();
+    for (int64_t j = 0; j < h; ++j) {
+      const double* pair = row + 2 * history[j];
+      content_max = std::max(content_max, pair[0]);
+      complement_max = std::max(complement_max, pair[1]);
+    }
+  }
+  double comp = 0, redund = 0;
+  if (K > 1) {
+    for (int b = 0; b < K; ++b) {
+      if (b == a) continue;
+      const double* pair = row + 2 * items[b];
+      comp += pair[1];
+      redund += pair[0];
+    }
+    comp /= K - 1;
+    redund /= K - 1;
+  }
+  phi[1] = content_max;
+  phi[2] = complement_max;
+  phi[5] = comp;
+  phi[6] = -redund;
 }
 
 void ShopperModel::UtilityFeatures(int32_t user, const Eigen::VectorXd& theta, const int32_t* history,
@@ -24,8 +84,18 @@ void ShopperModel::UtilityFeatures(int32_t user, const Eigen::VectorXd& theta, c
   const ItemKernels& k = world_->kernels();
   const Shopper& s = world_->shopper(user);
   const double sd = std::max(s.price_sd, 0.1);
+  // Every table entry below requested up front: the misses overlap instead of queueing.
+  PrefetchUtilities(history, h, items, K);
   for (int a = 0; a < K; ++a, phi += kNumUtilityFeatures) {
     const int32_t i = items[a];
+    const double z = (k.log_price[i] - s.price_mean) / sd;
+    phi[0] = k.item_features.row(i).dot(theta);
+    phi[3] = -0.5 * z * z;
+    phi[4] = k.popularity[i];
+    if (!pair_table_.empty()) {
+      TabulatedTerms(history, h, items, K, a, phi);
+      continue;
+    }
     // Tabulated kernels (small catalogs): direct loads instead of virtual Pair() calls.
     const double* content_row = k.content->StoredRow(i);
     const double* complement_row = k.complement ? k.complement->StoredRow(i) : nullptr;
@@ -41,7 +111,6 @@ void ShopperModel::UtilityFeatures(int32_t user, const Eigen::VectorXd& theta, c
         complement_max = std::max(complement_max, complement(history[j]));
       }
     }
-    const double z = (k.log_price[i] - s.price_mean) / sd;
     double comp = 0, redund = 0;
     if (K > 1) {
       for (int b = 0; b < K; ++b) {
@@ -52,11 +121,8 @@ void ShopperModel::UtilityFeatures(int32_t user, const Eigen::VectorXd& theta, c
       comp /= K - 1;
       redund /= K - 1;
     }
-    phi[0] = k.item_features.row(i).dot(theta);
     phi[1] = content_max;
     phi[2] = complement_max;
-    phi[3] = -0.5 * z * z;
-    phi[4] = k.popularity[i];
     phi[5] = comp;
     phi[6] = -redund;
   }

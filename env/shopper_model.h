@@ -53,13 +53,23 @@ class ShopperModel {
   double ClickValue(int32_t user, int32_t item) const;
   double LeaveProbability(int64_t misses) const;
   int reward_kind() const { return reward_kind_; }  // 0 click, 1 purchase, 2 revenue
+  // Prefetches the similarity entries that UtilityFeatures will read for `items` and the
+  // history (a hint only: changes no number); no-op unless the kernels are tabulated.
+  void PrefetchUtilities(const int32_t* history, int64_t h, const int32_t* items, int K) const;
 
  private:
+  void BuildPairTable();
+  // phi[1], phi[2], phi[5], phi[6] of slot a from pair_table_, the same bits as from the kernels.
+  void TabulatedTerms(const int32_t* history, int64_t h, const int32_t* items, int K, int a, double* phi) const;
   std::shared_ptr<const World> world_;
   ShopperConfig shopper_;
   SessionConfig session_;
   std::unique_ptr<ChoiceModel> choice_;
   int reward_kind_;  // 0 click, 1 purchase, 2 revenue
+  // When the kernels are tabulated (small catalogs): content(i, j) and complement(i, j) side
+  // by side at [2 (i M + j)] and [2 (i M + j) + 1] (0 without a complement kernel), copies of
+  // the tables' values, so that UtilityFeatures finds both in one cache line. Empty otherwise.
+  std::vector<double> pair_table_;
 };
 
 // Which observation a driver of sessions hands to the policy: Observe() (the [C, F] matrix)

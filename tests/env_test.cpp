@@ -608,3 +608,91 @@ TEST_CASE("the independent-clicks model recovers its parameters within 3 standar
     }
   }
 }
+
+namespace {
+
+// FNV-1a over the bits of values: a digest that changes when any simulated number changes.
+struct BitDigest {
+  uint64_t h = 1469598103934665603ULL;
+  void Bytes(const void* p, size_t n) {
+    for (size_t j = 0; j < n; ++j) h = (h ^ static_cast<const unsigned char*>(p)[j]) * 1099511628211ULL;
+  }
+  template <typename T>
+  void Add(T v) { Bytes(&v, sizeof v); }
+};
+
+// Steps a batch of `kind` with seeded uniform slates and digests every response, every
+// observation's user state and (kFull) feature matrix, and the exact click distribution
+// (ClickOutcomes, the noise-free utilities) of session 0 at each step.
+uint64_t TrajectoryDigest(const std::shared_ptr<const ShopperModel>& model, ObservationKind kind, int threads) {
+  const int64_t N = 9, K = model->session_config().slate_size, C = model->session_config().num_candidates;
+  SessionBatch batch(model, N, 11, threads, kind);
+  std::vector<int32_t> slates(N * K);
+  std::vector<StepResult> out(N);
+  std::vector<std::pair<uint32_t, double>> outcomes;
+  SplitMix64 g(4);
+  BitDigest d;
+  for (int r = 0; r < 120; ++r) {
+    for (int64_t i = 0; i < N; ++i)
+      for (int64_t a = 0; a < K; ++a) {
+        do slates[i * K + a] = static_cast<int32_t>(g.Below(C));
+        while (std::find(&slates[i * K], &slates[i * K + a], slates[i * K + a]) != &slates[i * K + a]);
+      }
+    batch.session(0).ClickOutcomes(slates.data(), outcomes);
+    for (const auto& [mask, p] : outcomes) d.Add(mask), d.Add(p);
+    batch.Step(slates.data(), out.data());
+    for (int64_t i = 0; i < N; ++i) {
+      const StepResult& x = out[i];
+      d.Add(x.reward), d.Add(x.clicks), d.Add(x.buys), d.Add(x.revenue), d.Add(x.done);
+      const Observation& o = batch.observation(i);
+      d.Add(o.user), d.Add(o.step), d.Add(o.history_length), d.Add(o.state.price.mean), d.Add(o.state.price.sd);
+      d.Bytes(o.history, o.history_length * sizeof(int32_t));
+      d.Bytes(o.state.preference, o.state.preference_dim * sizeof(double));
+      d.Bytes(o.state.category_hist, o.state.num_categories * sizeof(double));
+      if (o.features) d.Bytes(o.features, C * o.num_features * sizeof(double));
+    }
+  }
+  return d.h;
+}
+
+}  // namespace
+
+TEST_CASE("simulated trajectories keep their exact bits (golden digests)", "[env]") {
+  // Digests recorded before the simulator's speed-ups: a change to any random draw, its order
+  // or any floating-point result of the shopper model or the platform's state shows here.
+  // Configurations: tabulated kernels over the whole catalog (mnl, click); sampled candidates
+  // with noise, drift and purchases (cascade); kernels computed pair by pair, a history cap
+  // that drops old items, revenue (pbm).
+  ShopperConfig mnl;
+  ShopperConfig cascade;
+  cascade.choice_model = "cascade";
+  cascade.noise_sd = 0.5;
+  cascade.drift_sd = 0.1;
+  ShopperConfig pbm;
+  pbm.choice_model = "pbm";
+  pbm.max_history = 7;
+  WorldConfig tabulated, computed;
+  tabulated.num_items = computed.num_items = 200;
+  computed.similarity_table_items = 0;
+  SessionConfig all, sampled, wide;
+  all.num_candidates = 200;
+  sampled.num_candidates = 40, sampled.slate_size = 4, sampled.reward = "purchase";
+  wide.num_candidates = 60, wide.slate_size = 5, wide.reward = "revenue", wide.max_steps = 14;
+  const auto tab = World::Generate(tabulated), comp = World::Generate(computed);
+  struct Case {
+    std::shared_ptr<const ShopperModel> model;
+    uint64_t state, full;  // the digests of the state and the full observation
+  };
+  const std::vector<Case> cases = {
+      {std::make_shared<const ShopperModel>(tab, mnl, all), 0x34a652942315116dULL, 0x11516546c33ae681ULL},
+      {std::make_shared<const ShopperModel>(tab, cascade, sampled), 0x1ee22055f449c24bULL, 0x080bb36194db7396ULL},
+      {std::make_shared<const ShopperModel>(comp, pbm, wide), 0x9fef48aa9173af62ULL, 0x9b8cbab569e418b8ULL},
+  };
+  for (size_t c = 0; c < cases.size(); ++c)
+    for (const auto& [kind, want] : {std::pair{ObservationKind::kState, cases[c].state},
+                                     std::pair{ObservationKind::kFull, cases[c].full}})
+      for (int threads : {1, 2}) {
+        INFO("case " << c << (kind == ObservationKind::kState ? " state, " : " full, ") << threads << " threads");
+        CHECK(TrajectoryDigest(cases[c].model, kind, threads) == want);
+      }
+}
