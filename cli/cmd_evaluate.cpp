@@ -236,6 +236,11 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
   if (shopper_model.choice != "auto" && shopper_model.choice != "mnl" && shopper_model.choice != "cascade" &&
       shopper_model.choice != "independent")
     Fail("--shopper-model: expected auto, mnl, cascade or independent, got '", shopper_model.choice, "'");
+  try {
+    CheckShopperModelFeatures(shopper_model.features);
+  } catch (const Error& e) {
+    Fail("--model-features: ", e.what());
+  }
   if (shopper_model.target_slates < 1 || shopper_model.target_slates > 1000)
     Fail("--model-slates: expected a number in [1, 1000], got ", shopper_model.target_slates);
   if (need_shopper_model && comm->world_size() > 1)

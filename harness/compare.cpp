@@ -88,6 +88,11 @@ void CompareConfig::Validate() const {
   if (shopper_model != "auto" && shopper_model != "mnl" && shopper_model != "cascade" && shopper_model != "independent" &&
       shopper_model != "none")
     Fail("config key 'compare.shopper_model': expected auto, mnl, cascade, independent or none, got '", shopper_model, "'");
+  try {
+    CheckShopperModelFeatures(model_features);
+  } catch (const Error& e) {
+    Fail("config key 'compare.model_features': ", e.what());
+  }
   if (!(reliability.min_ess >= 0)) Fail("config key 'compare.min_ess': expected a number >= 0");
   if (!(reliability.max_weight_share > 0 && reliability.max_weight_share <= 1))
     Fail("config key 'compare.max_weight_share': expected a number in (0, 1]");

@@ -44,14 +44,11 @@ Reliability Judge(const Estimator& est, const OpeData& data, const Estimate& e, 
   EstimateOptions normal = options;
   normal.bootstrap_samples = 0;
   const Estimate on_model = RunEstimator(est, imputed, normal);
-  double model_value = 0;
-  for (double v : data.model_value) model_value += v;
-  model_value /= static_cast<double>(data.n);
-  // The check's own error: the estimator's on the model's rewards and the model's value's
-  // (the rounds and the fit's parameters).
+  // The model's value of the target, and the check's own error: the estimator's on the
+  // model's rewards and the model's value's (the rounds and the fit's parameters).
   const Estimate model = RunEstimator(ModelBased(), data, normal);
   r.model_checked = true;
-  r.model_bias = on_model.value - model_value;
+  r.model_bias = on_model.value - model.value;
   r.model_bias_stderr = std::hypot(on_model.stderr_, model.stderr_);
   if (!r.reliable) return r;
   const bool significant = std::abs(r.model_bias) > rule.bias_z * r.model_bias_stderr;

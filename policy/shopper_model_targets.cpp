@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/executor.h"
+#include "common/memory.h"
 #include "common/options.h"
 #include "common/random.h"
 #include "kernels/logged_observation.h"
@@ -30,15 +31,25 @@ void CheckLogs(const LoggedDataset& logs) {
 
 }  // namespace
 
+void CheckShopperModelFeatures(const std::string& groups) {
+  for (const std::string& g : SplitCommaList(groups))
+    if (g != "kernel" && g != "bundle" && g != "profile" && g != "item" && g != "unit")
+      Fail("unknown feature group '", g, "' (known: kernel, bundle, profile, item, unit)");
+}
+
 ShopperModelFeaturizer::ShopperModelFeaturizer(const ItemKernels& kernels, const std::string& groups)
     : kernels_(kernels) {
+  try {
+    CheckShopperModelFeatures(groups);
+  } catch (const Error& e) {
+    Fail("shopper model: ", e.what());
+  }
   for (const std::string& g : SplitCommaList(groups)) {
-    if (g == "kernel") kernel_ = true;
-    else if (g == "bundle") bundle_ = true;
-    else if (g == "profile") profile_ = true;
-    else if (g == "item") item_ = true;
-    else if (g == "unit") unit_ = true;
-    else Fail("shopper model: unknown feature group '", g, "' (known: kernel, bundle, profile, item, unit)");
+    kernel_ |= g == "kernel";
+    bundle_ |= g == "bundle";
+    profile_ |= g == "profile";
+    item_ |= g == "item";
+    unit_ |= g == "unit";
   }
   const int64_t d = kernels.item_features.cols(), M = kernels.num_items();
   if (unit_ && M > 5000) Fail("shopper model: feature group 'unit' takes catalogs of up to 5,000 items, got ", M);
@@ -108,6 +119,11 @@ ShopperModelSummary AddShopperModelColumns(const LoggedDataset& logs, const Item
   for (int t = 0; t < threads; ++t) observers.emplace_back(logs, kernels, FeatureSpec(), K);
 
   // The logged slates' features and clicks.
+  // The design [n, K, P] and, per policy, two gradients [n, D].
+  CheckFitsInMemory(8.0 * static_cast<double>(n) *
+                        (static_cast<double>(K * P) + 2.0 * static_cast<double>(D * policies.size())),
+                    Concat("the shopper model's design (", n, " rounds x ", K, " slots x ", P,
+                           " features) and its gradients for ", policies.size(), " policies"));
   ChoiceData fit_data;
   fit_data.n = n, fit_data.K = K, fit_data.P = P;
   fit_data.x.resize(n * K * P);
@@ -142,9 +158,10 @@ ShopperModelSummary AddShopperModelColumns(const LoggedDataset& logs, const Item
   summary.estimate.assign(fit.beta.data(), fit.beta.data() + D);
   summary.stderr_.assign(fit.stderr_.data(), fit.stderr_.data() + D);
   {  // The null model: the constant and the slot biases only.
-    ChoiceData null_data = fit_data;
-    null_data.P = 1;
+    ChoiceData null_data;
+    null_data.n = n, null_data.K = K, null_data.P = 1;
     null_data.x.assign(n * K, 1.0);
+    null_data.clicks = fit_data.clicks;
     summary.loglik_null = FitChoiceModel(choice, null_data, 0.0, 50, opt.l2).loglik;
   }
 
@@ -159,10 +176,16 @@ ShopperModelSummary AddShopperModelColumns(const LoggedDataset& logs, const Item
     d.model_covariance.assign(fit.covariance.data(), fit.covariance.data() + D * D);  // symmetric
   }
   const int M = opt.target_slates;
+  // Per-thread scratch: a slate, its features, click probabilities and gradient.
+  struct Scratch {
+    std::vector<double> x, p, grad;
+    std::vector<int32_t> slate;
+  };
+  std::vector<Scratch> scratch(threads, Scratch{std::vector<double>(K * P), std::vector<double>(K),
+                                                std::vector<double>(D), std::vector<int32_t>(K)});
   ParallelFor(threads, n, [&](int t, int64_t i) {
     const Observation& obs = observers[t].Observe(b, i);
-    std::vector<double> x(K * P), p(K), grad(D);
-    std::vector<int32_t> slate(K);
+    auto& [x, p, grad, slate] = scratch[t];
     SlateClickProbabilities(choice, &fit_data.x[i * K * P], K, P, fit.beta, 0.0, p.data(), grad.data());
     for (OpeData& d : data) {
       std::copy(p.begin(), p.end(), d.model_logged.begin() + i * K);

@@ -45,6 +45,9 @@ struct ShopperModelSummary {
   int iterations = 0;
 };
 
+// Throws Error naming an unknown group of `groups` (comma-separated, the file comment's).
+void CheckShopperModelFeatures(const std::string& groups);
+
 // The model's per-item features of a slate.
 class ShopperModelFeaturizer {
  public:

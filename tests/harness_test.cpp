@@ -200,6 +200,12 @@ TEST_CASE("compare rejects bad settings by key", "[harness]") {
   s = Setup();
   s.compare.strategies = {"uniform", "nonsense"};
   CHECK_THROWS_WITH(RunCompare(s.world, s.shopper, s.session, s.compare, "", ""), Catch::Contains("unknown policy 'nonsense'"));
+  s = Setup();
+  s.compare.model_features = "kernel,nonsense";
+  CHECK_THROWS_WITH(s.compare.Validate(), Catch::Contains("compare.model_features") && Catch::Contains("'nonsense'"));
+  s = Setup();
+  s.compare.shopper_model = "probit";
+  CHECK_THROWS_WITH(s.compare.Validate(), Catch::Contains("compare.shopper_model"));
 }
 
 #include "harness/bundle_ranking.h"
