@@ -12,6 +12,7 @@
 #   agents   -> common, dataset, kernels, env, policy, ope
 #   replay   -> common, dataset     (the HDF5 store)
 #   distributed -> common           (c10d behind common/reduction.h)
+#   graph    -> common, dataset, kernels, replay   (graph embeddings in LibTorch, saved as HDF5)
 #   harness  -> all of the above
 #   cli      -> all of the above and harness
 if(NOT SOURCE_DIR)
@@ -27,8 +28,9 @@ set(allowed_policy common dataset kernels ope policy)
 set(allowed_agents common dataset kernels env policy ope agents)
 set(allowed_replay common dataset replay)
 set(allowed_distributed common distributed)
-set(allowed_harness common dataset kernels env policy ope agents replay harness)
-set(allowed_cli common dataset kernels env policy ope agents replay harness distributed cli)
+set(allowed_graph common dataset kernels replay graph)
+set(allowed_harness common dataset kernels env policy ope agents replay graph harness)
+set(allowed_cli common dataset kernels env policy ope agents replay graph harness distributed cli)
 
 # System headers a folder must not include (regular expressions).
 set(forbidden_common "<torch/|<hdf5|<H5|c10d|<Eigen")
@@ -39,7 +41,7 @@ set(forbidden_env "<torch/|<hdf5|<H5|c10d")
 set(forbidden_replay "<torch/|c10d")
 
 set(violations "")
-foreach(folder common dataset ope kernels env policy agents replay distributed harness cli)
+foreach(folder common dataset ope kernels env policy agents replay distributed graph harness cli)
   file(GLOB sources "${SOURCE_DIR}/${folder}/*.h" "${SOURCE_DIR}/${folder}/*.cpp")
   foreach(source ${sources})
     file(STRINGS "${source}" includes REGEX "^[ \t]*#[ \t]*include")

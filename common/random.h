@@ -62,6 +62,10 @@ enum class Stream : uint64_t {
   // Of a training seed (train.seed):
   kAgentLog = 0x10c5,   // the rounds an off-policy agent logs for itself (no --logs)
   kEpochOrder = 0xe90c,  // epoch e's shuffle of the logged rounds is DeriveSeed(seed, id + e)
+  // Of a graph-embedding model's seed (graph/graph_model.h):
+  kGraphInit = 0x61000000,    // the initial embeddings
+  kGraphDropout = 0x62000000, // epoch e's edge dropout is DeriveSeed(seed, id + e)
+  kGraphBatches = 0x63000000, // epoch e's pair order and negatives are DeriveSeed(seed, id + e)
   // Of a replay world's seed:
   kProjection = 0x7e,  // the random projection of TF-IDF vectors to embeddings
   // Of a bootstrap seed, per rank of a distributed run: id + rank.

@@ -18,9 +18,11 @@
 #include "kernels/builder.h"
 #include "kernels/similarity.h"
 #include "harness/experiment.h"
+#include "harness/plot.h"
 #include "harness/report.h"
 #include "replay/h5.h"
 #include "dataset/importers.h"
+#include "graph/embedding_file.h"
 
 namespace bundlerl {
 namespace fs = std::filesystem;
@@ -72,6 +74,72 @@ RankingMetrics Evaluate(const ScoreTable& t, const std::vector<std::vector<int32
   return m;
 }
 
+ScoreTable GraphScores(const GraphEmbeddings& e, const std::vector<int32_t>& users) {
+  ScoreTable t;
+  t.B = e.bundles;
+  t.users = users;
+  e.Scores(users, t.score);
+  return t;
+}
+
+std::string GraphModelDescription(const std::string& model) {
+  for (const auto& [name, what] : GraphModelNames())
+    if (name == model) return what;
+  return model;
+}
+
+// Scores standardised over the whole table (mean 0, sd 1).
+std::vector<float> Standardised(const std::vector<float>& x) {
+  double m = 0, v = 0;
+  for (float a : x) m += a;
+  m /= static_cast<double>(x.size());
+  for (float a : x) v += (a - m) * (a - m);
+  const double sd = std::sqrt(v / static_cast<double>(x.size())) + 1e-12;
+  std::vector<float> z(x.size());
+  for (size_t i = 0; i < x.size(); ++i) z[i] = static_cast<float>((x[i] - m) / sd);
+  return z;
+}
+
+// A graph model's scores blended with the kernel scores: z(graph) + w z(kernels), with w
+// from a grid chosen on tune Recall@20 (NDCG@20 breaks ties).
+struct Blend {
+  double weight = 0;
+  ScoreTable table;
+  RankingMetrics tune;
+};
+
+Blend BestBlend(const ScoreTable& graph, const ScoreTable& kernels, const std::vector<std::vector<int32_t>>& train,
+                const std::vector<std::vector<int32_t>>& tune) {
+  if (graph.users != kernels.users) Fail("bundle ranking: blended score tables list different users");
+  const std::vector<float> zg = Standardised(graph.score), zk = Standardised(kernels.score);
+  Blend best;
+  for (int k = 0; k <= 20; ++k) {
+    const double w = 0.05 * k;
+    ScoreTable t = graph;
+    for (size_t i = 0; i < zg.size(); ++i) t.score[i] = zg[i] + static_cast<float>(w) * zk[i];
+    const RankingMetrics m = Evaluate(t, train, tune);
+    if (k == 0 || m.recall20 > best.tune.recall20 || (m.recall20 == best.tune.recall20 && m.ndcg20 > best.tune.ndcg20))
+      best.weight = w, best.tune = m, best.table = std::move(t);
+  }
+  return best;
+}
+
+// Mean and sample standard deviation of each metric over seeds.
+void MeanOverSeeds(const std::vector<RankingMetrics>& runs, RankingMetrics* mean, RankingMetrics* sd) {
+  const double n = static_cast<double>(runs.size());
+  auto field = [&](double RankingMetrics::*f) {
+    double m = 0, v = 0;
+    for (const auto& r : runs) m += r.*f;
+    m /= n;
+    for (const auto& r : runs) v += (r.*f - m) * (r.*f - m);
+    mean->*f = m;
+    sd->*f = n > 1 ? std::sqrt(v / (n - 1)) : 0.0;
+  };
+  for (auto f : {&RankingMetrics::recall20, &RankingMetrics::ndcg20, &RankingMetrics::recall40, &RankingMetrics::ndcg40})
+    field(f);
+  mean->users = sd->users = runs.empty() ? 0 : runs.front().users;
+}
+
 }  // namespace
 
 void RankingScores(const std::vector<int32_t>& ranked, const std::vector<char>& relevant, int64_t n_relevant,
@@ -89,11 +157,121 @@ const std::vector<PublishedRow>& PublishedYoushu() {
   // reproduced here.
   static const std::vector<PublishedRow> rows = {
       {"MFBPR", "as reported in the CrossCBR paper (KDD 2022), transcribed", 0.1959, 0.1117, 0.2735, 0.1320},
+      {"LightGCN", "as quoted in later papers' tables (Recall@40 and NDCG@40 not quoted), transcribed", 0.2286, 0.1344,
+       std::nan(""), std::nan("")},
       {"BGCN", "as reported in the CrossCBR paper (KDD 2022), transcribed", 0.2347, 0.1345, 0.3248, 0.1593},
       {"CrossCBR", "as reported in the CrossCBR paper (KDD 2022), transcribed", 0.2813, 0.1668, 0.3785, 0.1938},
   };
   return rows;
 }
+
+namespace {
+
+// The graph-embedding models, each over cfg.graph_seeds seeds: one row per model with the
+// mean and standard deviation over seeds, and a tune curve per seed.
+void AddGraphModels(const RankingConfig& cfg, const LoggedDataset& data, const std::vector<int32_t>& users,
+                           const std::vector<std::vector<int32_t>>& train, const std::vector<std::vector<int32_t>>& tune,
+                           const std::vector<std::vector<int32_t>>& test, const ScoreTable& kernel_scores,
+                           RankingResult& result) {
+  if (cfg.graph_models.empty()) return;
+  const BundleGraphs graphs = BundleGraphsOf(data, "user_bundle_train");
+  const GraphTuneMetric tune_metric = [&](const GraphEmbeddings& e) {
+    const RankingMetrics m = Evaluate(GraphScores(e, users), train, tune);
+    return std::pair{m.recall20, m.ndcg20};
+  };
+  for (const std::string& model : cfg.graph_models) {
+    std::vector<RankingMetrics> tunes, tests, mix_tunes, mix_tests, agent_tunes, agent_tests;
+    std::vector<double> mix_weights;
+    std::vector<int64_t> agent_epochs;
+    const bool agent = model == cfg.reinforce_from;
+    double epochs = 0, seconds_per_epoch = 0;
+    for (int64_t k = 0; k < cfg.graph_seeds; ++k) {
+      GraphModelConfig gc = cfg.graph;
+      gc.model = model, gc.seed = cfg.seed + static_cast<uint64_t>(k), gc.threads = cfg.threads;
+      RankingCurve curve;
+      curve.strategy = model, curve.seed = gc.seed;
+      const GraphTrainResult r = TrainGraphModel(gc, graphs, tune_metric, [&](const GraphEpoch& e) {
+        curve.epoch.push_back(e.epoch), curve.recall20.push_back(e.tune_recall20), curve.ndcg20.push_back(e.tune_ndcg20);
+        Say(Concat(model, " seed ", gc.seed, " epoch ", e.epoch, ": loss ", e.loss, ", tune Recall@20 ", e.tune_recall20,
+                   ", NDCG@20 ", e.tune_ndcg20, " (", e.seconds, " s/epoch)"));
+      });
+      const ScoreTable t = GraphScores(r.best, users);
+      tunes.push_back(Evaluate(t, train, tune));
+      tests.push_back(Evaluate(t, train, test));
+      if (cfg.graph_ensemble) {
+        const Blend blend = BestBlend(t, kernel_scores, train, tune);
+        mix_weights.push_back(blend.weight);
+        mix_tunes.push_back(blend.tune);
+        mix_tests.push_back(Evaluate(blend.table, train, test));
+      }
+      epochs += static_cast<double>(r.best_epoch);
+      seconds_per_epoch += r.train_seconds / static_cast<double>(r.curve.size());
+      if (agent) {
+        TopKReinforceConfig rc = cfg.reinforce;
+        rc.seed = gc.seed;
+        RankingCurve agent_curve;
+        agent_curve.strategy = model + "+topk-reinforce", agent_curve.seed = gc.seed;
+        const GraphTrainResult a = TrainTopKReinforce(rc, graphs, r.best, tune_metric, [&](const GraphEpoch& e) {
+          agent_curve.epoch.push_back(r.best_epoch + e.epoch), agent_curve.recall20.push_back(e.tune_recall20);
+          agent_curve.ndcg20.push_back(e.tune_ndcg20);
+          Say(Concat(agent_curve.strategy, " seed ", gc.seed, " epoch ", e.epoch, ": tune Recall@20 ", e.tune_recall20,
+                     ", NDCG@20 ", e.tune_ndcg20));
+        });
+        const ScoreTable at = GraphScores(a.best, users);
+        agent_tunes.push_back(Evaluate(at, train, tune));
+        agent_tests.push_back(Evaluate(at, train, test));
+        agent_epochs.push_back(a.best_epoch);
+        result.curves.push_back(std::move(agent_curve));
+      }
+      if (k == 0 && cfg.save_embeddings && !cfg.embeddings_dir.empty())
+        SaveGraphEmbeddings(r.best, cfg.embeddings_dir + "/embeddings_" + model + ".h5");
+      result.curves.push_back(std::move(curve));
+      Say(Concat(model, " seed ", gc.seed, ": best epoch ", r.best_epoch, ", test Recall@20 ", tests.back().recall20,
+                 ", NDCG@20 ", tests.back().ndcg20));
+    }
+    RankingRow row;
+    row.strategy = model;
+    row.seeds = cfg.graph_seeds;
+    MeanOverSeeds(tunes, &row.tune, &row.tune_sd);
+    MeanOverSeeds(tests, &row.test, &row.test_sd);
+    const double n = static_cast<double>(cfg.graph_seeds);
+    std::ostringstream note;
+    note << std::fixed << std::setprecision(2) << "mean +- sd over " << cfg.graph_seeds << " seed(s); "
+         << GraphModelDescription(model) << "; dim " << cfg.graph.dim << ", best tune epoch " << std::setprecision(0)
+         << epochs / n << " (mean), " << std::setprecision(2) << seconds_per_epoch / n << " s per training epoch";
+    row.note = note.str();
+    result.rows.push_back(row);
+    if (agent) {
+      RankingRow a;
+      a.strategy = model + "+topk-reinforce";
+      a.seeds = cfg.graph_seeds;
+      MeanOverSeeds(agent_tunes, &a.tune, &a.tune_sd);
+      MeanOverSeeds(agent_tests, &a.test, &a.test_sd);
+      std::ostringstream anote;
+      anote << "off-policy REINFORCE with the top-K correction (K " << cfg.reinforce.slate_size
+            << ", behaviour policy by a separate head) started from " << model << "; policy epochs kept on tune:";
+      for (int64_t e : agent_epochs) anote << " " << e;
+      anote << " (0: the start was best)";
+      a.note = anote.str();
+      result.rows.push_back(a);
+    }
+    if (!cfg.graph_ensemble) continue;
+    RankingRow mix;
+    mix.strategy = model + "+kernels";
+    mix.seeds = cfg.graph_seeds;
+    MeanOverSeeds(mix_tunes, &mix.tune, &mix.tune_sd);
+    MeanOverSeeds(mix_tests, &mix.test, &mix.test_sd);
+    std::ostringstream mnote;
+    mnote << "standardised " << model << " score plus w times the standardised learned-softmax score, w chosen on tune "
+          << "Recall@20 per seed from {0, 0.05, ..., 1} (chosen:";
+    for (double w : mix_weights) mnote << " " << w;
+    mnote << ")";
+    mix.note = mnote.str();
+    result.rows.push_back(mix);
+  }
+}
+
+}  // namespace
 
 RankingResult RunBundleRanking(const RankingConfig& cfg) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -238,19 +416,45 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
       if (tune_recall > best_tune) best_tune = tune_recall, best_w = w.detach().clone(), best_epoch = epoch;
     }
   }
+  ScoreTable kernel_scores;
   {
     const torch::Tensor s = torch::matmul(Z, best_w).contiguous();
-    ScoreTable t;
-    t.B = B;
-    t.users = users;
-    t.score.assign(s.data_ptr<float>(), s.data_ptr<float>() + N * B);
+    kernel_scores.B = B;
+    kernel_scores.users = users;
+    kernel_scores.score.assign(s.data_ptr<float>(), s.data_ptr<float>() + N * B);
     std::ostringstream note;
     note << "softmax over all bundles on the three kernel scores, epoch " << best_epoch << " (best tune Recall@20)";
-    add("learned-softmax", t, note.str());
+    add("learned-softmax", kernel_scores, note.str());
   }
+  AddGraphModels(cfg, data, users, train, tune, test, kernel_scores, result);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
 }
+
+namespace {
+
+// Tune Recall@20 against the epoch: one line per graph model and seed.
+void DrawRankingCurves(const RankingResult& r, const std::string& out_dir) {
+  if (r.curves.empty()) return;
+  Plot p;
+  p.name = "learning_curves";
+  std::ostringstream d, g;
+  g << "set title 'Graph models on Youshu: tune Recall@20 per epoch'\nset xlabel 'epoch'\nset ylabel 'tune Recall@20'\n"
+    << "set key bottom right\nset grid\nplot ";
+  for (size_t c = 0; c < r.curves.size(); ++c) {
+    const RankingCurve& curve = r.curves[c];
+    d << (c ? "\n\n" : "") << "# " << curve.strategy << " seed " << curve.seed << "\n";
+    for (size_t k = 0; k < curve.epoch.size(); ++k) d << curve.epoch[k] << " " << curve.recall20[k] << "\n";
+    g << (c ? ", " : "") << "'learning_curves.dat' index " << c << " using 1:2 with linespoints title "
+      << GnuplotQuote(curve.strategy + " seed " + std::to_string(curve.seed));
+  }
+  g << "\n";
+  p.data = d.str();
+  p.script = g.str();
+  DrawPlot(out_dir, p);
+}
+
+}  // namespace
 
 void WriteRankingReport(const RankingResult& r, const std::string& out_dir, const std::string& resolved,
                         const std::string& command) {
@@ -264,45 +468,86 @@ void WriteRankingReport(const RankingResult& r, const std::string& out_dir, cons
          "user-item and bundle-item; choose on tune; report test; every bundle ranked, the user's training bundles "
          "masked; averaged over users with a test bundle.\n\n| strategy | Recall@20 | NDCG@20 | Recall@40 | NDCG@40 | "
          "tune Recall@20 | notes |\n|---|---|---|---|---|---|---|\n";
-    for (const auto& row : r.rows)
-      o << "| " << row.strategy << " | " << FormatFixed(row.test.recall20) << " | " << FormatFixed(row.test.ndcg20) << " | "
-        << FormatFixed(row.test.recall40) << " | " << FormatFixed(row.test.ndcg40) << " | " << FormatFixed(row.tune.recall20) << " | "
-        << row.note << " |\n";
+    for (const auto& row : r.rows) {
+      auto cell = [&](double RankingMetrics::*f, const RankingMetrics& m, const RankingMetrics& sd) {
+        return row.seeds > 1 ? FormatFixed(m.*f) + " ± " + FormatFixed(sd.*f) : FormatFixed(m.*f);
+      };
+      o << "| " << row.strategy << " | " << cell(&RankingMetrics::recall20, row.test, row.test_sd) << " | "
+        << cell(&RankingMetrics::ndcg20, row.test, row.test_sd) << " | " << cell(&RankingMetrics::recall40, row.test, row.test_sd)
+        << " | " << cell(&RankingMetrics::ndcg40, row.test, row.test_sd) << " | "
+        << cell(&RankingMetrics::recall20, row.tune, row.tune_sd) << " | " << row.note << " |\n";
+    }
+    auto published = [](double x) { return std::isnan(x) ? std::string() : FormatFixed(x); };
     for (const auto& p : PublishedYoushu())
-      o << "| " << p.model << " (published) | " << FormatFixed(p.recall20) << " | " << FormatFixed(p.ndcg20) << " | " << FormatFixed(p.recall40)
-        << " | " << FormatFixed(p.ndcg40) << " | | " << p.source << "; not reproduced here |\n";
+      o << "| " << p.model << " (published) | " << published(p.recall20) << " | " << published(p.ndcg20) << " | "
+        << published(p.recall40) << " | " << published(p.ndcg40) << " | | " << p.source << "; not reproduced here |\n";
+    if (!r.curves.empty()) o << "\nTune Recall@20 per evaluated epoch of the graph models: learning_curves.png.\n";
     o << "\nData: Youshu as distributed with CrossCBR (Chang et al., SIGIR 2020; Ma et al., KDD 2022; Chen et al., "
          "IJCAI 2019).\n\n## Resolved configuration\n\n```ini\n" << resolved << "```\n";
     md.Commit();
   }
   {
     AtomicFile csv(out_dir + "/summary.csv");
-    csv.stream() << "strategy,split,recall20,ndcg20,recall40,ndcg40,users\n" << std::setprecision(10);
+    csv.stream() << "strategy,split,recall20,ndcg20,recall40,ndcg40,users,seeds,recall20_sd,ndcg20_sd,recall40_sd,ndcg40_sd\n"
+                 << std::setprecision(10);
     for (const auto& row : r.rows)
-      for (const auto& [split, m] : {std::pair{"tune", row.tune}, {"test", row.test}})
+      for (const auto& [split, m, sd] : {std::tuple{"tune", row.tune, row.tune_sd}, {"test", row.test, row.test_sd}})
         csv.stream() << row.strategy << "," << split << "," << m.recall20 << "," << m.ndcg20 << "," << m.recall40 << ","
-                     << m.ndcg40 << "," << m.users << "\n";
+                     << m.ndcg40 << "," << m.users << "," << row.seeds << "," << sd.recall20 << "," << sd.ndcg20 << ","
+                     << sd.recall40 << "," << sd.ndcg40 << "\n";
     csv.Commit();
   }
   WriteResultsFile(out_dir + "/results.h5", resolved, command, [&](h5::File& f) {
     std::vector<std::string> names;
-    std::vector<double> test, tune;
+    std::vector<double> test, tune, test_sd;
+    std::vector<int64_t> seeds;
     for (const auto& row : r.rows) {
       names.push_back(row.strategy);
+      seeds.push_back(row.seeds);
       for (double x : {row.test.recall20, row.test.ndcg20, row.test.recall40, row.test.ndcg40}) test.push_back(x);
       for (double x : {row.tune.recall20, row.tune.ndcg20, row.tune.recall40, row.tune.ndcg40}) tune.push_back(x);
+      for (double x : {row.test_sd.recall20, row.test_sd.ndcg20, row.test_sd.recall40, row.test_sd.ndcg40}) test_sd.push_back(x);
     }
     const int64_t n = static_cast<int64_t>(names.size());
     f.WriteStrings("/strategy", names);
     f.WriteStrings("/metric", {"recall@20", "ndcg@20", "recall@40", "ndcg@40"});
     f.Write("/test", test, {n, 4});
     f.Write("/tune", tune, {n, 4});
+    f.Write("/test_sd", test_sd, {n, 4});
+    f.Write("/seeds", seeds, {n});
   });
+  DrawRankingCurves(r, out_dir);
 }
 
 void RankingConfig::Declare(OptionList& o) {
   o.Add("ranking.epochs", &epochs, "learned softmax: maximum epochs (the best on the tune split is kept)");
   o.Add("ranking.learning_rate", &learning_rate, "learned softmax: Adam learning rate");
+  o.Add("ranking.graph_models", &graph_models, "graph-embedding models to train: mf-bpr, lightgcn, crosscbr (empty: none)");
+  o.Add("ranking.graph_seeds", &graph_seeds, "seeds per graph model (compare.seed, +1, ...): the table gives mean +- sd");
+  o.Add("ranking.graph_ensemble", &graph_ensemble, "also rank by each graph model blended with the learned-softmax kernel score");
+  o.Add("ranking.save_embeddings", &save_embeddings, "save the first seed's embeddings of each graph model (embeddings_MODEL.h5)");
+  o.Add("ranking.reinforce_from", &reinforce_from, "graph model the top-K REINFORCE agent starts from (empty: no agent)");
+  graph.Declare(o, "graph");
+  reinforce.Declare(o, "reinforce");
+}
+
+void RankingConfig::Validate() const {
+  if (graph_seeds < 1 || graph_seeds > 1000) Fail("config key 'ranking.graph_seeds': ", graph_seeds, " (expected 1 to 1000)");
+  std::vector<std::string> seen;
+  for (const std::string& m : graph_models) {
+    GraphModelConfig c = graph;
+    c.model = m;
+    try {
+      c.Validate();
+    } catch (const Error& e) {
+      Fail("config key 'ranking.graph_models' / 'graph.*': ", e.what());
+    }
+    if (std::find(seen.begin(), seen.end(), m) != seen.end()) Fail("config key 'ranking.graph_models': '", m, "' listed twice");
+    seen.push_back(m);
+  }
+  if (!reinforce_from.empty() && std::find(graph_models.begin(), graph_models.end(), reinforce_from) == graph_models.end())
+    Fail("config key 'ranking.reinforce_from': '", reinforce_from, "' is not in ranking.graph_models");
+  reinforce.Validate();
 }
 
 namespace {
@@ -315,6 +560,8 @@ class BundleRankingExperiment : public Experiment {
     rc.data_dir = c.DataFolder("/bundles/Youshu");
     rc.seed = c.compare.seed;
     rc.threads = c.compare.threads;
+    rc.embeddings_dir = c.out_dir;
+    rc.Validate();
     const RankingResult r = RunBundleRanking(rc);
     WriteRankingReport(r, c.out_dir, c.resolved_config, c.command);
     return Concat("wrote ", c.out_dir, "/summary.md, summary.csv, results.h5 (", r.seconds, " s)");

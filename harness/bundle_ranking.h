@@ -6,13 +6,19 @@
 // Strategies: popularity (training counts), item-CF aggregated to bundles (co-occurrence of
 // items in bundles and user histories), content (IDF-weighted cosine between the user's
 // items and the bundle's items), and a learned softmax over every bundle on those kernel
-// scores (LibTorch), whose training epoch is chosen on the tune split.
+// scores (LibTorch), whose training epoch is chosen on the tune split; and the graph-embedding
+// models of graph/graph_model.h (mf-bpr, lightgcn, crosscbr), each over `graph_seeds` seeds
+// (mean and standard deviation), with their tune learning curves; and the off-policy
+// REINFORCE agent with the top-K correction (graph/topk_reinforce.h) started from one of them,
+// ranked by its policy under the same protocol.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "common/options.h"
+#include "graph/graph_model.h"
+#include "graph/topk_reinforce.h"
 
 namespace bundlerl {
 
@@ -22,7 +28,16 @@ struct RankingConfig {
   int64_t epochs = 60;    // ranking.epochs: learned softmax: maximum epochs; the best on tune is kept
   double learning_rate = 0.05;  // ranking.learning_rate
   int threads = 2;        // compare.threads
+  std::vector<std::string> graph_models = {"mf-bpr", "lightgcn", "crosscbr"};  // ranking.graph_models
+  int64_t graph_seeds = 1;  // ranking.graph_seeds: seeds seed, seed+1, ... per graph model
+  bool graph_ensemble = true;   // ranking.graph_ensemble: also MODEL+kernels (blend chosen on tune)
+  bool save_embeddings = true;  // ranking.save_embeddings: OUT/embeddings_MODEL.h5 of the first seed
+  GraphModelConfig graph;   // graph.*
+  std::string reinforce_from = "crosscbr";  // ranking.reinforce_from: the graph model the top-K agent starts from
+  TopKReinforceConfig reinforce;            // reinforce.*
+  std::string embeddings_dir;  // where to save them (the output folder)
   void Declare(OptionList& options);
+  void Validate() const;
 };
 
 struct RankingMetrics {
@@ -32,12 +47,23 @@ struct RankingMetrics {
 
 struct RankingRow {
   std::string strategy;
-  RankingMetrics tune, test;
+  RankingMetrics tune, test;          // means over seeds
+  RankingMetrics tune_sd, test_sd;    // standard deviations over seeds (zero for one seed)
+  int64_t seeds = 1;
   std::string note;
+};
+
+// Tune Recall@20 and NDCG@20 per evaluated epoch of one graph model and seed.
+struct RankingCurve {
+  std::string strategy;
+  uint64_t seed = 0;
+  std::vector<int64_t> epoch;
+  std::vector<double> recall20, ndcg20;
 };
 
 struct RankingResult {
   std::vector<RankingRow> rows;
+  std::vector<RankingCurve> curves;
   int64_t users = 0, bundles = 0, items = 0;
   double seconds = 0;
 };
