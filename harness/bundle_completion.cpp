@@ -10,6 +10,7 @@
 #include <memory>
 #include <numeric>
 #include <sstream>
+#include <unordered_map>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -17,6 +18,7 @@
 #include "kernels/builder.h"
 #include "agents/trainer.h"
 #include "harness/replay_world.h"
+#include "harness/completion_learned.h"
 #include "kernels/profile.h"
 #include "harness/experiment.h"
 #include "harness/report.h"
@@ -26,6 +28,161 @@
 namespace bundlerl {
 namespace fs = std::filesystem;
 
+namespace {
+
+using Scorer = std::function<void(int32_t seed, std::vector<double>& score)>;
+
+// Hit rate and Recall@N of `scorer` on the bundles of the sessions after `cut`.
+CompletionRow EvaluateStrategy(const CompletionConfig& cfg, const SessionTable& sessions, const BundleTable& bundles,
+                               const std::vector<int64_t>& timed, int64_t cut, const std::string& domain,
+                               const std::string& name, const Scorer& scorer, int64_t num_items) {
+  const int64_t max_n = *std::max_element(cfg.n.begin(), cfg.n.end());
+  CompletionRow row;
+  row.domain = domain;
+  row.strategy = name;
+  row.hit_rate.assign(cfg.n.size(), 0.0);
+  row.recall.assign(cfg.n.size(), 0.0);
+  std::vector<double> score(num_items);
+  std::vector<int32_t> order;
+  for (size_t t = cut; t < timed.size(); ++t) {
+    const int64_t s = timed[t];
+    for (int64_t k = 0; k < sessions.bundles.size(s); ++k) {
+      const int32_t bundle = sessions.bundles.row(s)[k];
+      const int32_t* bi = bundles.items.row(bundle);
+      const int64_t size = bundles.items.size(bundle);
+      for (int64_t q = 0; q < size; ++q) {
+        const int32_t seed = bi[q];
+        scorer(seed, score);
+        score[seed] = -std::numeric_limits<double>::infinity();  // never propose the given item
+        order.resize(score.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::partial_sort(order.begin(), order.begin() + max_n, order.end(), [&](int32_t x, int32_t y) {
+          return score[x] != score[y] ? score[x] > score[y] : x < y;
+        });
+        int64_t rest = 0;
+        for (int64_t j = 0; j < size; ++j) rest += bi[j] != seed;
+        if (rest == 0) continue;
+        for (size_t ni = 0; ni < cfg.n.size(); ++ni) {
+          int64_t hits = 0;
+          for (int64_t j = 0; j < cfg.n[ni]; ++j)
+            hits += std::find(bi, bi + size, order[j]) != bi + size && order[j] != seed;
+          row.hit_rate[ni] += hits > 0;
+          row.recall[ni] += static_cast<double>(hits) / static_cast<double>(rest);
+        }
+        ++row.queries;
+      }
+    }
+  }
+  for (size_t ni = 0; ni < cfg.n.size(); ++ni)
+    if (row.queries) row.hit_rate[ni] /= row.queries, row.recall[ni] /= row.queries;
+  std::cerr << "compare: " << domain << " " << name << ": hit@" << cfg.n.back() << " " << row.hit_rate.back()
+            << " over " << row.queries << " queries" << std::endl;
+  return row;
+}
+
+// One row from the rows of several seeds: their mean, and their standard deviation.
+CompletionRow MeanOverSeeds(const std::vector<CompletionRow>& runs) {
+  CompletionRow out = runs.front();
+  const double k = static_cast<double>(runs.size());
+  out.seeds = static_cast<int64_t>(runs.size());
+  out.hit_sd.assign(out.hit_rate.size(), 0.0);
+  out.recall_sd.assign(out.recall.size(), 0.0);
+  for (size_t i = 0; i < out.hit_rate.size(); ++i) {
+    double h = 0, r = 0, hh = 0, rr = 0;
+    for (const auto& run : runs) h += run.hit_rate[i], r += run.recall[i];
+    h /= k, r /= k;
+    for (const auto& run : runs)
+      hh += (run.hit_rate[i] - h) * (run.hit_rate[i] - h), rr += (run.recall[i] - r) * (run.recall[i] - r);
+    out.hit_rate[i] = h, out.recall[i] = r;
+    out.hit_sd[i] = runs.size() > 1 ? std::sqrt(hh / (k - 1)) : 0.0;
+    out.recall_sd[i] = runs.size() > 1 ? std::sqrt(rr / (k - 1)) : 0.0;
+  }
+  return out;
+}
+
+CompletionLearnerConfig LearnerConfig(const CompletionConfig& cfg, uint64_t seed, bool reinforce) {
+  CompletionLearnerConfig c;
+  c.candidates = cfg.learned_candidates;
+  c.epochs = cfg.learned_epochs;
+  c.learning_rate = reinforce ? cfg.reinforce_rate : cfg.learned_rate;
+  c.l2 = cfg.learned_l2;
+  c.samples = cfg.learned_samples;
+  c.seed = seed;
+  return c;
+}
+
+const char* const kListwiseName = "listwise scorer (content features)";
+const char* const kReinforceName = "reinforce (logged bundles)";
+
+// Validation: the learners trained on the training sessions before the held-out last
+// `validation_share` of them, hit@max N on the held-out ones (first seed), beside content.
+void AddValidation(const CompletionConfig& cfg, const LoggedDataset& data, const std::vector<int64_t>& timed,
+                   int64_t cut, const std::string& domain, CompletionResult& out) {
+  const int64_t vcut = cut - static_cast<int64_t>(cfg.validation_share * static_cast<double>(cut));
+  const auto fit = CompletionQueries(data.sessions, data.bundles, timed, 0, vcut);
+  const auto held = CompletionQueries(data.sessions, data.bundles, timed, vcut, cut);
+  const CompletionFeatures f(data.items, fit);
+  const CompletionBatch train = BuildCompletionBatch(f, fit, cfg.learned_candidates, true);
+  const CompletionBatch val = BuildCompletionBatch(f, held, cfg.learned_candidates, false);
+  const int64_t n = *std::max_element(cfg.n.begin(), cfg.n.end());
+  const auto seed = static_cast<uint64_t>(cfg.learned_seeds.front());
+  const CompletionScorer listwise = TrainListwise(train, LearnerConfig(cfg, seed, false));
+  CompletionScorer content = listwise;  // the title cosine alone
+  content.weight.setZero();
+  content.weight[0] = 1;
+  const std::vector<std::pair<std::string, CompletionScorer>> scorers = {
+      {"content", content}, {kListwiseName, listwise}, {kReinforceName, TrainReinforce(train, LearnerConfig(cfg, seed, true))}};
+  for (const auto& [name, scorer] : scorers) {
+    out.validation.push_back({domain, name, CompletionHitRate(scorer, val, n), static_cast<int64_t>(held.size())});
+    std::cerr << "compare: " << domain << " validation " << name << ": hit@" << n << " "
+              << out.validation.back().hit_rate << std::endl;
+  }
+}
+
+// The learned strategies, trained on the bundles of the sessions before `cut`, one row each
+// (mean over completion.learned_seeds).
+void AddLearnedStrategies(const CompletionConfig& cfg, const LoggedDataset& data, const std::vector<int64_t>& timed,
+                          int64_t cut, const std::string& domain, CompletionResult& out) {
+  if (cfg.validation_share > 0) AddValidation(cfg, data, timed, cut, domain, out);
+  const auto training = CompletionQueries(data.sessions, data.bundles, timed, 0, cut);
+  const CompletionFeatures f(data.items, training);
+  const CompletionBatch batch = BuildCompletionBatch(f, training, cfg.learned_candidates, true);
+  // Candidates and features of each given item, computed once for every learner and seed.
+  struct Ranked {
+    std::vector<int32_t> candidates;
+    CompletionMatrix features;
+  };
+  std::unordered_map<int32_t, Ranked> cache;
+  const int64_t M = data.items.n;
+  auto rank = [&](const CompletionScorer& scorer) {
+    return [&, scorer](int32_t seed, std::vector<double>& s) {
+      auto it = cache.find(seed);
+      if (it == cache.end()) {
+        Ranked r;
+        r.candidates = f.Candidates(seed, cfg.learned_candidates);
+        r.features.resize(static_cast<int64_t>(r.candidates.size()), kNumCompletionFeatures);
+        f.Compute({seed, {}}, r.candidates, false, r.features.data());
+        it = cache.emplace(seed, std::move(r)).first;
+      }
+      s.assign(M, -1e30);  // items outside the candidates come last
+      for (size_t c = 0; c < it->second.candidates.size(); ++c)
+        s[it->second.candidates[c]] = scorer.Score(it->second.features.row(static_cast<int64_t>(c)).data());
+    };
+  };
+  for (const std::string name : {kListwiseName, kReinforceName}) {
+    std::vector<CompletionRow> runs;
+    for (int64_t seed : cfg.learned_seeds) {
+      const bool reinforce = name == kReinforceName;
+      const CompletionLearnerConfig lc = LearnerConfig(cfg, static_cast<uint64_t>(seed), reinforce);
+      const CompletionScorer scorer = reinforce ? TrainReinforce(batch, lc) : TrainListwise(batch, lc);
+      runs.push_back(EvaluateStrategy(cfg, data.sessions, data.bundles, timed, cut, domain, name, rank(scorer), M));
+    }
+    out.rows.push_back(MeanOverSeeds(runs));
+  }
+}
+
+}  // namespace
+
 CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
   const auto t0 = std::chrono::steady_clock::now();
   if (!fs::is_directory(cfg.data_dir))
@@ -33,7 +190,6 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
   cfg.Validate();
   CompletionResult out;
   out.n = cfg.n;
-  const int64_t max_n = *std::max_element(cfg.n.begin(), cfg.n.end());
   for (const auto& domain : cfg.domains) {
     const LoggedDataset data = ImportAmazon(cfg.data_dir + "/" + domain, "bundlerl compare (amazon)");
     const ItemTable& items = data.items;
@@ -58,7 +214,6 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
     std::iota(all.begin(), all.end(), 0);
     const double max_pop = std::max(1.0, *std::max_element(popularity.begin(), popularity.end()));
     // Strategies score every item given the seed item.
-    using Scorer = std::function<void(int32_t seed, std::vector<double>& score)>;
     std::vector<double> a(M), b(M);
     // An agent trained in the simulator fitted to the earlier sessions (replay world): REINFORCE
     // on its shoppers; for completion it sees the given item as the shopper's history.
@@ -112,48 +267,8 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
            agent.policy->SlotMarginals(o, s.data());
          }},
     };
-    for (const auto& [name, scorer] : strategies) {
-      CompletionRow row;
-      row.domain = domain;
-      row.strategy = name;
-      row.hit_rate.assign(cfg.n.size(), 0.0);
-      row.recall.assign(cfg.n.size(), 0.0);
-      std::vector<double> score(M);
-      std::vector<int32_t> order(M);
-      for (size_t t = cut; t < timed.size(); ++t) {
-        const int64_t s = timed[t];
-        for (int64_t k = 0; k < sessions.bundles.size(s); ++k) {
-          const int32_t bundle = sessions.bundles.row(s)[k];
-          const int32_t* bi = bundles.items.row(bundle);
-          const int64_t size = bundles.items.size(bundle);
-          for (int64_t q = 0; q < size; ++q) {
-            const int32_t seed = bi[q];
-            scorer(seed, score);
-            score[seed] = -std::numeric_limits<double>::infinity();  // never propose the given item
-            std::iota(order.begin(), order.end(), 0);
-            std::partial_sort(order.begin(), order.begin() + max_n, order.end(), [&](int32_t x, int32_t y) {
-              return score[x] != score[y] ? score[x] > score[y] : x < y;
-            });
-            int64_t rest = 0;
-            for (int64_t j = 0; j < size; ++j) rest += bi[j] != seed;
-            if (rest == 0) continue;
-            for (size_t ni = 0; ni < cfg.n.size(); ++ni) {
-              int64_t hits = 0;
-              for (int64_t j = 0; j < cfg.n[ni]; ++j)
-                hits += std::find(bi, bi + size, order[j]) != bi + size && order[j] != seed;
-              row.hit_rate[ni] += hits > 0;
-              row.recall[ni] += static_cast<double>(hits) / static_cast<double>(rest);
-            }
-            ++row.queries;
-          }
-        }
-      }
-      for (size_t ni = 0; ni < cfg.n.size(); ++ni)
-        if (row.queries) row.hit_rate[ni] /= row.queries, row.recall[ni] /= row.queries;
-      std::cerr << "compare: " << domain << " " << name << ": hit@" << cfg.n.back() << " " << row.hit_rate.back()
-                << " over " << row.queries << " queries" << std::endl;
-      out.rows.push_back(row);
-    }
+    for (const auto& [name, scorer] : strategies) out.rows.push_back(EvaluateStrategy(cfg, sessions, bundles, timed, cut, domain, name, scorer, M));
+    AddLearnedStrategies(cfg, data, timed, cut, domain, out);
   }
   // The shopper model fitted to each domain's sessions, for replay in the simulator.
   for (const auto& domain : cfg.domains) {
@@ -200,9 +315,24 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
         for (size_t i = 0; i < r.n.size(); ++i) o << "---|---|";
         o << "\n";
       }
-      o << "| " << row.strategy << " |";
-      for (size_t i = 0; i < r.n.size(); ++i) o << " " << FormatFixed(row.hit_rate[i]) << " | " << FormatFixed(row.recall[i]) << " |";
+      o << "| " << row.strategy << (row.seeds > 1 ? Concat(", ", row.seeds, " seeds") : std::string()) << " |";
+      for (size_t i = 0; i < r.n.size(); ++i) {
+        const bool spread = !row.hit_sd.empty();
+        o << " " << FormatFixed(row.hit_rate[i]) << (spread ? " +- " + FormatFixed(row.hit_sd[i]) : "") << " | "
+          << FormatFixed(row.recall[i]) << (spread ? " +- " + FormatFixed(row.recall_sd[i]) : "") << " |";
+      }
       o << "\n";
+    }
+    if (!r.validation.empty()) {
+      o << "\n## Validation of the learned strategies\n\nThe learned strategies (harness/completion_learned.h) "
+           "are trained on the earlier sessions' bundles only, with a softmax over each given item's nearest "
+           "items by title TF-IDF; their settings (completion.learned_*) were chosen on this split of the "
+           "training sessions alone: trained on all but the last completion.validation_share of them, hit@"
+        << *std::max_element(r.n.begin(), r.n.end()) << " on those last ones (first seed). Rows with seeds give "
+           "the mean +- standard deviation over completion.learned_seeds.\n\n| domain | strategy | queries | hit@"
+        << *std::max_element(r.n.begin(), r.n.end()) << " |\n|---|---|---|---|\n";
+      for (const auto& v : r.validation)
+        o << "| " << v.domain << " | " << v.strategy << " | " << v.queries << " | " << FormatFixed(v.hit_rate) << " |\n";
     }
     if (!r.fitted.empty()) {
       o << "\n## The shopper model fitted to these sessions (replay world)\n\nTime order: the first 40% of the "
@@ -225,11 +355,13 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
   }
   {
     AtomicFile csv(out_dir + "/summary.csv");
-    csv.stream() << "domain,strategy,n,hit_rate,recall,queries\n" << std::setprecision(10);
+    csv.stream() << "domain,strategy,n,hit_rate,recall,queries,seeds,hit_rate_sd,recall_sd\n" << std::setprecision(10);
     for (const auto& row : r.rows)
       for (size_t i = 0; i < r.n.size(); ++i)
         csv.stream() << row.domain << "," << row.strategy << "," << r.n[i] << "," << row.hit_rate[i] << ","
-                     << row.recall[i] << "," << row.queries << "\n";
+                     << row.recall[i] << "," << row.queries << "," << row.seeds << ","
+                     << (row.hit_sd.empty() ? 0.0 : row.hit_sd[i]) << "," << (row.recall_sd.empty() ? 0.0 : row.recall_sd[i])
+                     << "\n";
     csv.Commit();
   }
   WriteResultsFile(out_dir + "/results.h5", resolved, command, [&](h5::File& f) {
@@ -254,6 +386,18 @@ void CompletionConfig::Declare(OptionList& o) {
   o.Add("completion.train_share", &train_share, "share of the timed sessions, earliest first, that build the kernels");
   o.Add("completion.n", &n, "list lengths N of hit@N and recall@N");
   o.Add("completion.agent_updates", &agent_updates, "REINFORCE updates in the replay world");
+  o.Add("completion.learned_candidates", &learned_candidates,
+        "learned strategies: items re-ranked per query (the given item's nearest by title TF-IDF)");
+  o.Add("completion.learned_epochs", &learned_epochs, "learned strategies: passes over the training bundles' queries");
+  o.Add("completion.learned_rate", &learned_rate, "listwise scorer: SGD step size of the weights");
+  o.Add("completion.reinforce_rate", &reinforce_rate, "REINFORCE on the logged bundles: step size of the weights");
+  o.Add("completion.learned_l2", &learned_l2, "learned strategies: L2 penalty on the weights");
+  o.Add("completion.learned_samples", &learned_samples,
+        "REINFORCE on the logged bundles: items sampled from the policy per query and epoch");
+  o.Add("completion.learned_seeds", &learned_seeds,
+        "learned strategies: seeds, one run each (the table gives their mean and standard deviation)");
+  o.Add("completion.validation_share", &validation_share,
+        "last share of the training sessions held out to validate the learned strategies (0: none)");
 }
 
 void CompletionConfig::Validate() const {
@@ -264,6 +408,17 @@ void CompletionConfig::Validate() const {
   for (int64_t x : n)
     if (x < 1 || x > 1000) Fail("config key 'completion.n': expected lengths in [1, 1000], got ", x);
   if (agent_updates < 1) Fail("config key 'completion.agent_updates': expected a positive number");
+  const int64_t max_n = *std::max_element(n.begin(), n.end());
+  if (learned_candidates < max_n)
+    Fail("config key 'completion.learned_candidates': expected at least the largest N (", max_n, ")");
+  if (learned_epochs < 1) Fail("config key 'completion.learned_epochs': expected a positive number");
+  if (!(learned_rate > 0)) Fail("config key 'completion.learned_rate': expected a positive step");
+  if (!(reinforce_rate > 0)) Fail("config key 'completion.reinforce_rate': expected a positive step");
+  if (learned_l2 < 0) Fail("config key 'completion.learned_l2': expected a non-negative penalty");
+  if (learned_samples < 2) Fail("config key 'completion.learned_samples': expected at least 2");
+  if (learned_seeds.empty()) Fail("config key 'completion.learned_seeds': no seed named");
+  if (!(validation_share >= 0 && validation_share < 1))
+    Fail("config key 'completion.validation_share': expected a share in [0, 1), got ", validation_share);
 }
 
 namespace {

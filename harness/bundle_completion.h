@@ -6,7 +6,10 @@
 // Recall@N (share of the other bundle items proposed) against the annotated bundle — the
 // phone-then-case situation that motivates bundling. Strategies: popularity, item-CF,
 // content (TF-IDF titles), category overlap, item-CF + content, and REINFORCE trained in the
-// simulator fitted to the earlier sessions (harness/replay_world.h).
+// simulator fitted to the earlier sessions (harness/replay_world.h); and two strategies
+// learned on the earlier sessions' bundles over content pair features
+// (harness/completion_learned.h): a listwise softmax scorer and a REINFORCE agent, each over
+// several seeds (mean, and the standard deviation across seeds).
 #pragma once
 
 #include <string>
@@ -22,14 +25,24 @@ struct CompletionConfig {
   double train_share = 0.8;                                              // completion.train_share
   std::vector<int64_t> n = {5, 10};                                      // completion.n
   int64_t agent_updates = 60;  // completion.agent_updates: REINFORCE updates in the replay world
+  // The learned strategies (completion.learned_*; see harness/completion_learned.h).
+  int64_t learned_candidates = 100;
+  int64_t learned_epochs = 10;
+  double learned_rate = 0.001;   // the listwise scorer's step
+  double reinforce_rate = 0.005;  // the REINFORCE agent's step
+  double learned_l2 = 1e-4;
+  int64_t learned_samples = 8;
+  std::vector<int64_t> learned_seeds = {1, 2, 3};
+  double validation_share = 0.2;  // completion.validation_share: last training sessions held out
   void Declare(OptionList& options);
   void Validate() const;
 };
 
 struct CompletionRow {
   std::string domain, strategy;
-  std::vector<double> hit_rate, recall;  // per N
-  int64_t queries = 0;
+  std::vector<double> hit_rate, recall;  // per N; the mean over seeds for learned strategies
+  std::vector<double> hit_sd, recall_sd;  // per N: standard deviation across seeds (empty: one run)
+  int64_t queries = 0, seeds = 1;
 };
 
 // The shopper model fitted to the same sessions (harness/replay_world.h), per domain.
@@ -41,9 +54,18 @@ struct FittedWorldRow {
   int64_t train_choices = 0, heldout_choices = 0, replay_episodes = 0;
 };
 
+// Hit@N on the validation queries (the last training sessions), the learners trained on the
+// sessions before them: what the learned strategies' settings were chosen on.
+struct ValidationRow {
+  std::string domain, strategy;
+  double hit_rate = 0;
+  int64_t queries = 0;
+};
+
 struct CompletionResult {
   std::vector<int64_t> n;
   std::vector<CompletionRow> rows;
+  std::vector<ValidationRow> validation;
   std::vector<FittedWorldRow> fitted;
   double seconds = 0;
 };

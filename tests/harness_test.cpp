@@ -272,6 +272,8 @@ TEST_CASE("bundle completion on the Amazon sessions: title similarity beats popu
   cfg.data_dir = testing::DataDir() + "/bundles/amazon";
   cfg.domains = {"food"};
   cfg.agent_updates = 20;
+  cfg.learned_seeds = {1};
+  cfg.validation_share = 0;
   const CompletionResult r = RunBundleCompletion(cfg);
   std::map<std::string, double> hit10;
   for (const auto& row : r.rows) {
@@ -281,6 +283,8 @@ TEST_CASE("bundle completion on the Amazon sessions: title similarity beats popu
   }
   CHECK(hit10.at("content") > 5 * hit10.at("popularity"));
   CHECK(hit10.at("reinforce (replay world)") > 2 * hit10.at("popularity"));
+  CHECK(hit10.at("reinforce (logged bundles)") > 5 * hit10.at("popularity"));
+  CHECK(hit10.at("listwise scorer (content features)") > 5 * hit10.at("popularity"));
   REQUIRE(r.fitted.size() == 1);
   CHECK(r.fitted[0].heldout_loglik > r.fitted[0].heldout_loglik_null);
 }
@@ -357,4 +361,64 @@ TEST_CASE("plots are drawn without a shell, with their data and script saved bes
   CHECK_FALSE(fs::exists(dir + "/broken.png"));
   CHECK(fs::exists(dir + "/broken.gnuplot.log"));
   for (const auto& f : fs::directory_iterator(dir)) CHECK(f.path().filename().string().find(".tmp") == std::string::npos);
+}
+
+#include "harness/completion_learned.h"
+
+namespace {
+
+// Six cameras, six batteries and six camera straps; the training bundles pair camera i with
+// battery i (i < 5). Titles tie cameras to straps, not to batteries: the planted complement
+// of the sixth camera (a battery) is found only through what the bundles taught.
+struct PlantedCatalog {
+  ItemTable items;
+  std::vector<CompletionQuery> training;
+  PlantedCatalog() {
+    const char* kinds[3][2] = {{"nikon camera body", "Electronics > Camera > Bodies"},
+                               {"power cell pack", "Electronics > Power > Batteries"},
+                               {"nikon camera strap", "Electronics > Camera > Straps"}};
+    for (int kind = 0; kind < 3; ++kind)
+      for (int i = 0; i < 6; ++i) {
+        items.title.push_back(std::string(kinds[kind][0]) + " m" + std::to_string(10 * kind + i));
+        items.category_path.push_back(kinds[kind][1]);
+      }
+    items.n = static_cast<int64_t>(items.title.size());
+    for (int32_t i = 0; i < 5; ++i) {
+      training.push_back({i, {i, i + 6}, i, i});
+      training.push_back({i + 6, {i, i + 6}, i, i});
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("learned completion: both learners rank a planted complement first where titles "
+          "point elsewhere, and repeat for a fixed seed", "[harness]") {
+  const PlantedCatalog c;
+  const CompletionFeatures f(c.items, c.training);
+  const int64_t k = c.items.n - 1;
+  const CompletionBatch train = BuildCompletionBatch(f, c.training, k, true);
+  const CompletionBatch query = BuildCompletionBatch(f, {{5, {5, 11}}}, k, false);
+  CompletionLearnerConfig lc;
+  lc.epochs = 30;
+  lc.seed = 7;
+  const CompletionScorer listwise = TrainListwise(train, lc);
+  const CompletionScorer agent = TrainReinforce(train, lc);
+  CompletionScorer content = listwise;  // the title cosine alone
+  content.weight.setZero();
+  content.weight[0] = 1;
+  // Any battery completes the camera: count the query's top item.
+  const CompletionBatch any_battery = [&] {
+    CompletionBatch b = query;
+    for (size_t j = 0; j < b.candidates[0].size(); ++j) b.in_bundle[0][j] = b.candidates[0][j] >= 6 && b.candidates[0][j] < 12;
+    return b;
+  }();
+  CHECK(CompletionHitRate(content, any_battery, 1) == 0.0);
+  CHECK(CompletionHitRate(listwise, any_battery, 1) == 1.0);
+  CHECK(CompletionHitRate(agent, any_battery, 1) == 1.0);
+  // Same seed, same weights; the agent's samples follow its seed.
+  CHECK(TrainReinforce(train, lc).weight == agent.weight);
+  CHECK(TrainListwise(train, lc).weight == listwise.weight);
+  lc.seed = 8;
+  CHECK(TrainReinforce(train, lc).weight != agent.weight);
 }

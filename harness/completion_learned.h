@@ -1,0 +1,119 @@
+// Learned bundle completion for the `amazon` comparison (harness/bundle_completion.h): given
+// one item, rank the catalog's items by how likely they complete its bundle. Most items of
+// later sessions never occur in earlier ones, so the learned part generalises through the
+// items' content: each (query, candidate) pair is described by title TF-IDF and character
+// n-gram cosines, brand (first title word), category overlap, a few products of these, and
+// what the training bundles teach: category-pair and title-token-pair affinities and
+// co-bundled counts (kCompletionFeatureNames). Candidates are the query's nearest items by
+// title TF-IDF, re-ranked by a linear score. Popularity and "seen before" are left out on
+// purpose: the catalog holds the later sessions' items too, so "never seen in training"
+// would point at the test bundles.
+// Two learners fit the weights on the training bundles only (query item -> the other items
+// of its bundle), both as a softmax over the query's candidates:
+//   listwise:  maximum likelihood of the bundle's other items (the softmax cross-entropy
+//              towards the uniform distribution over them), plain SGD;
+//   reinforce: a policy-gradient agent; per query it samples items from the softmax policy,
+//              reward 1 when the sampled item is in the bundle, and follows
+//              (r - mean r of the query's samples) grad log pi (REINFORCE with a baseline).
+// Training pairs' counted features leave out their own session's bundles.
+// Both are seeded (the visiting order of the queries; the agent's samples) and repeatable.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "dataset/dataset.h"
+#include "kernels/similarity.h"
+
+namespace bundlerl {
+
+// Pair features, in this order (kCompletionFeatureNames).
+inline constexpr int kNumCompletionFeatures = 17;
+extern const char* const kCompletionFeatureNames[kNumCompletionFeatures];
+
+// A training or evaluation query: the given item and the bundle it comes from.
+struct CompletionQuery {
+  int32_t item = 0;
+  std::vector<int32_t> bundle;  // all the bundle's items, the given one included
+  int64_t session = -1;         // its session (a row of the SessionTable)
+  int32_t bundle_id = -1;
+};
+
+// The queries of the bundles annotated in sessions [begin, end) of `order`: one per bundle
+// item with at least one other item in its bundle.
+std::vector<CompletionQuery> CompletionQueries(const SessionTable& sessions, const BundleTable& bundles,
+                                               const std::vector<int64_t>& order, int64_t begin, int64_t end);
+
+// Content kernels over the whole catalog (titles and category paths, as the `content`
+// strategy uses them) and the counts over the training queries' bundles.
+class CompletionFeatures {
+ public:
+  CompletionFeatures(const ItemTable& items, const std::vector<CompletionQuery>& training);
+  // The `k` items most similar to `item` by title TF-IDF (itself excluded), ties by index.
+  std::vector<int32_t> Candidates(int32_t item, int64_t k) const;
+  // out[c * kNumCompletionFeatures + f]: feature f of (query.item, candidates[c]). With
+  // `leave_out_own_session` the counted features ignore every bundle of query.session (a
+  // training pair must not see its own label, nor the overlapping bundles of its session,
+  // as a later session's query cannot).
+  void Compute(const CompletionQuery& query, const std::vector<int32_t>& candidates, bool leave_out_own_session,
+               double* out) const;
+
+ private:
+  using Bundles = std::vector<std::vector<int32_t>>;
+  double Affinity(int level, int32_t a, int32_t b) const;
+  // Title-token pair weight between q and c over the training bundles (token-pair counts,
+  // each item pair weighted 1 / (|tokens a| |tokens b|)), less the share of `own` if given.
+  double TokenAffinity(int32_t q, int32_t c, const Bundles* own) const;
+  std::map<int64_t, Bundles> session_bundles_;  // training session -> its bundles
+  std::shared_ptr<const ItemSimilarity> words_, grams_, categories_;
+  std::vector<int32_t> brand_;               // first title token's id, -1 none
+  std::vector<std::vector<int32_t>> level_;  // [2][item]: leaf and depth-2 category id, -1 none
+  // Category-pair counts over ordered pairs of distinct items of a training bundle.
+  std::vector<std::vector<std::vector<std::pair<int32_t, double>>>> pair_counts_;  // [level][a] -> (b, n)
+  std::vector<std::vector<double>> from_counts_;                                   // [level][a]
+  std::vector<double> empty_title_;
+  std::vector<std::vector<int32_t>> tokens_;               // [item] distinct title token ids, sorted
+  std::vector<std::vector<int32_t>> lead_;                 // [item] its first three title tokens, sorted
+  std::unordered_map<uint64_t, double> token_pairs_;      // (u << 32 | v) -> weight
+  std::unordered_map<uint64_t, double> co_bundled_;       // (i << 32 | j) -> training bundles
+};
+
+struct CompletionLearnerConfig {
+  int64_t candidates = 100;  // re-ranked items per query (title TF-IDF's nearest)
+  int64_t epochs = 20;
+  double learning_rate = 0.05;
+  double l2 = 1e-4;
+  int64_t samples = 8;  // the agent's sampled items per query and epoch
+  uint64_t seed = 1;
+};
+
+// A linear score over standardised pair features.
+struct CompletionScorer {
+  Eigen::VectorXd weight, mean, scale;
+  double Score(const double* features) const;
+};
+
+using CompletionMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Precomputed candidates and features of a set of queries.
+struct CompletionBatch {
+  std::vector<std::vector<int32_t>> candidates;
+  std::vector<CompletionMatrix> features;  // [candidates, features] per query
+  std::vector<std::vector<int8_t>> in_bundle;
+};
+CompletionBatch BuildCompletionBatch(const CompletionFeatures& f, const std::vector<CompletionQuery>& queries,
+                                     int64_t candidates, bool leave_out_own_session);
+
+CompletionScorer TrainListwise(const CompletionBatch& batch, const CompletionLearnerConfig& config);
+CompletionScorer TrainReinforce(const CompletionBatch& batch, const CompletionLearnerConfig& config);
+
+// Share of the batch's queries with a bundle item among the scorer's top n.
+double CompletionHitRate(const CompletionScorer& scorer, const CompletionBatch& batch, int64_t n);
+
+}  // namespace bundlerl
