@@ -271,7 +271,10 @@ GraphTrainResult TrainGraphModel(const GraphModelConfig& c, const BundleGraphs& 
       const int64_t end = std::min(n, begin + c.batch);
       const torch::Tensor users = Slice(batches.user, begin, end), pos = Slice(batches.positive, begin, end),
                           neg = Slice(batches.negative, begin, end);
+      const Clock::time_point tf = Clock::now();
       const Views v = Forward(c, g, p, ops);
+      r.forward_seconds += Since(tf);
+      const Clock::time_point tl = Clock::now();
       const Views batch = Select(v, users, pos, neg);
       const torch::Tensor bpr = BprLoss(PairScores(batch, 0), PairScores(batch, 1));
       torch::Tensor loss = bpr, contrastive;
@@ -285,6 +288,7 @@ GraphTrainResult TrainGraphModel(const GraphModelConfig& c, const BundleGraphs& 
                              info_nce(batch.item_bundle.slice(0, 0, m), batch.bundle_bundle.slice(0, 0, m)));
         loss = loss + c.contrastive_weight * contrastive;
       }
+      r.loss_seconds += Since(tl);
       adam.zero_grad();
       const Clock::time_point tb = Clock::now();
       loss.backward();

@@ -93,6 +93,8 @@ struct GraphTrainResult {
   std::vector<GraphEpoch> curve;
   double train_seconds = 0;       // epochs only, without the evaluations
   double propagation_seconds = 0;  // in sparse products (forward and backward)
+  double forward_seconds = 0;      // in the propagation of every node's embeddings (forward)
+  double loss_seconds = 0;         // gathering the batch and the losses (the fused InfoNCE forms its gradients here)
   double backward_seconds = 0;     // in loss.backward() (includes the backward sparse products)
   double optimizer_seconds = 0;
 };
