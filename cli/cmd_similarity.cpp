@@ -1,5 +1,8 @@
 // bundlerl similarity --data F.h5 --kind KIND --top N --out F.csv
+#include <charconv>
 #include <iostream>
+#include <string>
+#include <type_traits>
 #include <memory>
 
 #include "cli/commands.h"
@@ -31,6 +34,34 @@ std::string KernelSpecOf(const std::string& kind, const std::string& measure, st
     return "cooccurrence:" + measure + ":" + baskets;
   }
   return kind;  // cosine, category, identity, or a whole spec
+}
+
+// Appends v to buf: integers exactly, doubles as %.10g (what a stream with precision 10
+// writes), by std::to_chars.
+template <typename T>
+void Append(std::string& buf, T v, std::chars_format fmt = std::chars_format::general) {
+  char s[32];
+  std::to_chars_result r;
+  if constexpr (std::is_floating_point_v<T>) r = std::to_chars(s, s + sizeof s, v, fmt, 10);
+  else r = std::to_chars(s, s + sizeof s, v);
+  buf.append(s, r.ptr);
+}
+
+// item_id,rank,neighbour_id,score: one row per neighbour (ids the items' original ids when
+// the catalog has them), written in chunks of about 1 MB.
+void WriteNeighboursCsv(const Neighbours& nb, const ItemTable& items, std::ostream& os) {
+  auto id = [&](int64_t i) { return items.original_id.empty() ? i : static_cast<int64_t>(items.original_id[i]); };
+  std::string buf = "item_id,rank,neighbour_id,score\n";
+  for (int64_t i = 0; i < nb.num_items; ++i) {
+    for (int64_t k = 0; k < nb.n; ++k) {
+      const int32_t j = nb.index[i * nb.n + k];
+      if (j < 0) break;
+      Append(buf, id(i)), buf += ',', Append(buf, k), buf += ',', Append(buf, id(j)), buf += ',';
+      Append(buf, nb.score[i * nb.n + k]), buf += '\n';
+    }
+    if (buf.size() > (1 << 20)) os.write(buf.data(), static_cast<std::streamsize>(buf.size())), buf.clear();
+  }
+  os.write(buf.data(), static_cast<std::streamsize>(buf.size()));
 }
 
 }  // namespace
@@ -80,15 +111,7 @@ int RunSimilarity(const std::vector<std::string>& args, const std::string&) {
   std::cerr << "similarity: " << sim->name() << " over " << items.n << " items, top " << top << "...\n";
   const Neighbours nb = TopNeighbours(*sim, top, threads);
   AtomicFile out(vm["out"].as<std::string>());
-  auto id = [&](int64_t i) { return items.original_id.empty() ? i : items.original_id[i]; };
-  out.stream() << "item_id,rank,neighbour_id,score\n";
-  out.stream().precision(10);
-  for (int64_t i = 0; i < items.n; ++i)
-    for (int64_t k = 0; k < top; ++k) {
-      const int32_t j = nb.index[i * top + k];
-      if (j < 0) break;
-      out.stream() << id(i) << "," << k << "," << id(j) << "," << nb.score[i * top + k] << "\n";
-    }
+  WriteNeighboursCsv(nb, items, out.stream());
   out.Commit();
   std::cerr << "wrote " << vm["out"].as<std::string>() << "\n";
   return 0;

@@ -15,6 +15,13 @@
 
 namespace bundlerl {
 
+// The N most similar items of every item (itself excluded), best first; ties by lower index.
+struct Neighbours {
+  int64_t num_items = 0, n = 0;
+  std::vector<int32_t> index;  // [num_items, n]; -1 where fewer than n other items exist
+  std::vector<double> score;   // [num_items, n]
+};
+
 // A symmetric similarity between the items of one catalog.
 class ItemSimilarity {
  public:
@@ -29,6 +36,11 @@ class ItemSimilarity {
   virtual void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const = 0;
   // Item i's similarities to all items when they are stored (a table), else nullptr.
   virtual const double* StoredRow(int32_t) const { return nullptr; }
+  // Every item's top-n neighbours (see Neighbours), n >= 1; the default is
+  // BlockedTopNeighbours over Block(). Overrides return the same neighbours in the same order
+  // with the same scores (bitwise where the kernel computes them the same way, else to the
+  // rounding of a dot product), for any `threads`; `block_rows` is a tuning hint.
+  virtual Neighbours TopNeighbours(int64_t n, int threads, int64_t block_rows) const;
 };
 
 // Cosine similarity of item vectors (rows are L2-normalised on construction; zero rows have
@@ -42,6 +54,14 @@ class CosineSimilarity : public ItemSimilarity {
   double Pair(int32_t i, int32_t j) const override;
   void Row(int32_t i, const int32_t* items, int64_t n, double* out) const override;
   void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const override;
+  // Dense vectors: blocked GEMM (tiles of `block_rows` x kDenseColumnTile items, in L2), each
+  // row's scores scanned in column order against its running n-th best (ties keep the lower
+  // index); memory O(M N + threads block_rows kDenseColumnTile). Scores are the GEMM's dot
+  // products (Pair() to rounding); NaN scores are never selected. Sparse vectors: the default.
+  Neighbours TopNeighbours(int64_t n, int threads, int64_t block_rows) const override;
+  static constexpr int64_t kDenseColumnTile = 256;
+  bool dense() const { return dense_; }
+  const Eigen::MatrixXd& dense_vectors() const { return dense_rows_; }  // rows normalised
 
  private:
   bool dense_;
@@ -60,15 +80,21 @@ class CosineSimilarity : public ItemSimilarity {
 class CooccurrenceSimilarity : public ItemSimilarity {
  public:
   enum class Measure { kJaccard, kPmi, kCount };
-  // baskets: CSR offsets [B+1] and item ids; duplicates within a basket count once.
+  // baskets: CSR offsets [B+1] and item ids; duplicates within a basket count once. The
+  // counts are built per item row (an item's baskets scattered into a counter) on `threads`
+  // threads; the result does not depend on `threads`.
   CooccurrenceSimilarity(int64_t num_items, const std::vector<int64_t>& offsets,
-                         const std::vector<int32_t>& items, Measure measure);
+                         const std::vector<int32_t>& items, Measure measure, int threads = 2);
   std::string name() const override;
   int64_t num_items() const override { return counts_.rows(); }
   double Pair(int32_t i, int32_t j) const override;
   // Scatters item i's sparse row into a per-thread scratch: O(nnz(i) + n).
   void Row(int32_t i, const int32_t* items, int64_t n, double* out) const override;
   void Block(int64_t begin, int64_t end, Eigen::MatrixXd& out) const override;
+  // From the stored counts only, O(nnz(i) + N) per row instead of O(M): the nonzero scores
+  // ranked (a threshold scan), then zero-score items by lowest index, then negative ones:
+  // the default's order, bitwise the same scores.
+  Neighbours TopNeighbours(int64_t n, int threads, int64_t block_rows) const override;
   double basket_count(int32_t i) const { return item_count_[i]; }
   // Calls fn(j, similarity) for every item j != i that shares a basket with i.
   template <typename Fn>
@@ -83,6 +109,12 @@ class CooccurrenceSimilarity : public ItemSimilarity {
 
  private:
   double Measure_(double cij, int32_t i, int32_t j) const;
+  template <Measure kMeasure>
+  double MeasureOf(double cij, int32_t i, int32_t j) const;  // Measure_ for a fixed measure
+  template <Measure kMeasure>
+  void RowTopNOf(int32_t i, int64_t n, int32_t* top_index, double* top_score, int32_t* index, double* score) const;
+  // Item i's top n into index[0, n) and score[0, n); top_index, top_score: scratch of n.
+  void RowTopN(int32_t i, int64_t n, int32_t* top_index, double* top_score, int32_t* index, double* score) const;
   Eigen::SparseMatrix<int32_t, Eigen::RowMajor, int32_t> counts_;  // c_ij, symmetric
   std::vector<double> item_count_;
   double baskets_ = 0;
@@ -128,17 +160,15 @@ class TabulatedSimilarity : public ItemSimilarity {
 std::shared_ptr<const ItemSimilarity> TabulateIfSmall(std::shared_ptr<const ItemSimilarity> base,
                                                       int64_t max_items);
 
-// The N most similar items of every item (itself excluded), best first; ties by lower index.
-struct Neighbours {
-  int64_t num_items = 0, n = 0;
-  std::vector<int32_t> index;  // [num_items, n]; -1 where fewer than n other items exist
-  std::vector<double> score;   // [num_items, n]
-};
-
-// Blocked: similarities of `block_rows` items at a time, a partial sort per row, `threads`
-// threads. Memory O(M * N + threads * block_rows * M).
+// sim.TopNeighbours(n, threads, block_rows) after checking n >= 1: the kernel's own path
+// (sparse for co-occurrence, blocked GEMM for dense cosine), else BlockedTopNeighbours.
+// Results do not depend on `threads`.
 Neighbours TopNeighbours(const ItemSimilarity& sim, int64_t n, int threads = 2,
                          int64_t block_rows = 128);
+// The generic path for any kernel: Block() of `block_rows` items at a time, a partial sort
+// per row, `threads` threads. Memory O(M * N + threads * block_rows * M).
+Neighbours BlockedTopNeighbours(const ItemSimilarity& sim, int64_t n, int threads = 2,
+                                int64_t block_rows = 128);
 
 // Mean pairwise similarity of the items of a bundle (0 for fewer than two items).
 double BundleCoherence(const ItemSimilarity& sim, const int32_t* items, int64_t n);

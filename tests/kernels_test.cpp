@@ -621,3 +621,113 @@ TEST_CASE("logged rounds with a context: unit, context and affinity columns afte
   CHECK_THROWS_WITH(RoundObserver(no_context, k, FeatureSpec::Parse("kernel,context"), 3),
                     Catch::Contains("needs a round context"));
 }
+
+// Fast top-N paths (co-occurrence from the stored counts, dense cosine by blocked GEMM)
+// against the generic blocked path and brute force.
+
+namespace {
+
+// B random baskets of 1 to 6 items among the first `used` of M items (items >= used are in
+// no basket, so their rows are all zero), some with repeated items.
+std::pair<std::vector<int64_t>, std::vector<int32_t>> RandomBaskets(uint64_t seed, int used, int B) {
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> offsets = {0};
+  std::vector<int32_t> items;
+  for (int b = 0; b < B; ++b) {
+    const int size = 1 + static_cast<int>(rng() % 6);
+    for (int k = 0; k < size; ++k) items.push_back(static_cast<int32_t>(rng() % used));
+    offsets.push_back(static_cast<int64_t>(items.size()));
+  }
+  return {offsets, items};
+}
+
+void RequireSameNeighbours(const Neighbours& a, const Neighbours& b) {
+  REQUIRE(a.num_items == b.num_items);
+  REQUIRE(a.n == b.n);
+  REQUIRE(a.index == b.index);
+  REQUIRE(a.score == b.score);  // bitwise
+}
+
+}  // namespace
+
+TEST_CASE("co-occurrence counts equal brute force, for any thread count", "[kernels]") {
+  const int M = 50;
+  const auto [offsets, items] = RandomBaskets(11, 40, 120);
+  std::vector<std::set<int32_t>> baskets;
+  for (size_t b = 0; b + 1 < offsets.size(); ++b)
+    baskets.emplace_back(items.begin() + offsets[b], items.begin() + offsets[b + 1]);
+  for (int threads : {1, 2, 3}) {
+    const CooccurrenceSimilarity co(M, offsets, items, CooccurrenceSimilarity::Measure::kCount, threads);
+    for (int32_t i = 0; i < M; ++i)
+      for (int32_t j = 0; j < M; ++j) {
+        int64_t both = 0;
+        for (const auto& s : baskets) both += s.count(i) && s.count(j);
+        REQUIRE(co.co_count(i, j) == both);
+        REQUIRE(co.Pair(i, j) == (i == j ? 0.0 : static_cast<double>(both)));
+      }
+  }
+  CHECK_THROWS_WITH(CooccurrenceSimilarity(3, {0, 2}, {0, 3}, CooccurrenceSimilarity::Measure::kCount),
+                    Catch::Contains("basket 0 holds item 3"));
+}
+
+TEST_CASE("sparse co-occurrence top-N equals the generic blocked path: ties, short rows, "
+          "empty rows, any thread count", "[kernels]") {
+  // 60 items, 45 of them in baskets: many equal counts (ties), rows with fewer than N
+  // neighbours (filled with zero-score items by lowest index), 15 rows with none.
+  const auto [offsets, items] = RandomBaskets(3, 45, 40);
+  for (auto measure : {CooccurrenceSimilarity::Measure::kJaccard, CooccurrenceSimilarity::Measure::kPmi,
+                       CooccurrenceSimilarity::Measure::kCount}) {
+    const CooccurrenceSimilarity co(60, offsets, items, measure);
+    for (int64_t n : {1, 5, 12, 59, 70}) {
+      const Neighbours generic = BlockedTopNeighbours(co, n, 1, 16);
+      for (int threads : {1, 2, 3}) RequireSameNeighbours(TopNeighbours(co, n, threads), generic);
+      // Brute force on a few rows: the order of Pair() with ties by lower index.
+      for (int32_t i : {0, 7, 44, 50}) {
+        std::vector<std::pair<double, int32_t>> all;
+        for (int32_t j = 0; j < 60; ++j)
+          if (j != i) all.push_back({co.Pair(i, j), j});
+        std::stable_sort(all.begin(), all.end(), [](auto a, auto b) { return a.first > b.first; });
+        for (int64_t k = 0; k < n; ++k) {
+          REQUIRE(generic.index[i * n + k] == (k < 59 ? all[k].second : -1));
+          if (k < 59) REQUIRE(generic.score[i * n + k] == all[k].first);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("blocked dense-cosine top-N equals brute force, any block size and thread count", "[kernels]") {
+  // More items than a column tile, so rows span several tiles; exact ties and a zero row.
+  const int M = static_cast<int>(CosineSimilarity::kDenseColumnTile) * 2 + 77, d = 12;
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> normal;
+  Eigen::MatrixXd V(M, d);
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < d; ++j) V(i, j) = normal(rng);
+  V.row(300) = V.row(2);
+  V.row(M - 1) = V.row(2);
+  V.row(5).setZero();
+  const CosineSimilarity sim(V);
+  const int64_t n = 8;
+  const Neighbours reference = TopNeighbours(sim, n, 1, 128);
+  for (int64_t block : {1, 37, 128})
+    for (int threads : {1, 2, 3}) RequireSameNeighbours(TopNeighbours(sim, n, threads, block), reference);
+  for (int32_t i = 0; i < M; ++i) {
+    std::vector<std::pair<double, int32_t>> all;
+    for (int32_t j = 0; j < M; ++j)
+      if (j != i) all.push_back({-sim.Pair(i, j), j});
+    std::sort(all.begin(), all.end(), [](auto a, auto b) {
+      return std::abs(a.first - b.first) > 1e-12 ? a.first < b.first : a.second < b.second;
+    });
+    for (int64_t k = 0; k < n; ++k) {
+      REQUIRE(reference.score[i * n + k] == Approx(-all[k].first).margin(1e-12));
+      REQUIRE(reference.index[i * n + k] == all[k].second);
+    }
+  }
+  // More neighbours than other items: all of them, then -1.
+  const CosineSimilarity small(V.topRows(4));
+  const Neighbours all = TopNeighbours(small, 6, 2);
+  CHECK(all.index[3] == -1);
+  CHECK(all.index[5] == -1);
+  CHECK(all.index[0] != -1);
+}
