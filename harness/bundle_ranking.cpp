@@ -440,7 +440,7 @@ void DrawRankingCurves(const RankingResult& r, const std::string& out_dir) {
   p.name = "learning_curves";
   std::ostringstream d, g;
   g << "set title 'Graph models on Youshu: tune Recall@20 per epoch'\nset xlabel 'epoch'\nset ylabel 'tune Recall@20'\n"
-    << "set key bottom right\nset grid\nplot ";
+    << "set key outside right\nset grid\nplot ";
   for (size_t c = 0; c < r.curves.size(); ++c) {
     const RankingCurve& curve = r.curves[c];
     d << (c ? "\n\n" : "") << "# " << curve.strategy << " seed " << curve.seed << "\n";

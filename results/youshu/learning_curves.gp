@@ -1,0 +1,10 @@
+# Redraw with: gnuplot learning_curves.gp (in this folder); the data are in learning_curves.dat.
+set terminal pngcairo size 1000,650 noenhanced
+if (!exists("out")) out = 'learning_curves.png'
+set output out
+set title 'Graph models on Youshu: tune Recall@20 per epoch'
+set xlabel 'epoch'
+set ylabel 'tune Recall@20'
+set key outside right
+set grid
+plot 'learning_curves.dat' index 0 using 1:2 with linespoints title 'mf-bpr seed 1', 'learning_curves.dat' index 1 using 1:2 with linespoints title 'mf-bpr seed 2', 'learning_curves.dat' index 2 using 1:2 with linespoints title 'mf-bpr seed 3', 'learning_curves.dat' index 3 using 1:2 with linespoints title 'mf-bpr seed 4', 'learning_curves.dat' index 4 using 1:2 with linespoints title 'mf-bpr seed 5', 'learning_curves.dat' index 5 using 1:2 with linespoints title 'lightgcn seed 1', 'learning_curves.dat' index 6 using 1:2 with linespoints title 'lightgcn seed 2', 'learning_curves.dat' index 7 using 1:2 with linespoints title 'lightgcn seed 3', 'learning_curves.dat' index 8 using 1:2 with linespoints title 'lightgcn seed 4', 'learning_curves.dat' index 9 using 1:2 with linespoints title 'lightgcn seed 5', 'learning_curves.dat' index 10 using 1:2 with linespoints title 'crosscbr+topk-reinforce seed 1', 'learning_curves.dat' index 11 using 1:2 with linespoints title 'crosscbr seed 1', 'learning_curves.dat' index 12 using 1:2 with linespoints title 'crosscbr+topk-reinforce seed 2', 'learning_curves.dat' index 13 using 1:2 with linespoints title 'crosscbr seed 2', 'learning_curves.dat' index 14 using 1:2 with linespoints title 'crosscbr+topk-reinforce seed 3', 'learning_curves.dat' index 15 using 1:2 with linespoints title 'crosscbr seed 3', 'learning_curves.dat' index 16 using 1:2 with linespoints title 'crosscbr+topk-reinforce seed 4', 'learning_curves.dat' index 17 using 1:2 with linespoints title 'crosscbr seed 4', 'learning_curves.dat' index 18 using 1:2 with linespoints title 'crosscbr+topk-reinforce seed 5', 'learning_curves.dat' index 19 using 1:2 with linespoints title 'crosscbr seed 5'
