@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/memory.h"
 #include "replay/h5.h"
 
 namespace bundlerl {
@@ -62,6 +63,7 @@ GraphEmbeddings LoadGraphEmbeddings(const std::string& path) {
     const std::vector<int64_t> shape = f.Shape(d.name);
     if (shape != std::vector<int64_t>{e.*d.rows, e.dim})
       Fail(path, ": dataset ", d.name, " has the wrong shape (expected [", e.*d.rows, ", ", e.dim, "])");
+    CheckFitsInMemory(4.0 * static_cast<double>(e.*d.rows) * static_cast<double>(e.dim), Concat(path, ": dataset ", d.name));
     e.*d.field = f.Read<float>(d.name);
     for (size_t i = 0; i < (e.*d.field).size(); ++i)
       if (!std::isfinite((e.*d.field)[i])) Fail(path, ": dataset ", d.name, " holds a non-finite value at ", i);
