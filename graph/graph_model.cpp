@@ -48,6 +48,7 @@ BundleGraphs BundleGraphsOf(const LoggedDataset& data, const std::string& pairs)
   g.user_item.rows = g.users, g.user_item.cols = g.items;
   g.user_bundle.rows = g.users, g.user_bundle.cols = g.bundles;
   g.bundle_item.rows = g.bundles, g.bundle_item.cols = g.items;
+  g.user_item.name = "user-item histories", g.user_bundle.name = pairs, g.bundle_item.name = "bundle items";
   const Ragged& history = data.users.history;
   for (int64_t u = 0; u < history.rows(); ++u)
     for (int64_t k = 0; k < history.size(u); ++k) g.user_item.Add(static_cast<int32_t>(u), history.row(u)[k]);
@@ -240,6 +241,15 @@ torch::Tensor Slice(const std::vector<int64_t>& v, int64_t begin, int64_t end) {
 
 }  // namespace
 
+bool KeepIfBetter(GraphTrainResult& r, GraphEmbeddings&& e, const GraphEpoch& point) {
+  const bool nothing_kept = r.best.users == 0;
+  if (!nothing_kept && !(point.tune_recall20 > r.best_tune_recall20 && point.tune_ndcg20 > r.best_tune_ndcg20))
+    return false;
+  r.best = std::move(e), r.best_epoch = point.epoch;
+  r.best_tune_recall20 = point.tune_recall20, r.best_tune_ndcg20 = point.tune_ndcg20;
+  return true;
+}
+
 GraphTrainResult TrainGraphModel(const GraphModelConfig& c, const BundleGraphs& g, const GraphTuneMetric& tune,
                                  const GraphProgress& progress) {
   c.Validate();
@@ -309,13 +319,7 @@ GraphTrainResult TrainGraphModel(const GraphModelConfig& c, const BundleGraphs& 
     if (tune && (epoch % c.eval_every == 0 || last)) {
       GraphEmbeddings e = Embed(c, g, p, eval_ops);
       std::tie(point.tune_recall20, point.tune_ndcg20) = tune(e);
-      if (r.best_epoch == 0 || (point.tune_recall20 > r.best_tune_recall20 && point.tune_ndcg20 > r.best_tune_ndcg20)) {
-        r.best = std::move(e), r.best_epoch = epoch;
-        r.best_tune_recall20 = point.tune_recall20, r.best_tune_ndcg20 = point.tune_ndcg20;
-        stale = 0;
-      } else {
-        ++stale;
-      }
+      stale = KeepIfBetter(r, std::move(e), point) ? 0 : stale + 1;
     }
     r.curve.push_back(point);
     if (progress && point.tune_recall20 >= 0) progress(point);

@@ -99,6 +99,11 @@ struct GraphTrainResult {
   double optimizer_seconds = 0;
 };
 
+// Records a tune evaluation: `embeddings` become result.best when nothing is kept yet or when
+// tune Recall@20 and NDCG@20 both improve on the best so far (the CrossCBR rule). Returns
+// whether they were kept.
+bool KeepIfBetter(GraphTrainResult& result, GraphEmbeddings&& embeddings, const GraphEpoch& evaluation);
+
 // Recall@20 and NDCG@20 on the tune split for a set of embeddings.
 using GraphTuneMetric = std::function<std::pair<double, double>(const GraphEmbeddings&)>;
 // Called after each evaluation (progress reports).

@@ -13,7 +13,7 @@ namespace bundlerl {
 
 void EdgeList::Add(int32_t a_node, int32_t b_node) {
   if (a_node < 0 || a_node >= rows || b_node < 0 || b_node >= cols)
-    Fail("graph edge (", a_node, ", ", b_node, ") outside the ", rows, " x ", cols, " graph");
+    Fail(name, ": edge (", a_node, ", ", b_node, ") outside the ", rows, " x ", cols, " graph");
   a.push_back(a_node);
   b.push_back(b_node);
 }

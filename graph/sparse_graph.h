@@ -12,17 +12,19 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace bundlerl {
 
 // Distinct (a, b) edges of a bipartite graph with `rows` A nodes and `cols` B nodes.
 struct EdgeList {
+  std::string name = "graph";  // named in errors, e.g. "user_bundle_train"
   int64_t rows = 0, cols = 0;
   std::vector<int32_t> a, b;
   int64_t size() const { return static_cast<int64_t>(a.size()); }
   // Appends (a, b); Deduplicate() sorts and removes repeats. Ids are checked against the
-  // sizes (Error naming `what` and the edge).
+  // sizes (an Error naming the graph and the edge).
   void Add(int32_t a_node, int32_t b_node);
   void Deduplicate();
 };

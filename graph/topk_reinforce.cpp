@@ -121,12 +121,7 @@ GraphTrainResult TrainTopKReinforce(const TopKReinforceConfig& c, const BundleGr
     if (tune && (epoch % c.eval_every == 0 || epoch == c.epochs)) {
       GraphEmbeddings e = PolicyEmbeddings(state, action, start, c.temperature);
       std::tie(point.tune_recall20, point.tune_ndcg20) = tune(e);
-      if (point.tune_recall20 > r.best_tune_recall20 && point.tune_ndcg20 > r.best_tune_ndcg20) {
-        r.best = std::move(e), r.best_epoch = epoch, stale = 0;
-        r.best_tune_recall20 = point.tune_recall20, r.best_tune_ndcg20 = point.tune_ndcg20;
-      } else {
-        ++stale;
-      }
+      stale = KeepIfBetter(r, std::move(e), point) ? 0 : stale + 1;
     }
     r.curve.push_back(point);
     if (progress && point.tune_recall20 >= 0) progress(point);

@@ -113,18 +113,33 @@ Blend BestBlend(const ScoreTable& graph, const ScoreTable& kernels, const std::v
   if (graph.users != kernels.users) Fail("bundle ranking: blended score tables list different users");
   const std::vector<float> zg = Standardised(graph.score), zk = Standardised(kernels.score);
   Blend best;
+  ScoreTable t = graph;  // scratch: the blend of the weight being tried
   for (int k = 0; k <= 20; ++k) {
     const double w = 0.05 * k;
-    ScoreTable t = graph;
     for (size_t i = 0; i < zg.size(); ++i) t.score[i] = zg[i] + static_cast<float>(w) * zk[i];
     const RankingMetrics m = Evaluate(t, train, tune);
     if (k == 0 || m.recall20 > best.tune.recall20 || (m.recall20 == best.tune.recall20 && m.ndcg20 > best.tune.ndcg20))
-      best.weight = w, best.tune = m, best.table = std::move(t);
+      best.weight = w, best.tune = m, best.table.score = t.score;
   }
+  best.table.B = graph.B, best.table.users = graph.users;
   return best;
 }
 
 // Mean and sample standard deviation of each metric over seeds.
+void MeanOverSeeds(const std::vector<RankingMetrics>& runs, RankingMetrics* mean, RankingMetrics* sd);
+
+// A row of a strategy run over several seeds: the means and standard deviations of its metrics.
+RankingRow SeedRow(const std::string& strategy, const std::vector<RankingMetrics>& tunes,
+                   const std::vector<RankingMetrics>& tests, const std::string& note) {
+  RankingRow row;
+  row.strategy = strategy;
+  row.seeds = static_cast<int64_t>(tests.size());
+  MeanOverSeeds(tunes, &row.tune, &row.tune_sd);
+  MeanOverSeeds(tests, &row.test, &row.test_sd);
+  row.note = note;
+  return row;
+}
+
 void MeanOverSeeds(const std::vector<RankingMetrics>& runs, RankingMetrics* mean, RankingMetrics* sd) {
   const double n = static_cast<double>(runs.size());
   auto field = [&](double RankingMetrics::*f) {
@@ -229,45 +244,27 @@ void AddGraphModels(const RankingConfig& cfg, const LoggedDataset& data, const s
       Say(Concat(model, " seed ", gc.seed, ": best epoch ", r.best_epoch, ", test Recall@20 ", tests.back().recall20,
                  ", NDCG@20 ", tests.back().ndcg20));
     }
-    RankingRow row;
-    row.strategy = model;
-    row.seeds = cfg.graph_seeds;
-    MeanOverSeeds(tunes, &row.tune, &row.tune_sd);
-    MeanOverSeeds(tests, &row.test, &row.test_sd);
     const double n = static_cast<double>(cfg.graph_seeds);
     std::ostringstream note;
     note << std::fixed << std::setprecision(2) << "mean +- sd over " << cfg.graph_seeds << " seed(s); "
          << GraphModelDescription(model) << "; dim " << cfg.graph.dim << ", best tune epoch " << std::setprecision(0)
          << epochs / n << " (mean), " << std::setprecision(2) << seconds_per_epoch / n << " s per training epoch";
-    row.note = note.str();
-    result.rows.push_back(row);
+    result.rows.push_back(SeedRow(model, tunes, tests, note.str()));
     if (agent) {
-      RankingRow a;
-      a.strategy = model + "+topk-reinforce";
-      a.seeds = cfg.graph_seeds;
-      MeanOverSeeds(agent_tunes, &a.tune, &a.tune_sd);
-      MeanOverSeeds(agent_tests, &a.test, &a.test_sd);
       std::ostringstream anote;
       anote << "off-policy REINFORCE with the top-K correction (K " << cfg.reinforce.slate_size
             << ", behaviour policy by a separate head) started from " << model << "; policy epochs kept on tune:";
       for (int64_t e : agent_epochs) anote << " " << e;
       anote << " (0: the start was best)";
-      a.note = anote.str();
-      result.rows.push_back(a);
+      result.rows.push_back(SeedRow(model + "+topk-reinforce", agent_tunes, agent_tests, anote.str()));
     }
     if (!cfg.graph_ensemble) continue;
-    RankingRow mix;
-    mix.strategy = model + "+kernels";
-    mix.seeds = cfg.graph_seeds;
-    MeanOverSeeds(mix_tunes, &mix.tune, &mix.tune_sd);
-    MeanOverSeeds(mix_tests, &mix.test, &mix.test_sd);
     std::ostringstream mnote;
     mnote << "standardised " << model << " score plus w times the standardised learned-softmax score, w chosen on tune "
           << "Recall@20 per seed from {0, 0.05, ..., 1} (chosen:";
     for (double w : mix_weights) mnote << " " << w;
     mnote << ")";
-    mix.note = mnote.str();
-    result.rows.push_back(mix);
+    result.rows.push_back(SeedRow(model + "+kernels", mix_tunes, mix_tests, mnote.str()));
   }
 }
 

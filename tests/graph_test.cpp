@@ -104,6 +104,9 @@ TEST_CASE("the symmetric normalised bipartite graph equals D^-1/2 A D^-1/2", "[g
     CHECK(sum == Approx(kept ? 1.0 : 0.0));
   }
   CHECK_THROWS_AS(RowMean(e, std::vector<char>(3, 1)), Error);
+  EdgeList bad;
+  bad.name = "user_bundle_train", bad.rows = 2, bad.cols = 2;
+  CHECK_THROWS_WITH(bad.Add(2, 0), Catch::Contains("user_bundle_train: edge (2, 0) outside the 2 x 2 graph"));
 }
 
 TEST_CASE("sparse propagation equals the dense product at any thread count", "[graph]") {
