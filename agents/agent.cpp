@@ -23,13 +23,27 @@ std::unique_ptr<Agent> MakeAgent(const std::string& name, const AgentSetup& setu
 
 namespace internal {
 
-Scorer MakeScorer(const TrainConfig& c, int64_t features) {
+Scorer MakeScorer(const TrainConfig& c, int64_t features, int64_t item_dim) {
   torch::manual_seed(static_cast<uint64_t>(c.seed));
   ScorerConfig sc;
   sc.kind = c.scorer;
   sc.features = features;
   sc.hidden = c.hidden;
+  sc.history.item_dim = item_dim;
+  sc.history.model_dim = c.attention_dim;
+  sc.history.length = c.history;
+  sc.history.blocks = c.attention_blocks;
+  sc.history.heads = c.attention_heads;
   return Scorer(sc);
+}
+
+torch::Tensor ItemTable(const Eigen::MatrixXd& item_features) {
+  const int64_t M = item_features.rows(), d = item_features.cols();
+  torch::Tensor t = torch::empty({M, d}, torch::kFloat32);
+  float* p = t.data_ptr<float>();
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < d; ++j) p[i * d + j] = static_cast<float>(item_features(i, j));
+  return t;
 }
 
 Scorer CloneScorer(const Scorer& scorer) {

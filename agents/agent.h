@@ -83,6 +83,7 @@ struct AgentSetup {
   const TrainConfig* config = nullptr;
   int64_t num_features = 0;
   int64_t slate_size = 0;  // K, slots on the page
+  int64_t item_dim = 0;    // width of the kernels' item vectors (the attention scorer's tokens)
   std::string feature_spec = "kernel";  // recorded with the saved policy
 };
 

@@ -11,9 +11,12 @@
 
 namespace bundlerl::internal {
 
-// A scorer of `features` inputs as train.scorer and train.hidden say, its initial weights
-// drawn after torch::manual_seed(train.seed).
-Scorer MakeScorer(const TrainConfig& config, int64_t features);
+// A scorer of `features` inputs as train.scorer, train.hidden (and the attention keys, over
+// item vectors of width `item_dim`) say, its initial weights drawn after
+// torch::manual_seed(train.seed).
+Scorer MakeScorer(const TrainConfig& config, int64_t features, int64_t item_dim = 0);
+// The kernels' item vectors as the attention scorer reads them: [M, d] float.
+torch::Tensor ItemTable(const Eigen::MatrixXd& item_features);
 // A copy with its own parameters (the snapshot behind Agent::policy()).
 Scorer CloneScorer(const Scorer& scorer);
 // Throws Error when the last loss or a parameter is not finite, naming the update.

@@ -21,13 +21,20 @@
 namespace bundlerl::internal {
 namespace {
 
+const TrainConfig& RejectAttention(const TrainConfig& c, bool ipw) {
+  if (c.scorer == "attention")
+    Fail("config key 'train.scorer': the attention scorer learns in the simulator (reinforce, ppo); agent '",
+         ipw ? "ipw" : "offpolicy-reinforce", "' learns from logged rounds: use linear or mlp");
+  return c;
+}
+
 class OffPolicyAgent : public Agent {
  public:
   OffPolicyAgent(const AgentSetup& setup, bool ipw)
       : config_(*setup.config),
         ipw_(ipw),
         slate_size_(setup.slate_size),
-        scorer_(MakeScorer(config_, setup.num_features)),
+        scorer_(MakeScorer(RejectAttention(config_, ipw), setup.num_features)),
         optimizer_(scorer_->parameters(), torch::optim::AdamOptions(config_.learning_rate)) {
     for (const auto& p : scorer_->parameters()) n_params_ += p.numel();
   }

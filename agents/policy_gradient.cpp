@@ -30,16 +30,19 @@ struct ValueNetImpl : torch::nn::Module {
 TORCH_MODULE(ValueNet);
 
 struct Episodes {
-  int64_t N = 0, C = 0, F = 0, K = 0;  // steps, candidates, features, slots
+  int64_t N = 0, C = 0, F = 0, K = 0, L = 0;  // steps, candidates, features, slots, history slots
   std::vector<float> features, pooled, returns;
   std::vector<int64_t> slates;
+  std::vector<int64_t> candidates, history;  // [N, C] item ids, [N, L] (HistorySlots); when L > 0
   double mean_episode_reward = 0;
 };
 
 // Plays `episodes` sessions with `policy`; episode e starts from StartOfEpisode(seed, e).
+// history_slots > 0 also keeps each step's candidates and last history items.
 Episodes Collect(const std::shared_ptr<const ShopperModel>& model, const LearnedSlatePolicy& policy,
-                 int64_t episodes, uint64_t seed, double gamma) {
+                 int64_t episodes, uint64_t seed, double gamma, int64_t history_slots) {
   Episodes b;
+  b.L = history_slots;
   b.C = model->session_config().num_candidates;
   b.F = kNumFeatures;
   b.K = model->session_config().slate_size;
@@ -66,6 +69,11 @@ Episodes Collect(const std::shared_ptr<const ShopperModel>& model, const Learned
       pooled[b.F] = static_cast<float>(s.step()) / static_cast<float>(max_steps);
       b.pooled.insert(b.pooled.end(), pooled.begin(), pooled.end());
       for (int64_t k = 0; k < b.K; ++k) b.slates.push_back(slate[k]);
+      if (b.L > 0) {
+        b.candidates.insert(b.candidates.end(), o.candidates, o.candidates + b.C);
+        b.history.resize((b.N + 1) * b.L);
+        HistorySlots(o.history, o.history_length, b.L, b.history.data() + b.N * b.L);
+      }
       const StepResult r = s.Step(slate.data());
       rewards.push_back(static_cast<float>(r.reward));
       total += r.reward;
@@ -86,7 +94,7 @@ class PolicyGradientAgent : public Agent {
       : config_(*setup.config),
         ppo_(ppo),
         features_(setup.num_features),
-        scorer_(MakeScorer(config_, features_)),
+        scorer_(MakeScorer(config_, features_, setup.item_dim)),
         value_(features_ + 1),
         optimizer_(Parameters(), torch::optim::AdamOptions(config_.learning_rate)) {}
   std::string name() const override { return ppo_ ? "ppo" : "reinforce"; }
@@ -97,23 +105,31 @@ class PolicyGradientAgent : public Agent {
     if (features_ != kNumFeatures)
       Fail("agent '", name(), "' learns in the simulator on the ", kNumFeatures, " kernel features, not ", features_);
     const LearnedSlatePolicy acting(scorer_, name());
-    const Episodes b = Collect(model, acting, c.episodes_per_update, seed, c.gamma);
+    const int64_t history_slots = scorer_->uses_history() ? scorer_->config.history.length : 0;
+    const Episodes b = Collect(model, acting, c.episodes_per_update, seed, c.gamma, history_slots);
     scorer_->train();
     auto X = torch::from_blob(const_cast<float*>(b.features.data()), {b.N, b.C, b.F}, torch::kFloat32);
+    ScorerContext context;
+    if (history_slots > 0) {
+      if (!items_.defined()) items_ = ItemTable(model->world().embeddings());
+      context.items = items_;
+      context.history = torch::from_blob(const_cast<int64_t*>(b.history.data()), {b.N, b.L}, torch::kInt64);
+      context.candidates = torch::from_blob(const_cast<int64_t*>(b.candidates.data()), {b.N, b.C}, torch::kInt64);
+    }
     auto A = torch::from_blob(const_cast<int64_t*>(b.slates.data()), {b.N, b.K}, torch::kInt64);
     auto P = torch::from_blob(const_cast<float*>(b.pooled.data()), {b.N, b.F + 1}, torch::kFloat32);
     auto G = torch::from_blob(const_cast<float*>(b.returns.data()), {b.N}, torch::kFloat32);
     torch::Tensor old_logp;
     if (ppo_) {
       torch::NoGradGuard no_grad;
-      old_logp = PlackettLuceLogProb(scorer_->forward(X), A);
+      old_logp = PlackettLuceLogProb(scorer_->forward(X, context), A);
     }
     const int64_t epochs = ppo_ ? c.ppo_epochs : 1;
     for (int64_t epoch = 0; epoch < epochs; ++epoch) {
       optimizer_.zero_grad();
       const auto v = value_->forward(P);
       auto adv = (G - v.detach());
-      const auto logp = PlackettLuceLogProb(scorer_->forward(X), A);
+      const auto logp = PlackettLuceLogProb(scorer_->forward(X, context), A);
       torch::Tensor policy_loss;
       if (ppo_) {
         adv = (adv - adv.mean()) / (adv.std() + 1e-8);
@@ -169,6 +185,7 @@ class PolicyGradientAgent : public Agent {
   bool ppo_;
   int64_t features_;
   Scorer scorer_;
+  torch::Tensor items_;  // the world's item vectors (attention scorer), made at the first update
   ValueNet value_;
   mutable torch::optim::Adam optimizer_;  // save() is not const in torch
   double last_loss_ = 0;

@@ -39,7 +39,9 @@ std::string Hex(uint64_t h) {
 std::string TrainFingerprint(const TrainConfig& c, const std::string& data) {
   std::ostringstream s;
   s << "train.agent=" << c.agent << "\ntrain.seed=" << c.seed << "\ntrain.scorer=" << c.scorer
-    << "\ntrain.hidden=" << c.hidden << "\ntrain.learning_rate=" << c.learning_rate << "\ntrain.gamma=" << c.gamma
+    << "\ntrain.hidden=" << c.hidden << "\ntrain.history=" << c.history << "\ntrain.attention_dim=" << c.attention_dim
+    << "\ntrain.attention_blocks=" << c.attention_blocks << "\ntrain.attention_heads=" << c.attention_heads
+    << "\ntrain.learning_rate=" << c.learning_rate << "\ntrain.gamma=" << c.gamma
     << "\ntrain.episodes_per_update=" << c.episodes_per_update << "\ntrain.ppo_clip=" << c.ppo_clip
     << "\ntrain.ppo_epochs=" << c.ppo_epochs << "\ntrain.batch_rounds=" << c.batch_rounds
     << "\ntrain.shuffle_block=" << c.shuffle_block << "\ntrain.weight_clip=" << c.weight_clip
@@ -191,8 +193,13 @@ void TrainConfig::Declare(OptionList& o) {
   o.Add("train.episodes_per_update", &episodes_per_update, "on-policy episodes per update");
   o.Add("train.learning_rate", &learning_rate, "Adam learning rate");
   o.Add("train.gamma", &gamma, "discount over the steps of a session");
-  o.Add("train.scorer", &scorer, "linear or mlp");
+  o.Add("train.scorer", &scorer,
+        "linear, mlp, or attention (the mlp plus a self-attention encoder of the history; reinforce and ppo)");
   o.Add("train.hidden", &hidden, "hidden units of the mlp scorer");
+  o.Add("train.history", &history, "attention scorer: the last items of the history it attends to");
+  o.Add("train.attention_dim", &attention_dim, "attention scorer: model width");
+  o.Add("train.attention_blocks", &attention_blocks, "attention scorer: Transformer blocks");
+  o.Add("train.attention_heads", &attention_heads, "attention scorer: heads (a divisor of train.attention_dim)");
   o.Add("train.ppo_clip", &ppo_clip, "PPO clipping");
   o.Add("train.ppo_epochs", &ppo_epochs, "PPO epochs per batch");
   o.Add("train.logging_policy", &logging_policy, "agents learning from logs, without --logs: the logging policy");
@@ -221,7 +228,17 @@ void TrainConfig::Validate() const {
   if (!(learning_rate > 0 && std::isfinite(learning_rate)))
     Fail("config key 'train.learning_rate': expected a finite positive number, got ", learning_rate);
   if (!(gamma >= 0 && gamma <= 1)) Fail("config key 'train.gamma': expected a number in [0, 1], got ", gamma);
-  if (scorer != "linear" && scorer != "mlp") Fail("config key 'train.scorer': expected linear or mlp, got '", scorer, "'");
+  if (scorer != "linear" && scorer != "mlp" && scorer != "attention")
+    Fail("config key 'train.scorer': expected linear, mlp or attention, got '", scorer, "'");
+  if (scorer == "attention") {
+    HistoryEncoderConfig h;
+    h.item_dim = 1;  // the world's, checked when the scorer is made
+    h.model_dim = attention_dim;
+    h.length = history;
+    h.blocks = attention_blocks;
+    h.heads = attention_heads;
+    h.Validate();
+  }
   if (hidden <= 0 || hidden > 65536) Fail("config key 'train.hidden': expected a number in [1, 65536], got ", hidden);
   if (!(ppo_clip > 0 && ppo_clip < 1)) Fail("config key 'train.ppo_clip': expected a number in (0, 1)");
   if (ppo_epochs <= 0) Fail("config key 'train.ppo_epochs': expected a positive number");
@@ -248,6 +265,7 @@ TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainCon
   setup.config = &config;
   setup.num_features = kNumFeatures;
   setup.slate_size = model->session_config().slate_size;
+  setup.item_dim = model->world().embeddings().cols();
   std::unique_ptr<Agent> agent = MakeAgent(config.agent, setup);
   if (!agent->learns_online() && given_logs)
     return TrainFromLogs(InMemoryRounds(*given_logs), model->world().kernels(), FeatureSpec(), config, progress, comm);
@@ -285,6 +303,7 @@ TrainResult TrainFromLogs(const RoundSource& rounds, const ItemKernels& kernels,
   setup.config = &c;
   setup.num_features = observers[0].num_features();
   setup.slate_size = m.slate_size;
+  setup.item_dim = kernels.item_features.cols();
   setup.feature_spec = features.ToString();
   std::unique_ptr<Agent> agent = MakeAgent(c.agent, setup);
   if (!agent->learns_from_logs())

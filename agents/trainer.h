@@ -40,8 +40,12 @@ struct TrainConfig {
   int64_t episodes_per_update = 32;    // train.episodes_per_update (on-policy agents)
   double learning_rate = 0.01;         // train.learning_rate
   double gamma = 0.95;                 // train.gamma: discount over the steps of a session
-  std::string scorer = "mlp";          // train.scorer: linear or mlp
+  std::string scorer = "mlp";          // train.scorer: linear, mlp or attention
   int64_t hidden = 32;                 // train.hidden
+  int64_t history = 8;                 // train.history: items the attention scorer attends to
+  int64_t attention_dim = 16;          // train.attention_dim
+  int64_t attention_blocks = 1;        // train.attention_blocks
+  int64_t attention_heads = 1;         // train.attention_heads
   double ppo_clip = 0.2;               // train.ppo_clip
   int64_t ppo_epochs = 4;              // train.ppo_epochs
   std::string logging_policy = "epsilon-greedy:0.5:popularity";  // train.logging_policy (off-policy agents)

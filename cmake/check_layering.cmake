@@ -15,6 +15,9 @@
 #   graph    -> common, dataset, kernels, replay   (graph embeddings in LibTorch, saved as HDF5)
 #   harness  -> all of the above
 #   cli      -> all of the above and harness
+#   python   -> all of the above but cli and distributed (the pybind11 module, python/src;
+#               no LibTorch headers: the module reaches the agents through torch-free APIs)
+#   fuzz     -> common, dataset, ope, replay, cli (the libFuzzer targets: the readers only)
 if(NOT SOURCE_DIR)
   message(FATAL_ERROR "check_layering: pass -DSOURCE_DIR=<checkout>")
 endif()
@@ -31,6 +34,8 @@ set(allowed_distributed common distributed)
 set(allowed_graph common dataset kernels replay graph)
 set(allowed_harness common dataset kernels env policy ope agents replay graph harness)
 set(allowed_cli common dataset kernels env policy ope agents replay graph harness distributed cli)
+set(allowed_python common dataset kernels env policy ope agents replay graph harness)
+set(allowed_fuzz common dataset ope replay cli fuzz)
 
 # System headers a folder must not include (regular expressions).
 set(forbidden_common "<torch/|<hdf5|<H5|c10d|<Eigen")
@@ -39,10 +44,21 @@ set(forbidden_ope "<torch/|<hdf5|<H5|c10d")
 set(forbidden_kernels "<torch/|<hdf5|<H5|c10d")
 set(forbidden_env "<torch/|<hdf5|<H5|c10d")
 set(forbidden_replay "<torch/|c10d")
+set(forbidden_python "<torch/|c10d")
+set(forbidden_fuzz "<torch/|c10d")
+# Where a folder's sources are, when not in the folder itself.
+set(sources_python python/src)
 
 set(violations "")
-foreach(folder common dataset ope kernels env policy agents replay distributed graph harness cli)
-  file(GLOB sources "${SOURCE_DIR}/${folder}/*.h" "${SOURCE_DIR}/${folder}/*.cpp")
+foreach(folder common dataset ope kernels env policy agents replay distributed graph harness cli python fuzz)
+  set(dir "${folder}")
+  if(DEFINED sources_${folder})
+    set(dir "${sources_${folder}}")
+  endif()
+  file(GLOB sources "${SOURCE_DIR}/${dir}/*.h" "${SOURCE_DIR}/${dir}/*.cpp")
+  if(NOT sources)
+    message(FATAL_ERROR "layering: no sources in ${dir}/ (cmake/check_layering.cmake is out of date)")
+  endif()
   foreach(source ${sources})
     file(STRINGS "${source}" includes REGEX "^[ \t]*#[ \t]*include")
     file(RELATIVE_PATH rel "${SOURCE_DIR}" "${source}")

@@ -20,20 +20,29 @@ namespace bundlerl {
 ScorerImpl::ScorerImpl(const ScorerConfig& c) : config(c) {
   if (c.kind == "linear") {
     out = register_module("fc_out", torch::nn::Linear(c.features, 1));
-  } else if (c.kind == "mlp") {
+  } else if (c.kind == "mlp" || c.kind == "attention") {
     in = register_module("fc_in", torch::nn::Linear(c.features, c.hidden));
     hidden = register_module("fc_hidden", torch::nn::Linear(c.hidden, c.hidden));
     out = register_module("fc_out", torch::nn::Linear(c.hidden, 1));
+    if (c.kind == "attention") encoder = register_module("history", HistoryEncoder(c.history));
   } else {
-    Fail("config key 'train.scorer': expected linear or mlp, got '", c.kind, "'");
+    Fail("config key 'train.scorer': expected linear, mlp or attention, got '", c.kind, "'");
   }
 }
 
 torch::Tensor ScorerImpl::forward(const torch::Tensor& x) {
+  if (uses_history()) Fail("the attention scorer scores a batch with its histories (ScorerContext)");
   if (config.kind == "linear") return out->forward(x).squeeze(-1);
   auto h = torch::relu(in->forward(x));
   h = torch::relu(hidden->forward(h));
   return out->forward(h).squeeze(-1);
+}
+
+torch::Tensor ScorerImpl::forward(const torch::Tensor& x, const ScorerContext& context) {
+  if (!uses_history()) return forward(x);
+  auto h = torch::relu(in->forward(x));
+  h = torch::relu(hidden->forward(h));
+  return out->forward(h).squeeze(-1) + encoder->forward(context.items, context.history, context.candidates);
 }
 
 torch::Tensor PlackettLuceLogProb(const torch::Tensor& scores, const torch::Tensor& slates, int64_t prefix) {
@@ -72,7 +81,9 @@ LearnedSlatePolicy::LearnedSlatePolicy(Scorer scorer, std::string name)
   scorer_->eval();
   const ScorerConfig& c = scorer_->config;
   features_ = c.features;
-  mlp_ = c.kind == "mlp";
+  attention_ = c.kind == "attention";
+  mlp_ = c.kind == "mlp" || attention_;
+  if (attention_) encoder_ = HistoryEncoderMirror(scorer_->encoder);
   if (mlp_) {
     W1_ = ToMatrix(scorer_->in->weight);
     b1_ = ToMatrix(scorer_->in->bias).transpose();
@@ -89,7 +100,8 @@ void LearnedSlatePolicy::Scores(const Observation& obs, std::vector<double>& sco
   struct Cache {
     uint64_t policy = 0;
     const double* features = nullptr;
-    int64_t n = 0;
+    const int32_t* history = nullptr;
+    int64_t n = 0, history_length = 0;
     double checksum = 0;
     std::vector<double> scores;
   };
@@ -98,8 +110,12 @@ void LearnedSlatePolicy::Scores(const Observation& obs, std::vector<double>& sco
   const double* X = FeatureMatrix(obs, buffer);
   double checksum = 0;
   for (int64_t i = 0; i < obs.num_candidates * obs.num_features; ++i) checksum += X[i] * (1 + (i % 7));
+  if (attention_) {
+    for (int64_t i = 0; i < obs.history_length; ++i) checksum += obs.history[i] * (2.0 + (i % 5));
+    for (int64_t c = 0; c < obs.num_candidates; ++c) checksum += obs.candidates[c] * (3.0 + (c % 3));
+  }
   if (cache.policy == id_ && cache.features == X && cache.n == obs.num_candidates &&
-      cache.checksum == checksum) {
+      cache.history == obs.history && cache.history_length == obs.history_length && cache.checksum == checksum) {
     scores = cache.scores;
     return;
   }
@@ -123,7 +139,24 @@ void LearnedSlatePolicy::Scores(const Observation& obs, std::vector<double>& sco
     out.noalias() = W3_ * x;
   }
   out.array() += b3_;
-  cache = {id_, X, obs.num_candidates, checksum, scores};
+  if (attention_) AddHistoryTerms(obs, scores.data());
+  cache = {id_, X, obs.history, obs.num_candidates, obs.history_length, checksum, scores};
+}
+
+void LearnedSlatePolicy::AddHistoryTerms(const Observation& obs, double* scores) const {
+  if (!obs.kernels)
+    Fail("policy '", name_, "' (attention scorer) reads the kernels' item vectors; this observation has none");
+  const Eigen::MatrixXd& items = obs.kernels->item_features;
+  thread_local Eigen::VectorXd q;
+  double q0 = 0;
+  encoder_.Query(items, obs.history, obs.history_length, q, q0);
+  for (int64_t c = 0; c < obs.num_candidates; ++c) {
+    const int32_t item = obs.candidates[c];
+    if (item < 0 || item >= items.rows()) Fail("policy '", name_, "': candidate item ", item, " not in the kernels' catalog");
+    double t = q0;
+    for (Eigen::Index j = 0; j < items.cols(); ++j) t += q[j] * static_cast<double>(static_cast<float>(items(item, j)));
+    scores[c] += t;
+  }
 }
 
 void LearnedSlatePolicy::Act(const Observation& obs, SplitMix64& rng, int32_t* slate) const {
@@ -169,6 +202,14 @@ void SaveScorer(const Scorer& scorer, const std::string& path, const PolicyInfo&
   archive.write("bundlerl.kind", torch::IValue(scorer->config.kind));
   archive.write("bundlerl.features", torch::IValue(scorer->config.features));
   archive.write("bundlerl.hidden", torch::IValue(scorer->config.hidden));
+  if (scorer->uses_history()) {
+    const HistoryEncoderConfig& h = scorer->config.history;
+    archive.write("bundlerl.history.item_dim", torch::IValue(h.item_dim));
+    archive.write("bundlerl.history.model_dim", torch::IValue(h.model_dim));
+    archive.write("bundlerl.history.length", torch::IValue(h.length));
+    archive.write("bundlerl.history.blocks", torch::IValue(h.blocks));
+    archive.write("bundlerl.history.heads", torch::IValue(h.heads));
+  }
   archive.write("bundlerl.name", torch::IValue(info.name));
   archive.write("bundlerl.metadata", torch::IValue(info.config));
   archive.write("bundlerl.feature_spec", torch::IValue(info.features));
@@ -209,6 +250,24 @@ Scorer LoadScorer(const std::string& path, PolicyInfo* info) {
   archive.read("bundlerl.hidden", v);
   c.hidden = v.toInt();
   if (c.features < 1 || c.hidden < 1) Fail(path, ": corrupt policy file (", c.features, " features, hidden ", c.hidden, ")");
+  if (c.kind == "attention") {
+    auto read_int = [&](const char* key) {
+      if (!archive.try_read(key, v) || !v.isInt()) Fail(path, ": corrupt policy file (no ", key, ")");
+      return v.toInt();
+    };
+    c.history.item_dim = read_int("bundlerl.history.item_dim");
+    c.history.model_dim = read_int("bundlerl.history.model_dim");
+    c.history.length = read_int("bundlerl.history.length");
+    c.history.blocks = read_int("bundlerl.history.blocks");
+    c.history.heads = read_int("bundlerl.history.heads");
+    try {
+      c.history.Validate();
+    } catch (const Error& e) {
+      Fail(path, ": corrupt policy file (", e.what(), ")");
+    }
+  } else if (c.kind != "linear" && c.kind != "mlp") {
+    Fail(path, ": corrupt policy file (scorer kind '", c.kind.substr(0, 40), "')");
+  }
   PolicyInfo i;
   i.name = read_string("bundlerl.name", "");
   i.config = read_string("bundlerl.metadata", "");

@@ -8,23 +8,37 @@
 #include <Eigen/Dense>
 #include <string>
 
+#include "policy/history_encoder.h"
 #include "policy/learned_policy.h"
 #include "policy/slate_policy.h"
 
 namespace bundlerl {
 
 struct ScorerConfig {
-  std::string kind = "mlp";  // linear or mlp
+  std::string kind = "mlp";  // linear, mlp, or attention (the mlp plus the history term)
   int64_t features = 7;      // F
   int64_t hidden = 32;
+  HistoryEncoderConfig history;  // attention only
+};
+
+// What the attention scorer reads beside the features: the kernels' item vectors, each
+// row's history in the encoder's layout and its candidates' item ids.
+struct ScorerContext {
+  torch::Tensor items;       // [M, d] float
+  torch::Tensor history;     // [B, L] int64, -1 padding (HistorySlots)
+  torch::Tensor candidates;  // [B, C] int64
 };
 
 // features [B, C, F] -> scores [B, C].
 struct ScorerImpl : torch::nn::Module {
   explicit ScorerImpl(const ScorerConfig& config);
+  // linear and mlp; the attention scorer throws (it needs the context).
   torch::Tensor forward(const torch::Tensor& features);
+  torch::Tensor forward(const torch::Tensor& features, const ScorerContext& context);
+  bool uses_history() const { return config.kind == "attention"; }
   ScorerConfig config;
   torch::nn::Linear in{nullptr}, hidden{nullptr}, out{nullptr};
+  HistoryEncoder encoder{nullptr};
 };
 TORCH_MODULE(Scorer);
 
@@ -50,11 +64,14 @@ class LearnedSlatePolicy : public SlatePolicy {
   Scorer scorer() const { return scorer_; }
 
  private:
+  // Attention scorer: adds each candidate's history term to scores [C].
+  void AddHistoryTerms(const Observation& obs, double* scores) const;
   Scorer scorer_;
   std::string name_;
   // The weights, row-major [out, in]: linear: W3 [1, F], b3; mlp: W1 [H, F], b1, W2 [H, H],
-  // b2, W3 [1, H], b3.
-  bool mlp_ = false;
+  // b2, W3 [1, H], b3; attention: the mlp's and the encoder's.
+  bool mlp_ = false, attention_ = false;
+  HistoryEncoderMirror encoder_;
   int64_t features_ = 0;
   Eigen::MatrixXd W1_, W2_, W3_;
   Eigen::VectorXd b1_, b2_;

@@ -468,3 +468,188 @@ TEST_CASE("a diverging run stops with an error naming the update", "[agents]") {
   c.learning_rate = std::numeric_limits<double>::infinity();
   CHECK_THROWS_WITH(TrainAgent(w.model, c), Catch::Contains("train.learning_rate"));
 }
+
+#include "policy/history_encoder.h"
+
+TEST_CASE("the attention history encoder is causal", "[agents][policy]") {
+  torch::manual_seed(11);
+  HistoryEncoderConfig hc;
+  hc.item_dim = 3;
+  hc.model_dim = 8;
+  hc.length = 5;
+  hc.blocks = 2;
+  hc.heads = 2;
+  HistoryEncoder encoder(hc);
+  encoder->to(torch::kFloat64);  // so that the unchanged slots agree to rounding (GEMM order)
+  const auto items = torch::randn({10, 3}, torch::kFloat64);
+  // Two histories that share their first three slots (padding, 2, 5) and differ after.
+  const auto history = torch::tensor({{-1, 2, 5, 7, 1}, {-1, 2, 5, 9, 3}}, torch::kInt64);
+  torch::NoGradGuard no_grad;
+  const auto out = encoder->Encode(items, history);  // [2, 6, 8]: slot 0 is the start token
+  REQUIRE(out.size(1) == 6);
+  for (int64_t slot = 0; slot <= 5; ++slot) {
+    const double change = (out[0][slot] - out[1][slot]).abs().max().item<double>();
+    INFO("slot " << slot << ": " << change);
+    if (slot <= 3) {
+      CHECK(change < 1e-13);  // nothing later is seen
+    } else {
+      CHECK(change > 1e-3);
+    }
+  }
+  // HistorySlots keeps the last L items, newest in the last slot.
+  const int32_t h[] = {4, 8, 2, 5, 7, 1};
+  int64_t slots[5];
+  HistorySlots(h, 6, 5, slots);
+  CHECK(std::vector<int64_t>(slots, slots + 5) == std::vector<int64_t>{8, 2, 5, 7, 1});
+  HistorySlots(h, 2, 5, slots);
+  CHECK(std::vector<int64_t>(slots, slots + 5) == std::vector<int64_t>{-1, -1, -1, 4, 8});
+}
+
+TEST_CASE("the attention encoder's gradients equal central finite differences", "[agents][policy]") {
+  torch::manual_seed(12);
+  HistoryEncoderConfig hc;
+  hc.item_dim = 3;
+  hc.model_dim = 4;
+  hc.length = 3;
+  hc.blocks = 2;
+  hc.heads = 2;
+  HistoryEncoder encoder(hc);
+  encoder->to(torch::kFloat64);
+  const auto items = torch::randn({6, 3}, torch::kFloat64);
+  const auto history = torch::tensor({{-1, 2, 5}, {-1, -1, -1}, {0, 1, 4}}, torch::kInt64);
+  const auto candidates = torch::tensor({{0, 3}, {1, 2}, {5, 4}}, torch::kInt64);
+  const auto weights = torch::randn({3, 2}, torch::kFloat64);
+  auto objective = [&] { return (encoder->forward(items, history, candidates) * weights).sum(); };
+  objective().backward();
+  const double step = 1e-6;
+  int checked = 0;
+  for (const auto& p : encoder->named_parameters()) {
+    INFO(p.key());
+    auto flat = p.value().view({-1});
+    const auto grad = p.value().grad().view({-1});
+    for (int64_t i = 0; i < flat.size(0); i += std::max<int64_t>(1, flat.size(0) / 3)) {
+      torch::NoGradGuard no_grad;
+      const double x = flat[i].item<double>();
+      flat[i] = x + step;
+      const double up = objective().item<double>();
+      flat[i] = x - step;
+      const double down = objective().item<double>();
+      flat[i] = x;
+      CHECK(grad[i].item<double>() == Approx((up - down) / (2 * step)).margin(1e-6));
+      ++checked;
+    }
+  }
+  CHECK(checked > 40);
+}
+
+TEST_CASE("the attention scorer's policy equals its forward pass at every history length, and "
+          "loads from its file", "[agents][policy]") {
+  const auto model = SmallModel();
+  const Eigen::MatrixXd& vectors = model->world().embeddings();
+  torch::manual_seed(13);
+  ScorerConfig sc;
+  sc.kind = "attention";
+  sc.history.item_dim = vectors.cols();
+  sc.history.model_dim = 8;
+  sc.history.length = 3;  // shorter than the world's histories (4 items): the last 3 are kept
+  sc.history.blocks = 2;
+  sc.history.heads = 2;
+  Scorer scorer(sc);
+  {
+    // Larger history weights than at initialisation, so that the history term matters.
+    torch::NoGradGuard no_grad;
+    scorer->encoder->key->weight.mul_(20);
+  }
+  const LearnedSlatePolicy policy(scorer, "attention");
+  TempDir tmp;
+  PolicyInfo info;
+  info.name = "attention";
+  SaveScorer(scorer, tmp / "a.pt", info);
+  const auto loaded = LoadLearnedPolicy(tmp / "a.pt");
+  const auto& loaded_policy = dynamic_cast<const LearnedSlatePolicy&>(*loaded);
+  const torch::Tensor table = torch::empty({vectors.rows(), vectors.cols()});
+  for (int64_t i = 0; i < vectors.rows(); ++i)
+    for (int64_t j = 0; j < vectors.cols(); ++j) table[i][j] = static_cast<float>(vectors(i, j));
+  ShopperSession s(model);
+  s.Reset(1, 5);
+  Observation o = s.Observe();
+  std::vector<double> buffer;
+  const double* X = FeatureMatrix(o, buffer);
+  std::vector<float> x(o.num_candidates * o.num_features);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(X[i]);
+  double spread = 0;
+  for (int64_t n : {o.history_length, int64_t{2}, int64_t{0}}) {
+    INFO("history length " << n);
+    Observation v = o;
+    v.history_length = n;  // its oldest n items: the scorer reads history and features apart
+    std::vector<int64_t> slots(sc.history.length), candidates(o.candidates, o.candidates + o.num_candidates);
+    HistorySlots(v.history, n, sc.history.length, slots.data());
+    ScorerContext context{table, torch::tensor(slots).view({1, -1}), torch::tensor(candidates).view({1, -1})};
+    torch::NoGradGuard no_grad;
+    const auto expected =
+        scorer->forward(torch::from_blob(x.data(), {1, o.num_candidates, o.num_features}), context);
+    std::vector<double> scores, again;
+    policy.Scores(v, scores);
+    loaded_policy.Scores(v, again);
+    REQUIRE(scores.size() == static_cast<size_t>(o.num_candidates));
+    for (int64_t c = 0; c < o.num_candidates; ++c) {
+      CHECK(scores[c] == Approx(expected[0][c].item<double>()).margin(2e-5));
+      CHECK(again[c] == Approx(scores[c]).margin(1e-12));
+    }
+    spread += std::abs(scores[0] - scores[1]);
+  }
+  CHECK(spread > 1e-3);  // the history term is not zero
+  CHECK_THROWS_WITH(scorer->forward(torch::zeros({1, 2, o.num_features})), Catch::Contains("histories"));
+}
+
+TEST_CASE("reinforce and ppo train the attention scorer, seeded, and resume exactly; the "
+          "log learners refuse it", "[agents]") {
+  const LoggedWorld w(500);
+  TempDir tmp;
+  for (const std::string agent : {"reinforce", "ppo"}) {
+    INFO(agent);
+    TrainConfig c;
+    c.agent = agent;
+    c.scorer = "attention";
+    c.history = 4;
+    c.attention_dim = 8;
+    c.attention_blocks = 2;
+    c.attention_heads = 2;
+    c.updates = 4;
+    c.episodes_per_update = 8;
+    c.checkpoint = tmp / (agent + ".ckpt");
+    c.checkpoint_every = 2;
+    const TrainResult full = TrainAgent(w.model, c);
+    const TrainResult same = TrainAgent(w.model, c);
+    CHECK(same.curve == full.curve);
+    CHECK(ScoresOf(*same.policy, *w.model) == ScoresOf(*full.policy, *w.model));
+    c.updates = 2;
+    c.checkpoint = tmp / (agent + ".half");
+    TrainAgent(w.model, c);
+    c.updates = 4;
+    c.resume = true;
+    const TrainResult resumed = TrainAgent(w.model, c);
+    CHECK(resumed.curve == full.curve);
+    CHECK(ScoresOf(*resumed.policy, *w.model) == ScoresOf(*full.policy, *w.model));
+    // Resuming under another encoder width names the key.
+    c.attention_dim = 4;
+    CHECK_THROWS_WITH(TrainAgent(w.model, c), Catch::Contains("train.attention_dim"));
+    // The saved policy file carries the encoder.
+    c = TrainConfig();
+    c.agent = agent;
+    c.scorer = "attention";
+    c.updates = 1;
+    c.episodes_per_update = 4;
+    const TrainResult one = TrainAgent(w.model, c);
+    SaveTrainedPolicy(one, tmp / (agent + ".pt"), "test");
+    CHECK(ScoresOf(*LoadLearnedPolicy(tmp / (agent + ".pt")), *w.model) == ScoresOf(*one.policy, *w.model));
+  }
+  TrainConfig c;
+  c.agent = "offpolicy-reinforce";
+  c.scorer = "attention";
+  CHECK_THROWS_WITH(TrainAgent(w.model, c, nullptr, nullptr, &w.logs),
+                    Catch::Contains("train.scorer") && Catch::Contains("offpolicy-reinforce"));
+  c.agent = "reinforce";
+  c.attention_heads = 3;
+  CHECK_THROWS_WITH(TrainAgent(w.model, c), Catch::Contains("train.attention_heads"));
+}
