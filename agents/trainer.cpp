@@ -39,9 +39,13 @@ std::string Hex(uint64_t h) {
 std::string TrainFingerprint(const TrainConfig& c, const std::string& data) {
   std::ostringstream s;
   s << "train.agent=" << c.agent << "\ntrain.seed=" << c.seed << "\ntrain.scorer=" << c.scorer
-    << "\ntrain.hidden=" << c.hidden << "\ntrain.history=" << c.history << "\ntrain.attention_dim=" << c.attention_dim
-    << "\ntrain.attention_blocks=" << c.attention_blocks << "\ntrain.attention_heads=" << c.attention_heads
-    << "\ntrain.learning_rate=" << c.learning_rate << "\ntrain.gamma=" << c.gamma
+    << "\ntrain.hidden=" << c.hidden;
+  // The encoder's keys only where they shape the run: other runs' fingerprints stay as they
+  // were before the attention scorer existed, so their checkpoints still resume.
+  if (c.scorer == "attention")
+    s << "\ntrain.history=" << c.history << "\ntrain.attention_dim=" << c.attention_dim
+      << "\ntrain.attention_blocks=" << c.attention_blocks << "\ntrain.attention_heads=" << c.attention_heads;
+  s << "\ntrain.learning_rate=" << c.learning_rate << "\ntrain.gamma=" << c.gamma
     << "\ntrain.episodes_per_update=" << c.episodes_per_update << "\ntrain.ppo_clip=" << c.ppo_clip
     << "\ntrain.ppo_epochs=" << c.ppo_epochs << "\ntrain.batch_rounds=" << c.batch_rounds
     << "\ntrain.shuffle_block=" << c.shuffle_block << "\ntrain.weight_clip=" << c.weight_clip

@@ -1,6 +1,7 @@
 // The self-attention history encoder and its double-precision mirror: see history_encoder.h.
 #include "policy/history_encoder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -13,7 +14,8 @@ constexpr double kNormEps = 1e-5;  // torch::nn::LayerNorm's default
 }
 
 void HistoryEncoderConfig::Validate() const {
-  if (item_dim < 1) Fail("the attention scorer needs item vectors: the kernels' item_features have ", item_dim, " columns");
+  if (item_dim < 1)
+    Fail("config key 'train.scorer': attention needs the kernels' item vectors, and these have ", item_dim, " columns");
   if (model_dim < 1 || model_dim > 1024)
     Fail("config key 'train.attention_dim': expected a number in [1, 1024], got ", model_dim);
   if (length < 1 || length > 1024) Fail("config key 'train.history': expected a number in [1, 1024], got ", length);
@@ -81,6 +83,7 @@ torch::Tensor HistoryEncoderImpl::State(const torch::Tensor& items, const torch:
 torch::Tensor HistoryEncoderImpl::forward(const torch::Tensor& items, const torch::Tensor& history,
                                           const torch::Tensor& candidates) {
   const int64_t B = candidates.size(0), C = candidates.size(1), D = config.model_dim;
+  if (history.size(0) != B) Fail("history encoder: ", history.size(0), " histories for ", B, " candidate rows");
   const auto state = State(items, history);  // [B, D]
   const auto keys = key->forward(items.index_select(0, candidates.reshape({-1}))).view({B, C, D});
   return (keys * state.unsqueeze(1)).sum(-1);
@@ -107,14 +110,18 @@ Eigen::MatrixXd Matrix(const torch::Tensor& t) {
 }
 Eigen::VectorXd Vector(const torch::Tensor& t) { return Matrix(t.reshape({-1})).col(0); }
 
+// Layer norm of one row, in place.
+template <typename Row>
+void NormRow(Row&& x, const Eigen::VectorXd& gain, const Eigen::VectorXd& shift) {
+  const double mean = x.mean();
+  const double var = (x.array() - mean).square().mean();
+  x = ((x.array() - mean) / std::sqrt(var + kNormEps)).matrix().cwiseProduct(gain.transpose()) + shift.transpose();
+}
+
 // Layer norm of each row of x, in place.
-void NormRows(Eigen::MatrixXd& x, const Eigen::VectorXd& gain, const Eigen::VectorXd& shift) {
-  for (Eigen::Index i = 0; i < x.rows(); ++i) {
-    const double mean = x.row(i).mean();
-    const double var = (x.row(i).array() - mean).square().mean();
-    x.row(i) = ((x.row(i).array() - mean) / std::sqrt(var + kNormEps)).matrix().cwiseProduct(gain.transpose()) +
-               shift.transpose();
-  }
+template <typename Rows>
+void NormRows(Rows& x, const Eigen::VectorXd& gain, const Eigen::VectorXd& shift) {
+  for (Eigen::Index i = 0; i < x.rows(); ++i) NormRow(x.row(i), gain, shift);
 }
 
 }  // namespace
@@ -143,57 +150,75 @@ void HistoryEncoderMirror::Query(const Eigen::MatrixXd& items, const int32_t* hi
   if (items.cols() != config_.item_dim)
     Fail("attention scorer: trained on item vectors of width ", config_.item_dim, ", the kernels' have ",
          items.cols());
-  const int64_t kept = std::min(n, L), skip = n - kept;
-  // The slots computed: the start token, the kept items, and (empty history) slot L.
-  const int64_t T = 1 + std::max<int64_t>(kept, 1);
-  std::vector<int64_t> slot(T);
-  slot[0] = 0;
-  Eigen::MatrixXd x(T, D);
-  x.row(0) = start_.transpose() + position_.row(0);
-  if (kept == 0) {
-    slot[1] = L;
-    x.row(1) = position_.row(L);
+  // Per-thread buffers of the largest sizes (L + 1 slots); each call uses their top rows.
+  struct Scratch {
+    Eigen::MatrixXd x, h, qkv, mixed, ff;
+    Eigen::VectorXd v, token, logits;
+    Eigen::RowVectorXd y, state;
+  };
+  thread_local Scratch w;
+  const int64_t S = L + 1;
+  if (w.x.rows() != S || w.x.cols() != D || w.ff.cols() != 2 * D || w.v.size() != config_.item_dim) {
+    w.x.resize(S, D), w.h.resize(S, D), w.qkv.resize(S, 3 * D), w.mixed.resize(S, D), w.ff.resize(S, 2 * D);
+    w.v.resize(config_.item_dim), w.token.resize(D), w.logits.resize(S);
+    w.y.resize(Dh), w.state.resize(D);
   }
+  if (w.y.size() != Dh) w.y.resize(Dh);
+  const int64_t kept = std::min(n, L), skip = n - kept;
+  // The slots computed, in increasing order: the start token (slot 0), the kept items (slots
+  // L - kept + 1 .. L), or for an empty history its last slot L (padding, never a key).
+  const int64_t T = 1 + std::max<int64_t>(kept, 1);
+  auto x = w.x.topRows(T), h = w.h.topRows(T), qkv = w.qkv.topRows(T), mixed = w.mixed.topRows(T),
+       ff = w.ff.topRows(T);
+  x.row(0) = start_.transpose() + position_.row(0);
+  if (kept == 0) x.row(1) = position_.row(L);
   for (int64_t j = 0; j < kept; ++j) {
     const int32_t item = history[skip + j];
     if (item < 0 || item >= items.rows()) Fail("attention scorer: history item ", item, " not in the kernels' catalog");
-    slot[1 + j] = L - kept + 1 + j;
-    const Eigen::VectorXd v = items.row(item).transpose().cast<float>().cast<double>();
-    x.row(1 + j) = (embed_ * v + embed_b_).transpose() + position_.row(slot[1 + j]);
+    w.v = items.row(item).transpose().cast<float>().cast<double>();
+    w.token.noalias() = embed_ * w.v;
+    x.row(1 + j) = (w.token + embed_b_).transpose() + position_.row(L - kept + 1 + j);
   }
-  // Key t is visible to query i when it is not padding and slot[t] <= slot[i]: with the slots
-  // increasing, keys 0..i, except the padding slot of an empty history.
+  // Query i sees keys 0..i (the slots increase), except that an empty history's padding slot
+  // sees the start token alone.
   const double scale = 1.0 / std::sqrt(static_cast<double>(Dh));
-  Eigen::MatrixXd h, qkv, mixed(T, D), ff;
   for (const Block& b : blocks_) {
     h = x;
     NormRows(h, b.g1, b.n1);
-    qkv = (h * b.qkv.transpose()).rowwise() + b.qkv_b.transpose();  // [T, 3D]: q | k | v
+    qkv.noalias() = h * b.qkv.transpose();  // [T, 3D]: q | k | v
+    qkv.rowwise() += b.qkv_b.transpose();
     for (int64_t head = 0; head < H; ++head) {
       const int64_t off = head * Dh;
       for (int64_t i = 0; i < T; ++i) {
         const int64_t visible = kept == 0 ? 1 : i + 1;
-        Eigen::VectorXd logits(visible);
+        auto logits = w.logits.head(visible);
         for (int64_t t = 0; t < visible; ++t)
           logits[t] = qkv.row(i).segment(off, Dh).dot(qkv.row(t).segment(D + off, Dh)) * scale;
         const double top = logits.maxCoeff();
         logits = (logits.array() - top).exp();
         logits /= logits.sum();
-        Eigen::RowVectorXd y = Eigen::RowVectorXd::Zero(Dh);
-        for (int64_t t = 0; t < visible; ++t) y += logits[t] * qkv.row(t).segment(2 * D + off, Dh);
-        mixed.row(i).segment(off, Dh) = y;
+        w.y.setZero();
+        for (int64_t t = 0; t < visible; ++t) w.y += logits[t] * qkv.row(t).segment(2 * D + off, Dh);
+        mixed.row(i).segment(off, Dh) = w.y;
       }
     }
-    x += (mixed * b.proj.transpose()).rowwise() + b.proj_b.transpose();
+    h.noalias() = mixed * b.proj.transpose();
+    h.rowwise() += b.proj_b.transpose();
+    x += h;
     h = x;
     NormRows(h, b.g2, b.n2);
-    ff = ((h * b.ff1.transpose()).rowwise() + b.ff1_b.transpose()).cwiseMax(0.0);
-    x += (ff * b.ff2.transpose()).rowwise() + b.ff2_b.transpose();
+    ff.noalias() = h * b.ff1.transpose();
+    ff.rowwise() += b.ff1_b.transpose();
+    ff = ff.cwiseMax(0.0);
+    h.noalias() = ff * b.ff2.transpose();
+    h.rowwise() += b.ff2_b.transpose();
+    x += h;
   }
-  Eigen::MatrixXd state = x.row(T - 1);
-  NormRows(state, gf_, nf_);
-  q = key_.transpose() * state.row(0).transpose();
-  q0 = key_b_.dot(state.row(0));
+  w.state = x.row(T - 1);
+  NormRow(w.state, gf_, nf_);
+  q.resize(config_.item_dim);
+  q.noalias() = key_.transpose() * w.state.transpose();
+  q0 = key_b_.dot(w.state);
 }
 
 }  // namespace bundlerl

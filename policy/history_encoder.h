@@ -29,7 +29,7 @@ struct HistoryEncoderConfig {
   int64_t item_dim = 8;    // d: width of the kernels' item vectors
   int64_t model_dim = 16;  // D
   int64_t length = 8;      // L: history items attended to
-  int64_t blocks = 1;      // Transformer blocks (1 or 2 in the configs; any positive number works)
+  int64_t blocks = 1;      // Transformer blocks, 1 to 8
   int64_t heads = 1;       // attention heads; divides D
   // Throws Error naming the train.* key that is out of range.
   void Validate() const;
@@ -52,7 +52,8 @@ struct HistoryEncoderImpl : torch::nn::Module {
   torch::Tensor Encode(const torch::Tensor& items, const torch::Tensor& history);
   // -> the state [B, D].
   torch::Tensor State(const torch::Tensor& items, const torch::Tensor& history);
-  // The history term of every candidate: candidates [B, C] item ids -> [B, C].
+  // The history term of every candidate: candidates [B, C] item ids -> [B, C]. Throws Error
+  // when history and candidates list different batch sizes.
   torch::Tensor forward(const torch::Tensor& items, const torch::Tensor& history, const torch::Tensor& candidates);
   HistoryEncoderConfig config;
   torch::nn::Linear embed{nullptr}, key{nullptr};
@@ -72,7 +73,9 @@ class HistoryEncoderMirror {
   explicit HistoryEncoderMirror(HistoryEncoder& encoder);
   // The state for a history of n items (oldest first), the item vectors rounded to float as
   // in training; the query weights q = key^T state (d) and q0 = key_bias . state, so that a
-  // candidate's term is q . item_features.row(c) (float-rounded) + q0.
+  // candidate's term is q . item_features.row(c) (float-rounded) + q0. Throws Error when the
+  // item vectors' width is not the trained one or a history item is not a row of them. No
+  // allocation once a thread's buffers have reached the encoder's sizes.
   void Query(const Eigen::MatrixXd& item_features, const int32_t* history, int64_t n, Eigen::VectorXd& q,
              double& q0) const;
   const HistoryEncoderConfig& config() const { return config_; }

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "common/atomic_file.h"
@@ -62,6 +63,19 @@ torch::Tensor PlackettLuceLogProb(const torch::Tensor& scores, const torch::Tens
 
 namespace {
 
+// FNV-1a over the 8-byte (or 4-byte) words of n values, continuing from h.
+template <typename T>
+uint64_t HashWords(const T* data, int64_t n, uint64_t h) {
+  static_assert(sizeof(T) == 8 || sizeof(T) == 4, "words of 4 or 8 bytes");
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t w = 0;
+    std::memcpy(&w, data + i, sizeof(T));
+    h = (h ^ w) * 1099511628211ULL;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
 Eigen::MatrixXd ToMatrix(const torch::Tensor& t) {
   const torch::Tensor c = t.detach().to(torch::kFloat64).contiguous();
   const int64_t rows = c.dim() == 2 ? c.size(0) : 1, cols = c.dim() == 2 ? c.size(1) : c.size(0);
@@ -102,17 +116,18 @@ void LearnedSlatePolicy::Scores(const Observation& obs, std::vector<double>& sco
     const double* features = nullptr;
     const int32_t* history = nullptr;
     int64_t n = 0, history_length = 0;
-    double checksum = 0;
+    uint64_t checksum = 0;
     std::vector<double> scores;
   };
   thread_local Cache cache;
   thread_local std::vector<double> buffer;  // for state observations
   const double* X = FeatureMatrix(obs, buffer);
-  double checksum = 0;
-  for (int64_t i = 0; i < obs.num_candidates * obs.num_features; ++i) checksum += X[i] * (1 + (i % 7));
+  // A 64-bit hash of everything the scores depend on (order included).
+  uint64_t checksum = HashWords(X, obs.num_candidates * obs.num_features, 0x5eed);
   if (attention_) {
-    for (int64_t i = 0; i < obs.history_length; ++i) checksum += obs.history[i] * (2.0 + (i % 5));
-    for (int64_t c = 0; c < obs.num_candidates; ++c) checksum += obs.candidates[c] * (3.0 + (c % 3));
+    checksum = HashWords(obs.history, obs.history_length, checksum);
+    checksum = HashWords(obs.candidates, obs.num_candidates, checksum);
+    checksum = HashWords(&obs.kernels, 1, checksum);
   }
   if (cache.policy == id_ && cache.features == X && cache.n == obs.num_candidates &&
       cache.history == obs.history && cache.history_length == obs.history_length && cache.checksum == checksum) {
@@ -147,6 +162,9 @@ void LearnedSlatePolicy::AddHistoryTerms(const Observation& obs, double* scores)
   if (!obs.kernels)
     Fail("policy '", name_, "' (attention scorer) reads the kernels' item vectors; this observation has none");
   const Eigen::MatrixXd& items = obs.kernels->item_features;
+  if (items.cols() != encoder_.config().item_dim)
+    Fail("policy '", name_, "' (attention scorer) was trained on item vectors of width ", encoder_.config().item_dim,
+         "; this world's kernels have width ", items.cols());
   thread_local Eigen::VectorXd q;
   double q0 = 0;
   encoder_.Query(items, obs.history, obs.history_length, q, q0);
@@ -277,11 +295,20 @@ Scorer LoadScorer(const std::string& path, PolicyInfo* info) {
   i.version = read_string("bundlerl.version", "");
   i.num_features = c.features;
   Scorer scorer(c);
+  // LibTorch's loader takes each stored tensor as it is: the shapes are checked against those
+  // the header implies, so that a file whose header and weights disagree cannot be evaluated.
+  std::vector<std::vector<int64_t>> shapes;
+  for (const auto& p : scorer->named_parameters()) shapes.push_back(p.value().sizes().vec());
   try {
     scorer->load(archive);
   } catch (const std::exception& e) {
     Fail(path, ": corrupt policy file (", std::string(e.what()).substr(0, 120), ")");
   }
+  size_t k = 0;
+  for (const auto& p : scorer->named_parameters())
+    if (k >= shapes.size() || p.value().sizes().vec() != shapes[k++])
+      Fail(path, ": corrupt policy file (parameter '", p.key(), "' has shape ", p.value().sizes(),
+           ", not the one its header implies)");
   for (const auto& p : scorer->named_parameters())
     if (!torch::isfinite(p.value()).all().item<bool>())
       Fail(path, ": parameter '", p.key(), "' holds values that are not finite (the training diverged)");

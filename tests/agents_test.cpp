@@ -573,11 +573,12 @@ TEST_CASE("the attention scorer's policy equals its forward pass at every histor
   ShopperSession s(model);
   s.Reset(1, 5);
   Observation o = s.Observe();
+  REQUIRE(o.history_length > sc.history.length);
   std::vector<double> buffer;
   const double* X = FeatureMatrix(o, buffer);
   std::vector<float> x(o.num_candidates * o.num_features);
   for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(X[i]);
-  double spread = 0;
+  std::vector<double> first_scores;  // candidate 0's score at each history length
   for (int64_t n : {o.history_length, int64_t{2}, int64_t{0}}) {
     INFO("history length " << n);
     Observation v = o;
@@ -596,9 +597,23 @@ TEST_CASE("the attention scorer's policy equals its forward pass at every histor
       CHECK(scores[c] == Approx(expected[0][c].item<double>()).margin(2e-5));
       CHECK(again[c] == Approx(scores[c]).margin(1e-12));
     }
-    spread += std::abs(scores[0] - scores[1]);
+    first_scores.push_back(scores[0]);
   }
-  CHECK(spread > 1e-3);  // the history term is not zero
+  // The features are the same at every history length: only the history term moves the score.
+  CHECK(std::abs(first_scores[0] - first_scores[1]) > 1e-3);
+  CHECK(std::abs(first_scores[1] - first_scores[2]) > 1e-3);
+  // A file whose header does not match its weights does not load.
+  scorer->config.history.model_dim = 4;
+  SaveScorer(scorer, tmp / "bad.pt", info);
+  CHECK_THROWS_WITH(LoadLearnedPolicy(tmp / "bad.pt"), Catch::Contains("bad.pt") && Catch::Contains("shape"));
+  scorer->config.history.model_dim = 8;
+  // Another world's item vectors (another width) are refused, naming the policy.
+  Observation other = o;
+  ItemKernels narrow = *o.kernels;
+  narrow.item_features = Eigen::MatrixXd::Zero(narrow.item_features.rows(), 2);
+  other.kernels = &narrow;
+  std::vector<double> scores;
+  CHECK_THROWS_WITH(policy.Scores(other, scores), Catch::Contains("'attention'") && Catch::Contains("width"));
   CHECK_THROWS_WITH(scorer->forward(torch::zeros({1, 2, o.num_features})), Catch::Contains("histories"));
 }
 
@@ -645,10 +660,12 @@ TEST_CASE("reinforce and ppo train the attention scorer, seeded, and resume exac
     CHECK(ScoresOf(*LoadLearnedPolicy(tmp / (agent + ".pt")), *w.model) == ScoresOf(*one.policy, *w.model));
   }
   TrainConfig c;
-  c.agent = "offpolicy-reinforce";
   c.scorer = "attention";
-  CHECK_THROWS_WITH(TrainAgent(w.model, c, nullptr, nullptr, &w.logs),
-                    Catch::Contains("train.scorer") && Catch::Contains("offpolicy-reinforce"));
+  for (const std::string agent : {"offpolicy-reinforce", "ipw"}) {
+    c.agent = agent;
+    CHECK_THROWS_WITH(TrainAgent(w.model, c, nullptr, nullptr, &w.logs),
+                      Catch::Contains("train.scorer") && Catch::Contains(agent));
+  }
   c.agent = "reinforce";
   c.attention_heads = 3;
   CHECK_THROWS_WITH(TrainAgent(w.model, c), Catch::Contains("train.attention_heads"));
