@@ -92,6 +92,19 @@ def test_policy_trained_in_the_cli_loads_in_python(tmp_path, source_dir, cli):
     assert np.allclose(here.probabilities(x), policy.probabilities(x), atol=1e-6)
 
 
+def test_an_attention_policy_plays_the_cli_episodes_and_needs_the_env(tmp_path, source_dir, cli):
+    config = source_dir / "sim_configs" / "default.ini"
+    settings = dict(SMALL, train__scorer="attention", train__history=4, train__attention_dim=8)
+    policy, curve = bundlerl.train(config, agent="reinforce", seed=2, **settings)
+    assert np.all(np.isfinite(curve))
+    path = tmp_path / "attention.pt"
+    policy.save(path)
+    assert simulate_value(cli, config, path) == pytest.approx(env_value(config, policy), rel=1e-5)
+    # A bare feature matrix carries no history and no item vectors: refused, not guessed.
+    with pytest.raises(ValueError, match="item vectors"):
+        policy.probabilities(features())
+
+
 def test_training_from_a_logged_file(obd_men):
     logs, _ = obd_men
     policy, curve = bundlerl.train(None, agent="offpolicy-reinforce", logs=logs, train__updates=2,
