@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agents/trainer.h"
+#include "env/shopper_model.h"
 #include "policy/torch_policy.h"
 
 namespace bundlerl::internal {
@@ -21,5 +22,21 @@ torch::Tensor ItemTable(const Eigen::MatrixXd& item_features);
 Scorer CloneScorer(const Scorer& scorer);
 // Throws Error when the last loss or a parameter is not finite, naming the update.
 void CheckScorerFinite(const Scorer& scorer, double last_loss, int64_t update, const std::string& agent);
+
+// The on-policy agents' batch: every step of `episodes` sessions played by one policy, row t
+// of each array belonging to step t.
+struct Episodes {
+  int64_t N = 0, C = 0, F = 0, K = 0, L = 0;  // steps, candidates, features, slots, history slots
+  std::vector<float> features, pooled, returns;
+  std::vector<int64_t> slates;
+  std::vector<int64_t> candidates, history;  // [N, C] item ids, [N, L] (HistorySlots); when L > 0
+  double mean_episode_reward = 0;
+};
+
+// Plays `episodes` sessions with `policy`; episode e starts from StartOfEpisode(seed, e).
+// Returns are discounted by gamma within each episode. history_slots > 0 also keeps each
+// step's candidates and last history items (the attention scorer's inputs).
+Episodes Collect(const std::shared_ptr<const ShopperModel>& model, const LearnedSlatePolicy& policy,
+                 int64_t episodes, uint64_t seed, double gamma, int64_t history_slots);
 
 }  // namespace bundlerl::internal

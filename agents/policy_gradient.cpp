@@ -16,29 +16,7 @@
 #include "policy/torch_policy.h"
 
 namespace bundlerl::internal {
-namespace {
 
-// State-value baseline on pooled candidate features and the step: [N, F + 1] -> [N].
-struct ValueNetImpl : torch::nn::Module {
-  explicit ValueNetImpl(int64_t in) {
-    a = register_module("a", torch::nn::Linear(in, 32));
-    b = register_module("b", torch::nn::Linear(32, 1));
-  }
-  torch::Tensor forward(const torch::Tensor& x) { return b->forward(torch::relu(a->forward(x))).squeeze(-1); }
-  torch::nn::Linear a{nullptr}, b{nullptr};
-};
-TORCH_MODULE(ValueNet);
-
-struct Episodes {
-  int64_t N = 0, C = 0, F = 0, K = 0, L = 0;  // steps, candidates, features, slots, history slots
-  std::vector<float> features, pooled, returns;
-  std::vector<int64_t> slates;
-  std::vector<int64_t> candidates, history;  // [N, C] item ids, [N, L] (HistorySlots); when L > 0
-  double mean_episode_reward = 0;
-};
-
-// Plays `episodes` sessions with `policy`; episode e starts from StartOfEpisode(seed, e).
-// history_slots > 0 also keeps each step's candidates and last history items.
 Episodes Collect(const std::shared_ptr<const ShopperModel>& model, const LearnedSlatePolicy& policy,
                  int64_t episodes, uint64_t seed, double gamma, int64_t history_slots) {
   Episodes b;
@@ -87,6 +65,19 @@ Episodes Collect(const std::shared_ptr<const ShopperModel>& model, const Learned
   b.mean_episode_reward = total / static_cast<double>(episodes);
   return b;
 }
+
+namespace {
+
+// State-value baseline on pooled candidate features and the step: [N, F + 1] -> [N].
+struct ValueNetImpl : torch::nn::Module {
+  explicit ValueNetImpl(int64_t in) {
+    a = register_module("a", torch::nn::Linear(in, 32));
+    b = register_module("b", torch::nn::Linear(32, 1));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return b->forward(torch::relu(a->forward(x))).squeeze(-1); }
+  torch::nn::Linear a{nullptr}, b{nullptr};
+};
+TORCH_MODULE(ValueNet);
 
 class PolicyGradientAgent : public Agent {
  public:

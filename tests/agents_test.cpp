@@ -670,3 +670,61 @@ TEST_CASE("reinforce and ppo train the attention scorer, seeded, and resume exac
   c.attention_heads = 3;
   CHECK_THROWS_WITH(TrainAgent(w.model, c), Catch::Contains("train.attention_heads"));
 }
+
+#include "agents/internal.h"
+
+TEST_CASE("the on-policy batch holds, row for row, what the acting attention policy saw", "[agents]") {
+  const LoggedWorld w(100);
+  TrainConfig c;
+  c.scorer = "attention";
+  c.history = 3;
+  c.attention_dim = 8;
+  c.seed = 4;
+  const Eigen::MatrixXd& vectors = w.model->world().embeddings();
+  Scorer scorer = internal::MakeScorer(c, kNumFeatures, vectors.cols());
+  {
+    torch::NoGradGuard no_grad;
+    scorer->encoder->key->weight.mul_(20);  // a history term that matters
+  }
+  const LearnedSlatePolicy policy(scorer, "attention");
+  const internal::Episodes b = internal::Collect(w.model, policy, 3, 77, 0.9, c.history);
+  REQUIRE(b.N > 3);
+  REQUIRE(static_cast<int64_t>(b.candidates.size()) == b.N * b.C);
+  REQUIRE(static_cast<int64_t>(b.history.size()) == b.N * b.L);
+  // The training forward pass over the whole batch.
+  torch::NoGradGuard no_grad;
+  ScorerContext context{internal::ItemTable(vectors),
+                        torch::from_blob(const_cast<int64_t*>(b.history.data()), {b.N, b.L}, torch::kInt64),
+                        torch::from_blob(const_cast<int64_t*>(b.candidates.data()), {b.N, b.C}, torch::kInt64)};
+  const auto X = torch::from_blob(const_cast<float*>(b.features.data()), {b.N, b.C, b.F});
+  const auto trained = scorer->forward(X, context);
+  // Replaying the same sessions, each step's row holds its candidates, last items and
+  // features, the slate the policy drew, and the scores the policy acted on.
+  ShopperSession s(w.model);
+  int64_t t = 0;
+  std::vector<int32_t> slate(b.K);
+  std::vector<int64_t> slots(b.L);
+  std::vector<double> scores;
+  for (int64_t e = 0; e < 3; ++e) {
+    const EpisodeStart start = StartOfEpisode(77, e, w.model->world().num_shoppers());
+    s.Reset(start.user, start.session_seed);
+    SplitMix64 rng(start.policy_seed);
+    while (!s.done()) {
+      REQUIRE(t < b.N);
+      const Observation o = s.Observe();
+      policy.Act(o, rng, slate.data());
+      policy.Scores(o, scores);
+      HistorySlots(o.history, o.history_length, b.L, slots.data());
+      for (int64_t k = 0; k < b.K; ++k) CHECK(b.slates[t * b.K + k] == slate[k]);
+      for (int64_t j = 0; j < b.L; ++j) CHECK(b.history[t * b.L + j] == slots[j]);
+      for (int64_t i = 0; i < b.C; ++i) {
+        CHECK(b.candidates[t * b.C + i] == o.candidates[i]);
+        CHECK(b.features[(t * b.C + i) * b.F] == static_cast<float>(o.feature(i)[0]));
+        CHECK(trained[t][i].item<double>() == Approx(scores[i]).margin(2e-5));
+      }
+      s.Step(slate.data());
+      ++t;
+    }
+  }
+  CHECK(t == b.N);
+}
