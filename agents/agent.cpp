@@ -29,12 +29,18 @@ Scorer MakeScorer(const TrainConfig& c, int64_t features, int64_t item_dim) {
   sc.kind = c.scorer;
   sc.features = features;
   sc.hidden = c.hidden;
-  sc.history.item_dim = item_dim;
-  sc.history.model_dim = c.attention_dim;
-  sc.history.length = c.history;
-  sc.history.blocks = c.attention_blocks;
-  sc.history.heads = c.attention_heads;
+  sc.history = EncoderConfigOf(c, item_dim);
   return Scorer(sc);
+}
+
+HistoryEncoderConfig EncoderConfigOf(const TrainConfig& c, int64_t item_dim) {
+  HistoryEncoderConfig h;
+  h.item_dim = item_dim;
+  h.model_dim = c.attention_dim;
+  h.length = c.history;
+  h.blocks = c.attention_blocks;
+  h.heads = c.attention_heads;
+  return h;
 }
 
 torch::Tensor ItemTable(const Eigen::MatrixXd& item_features) {

@@ -16,6 +16,8 @@ namespace bundlerl::internal {
 // item vectors of width `item_dim`) say, its initial weights drawn after
 // torch::manual_seed(train.seed).
 Scorer MakeScorer(const TrainConfig& config, int64_t features, int64_t item_dim = 0);
+// The attention scorer's encoder as the train.* keys set it, over item vectors of width item_dim.
+HistoryEncoderConfig EncoderConfigOf(const TrainConfig& config, int64_t item_dim);
 // The kernels' item vectors as the attention scorer reads them: [M, d] float.
 torch::Tensor ItemTable(const Eigen::MatrixXd& item_features);
 // A copy with its own parameters (the snapshot behind Agent::policy()).

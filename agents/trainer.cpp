@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "agents/agent.h"
+#include "agents/internal.h"
 #include "agents/simulated_logs.h"
 #include "common/error.h"
 #include "common/executor.h"
@@ -234,15 +235,8 @@ void TrainConfig::Validate() const {
   if (!(gamma >= 0 && gamma <= 1)) Fail("config key 'train.gamma': expected a number in [0, 1], got ", gamma);
   if (scorer != "linear" && scorer != "mlp" && scorer != "attention")
     Fail("config key 'train.scorer': expected linear, mlp or attention, got '", scorer, "'");
-  if (scorer == "attention") {
-    HistoryEncoderConfig h;
-    h.item_dim = 1;  // the world's, checked when the scorer is made
-    h.model_dim = attention_dim;
-    h.length = history;
-    h.blocks = attention_blocks;
-    h.heads = attention_heads;
-    h.Validate();
-  }
+  // The encoder's keys; the item vectors' width is the world's, checked when the scorer is made.
+  if (scorer == "attention") internal::EncoderConfigOf(*this, 1).Validate();
   if (hidden <= 0 || hidden > 65536) Fail("config key 'train.hidden': expected a number in [1, 65536], got ", hidden);
   if (!(ppo_clip > 0 && ppo_clip < 1)) Fail("config key 'train.ppo_clip': expected a number in (0, 1)");
   if (ppo_epochs <= 0) Fail("config key 'train.ppo_epochs': expected a positive number");

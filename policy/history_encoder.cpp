@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "common/error.h"
+#include "policy/torch_eigen.h"
 
 namespace bundlerl {
 
@@ -99,16 +100,7 @@ void HistorySlots(const int32_t* history, int64_t n, int64_t length, int64_t* ou
 
 namespace {
 
-Eigen::MatrixXd Matrix(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().to(torch::kFloat64).contiguous();
-  const int64_t rows = c.size(0), cols = c.dim() == 2 ? c.size(1) : 1;
-  Eigen::MatrixXd m(rows, cols);
-  const double* p = c.data_ptr<double>();
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j) m(i, j) = p[i * cols + j];
-  return m;
-}
-Eigen::VectorXd Vector(const torch::Tensor& t) { return Matrix(t.reshape({-1})).col(0); }
+Eigen::VectorXd Vector(const torch::Tensor& t) { return TensorToMatrix(t.reshape({-1})).col(0); }
 
 // Layer norm of one row, in place.
 template <typename Row>
@@ -127,19 +119,19 @@ void NormRows(Rows& x, const Eigen::VectorXd& gain, const Eigen::VectorXd& shift
 }  // namespace
 
 HistoryEncoderMirror::HistoryEncoderMirror(HistoryEncoder& e) : config_(e->config) {
-  embed_ = Matrix(e->embed->weight);
+  embed_ = TensorToMatrix(e->embed->weight);
   embed_b_ = Vector(e->embed->bias);
-  key_ = Matrix(e->key->weight);
+  key_ = TensorToMatrix(e->key->weight);
   key_b_ = Vector(e->key->bias);
   start_ = Vector(e->start);
-  position_ = Matrix(e->position);
+  position_ = TensorToMatrix(e->position);
   gf_ = Vector(e->final_norm->weight);
   nf_ = Vector(e->final_norm->bias);
   for (const auto& m : *e->blocks) {
     auto* b = m->as<AttentionBlockImpl>();
     blocks_.push_back({Vector(b->norm1->weight), Vector(b->norm1->bias), Vector(b->norm2->weight),
-                       Vector(b->norm2->bias), Matrix(b->qkv->weight), Matrix(b->proj->weight),
-                       Matrix(b->ff1->weight), Matrix(b->ff2->weight), Vector(b->qkv->bias),
+                       Vector(b->norm2->bias), TensorToMatrix(b->qkv->weight), TensorToMatrix(b->proj->weight),
+                       TensorToMatrix(b->ff1->weight), TensorToMatrix(b->ff2->weight), Vector(b->qkv->bias),
                        Vector(b->proj->bias), Vector(b->ff1->bias), Vector(b->ff2->bias)});
   }
 }
@@ -158,12 +150,11 @@ void HistoryEncoderMirror::Query(const Eigen::MatrixXd& items, const int32_t* hi
   };
   thread_local Scratch w;
   const int64_t S = L + 1;
-  if (w.x.rows() != S || w.x.cols() != D || w.ff.cols() != 2 * D || w.v.size() != config_.item_dim) {
+  if (w.x.rows() != S || w.x.cols() != D || w.v.size() != config_.item_dim || w.y.size() != Dh) {
     w.x.resize(S, D), w.h.resize(S, D), w.qkv.resize(S, 3 * D), w.mixed.resize(S, D), w.ff.resize(S, 2 * D);
     w.v.resize(config_.item_dim), w.token.resize(D), w.logits.resize(S);
     w.y.resize(Dh), w.state.resize(D);
   }
-  if (w.y.size() != Dh) w.y.resize(Dh);
   const int64_t kept = std::min(n, L), skip = n - kept;
   // The slots computed, in increasing order: the start token (slot 0), the kept items (slots
   // L - kept + 1 .. L), or for an empty history its last slot L (padding, never a key).

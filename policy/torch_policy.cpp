@@ -15,6 +15,7 @@
 #include "policy/fixed_policies.h"
 #include "policy/learned_policy.h"
 #include "policy/plackett_luce.h"
+#include "policy/torch_eigen.h"
 
 namespace bundlerl {
 
@@ -31,19 +32,21 @@ ScorerImpl::ScorerImpl(const ScorerConfig& c) : config(c) {
   }
 }
 
-torch::Tensor ScorerImpl::forward(const torch::Tensor& x) {
-  if (uses_history()) Fail("the attention scorer scores a batch with its histories (ScorerContext)");
+torch::Tensor ScorerImpl::FeatureScore(const torch::Tensor& x) {
   if (config.kind == "linear") return out->forward(x).squeeze(-1);
   auto h = torch::relu(in->forward(x));
   h = torch::relu(hidden->forward(h));
   return out->forward(h).squeeze(-1);
 }
 
+torch::Tensor ScorerImpl::forward(const torch::Tensor& x) {
+  if (uses_history()) Fail("the attention scorer scores a batch with its histories (ScorerContext)");
+  return FeatureScore(x);
+}
+
 torch::Tensor ScorerImpl::forward(const torch::Tensor& x, const ScorerContext& context) {
-  if (!uses_history()) return forward(x);
-  auto h = torch::relu(in->forward(x));
-  h = torch::relu(hidden->forward(h));
-  return out->forward(h).squeeze(-1) + encoder->forward(context.items, context.history, context.candidates);
+  if (!uses_history()) return FeatureScore(x);
+  return FeatureScore(x) + encoder->forward(context.items, context.history, context.candidates);
 }
 
 torch::Tensor PlackettLuceLogProb(const torch::Tensor& scores, const torch::Tensor& slates, int64_t prefix) {
@@ -76,15 +79,6 @@ uint64_t HashWords(const T* data, int64_t n, uint64_t h) {
   return h;
 }
 
-Eigen::MatrixXd ToMatrix(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().to(torch::kFloat64).contiguous();
-  const int64_t rows = c.dim() == 2 ? c.size(0) : 1, cols = c.dim() == 2 ? c.size(1) : c.size(0);
-  Eigen::MatrixXd m(rows, cols);
-  const double* p = c.data_ptr<double>();
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j) m(i, j) = p[i * cols + j];
-  return m;
-}
 
 }  // namespace
 
@@ -99,12 +93,12 @@ LearnedSlatePolicy::LearnedSlatePolicy(Scorer scorer, std::string name)
   mlp_ = c.kind == "mlp" || attention_;
   if (attention_) encoder_ = HistoryEncoderMirror(scorer_->encoder);
   if (mlp_) {
-    W1_ = ToMatrix(scorer_->in->weight);
-    b1_ = ToMatrix(scorer_->in->bias).transpose();
-    W2_ = ToMatrix(scorer_->hidden->weight);
-    b2_ = ToMatrix(scorer_->hidden->bias).transpose();
+    W1_ = TensorToMatrix(scorer_->in->weight);
+    b1_ = TensorToMatrix(scorer_->in->bias);
+    W2_ = TensorToMatrix(scorer_->hidden->weight);
+    b2_ = TensorToMatrix(scorer_->hidden->bias);
   }
-  W3_ = ToMatrix(scorer_->out->weight);
+  W3_ = TensorToMatrix(scorer_->out->weight);
   b3_ = scorer_->out->bias.item<double>();
 }
 
@@ -114,8 +108,7 @@ void LearnedSlatePolicy::Scores(const Observation& obs, std::vector<double>& sco
   struct Cache {
     uint64_t policy = 0;
     const double* features = nullptr;
-    const int32_t* history = nullptr;
-    int64_t n = 0, history_length = 0;
+    int64_t n = 0;
     uint64_t checksum = 0;
     std::vector<double> scores;
   };
@@ -129,8 +122,7 @@ void LearnedSlatePolicy::Scores(const Observation& obs, std::vector<double>& sco
     checksum = HashWords(obs.candidates, obs.num_candidates, checksum);
     checksum = HashWords(&obs.kernels, 1, checksum);
   }
-  if (cache.policy == id_ && cache.features == X && cache.n == obs.num_candidates &&
-      cache.history == obs.history && cache.history_length == obs.history_length && cache.checksum == checksum) {
+  if (cache.policy == id_ && cache.features == X && cache.n == obs.num_candidates && cache.checksum == checksum) {
     scores = cache.scores;
     return;
   }
@@ -155,7 +147,7 @@ void LearnedSlatePolicy::Scores(const Observation& obs, std::vector<double>& sco
   }
   out.array() += b3_;
   if (attention_) AddHistoryTerms(obs, scores.data());
-  cache = {id_, X, obs.history, obs.num_candidates, obs.history_length, checksum, scores};
+  cache = {id_, X, obs.num_candidates, checksum, scores};
 }
 
 void LearnedSlatePolicy::AddHistoryTerms(const Observation& obs, double* scores) const {

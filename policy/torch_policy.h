@@ -36,6 +36,8 @@ struct ScorerImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& features);
   torch::Tensor forward(const torch::Tensor& features, const ScorerContext& context);
   bool uses_history() const { return config.kind == "attention"; }
+  // The linear or MLP score of the features alone [B, C].
+  torch::Tensor FeatureScore(const torch::Tensor& features);
   ScorerConfig config;
   torch::nn::Linear in{nullptr}, hidden{nullptr}, out{nullptr};
   HistoryEncoder encoder{nullptr};

@@ -469,17 +469,27 @@ TEST_CASE("a diverging run stops with an error naming the update", "[agents]") {
   CHECK_THROWS_WITH(TrainAgent(w.model, c), Catch::Contains("train.learning_rate"));
 }
 
+#include "agents/internal.h"
 #include "policy/history_encoder.h"
+
+namespace {
+
+// An encoder of 2 blocks with 2 heads, the shape the attention tests exercise.
+HistoryEncoderConfig TwoBlockEncoder(int64_t item_dim, int64_t model_dim, int64_t length) {
+  HistoryEncoderConfig hc;
+  hc.item_dim = item_dim;
+  hc.model_dim = model_dim;
+  hc.length = length;
+  hc.blocks = 2;
+  hc.heads = 2;
+  return hc;
+}
+
+}  // namespace
 
 TEST_CASE("the attention history encoder is causal", "[agents][policy]") {
   torch::manual_seed(11);
-  HistoryEncoderConfig hc;
-  hc.item_dim = 3;
-  hc.model_dim = 8;
-  hc.length = 5;
-  hc.blocks = 2;
-  hc.heads = 2;
-  HistoryEncoder encoder(hc);
+  HistoryEncoder encoder(TwoBlockEncoder(3, 8, 5));
   encoder->to(torch::kFloat64);  // so that the unchanged slots agree to rounding (GEMM order)
   const auto items = torch::randn({10, 3}, torch::kFloat64);
   // Two histories that share their first three slots (padding, 2, 5) and differ after.
@@ -507,13 +517,7 @@ TEST_CASE("the attention history encoder is causal", "[agents][policy]") {
 
 TEST_CASE("the attention encoder's gradients equal central finite differences", "[agents][policy]") {
   torch::manual_seed(12);
-  HistoryEncoderConfig hc;
-  hc.item_dim = 3;
-  hc.model_dim = 4;
-  hc.length = 3;
-  hc.blocks = 2;
-  hc.heads = 2;
-  HistoryEncoder encoder(hc);
+  HistoryEncoder encoder(TwoBlockEncoder(3, 4, 3));
   encoder->to(torch::kFloat64);
   const auto items = torch::randn({6, 3}, torch::kFloat64);
   const auto history = torch::tensor({{-1, 2, 5}, {-1, -1, -1}, {0, 1, 4}}, torch::kInt64);
@@ -549,11 +553,8 @@ TEST_CASE("the attention scorer's policy equals its forward pass at every histor
   torch::manual_seed(13);
   ScorerConfig sc;
   sc.kind = "attention";
-  sc.history.item_dim = vectors.cols();
-  sc.history.model_dim = 8;
-  sc.history.length = 3;  // shorter than the world's histories (4 items): the last 3 are kept
-  sc.history.blocks = 2;
-  sc.history.heads = 2;
+  // 3 slots, shorter than the world's histories (4 items): the last 3 are kept.
+  sc.history = TwoBlockEncoder(vectors.cols(), 8, 3);
   Scorer scorer(sc);
   {
     // Larger history weights than at initialisation, so that the history term matters.
@@ -567,9 +568,7 @@ TEST_CASE("the attention scorer's policy equals its forward pass at every histor
   SaveScorer(scorer, tmp / "a.pt", info);
   const auto loaded = LoadLearnedPolicy(tmp / "a.pt");
   const auto& loaded_policy = dynamic_cast<const LearnedSlatePolicy&>(*loaded);
-  const torch::Tensor table = torch::empty({vectors.rows(), vectors.cols()});
-  for (int64_t i = 0; i < vectors.rows(); ++i)
-    for (int64_t j = 0; j < vectors.cols(); ++j) table[i][j] = static_cast<float>(vectors(i, j));
+  const torch::Tensor table = internal::ItemTable(vectors);
   ShopperSession s(model);
   s.Reset(1, 5);
   Observation o = s.Observe();
@@ -670,8 +669,6 @@ TEST_CASE("reinforce and ppo train the attention scorer, seeded, and resume exac
   c.attention_heads = 3;
   CHECK_THROWS_WITH(TrainAgent(w.model, c), Catch::Contains("train.attention_heads"));
 }
-
-#include "agents/internal.h"
 
 TEST_CASE("the on-policy batch holds, row for row, what the acting attention policy saw", "[agents]") {
   const LoggedWorld w(100);
