@@ -159,7 +159,11 @@ void LearnedSlatePolicy::AddHistoryTerms(const Observation& obs, double* scores)
          "; this world's kernels have width ", items.cols());
   thread_local Eigen::VectorXd q;
   double q0 = 0;
-  encoder_.Query(items, obs.history, obs.history_length, q, q0);
+  try {
+    encoder_.Query(items, obs.history, obs.history_length, q, q0);
+  } catch (const Error& e) {
+    Fail("policy '", name_, "': ", e.what());
+  }
   for (int64_t c = 0; c < obs.num_candidates; ++c) {
     const int32_t item = obs.candidates[c];
     if (item < 0 || item >= items.rows()) Fail("policy '", name_, "': candidate item ", item, " not in the kernels' catalog");

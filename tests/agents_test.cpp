@@ -613,6 +613,13 @@ TEST_CASE("the attention scorer's policy equals its forward pass at every histor
   other.kernels = &narrow;
   std::vector<double> scores;
   CHECK_THROWS_WITH(policy.Scores(other, scores), Catch::Contains("'attention'") && Catch::Contains("width"));
+  // A history item outside the catalog is named, with the policy.
+  const int32_t stray[] = {0, 100000};
+  Observation unknown = o;
+  unknown.history = stray;
+  unknown.history_length = 2;
+  CHECK_THROWS_WITH(policy.Scores(unknown, scores),
+                    Catch::Contains("'attention'") && Catch::Contains("history item 100000"));
   CHECK_THROWS_WITH(scorer->forward(torch::zeros({1, 2, o.num_features})), Catch::Contains("histories"));
 }
 
