@@ -1,9 +1,13 @@
 // Memory checks: see memory.h.
 #include "common/memory.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 #include <fstream>
 
 #include "common/error.h"
@@ -45,6 +49,21 @@ void CheckFitsInMemory(double bytes, const std::string& what) {
     std::snprintf(have, sizeof have, "%.1f", memory / gib);
     Fail(what, ": needs about ", need, " GiB, more than this machine's memory (", have, " GiB)");
   }
+}
+
+void FreeLargeTable::operator()(void* p) const { std::free(p); }
+
+std::unique_ptr<void, FreeLargeTable> AllocateLargeTable(size_t bytes) {
+  if (bytes == 0) return nullptr;
+  constexpr size_t kHugePage = size_t{2} << 20;
+  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  std::unique_ptr<void, FreeLargeTable> p(std::aligned_alloc(kHugePage, rounded));
+  if (!p) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  madvise(p.get(), rounded, MADV_HUGEPAGE);  // refused where there are none: then ordinary pages
+#endif
+  std::memset(p.get(), 0, rounded);
+  return p;
 }
 
 }  // namespace bundlerl

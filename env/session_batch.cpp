@@ -14,15 +14,17 @@ namespace {
 
 // Link 1 of session s's next step: the candidate ids of its slate and its history.
 void PrefetchSlate(const ShopperSession& s, const int32_t* slate, int64_t K) {
-  for (int64_t a = 0; a < K; ++a) __builtin_prefetch(s.candidates().data() + slate[a]);
+  if (!s.candidates_are_catalog())
+    for (int64_t a = 0; a < K; ++a) __builtin_prefetch(s.candidates().data() + slate[a]);
   const auto& history = s.history();
   for (size_t j = 0; j < history.size(); j += 16) __builtin_prefetch(history.data() + j);
+  __builtin_prefetch(history.data() + history.size());  // where a click appends
 }
 
 // Link 2: the table entries of session s's next step (its slate validated).
 void PrefetchStep(const ShopperSession& s, const int32_t* slate, int64_t K) {
   int32_t items[32];
-  for (int64_t a = 0; a < K; ++a) items[a] = s.candidates()[slate[a]];
+  for (int64_t a = 0; a < K; ++a) items[a] = s.item(slate[a]);
   s.model().PrefetchUtilities(s.history().data(), static_cast<int64_t>(s.history().size()), items,
                               static_cast<int>(K));
 }

@@ -29,7 +29,7 @@ void ShopperModel::BuildPairTable() {
   // kernels' own tables.
   if (M == 0 || M > World::kDefaultSimilarityTableItems) return;
   if (!k.content->StoredRow(0) || (k.complement && !k.complement->StoredRow(0))) return;
-  pair_table_.resize(2 * M * M);
+  pair_table_ = LargeTable<double>(static_cast<size_t>(2 * M * M));
   for (int64_t i = 0; i < M; ++i) {
     const double* content = k.content->StoredRow(static_cast<int32_t>(i));
     const double* complement = k.complement ? k.complement->StoredRow(static_cast<int32_t>(i)) : nullptr;
@@ -381,7 +381,7 @@ double ShopperSession::Advance(const int32_t* slate, uint32_t mask) {
   const int64_t cap = model_->shopper_config().max_history;
   for (int64_t a = 0; a < K; ++a)
     if (mask >> a & 1) {
-      const int32_t item = candidates_[slate[a]];
+      const int32_t item = this->item(slate[a]);
       history_.push_back(item);
       platform_.Add(item);
       if (!features_dirty_) pending_.push_back(item);
@@ -404,7 +404,7 @@ StepResult ShopperSession::Step(const int32_t* slate) {
   ValidateSlate(slate);
   const ShopperConfig& cfg = model_->shopper_config();
   const int K = static_cast<int>(model_->session_config().slate_size);
-  for (int a = 0; a < K; ++a) items_[a] = candidates_[slate[a]];
+  for (int a = 0; a < K; ++a) items_[a] = item(slate[a]);
   model_->Utilities(user_, theta_, history_.data(), static_cast<int64_t>(history_.size()),
                     items_.data(), K, utility_.data());
   if (cfg.noise_sd > 0)

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/memory.h"
 #include "common/random.h"
 #include "env/choice_model.h"
 #include "env/config.h"
@@ -69,7 +70,7 @@ class ShopperModel {
   // When the kernels are tabulated (small catalogs): content(i, j) and complement(i, j) side
   // by side at [2 (i M + j)] and [2 (i M + j) + 1] (0 without a complement kernel), copies of
   // the tables' values, so that UtilityFeatures finds both in one cache line. Empty otherwise.
-  std::vector<double> pair_table_;
+  LargeTable<double> pair_table_;  // [M, M, 2]: content, complement
 };
 
 // Which observation a driver of sessions hands to the policy: Observe() (the [C, F] matrix)
@@ -110,6 +111,10 @@ class ShopperSession {
   int64_t step() const { return step_; }
   int32_t user() const { return user_; }
   const std::vector<int32_t>& candidates() const { return candidates_; }
+  // The item id of candidate index `c` (c itself when the candidates are the whole catalog
+  // in order, read without touching candidates_).
+  int32_t item(int32_t c) const { return candidates_all_ ? c : candidates_[c]; }
+  bool candidates_are_catalog() const { return candidates_all_; }
   const std::vector<int32_t>& history() const { return history_; }
   const ShopperModel& model() const { return *model_; }
 

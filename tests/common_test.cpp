@@ -98,6 +98,24 @@ TEST_CASE("sizes are checked against the machine's memory before allocation", "[
   CHECK_THROWS(CheckFitsInMemory(std::nan(""), "nan"));
 }
 
+TEST_CASE("a large table is zeroed, 2 MiB aligned, writable end to end, and empty by default", "[common]") {
+  LargeTable<double> none;
+  CHECK(none.empty());
+  CHECK(none.data() == nullptr);
+  const size_t n = 3 * (size_t{1} << 18) + 5;  // 6 MiB + 40 bytes: not a whole number of huge pages
+  LargeTable<double> t(n);
+  REQUIRE(t.size() == n);
+  CHECK(reinterpret_cast<uintptr_t>(t.data()) % (size_t{2} << 20) == 0);
+  bool zero = true;
+  for (size_t i = 0; i < n; ++i) zero = zero && t.data()[i] == 0.0;
+  CHECK(zero);
+  for (size_t i = 0; i < n; ++i) t.data()[i] = static_cast<double>(i);
+  CHECK(t.data()[n - 1] == static_cast<double>(n - 1));
+  LargeTable<double> moved = std::move(t);
+  CHECK(moved.data()[7] == 7.0);
+  CHECK(t.empty());  // NOLINT(bugprone-use-after-move): the moved-from table is empty
+}
+
 TEST_CASE("an output folder appears whole; a live run's lock is respected, a dead one's is not", "[common]") {
   namespace fs = std::filesystem;
   TempDir tmp;
