@@ -19,6 +19,7 @@ void PrefetchSlate(const ShopperSession& s, const int32_t* slate, int64_t K) {
   const auto& history = s.history();
   for (size_t j = 0; j < history.size(); j += 16) __builtin_prefetch(history.data() + j);
   __builtin_prefetch(history.data() + history.size());  // where a click appends
+  s.PrefetchState();
 }
 
 // Link 2: the table entries of session s's next step (its slate validated).

@@ -115,6 +115,11 @@ class ShopperSession {
   // in order, read without touching candidates_).
   int32_t item(int32_t c) const { return candidates_all_ ? c : candidates_[c]; }
   bool candidates_are_catalog() const { return candidates_all_; }
+  // Requests the per-session buffers a step reads and a click writes (a hint only).
+  void PrefetchState() const {
+    __builtin_prefetch(theta_.data());
+    platform_.Prefetch();
+  }
   const std::vector<int32_t>& history() const { return history_; }
   const ShopperModel& model() const { return *model_; }
 

@@ -67,6 +67,11 @@ class RunningUserState {
   // The state of `history` (n items), which must be the items given to Reset and Add.
   UserStateView View(const int32_t* history, int64_t n) const;
   int64_t size() const { return n_; }
+  // Requests the buffers Add writes into the cache (a hint only: changes no number).
+  void Prefetch() const {
+    __builtin_prefetch(sum_.data()), __builtin_prefetch(preference_.data());
+    for (size_t c = 0; c < counts_.size(); c += 8) __builtin_prefetch(counts_.data() + c), __builtin_prefetch(hist_.data() + c);
+  }
 
  private:
   const ItemKernels* kernels_ = nullptr;
