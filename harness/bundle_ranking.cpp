@@ -50,17 +50,18 @@ RankingMetrics Evaluate(const ScoreTable& t, const std::vector<std::vector<int32
   std::vector<int32_t> order(t.B);
   std::vector<char> relevant(t.B, 0);
   std::vector<double> s(t.B);
+  const int64_t depth = std::min<int64_t>(40, t.B);  // a catalog may hold fewer than 40 bundles
   for (size_t i = 0; i < t.users.size(); ++i) {
     const int32_t u = t.users[i];
     if (relevant_sets[u].empty()) continue;
     for (int64_t b = 0; b < t.B; ++b) s[b] = t.row(i)[b];
     for (int32_t b : masked[u]) s[b] = -std::numeric_limits<double>::infinity();
     for (int64_t b = 0; b < t.B; ++b) order[b] = static_cast<int32_t>(b);
-    std::partial_sort(order.begin(), order.begin() + 40, order.end(), [&](int32_t a, int32_t b) {
+    std::partial_sort(order.begin(), order.begin() + depth, order.end(), [&](int32_t a, int32_t b) {
       return s[a] != s[b] ? s[a] > s[b] : a < b;
     });
     for (int32_t b : relevant_sets[u]) relevant[b] = 1;
-    const std::vector<int32_t> top(order.begin(), order.begin() + 40);
+    const std::vector<int32_t> top(order.begin(), order.begin() + depth);
     double r, n;
     const int64_t nrel = static_cast<int64_t>(relevant_sets[u].size());
     RankingScores(top, relevant, nrel, 20, &r, &n);
@@ -182,6 +183,34 @@ const std::vector<PublishedRow>& PublishedYoushu() {
 
 namespace {
 
+// One strategy's tune and test metrics per seed (or replica), and its blend weights if any.
+struct SeedRuns {
+  std::vector<RankingMetrics> tunes, tests;
+  std::vector<double> weights;
+  void Add(const RankingMetrics& tune, const RankingMetrics& test) { tunes.push_back(tune), tests.push_back(test); }
+};
+
+// The seed ensembles of `model` (ranking.ensemble_models): a row for the ensemble and, with
+// ranking.graph_ensemble, one for its blend with the kernel score.
+void AddEnsembleRows(const RankingConfig& cfg, const std::string& model, const SeedRuns& ensemble,
+                     const SeedRuns& ensemble_mix, RankingResult& result) {
+  if (ensemble.tunes.empty()) return;
+  const int64_t members = cfg.EnsembleSize(model);
+  const std::string name = Concat(model, " x", members);
+  std::ostringstream note;
+  note << "mean of the standardised scores of " << members << " " << model << " models trained with different seeds "
+       << "(replica k: seeds " << cfg.seed << " + k + j x " << cfg.graph_seeds << ", j = 0.." << members - 1
+       << "); mean +- sd over " << cfg.graph_seeds << " replica(s)";
+  result.rows.push_back(SeedRow(name, ensemble.tunes, ensemble.tests, note.str()));
+  if (ensemble_mix.tunes.empty()) return;
+  std::ostringstream mnote;
+  mnote << "standardised " << name << " score plus w times the standardised learned-softmax score, w chosen on tune "
+        << "Recall@20 per replica from {0, 0.05, ..., 1} (chosen:";
+  for (double w : ensemble_mix.weights) mnote << " " << w;
+  mnote << ")";
+  result.rows.push_back(SeedRow(name + "+kernels", ensemble_mix.tunes, ensemble_mix.tests, mnote.str()));
+}
+
 // The graph-embedding models, each over cfg.graph_seeds seeds: one row per model with the
 // mean and standard deviation over seeds, and a tune curve per seed.
 void AddGraphModels(const RankingConfig& cfg, const LoggedDataset& data, const std::vector<int32_t>& users,
@@ -196,20 +225,28 @@ void AddGraphModels(const RankingConfig& cfg, const LoggedDataset& data, const s
   };
   for (const std::string& model : cfg.graph_models) {
     std::vector<RankingMetrics> tunes, tests, mix_tunes, mix_tests, agent_tunes, agent_tests;
+    SeedRuns ensemble, ensemble_mix;
     std::vector<double> mix_weights;
     std::vector<int64_t> agent_epochs;
     const bool agent = model == cfg.reinforce_from;
+    const int64_t members = cfg.EnsembleSize(model);
     double epochs = 0, seconds_per_epoch = 0;
-    for (int64_t k = 0; k < cfg.graph_seeds; ++k) {
-      GraphModelConfig gc = cfg.graph;
-      gc.model = model, gc.seed = cfg.seed + static_cast<uint64_t>(k), gc.threads = cfg.threads;
+    // Trains one model with gc's seed, its tune curve kept for the plot.
+    auto train_one = [&](const GraphModelConfig& gc) {
       RankingCurve curve;
       curve.strategy = model, curve.seed = gc.seed;
-      const GraphTrainResult r = TrainGraphModel(gc, graphs, tune_metric, [&](const GraphEpoch& e) {
+      GraphTrainResult r = TrainGraphModel(gc, graphs, tune_metric, [&](const GraphEpoch& e) {
         curve.epoch.push_back(e.epoch), curve.recall20.push_back(e.tune_recall20), curve.ndcg20.push_back(e.tune_ndcg20);
         Say(Concat(model, " seed ", gc.seed, " epoch ", e.epoch, ": loss ", e.loss, ", tune Recall@20 ", e.tune_recall20,
                    ", NDCG@20 ", e.tune_ndcg20, " (", e.seconds, " s/epoch)"));
       });
+      result.curves.push_back(std::move(curve));
+      return r;
+    };
+    for (int64_t k = 0; k < cfg.graph_seeds; ++k) {
+      GraphModelConfig gc = cfg.graph;
+      gc.model = model, gc.seed = cfg.seed + static_cast<uint64_t>(k), gc.threads = cfg.threads;
+      const GraphTrainResult r = train_one(gc);
       const ScoreTable t = GraphScores(r.best, users);
       tunes.push_back(Evaluate(t, train, tune));
       tests.push_back(Evaluate(t, train, test));
@@ -221,6 +258,25 @@ void AddGraphModels(const RankingConfig& cfg, const LoggedDataset& data, const s
       }
       epochs += static_cast<double>(r.best_epoch);
       seconds_per_epoch += r.train_seconds / static_cast<double>(r.curve.size());
+      if (members > 1) {
+        // Further members with seeds seed + k + j * graph_seeds (j = 1, ...), so that no two
+        // replicas share a model; the ensemble is the mean of the members' standardised scores.
+        ScoreTable e = t;
+        e.score = Standardised(t.score);
+        for (int64_t j = 1; j < members; ++j) {
+          GraphModelConfig mc = gc;
+          mc.seed = gc.seed + static_cast<uint64_t>(j * cfg.graph_seeds);
+          const std::vector<float> z = Standardised(GraphScores(train_one(mc).best, users).score);
+          for (size_t i = 0; i < z.size(); ++i) e.score[i] += z[i];
+        }
+        for (float& x : e.score) x /= static_cast<float>(members);
+        ensemble.Add(Evaluate(e, train, tune), Evaluate(e, train, test));
+        if (cfg.graph_ensemble) {
+          const Blend blend = BestBlend(e, kernel_scores, train, tune);
+          ensemble_mix.weights.push_back(blend.weight);
+          ensemble_mix.Add(blend.tune, Evaluate(blend.table, train, test));
+        }
+      }
       if (agent) {
         TopKReinforceConfig rc = cfg.reinforce;
         rc.seed = gc.seed;
@@ -240,7 +296,6 @@ void AddGraphModels(const RankingConfig& cfg, const LoggedDataset& data, const s
       }
       if (k == 0 && cfg.save_embeddings && !cfg.embeddings_dir.empty())
         SaveGraphEmbeddings(r.best, cfg.embeddings_dir + "/embeddings_" + model + ".h5");
-      result.curves.push_back(std::move(curve));
       Say(Concat(model, " seed ", gc.seed, ": best epoch ", r.best_epoch, ", test Recall@20 ", tests.back().recall20,
                  ", NDCG@20 ", tests.back().ndcg20));
     }
@@ -258,15 +313,18 @@ void AddGraphModels(const RankingConfig& cfg, const LoggedDataset& data, const s
       anote << " (0: the start was best)";
       result.rows.push_back(SeedRow(model + "+topk-reinforce", agent_tunes, agent_tests, anote.str()));
     }
-    if (!cfg.graph_ensemble) continue;
-    std::ostringstream mnote;
-    mnote << "standardised " << model << " score plus w times the standardised learned-softmax score, w chosen on tune "
-          << "Recall@20 per seed from {0, 0.05, ..., 1} (chosen:";
-    for (double w : mix_weights) mnote << " " << w;
-    mnote << ")";
-    result.rows.push_back(SeedRow(model + "+kernels", mix_tunes, mix_tests, mnote.str()));
+    if (cfg.graph_ensemble) {
+      std::ostringstream mnote;
+      mnote << "standardised " << model << " score plus w times the standardised learned-softmax score, w chosen on "
+            << "tune Recall@20 per seed from {0, 0.05, ..., 1} (chosen:";
+      for (double w : mix_weights) mnote << " " << w;
+      mnote << ")";
+      result.rows.push_back(SeedRow(model + "+kernels", mix_tunes, mix_tests, mnote.str()));
+    }
+    AddEnsembleRows(cfg, model, ensemble, ensemble_mix, result);
   }
 }
+
 
 }  // namespace
 
@@ -523,6 +581,10 @@ void RankingConfig::Declare(OptionList& o) {
   o.Add("ranking.graph_seeds", &graph_seeds, "seeds per graph model (compare.seed, +1, ...): the table gives mean +- sd");
   o.Add("ranking.graph_ensemble", &graph_ensemble, "also rank by each graph model blended with the learned-softmax kernel score");
   o.Add("ranking.save_embeddings", &save_embeddings, "save the first seed's embeddings of each graph model (embeddings_MODEL.h5)");
+  o.Add("ranking.ensemble_models", &ensemble_models,
+        "graph models also ranked as a seed ensemble, the mean of ranking.ensemble_size models' standardised scores "
+        "(empty: none)");
+  o.Add("ranking.ensemble_size", &ensemble_size, "models per seed ensemble (each replica trains this many)");
   o.Add("ranking.reinforce_from", &reinforce_from, "graph model the top-K REINFORCE agent starts from (empty: no agent)");
   graph.Declare(o, "graph");
   reinforce.Declare(o, "reinforce");
@@ -542,9 +604,18 @@ void RankingConfig::Validate() const {
     if (std::find(seen.begin(), seen.end(), m) != seen.end()) Fail("config key 'ranking.graph_models': '", m, "' listed twice");
     seen.push_back(m);
   }
+  for (const std::string& m : ensemble_models)
+    if (std::find(graph_models.begin(), graph_models.end(), m) == graph_models.end())
+      Fail("config key 'ranking.ensemble_models': '", m, "' is not in ranking.graph_models");
+  if (ensemble_size < 2 || ensemble_size > 100)
+    Fail("config key 'ranking.ensemble_size': ", ensemble_size, " (expected 2 to 100)");
   if (!reinforce_from.empty() && std::find(graph_models.begin(), graph_models.end(), reinforce_from) == graph_models.end())
     Fail("config key 'ranking.reinforce_from': '", reinforce_from, "' is not in ranking.graph_models");
   reinforce.Validate();
+}
+
+int64_t RankingConfig::EnsembleSize(const std::string& model) const {
+  return std::find(ensemble_models.begin(), ensemble_models.end(), model) != ensemble_models.end() ? ensemble_size : 1;
 }
 
 namespace {

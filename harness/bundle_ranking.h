@@ -10,7 +10,7 @@
 // models of graph/graph_model.h (mf-bpr, lightgcn, crosscbr), each over `graph_seeds` seeds
 // (mean and standard deviation), with their tune learning curves; and the off-policy
 // REINFORCE agent with the top-K correction (graph/topk_reinforce.h) started from one of them,
-// ranked by its policy under the same protocol.
+// ranked by its policy under the same protocol; and optionally seed ensembles of a graph model.
 #pragma once
 
 #include <string>
@@ -32,12 +32,19 @@ struct RankingConfig {
   int64_t graph_seeds = 1;  // ranking.graph_seeds: seeds seed, seed+1, ... per graph model
   bool graph_ensemble = true;   // ranking.graph_ensemble: also MODEL+kernels (blend chosen on tune)
   bool save_embeddings = true;  // ranking.save_embeddings: OUT/embeddings_MODEL.h5 of the first seed
+  // ranking.ensemble_models / ranking.ensemble_size: for each listed graph model, also a row
+  // "MODEL xS" whose every replica averages S models of that kind trained with different
+  // seeds (and "MODEL xS+kernels", its blend with the kernel score, with graph_ensemble).
+  std::vector<std::string> ensemble_models;
+  int64_t ensemble_size = 2;
   GraphModelConfig graph;   // graph.*
   std::string reinforce_from = "crosscbr";  // ranking.reinforce_from: the graph model the top-K agent starts from
   TopKReinforceConfig reinforce;            // reinforce.*
   std::string embeddings_dir;  // where to save them (the output folder)
   void Declare(OptionList& options);
   void Validate() const;
+  // Members of `model`'s seed ensemble: ensemble_size if it is listed, else 1 (no ensemble).
+  int64_t EnsembleSize(const std::string& model) const;
 };
 
 struct RankingMetrics {

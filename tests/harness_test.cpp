@@ -228,6 +228,74 @@ TEST_CASE("Recall@K and NDCG@K by hand, as the protocol defines them", "[harness
   CHECK(PublishedYoushu().size() == 4);  // MFBPR, LightGCN, BGCN, CrossCBR
 }
 
+namespace {
+
+// A Youshu-format folder: 60 users in three taste groups of 20 bundles each (bundle b holds
+// items 3b..3b+2); each user trains on two of the group's bundles, tunes on one, tests on one.
+void WriteTinyBundleData(const std::string& dir) {
+  std::ostringstream ui, bi, train, tune, test;
+  for (int b = 0; b < 60; ++b)
+    for (int k = 0; k < 3; ++k) bi << b << "\t" << 3 * b + k << "\n";
+  for (int u = 0; u < 60; ++u) {
+    const int group = u % 3, r = u / 3;
+    auto bundle = [&](int j) { return group * 20 + (r + 5 * j) % 20; };
+    train << u << "\t" << bundle(0) << "\n" << u << "\t" << bundle(1) << "\n";
+    tune << u << "\t" << bundle(2) << "\n";
+    test << u << "\t" << bundle(3) << "\n";
+    ui << u << "\t" << 3 * bundle(0) << "\n" << u << "\t" << 3 * bundle(1) + 1 << "\n";
+  }
+  testing::WriteText(dir + "/Tiny_data_size.txt", "60\t60\t180\n");
+  testing::WriteText(dir + "/user_item.txt", ui.str());
+  testing::WriteText(dir + "/bundle_item.txt", bi.str());
+  testing::WriteText(dir + "/user_bundle_train.txt", train.str());
+  testing::WriteText(dir + "/user_bundle_tune.txt", tune.str());
+  testing::WriteText(dir + "/user_bundle_test.txt", test.str());
+}
+
+}  // namespace
+
+TEST_CASE("a seed ensemble of a graph model: its members' seeds, its rows, and a blend no worse on tune",
+          "[harness]") {
+  testing::TempDir tmp;
+  RankingConfig cfg;
+  cfg.data_dir = tmp.path();
+  WriteTinyBundleData(cfg.data_dir);
+  cfg.threads = 1;
+  cfg.epochs = 5;
+  cfg.graph_models = {"crosscbr"};
+  cfg.graph_seeds = 2;
+  cfg.ensemble_models = {"crosscbr"};
+  cfg.ensemble_size = 2;
+  cfg.reinforce_from = "";
+  cfg.save_embeddings = false;
+  cfg.graph.dim = 8, cfg.graph.epochs = 3, cfg.graph.batch = 16, cfg.graph.eval_every = 1;
+  cfg.Validate();
+  const RankingResult r = RunBundleRanking(cfg);
+  std::map<std::string, RankingRow> rows;
+  for (const auto& row : r.rows) rows[row.strategy] = row;
+  REQUIRE(rows.count("crosscbr x2"));
+  REQUIRE(rows.count("crosscbr x2+kernels"));
+  CHECK(rows["crosscbr x2"].seeds == 2);
+  CHECK(rows["crosscbr x2"].test.users == 60);
+  // Replica k trains seeds 1 + k and 1 + k + 2: four distinct models, each with its curve.
+  std::vector<uint64_t> seeds;
+  for (const auto& c : r.curves) seeds.push_back(c.seed);
+  std::sort(seeds.begin(), seeds.end());
+  CHECK(seeds == std::vector<uint64_t>{1, 2, 3, 4});
+  // The blend grid includes w = 0, the ensemble's own ranking, so tune cannot get worse.
+  CHECK(rows["crosscbr x2+kernels"].tune.recall20 >= rows["crosscbr x2"].tune.recall20);
+  for (const char* name : {"crosscbr x2", "crosscbr x2+kernels"}) {
+    CHECK(rows[name].test.recall20 >= 0);
+    CHECK(rows[name].test.recall20 <= 1);
+  }
+  // The options are checked against the models trained.
+  cfg.ensemble_models = {"lightgcn"};
+  CHECK_THROWS_WITH(cfg.Validate(), Catch::Contains("ranking.ensemble_models") && Catch::Contains("lightgcn"));
+  cfg.ensemble_models = {"crosscbr"};
+  cfg.ensemble_size = 1;
+  CHECK_THROWS_WITH(cfg.Validate(), Catch::Contains("ranking.ensemble_size"));
+}
+
 #include "harness/replay_world.h"
 #include "test_util.h"
 
