@@ -183,148 +183,158 @@ const std::vector<PublishedRow>& PublishedYoushu() {
 
 namespace {
 
-// One strategy's tune and test metrics per seed (or replica), and its blend weights if any.
+// One strategy's tune and test metrics per seed (or replica), and what was chosen per seed
+// (blend weights, agent epochs) for its note.
 struct SeedRuns {
   std::vector<RankingMetrics> tunes, tests;
-  std::vector<double> weights;
-  void Add(const RankingMetrics& tune, const RankingMetrics& test) { tunes.push_back(tune), tests.push_back(test); }
+  std::vector<double> chosen;
+  RankingRow Row(const std::string& strategy, const std::string& note) const {
+    return SeedRow(strategy, tunes, tests, note);
+  }
 };
 
-// The seed ensembles of `model` (ranking.ensemble_models): a row for the ensemble and, with
-// ranking.graph_ensemble, one for its blend with the kernel score.
-void AddEnsembleRows(const RankingConfig& cfg, const std::string& model, const SeedRuns& ensemble,
-                     const SeedRuns& ensemble_mix, RankingResult& result) {
-  if (ensemble.tunes.empty()) return;
-  const int64_t members = cfg.EnsembleSize(model);
-  const std::string name = Concat(model, " x", members);
-  std::ostringstream note;
-  note << "mean of the standardised scores of " << members << " " << model << " models trained with different seeds "
-       << "(replica k: seeds " << cfg.seed << " + k + j x " << cfg.graph_seeds << ", j = 0.." << members - 1
-       << "); mean +- sd over " << cfg.graph_seeds << " replica(s)";
-  result.rows.push_back(SeedRow(name, ensemble.tunes, ensemble.tests, note.str()));
-  if (ensemble_mix.tunes.empty()) return;
-  std::ostringstream mnote;
-  mnote << "standardised " << name << " score plus w times the standardised learned-softmax score, w chosen on tune "
-        << "Recall@20 per replica from {0, 0.05, ..., 1} (chosen:";
-  for (double w : ensemble_mix.weights) mnote << " " << w;
-  mnote << ")";
-  result.rows.push_back(SeedRow(name + "+kernels", ensemble_mix.tunes, ensemble_mix.tests, mnote.str()));
+std::string Joined(const std::vector<double>& v) {
+  std::ostringstream o;
+  for (double x : v) o << " " << x;
+  return o.str();
 }
 
-// The graph-embedding models, each over cfg.graph_seeds seeds: one row per model with the
-// mean and standard deviation over seeds, and a tune curve per seed.
-void AddGraphModels(const RankingConfig& cfg, const LoggedDataset& data, const std::vector<int32_t>& users,
-                           const std::vector<std::vector<int32_t>>& train, const std::vector<std::vector<int32_t>>& tune,
-                           const std::vector<std::vector<int32_t>>& test, const ScoreTable& kernel_scores,
-                           RankingResult& result) {
-  if (cfg.graph_models.empty()) return;
-  const BundleGraphs graphs = BundleGraphsOf(data, "user_bundle_train");
-  const GraphTuneMetric tune_metric = [&](const GraphEmbeddings& e) {
-    const RankingMetrics m = Evaluate(GraphScores(e, users), train, tune);
-    return std::pair{m.recall20, m.ndcg20};
-  };
-  for (const std::string& model : cfg.graph_models) {
-    std::vector<RankingMetrics> tunes, tests, mix_tunes, mix_tests, agent_tunes, agent_tests;
-    SeedRuns ensemble, ensemble_mix;
-    std::vector<double> mix_weights;
-    std::vector<int64_t> agent_epochs;
-    const bool agent = model == cfg.reinforce_from;
-    const int64_t members = cfg.EnsembleSize(model);
-    double epochs = 0, seconds_per_epoch = 0;
-    // Trains one model with gc's seed, its tune curve kept for the plot.
-    auto train_one = [&](const GraphModelConfig& gc) {
-      RankingCurve curve;
-      curve.strategy = model, curve.seed = gc.seed;
-      GraphTrainResult r = TrainGraphModel(gc, graphs, tune_metric, [&](const GraphEpoch& e) {
-        curve.epoch.push_back(e.epoch), curve.recall20.push_back(e.tune_recall20), curve.ndcg20.push_back(e.tune_ndcg20);
-        Say(Concat(model, " seed ", gc.seed, " epoch ", e.epoch, ": loss ", e.loss, ", tune Recall@20 ", e.tune_recall20,
-                   ", NDCG@20 ", e.tune_ndcg20, " (", e.seconds, " s/epoch)"));
-      });
-      result.curves.push_back(std::move(curve));
-      return r;
+// The note of a "+kernels" row: `what`'s score blended with the learned-softmax kernel score.
+std::string BlendNote(const std::string& what, const char* per, const std::vector<double>& weights) {
+  return Concat("standardised ", what, " score plus w times the standardised learned-softmax score, w chosen on tune ",
+                "Recall@20 per ", per, " from {0, 0.05, ..., 1} (chosen:", Joined(weights), ")");
+}
+
+// The graph-model rows of a ranking run: each model over cfg.graph_seeds seeds (mean and
+// standard deviation), its blend with the kernel score, its seed ensemble and the top-K agent
+// started from it where configured, and a tune curve per trained model.
+class GraphRows {
+ public:
+  GraphRows(const RankingConfig& cfg, const LoggedDataset& data, const std::vector<int32_t>& users,
+            const std::vector<std::vector<int32_t>>& train, const std::vector<std::vector<int32_t>>& tune,
+            const std::vector<std::vector<int32_t>>& test, const ScoreTable& kernel_scores, RankingResult& result)
+      : cfg_(cfg), graphs_(BundleGraphsOf(data, "user_bundle_train")), users_(users), train_(train), tune_(tune),
+        test_(test), kernel_scores_(kernel_scores), result_(result) {
+    tune_metric_ = [this](const GraphEmbeddings& e) {
+      const RankingMetrics m = Evaluate(GraphScores(e, users_), train_, tune_);
+      return std::pair{m.recall20, m.ndcg20};
     };
-    for (int64_t k = 0; k < cfg.graph_seeds; ++k) {
-      GraphModelConfig gc = cfg.graph;
-      gc.model = model, gc.seed = cfg.seed + static_cast<uint64_t>(k), gc.threads = cfg.threads;
-      const GraphTrainResult r = train_one(gc);
-      const ScoreTable t = GraphScores(r.best, users);
-      tunes.push_back(Evaluate(t, train, tune));
-      tests.push_back(Evaluate(t, train, test));
-      if (cfg.graph_ensemble) {
-        const Blend blend = BestBlend(t, kernel_scores, train, tune);
-        mix_weights.push_back(blend.weight);
-        mix_tunes.push_back(blend.tune);
-        mix_tests.push_back(Evaluate(blend.table, train, test));
-      }
+  }
+
+  void Add(const std::string& model) {
+    SeedRuns single, blend, ensemble, ensemble_blend, agent;
+    double epochs = 0, seconds_per_epoch = 0;
+    for (int64_t k = 0; k < cfg_.graph_seeds; ++k) {
+      GraphModelConfig gc = cfg_.graph;
+      gc.model = model, gc.seed = cfg_.seed + static_cast<uint64_t>(k), gc.threads = cfg_.threads;
+      const GraphTrainResult r = Train(gc);
+      const ScoreTable t = GraphScores(r.best, users_);
+      Record(t, single, blend);
       epochs += static_cast<double>(r.best_epoch);
       seconds_per_epoch += r.train_seconds / static_cast<double>(r.curve.size());
-      if (members > 1) {
-        // Further members with seeds seed + k + j * graph_seeds (j = 1, ...), so that no two
-        // replicas share a model; the ensemble is the mean of the members' standardised scores.
-        ScoreTable e = t;
-        e.score = Standardised(t.score);
-        for (int64_t j = 1; j < members; ++j) {
-          GraphModelConfig mc = gc;
-          mc.seed = gc.seed + static_cast<uint64_t>(j * cfg.graph_seeds);
-          const std::vector<float> z = Standardised(GraphScores(train_one(mc).best, users).score);
-          for (size_t i = 0; i < z.size(); ++i) e.score[i] += z[i];
-        }
-        for (float& x : e.score) x /= static_cast<float>(members);
-        ensemble.Add(Evaluate(e, train, tune), Evaluate(e, train, test));
-        if (cfg.graph_ensemble) {
-          const Blend blend = BestBlend(e, kernel_scores, train, tune);
-          ensemble_mix.weights.push_back(blend.weight);
-          ensemble_mix.Add(blend.tune, Evaluate(blend.table, train, test));
-        }
-      }
-      if (agent) {
-        TopKReinforceConfig rc = cfg.reinforce;
-        rc.seed = gc.seed;
-        RankingCurve agent_curve;
-        agent_curve.strategy = model + "+topk-reinforce", agent_curve.seed = gc.seed;
-        const GraphTrainResult a = TrainTopKReinforce(rc, graphs, r.best, tune_metric, [&](const GraphEpoch& e) {
-          agent_curve.epoch.push_back(r.best_epoch + e.epoch), agent_curve.recall20.push_back(e.tune_recall20);
-          agent_curve.ndcg20.push_back(e.tune_ndcg20);
-          Say(Concat(agent_curve.strategy, " seed ", gc.seed, " epoch ", e.epoch, ": tune Recall@20 ", e.tune_recall20,
-                     ", NDCG@20 ", e.tune_ndcg20));
-        });
-        const ScoreTable at = GraphScores(a.best, users);
-        agent_tunes.push_back(Evaluate(at, train, tune));
-        agent_tests.push_back(Evaluate(at, train, test));
-        agent_epochs.push_back(a.best_epoch);
-        result.curves.push_back(std::move(agent_curve));
-      }
-      if (k == 0 && cfg.save_embeddings && !cfg.embeddings_dir.empty())
-        SaveGraphEmbeddings(r.best, cfg.embeddings_dir + "/embeddings_" + model + ".h5");
-      Say(Concat(model, " seed ", gc.seed, ": best epoch ", r.best_epoch, ", test Recall@20 ", tests.back().recall20,
-                 ", NDCG@20 ", tests.back().ndcg20));
+      if (cfg_.EnsembleSize(model) > 1) Record(Ensemble(gc, t), ensemble, ensemble_blend);
+      if (model == cfg_.reinforce_from) RunAgent(gc, r, agent);
+      if (k == 0 && cfg_.save_embeddings && !cfg_.embeddings_dir.empty())
+        SaveGraphEmbeddings(r.best, cfg_.embeddings_dir + "/embeddings_" + model + ".h5");
+      Say(Concat(model, " seed ", gc.seed, ": best epoch ", r.best_epoch, ", test Recall@20 ",
+                 single.tests.back().recall20, ", NDCG@20 ", single.tests.back().ndcg20));
     }
-    const double n = static_cast<double>(cfg.graph_seeds);
+    const double n = static_cast<double>(cfg_.graph_seeds);
     std::ostringstream note;
-    note << std::fixed << std::setprecision(2) << "mean +- sd over " << cfg.graph_seeds << " seed(s); "
-         << GraphModelDescription(model) << "; dim " << cfg.graph.dim << ", best tune epoch " << std::setprecision(0)
+    note << std::fixed << std::setprecision(2) << "mean +- sd over " << cfg_.graph_seeds << " seed(s); "
+         << GraphModelDescription(model) << "; dim " << cfg_.graph.dim << ", best tune epoch " << std::setprecision(0)
          << epochs / n << " (mean), " << std::setprecision(2) << seconds_per_epoch / n << " s per training epoch";
-    result.rows.push_back(SeedRow(model, tunes, tests, note.str()));
-    if (agent) {
-      std::ostringstream anote;
-      anote << "off-policy REINFORCE with the top-K correction (K " << cfg.reinforce.slate_size
-            << ", behaviour policy by a separate head) started from " << model << "; policy epochs kept on tune:";
-      for (int64_t e : agent_epochs) anote << " " << e;
-      anote << " (0: the start was best)";
-      result.rows.push_back(SeedRow(model + "+topk-reinforce", agent_tunes, agent_tests, anote.str()));
-    }
-    if (cfg.graph_ensemble) {
-      std::ostringstream mnote;
-      mnote << "standardised " << model << " score plus w times the standardised learned-softmax score, w chosen on "
-            << "tune Recall@20 per seed from {0, 0.05, ..., 1} (chosen:";
-      for (double w : mix_weights) mnote << " " << w;
-      mnote << ")";
-      result.rows.push_back(SeedRow(model + "+kernels", mix_tunes, mix_tests, mnote.str()));
-    }
-    AddEnsembleRows(cfg, model, ensemble, ensemble_mix, result);
+    result_.rows.push_back(single.Row(model, note.str()));
+    if (!agent.tunes.empty())
+      result_.rows.push_back(agent.Row(
+          model + "+topk-reinforce",
+          Concat("off-policy REINFORCE with the top-K correction (K ", cfg_.reinforce.slate_size,
+                 ", behaviour policy by a separate head) started from ", model, "; policy epochs kept on tune:",
+                 Joined(agent.chosen), " (0: the start was best)")));
+    if (!blend.tunes.empty()) result_.rows.push_back(blend.Row(model + "+kernels", BlendNote(model, "seed", blend.chosen)));
+    if (ensemble.tunes.empty()) return;
+    const int64_t members = cfg_.EnsembleSize(model);
+    const std::string name = Concat(model, " x", members);
+    result_.rows.push_back(ensemble.Row(
+        name, Concat("mean of the standardised scores of ", members, " ", model,
+                     " models trained with different seeds (replica k: seeds ", cfg_.seed, " + k + j x ",
+                     cfg_.graph_seeds, ", j = 0..", members - 1, "); mean +- sd over ", cfg_.graph_seeds,
+                     " replica(s)")));
+    if (!ensemble_blend.tunes.empty())
+      result_.rows.push_back(ensemble_blend.Row(name + "+kernels", BlendNote(name, "replica", ensemble_blend.chosen)));
   }
-}
 
+ private:
+  // Trains one model, its tune curve kept for the plot.
+  GraphTrainResult Train(const GraphModelConfig& gc) {
+    RankingCurve curve;
+    curve.strategy = gc.model, curve.seed = gc.seed;
+    GraphTrainResult r = TrainGraphModel(gc, graphs_, tune_metric_, [&](const GraphEpoch& e) {
+      curve.epoch.push_back(e.epoch), curve.recall20.push_back(e.tune_recall20), curve.ndcg20.push_back(e.tune_ndcg20);
+      Say(Concat(gc.model, " seed ", gc.seed, " epoch ", e.epoch, ": loss ", e.loss, ", tune Recall@20 ",
+                 e.tune_recall20, ", NDCG@20 ", e.tune_ndcg20, " (", e.seconds, " s/epoch)"));
+    });
+    result_.curves.push_back(std::move(curve));
+    return r;
+  }
+
+  // Tune and test metrics of `t`, and with graph_ensemble those of its blend with the kernels.
+  void Record(const ScoreTable& t, SeedRuns& plain, SeedRuns& blended) const {
+    plain.tunes.push_back(Evaluate(t, train_, tune_));
+    plain.tests.push_back(Evaluate(t, train_, test_));
+    if (!cfg_.graph_ensemble) return;
+    const Blend b = BestBlend(t, kernel_scores_, train_, tune_);
+    blended.chosen.push_back(b.weight);
+    blended.tunes.push_back(b.tune);
+    blended.tests.push_back(Evaluate(b.table, train_, test_));
+  }
+
+  // The seed ensemble of the replica whose first member is gc's model, scored `first`: the
+  // further members have seeds gc.seed + j x graph_seeds (j = 1, ...), so that no two
+  // replicas share a model; its score is the mean of the members' standardised scores.
+  ScoreTable Ensemble(const GraphModelConfig& gc, const ScoreTable& first) {
+    const int64_t members = cfg_.EnsembleSize(gc.model);
+    ScoreTable e = first;
+    e.score = Standardised(first.score);
+    for (int64_t j = 1; j < members; ++j) {
+      GraphModelConfig mc = gc;
+      mc.seed = gc.seed + static_cast<uint64_t>(j * cfg_.graph_seeds);
+      const std::vector<float> z = Standardised(GraphScores(Train(mc).best, users_).score);
+      for (size_t i = 0; i < z.size(); ++i) e.score[i] += z[i];
+    }
+    for (float& x : e.score) x /= static_cast<float>(members);
+    return e;
+  }
+
+  // The top-K REINFORCE agent started from the replica's model `r`.
+  void RunAgent(const GraphModelConfig& gc, const GraphTrainResult& r, SeedRuns& agent) {
+    TopKReinforceConfig rc = cfg_.reinforce;
+    rc.seed = gc.seed;
+    RankingCurve curve;
+    curve.strategy = gc.model + "+topk-reinforce", curve.seed = gc.seed;
+    const GraphTrainResult a = TrainTopKReinforce(rc, graphs_, r.best, tune_metric_, [&](const GraphEpoch& e) {
+      curve.epoch.push_back(r.best_epoch + e.epoch), curve.recall20.push_back(e.tune_recall20);
+      curve.ndcg20.push_back(e.tune_ndcg20);
+      Say(Concat(curve.strategy, " seed ", gc.seed, " epoch ", e.epoch, ": tune Recall@20 ", e.tune_recall20,
+                 ", NDCG@20 ", e.tune_ndcg20));
+    });
+    const ScoreTable at = GraphScores(a.best, users_);
+    agent.tunes.push_back(Evaluate(at, train_, tune_));
+    agent.tests.push_back(Evaluate(at, train_, test_));
+    agent.chosen.push_back(static_cast<double>(a.best_epoch));
+    result_.curves.push_back(std::move(curve));
+  }
+
+  const RankingConfig& cfg_;
+  const BundleGraphs graphs_;
+  const std::vector<int32_t>& users_;
+  const std::vector<std::vector<int32_t>>& train_;
+  const std::vector<std::vector<int32_t>>& tune_;
+  const std::vector<std::vector<int32_t>>& test_;
+  const ScoreTable& kernel_scores_;
+  RankingResult& result_;
+  GraphTuneMetric tune_metric_;
+};
 
 }  // namespace
 
@@ -481,7 +491,10 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
     note << "softmax over all bundles on the three kernel scores, epoch " << best_epoch << " (best tune Recall@20)";
     add("learned-softmax", kernel_scores, note.str());
   }
-  AddGraphModels(cfg, data, users, train, tune, test, kernel_scores, result);
+  if (!cfg.graph_models.empty()) {
+    GraphRows rows(cfg, data, users, train, tune, test, kernel_scores, result);
+    for (const std::string& model : cfg.graph_models) rows.Add(model);
+  }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
 }
