@@ -21,35 +21,47 @@ FusedAdam::FusedAdam(std::vector<torch::Tensor> params, double learning_rate, do
 }
 
 void FusedAdam::zero_grad() {
-  for (torch::Tensor& p : params_)
-    if (p.grad().defined()) p.mutable_grad().zero_();
+  // Undefined rather than zeroed: the next backward() then hands its gradient buffers over
+  // instead of adding them to zeros, and step() reads a missing gradient as zero.
+  for (torch::Tensor& p : params_) p.mutable_grad() = torch::Tensor();
 }
+
+namespace {
+
+struct AdamConstants {
+  float b1, b2, wd, eps, step, root_bc2;
+};
+
+// Values [begin, end) of one parameter (`g` null: a zero gradient). Built for AVX2 and baseline
+// x86-64 (chosen at load time); neither has fused multiply-add, so both give the same bits.
+__attribute__((target_clones("avx2", "default"))) void AdamRange(const AdamConstants& c, float* p, float* m, float* v,
+                                                                 const float* g, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
+    const float grad = (g ? g[i] : 0.0f) + c.wd * p[i];
+    const float mi = c.b1 * m[i] + (1 - c.b1) * grad;
+    const float vi = c.b2 * v[i] + (1 - c.b2) * grad * grad;
+    m[i] = mi, v[i] = vi;
+    p[i] -= c.step * mi / (std::sqrt(vi) / c.root_bc2 + c.eps);
+  }
+}
+
+}  // namespace
 
 void FusedAdam::step() {
   ++t_;
   const float bc1 = static_cast<float>(1 - std::pow(b1_, static_cast<double>(t_)));
   const float root_bc2 = static_cast<float>(std::sqrt(1 - std::pow(b2_, static_cast<double>(t_))));
-  const float b1 = static_cast<float>(b1_), b2 = static_cast<float>(b2_), wd = static_cast<float>(wd_);
-  const float eps = static_cast<float>(eps_), step = static_cast<float>(lr_) / bc1;
+  const AdamConstants c{static_cast<float>(b1_), static_cast<float>(b2_), static_cast<float>(wd_),
+                        static_cast<float>(eps_), static_cast<float>(lr_) / bc1, root_bc2};
   for (size_t k = 0; k < params_.size(); ++k) {
     torch::Tensor& p = params_[k];
-    if (!p.grad().defined()) continue;
-    const torch::Tensor g = p.grad().contiguous();
+    const torch::Tensor g = p.grad().defined() ? p.grad().contiguous() : torch::Tensor();
     float* pp = p.data_ptr<float>();
     float* mp = m_[k].data_ptr<float>();
     float* vp = v_[k].data_ptr<float>();
-    const float* gp = g.data_ptr<float>();
+    const float* gp = g.defined() ? g.data_ptr<float>() : nullptr;
     const int64_t n = p.numel(), tasks = std::max<int64_t>(1, std::min<int64_t>(n / 4096, threads_ * 8));
-    ParallelFor(threads_, tasks, [&](int, int64_t t) {
-      const int64_t begin = n * t / tasks, end = n * (t + 1) / tasks;
-      for (int64_t i = begin; i < end; ++i) {
-        const float grad = gp[i] + wd * pp[i];
-        const float m = b1 * mp[i] + (1 - b1) * grad;
-        const float v = b2 * vp[i] + (1 - b2) * grad * grad;
-        mp[i] = m, vp[i] = v;
-        pp[i] -= step * m / (std::sqrt(v) / root_bc2 + eps);
-      }
-    });
+    ParallelFor(threads_, tasks, [&](int, int64_t t) { AdamRange(c, pp, mp, vp, gp, n * t / tasks, n * (t + 1) / tasks); });
   }
 }
 

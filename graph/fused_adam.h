@@ -15,8 +15,8 @@ class FusedAdam {
  public:
   FusedAdam(std::vector<torch::Tensor> params, double learning_rate, double weight_decay, int threads,
             double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8);
-  void zero_grad();  // clears the gradients (as set_to_none = false)
-  void step();       // parameters without a gradient are skipped
+  void zero_grad();  // clears the gradients (leaves them undefined)
+  void step();       // a parameter without a gradient is updated as with a zero gradient
 
  private:
   std::vector<torch::Tensor> params_, m_, v_;

@@ -291,7 +291,7 @@ GraphTrainResult TrainGraphModel(const GraphModelConfig& c, const BundleGraphs& 
       if (HasItemView(c) && c.contrastive_weight > 0) {
         const auto unit = F::NormalizeFuncOptions().p(2).dim(1);
         auto info_nce = [&](const torch::Tensor& x, const torch::Tensor& y) {
-          return FusedInfoNceLoss(F::normalize(x, unit), F::normalize(y, unit), c.temperature);
+          return FusedInfoNceLoss(F::normalize(x, unit), F::normalize(y, unit), c.temperature, c.threads);
         };
         const int64_t m = users.size(0);
         contrastive = 0.5 * (info_nce(batch.item_user, batch.bundle_user) +

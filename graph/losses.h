@@ -13,9 +13,11 @@ torch::Tensor BprLoss(const torch::Tensor& positive, const torch::Tensor& negati
 torch::Tensor InfoNceLoss(const torch::Tensor& a, const torch::Tensor& b, double temperature);
 
 // The same InfoNCE for rows already L2-normalised, float, fused: the n x n similarities are
-// formed one block of rows at a time (in cache), and the gradients with respect to both views
-// are computed in the same pass and scaled in backward(), instead of keeping n x n logits,
-// their softmax and their gradients in memory. `a` and `b` must be unit rows.
-torch::Tensor FusedInfoNceLoss(const torch::Tensor& a_unit, const torch::Tensor& b_unit, double temperature);
+// formed 256 rows at a time, the blocks spread over `threads` threads of the shared executor,
+// and the gradients with respect to both views are computed in the same pass and scaled in
+// backward(), instead of keeping n x n logits, their softmax and their gradients in memory.
+// The result does not depend on `threads`. `a` and `b` must be unit rows.
+torch::Tensor FusedInfoNceLoss(const torch::Tensor& a_unit, const torch::Tensor& b_unit, double temperature,
+                               int threads = 1);
 
 }  // namespace bundlerl

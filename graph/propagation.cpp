@@ -44,14 +44,52 @@ void ForRows(int threads, int64_t rows, const std::function<void(int64_t, int64_
   if (tasks > 0) ParallelFor(threads, tasks, [&](int, int64_t t) { f(rows * t / tasks, rows * (t + 1) / tasks); });
 }
 
-void TimedProduct(const CsrMatrix& m, const float* x, int64_t d, float* y, int threads) {
+void TimedProduct(const CsrMatrix& m, const float* x, int64_t d, float* y, int threads,
+                  const float* base = nullptr) {
   const auto start = std::chrono::steady_clock::now();
-  SparseTimesDense(m, x, d, y, threads);
+  SparseTimesDense(m, x, d, y, threads, base);
   propagation_nanoseconds +=
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
 }
 
 constexpr float kNormFloor = 1e-12f;
+
+// The row loops of one layer, built for AVX2 and baseline x86-64 (chosen at load time); neither
+// has fused multiply-add and the norms and dot products are summed in order, so both give the
+// same bits.
+// Forward, rows [begin, end): f *= scale, norm = max(|f|, floor), out += f / norm.
+__attribute__((target_clones("avx2", "default"))) void NormaliseAndAdd(float* fp, int64_t d, float scale, float* np,
+                                                                       float* outp, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
+    float* row = fp + i * d;
+    double sq = 0;
+    for (int64_t k = 0; k < d; ++k) row[k] *= scale, sq += static_cast<double>(row[k]) * row[k];
+    const float norm = std::max(static_cast<float>(std::sqrt(sq)), kNormFloor);
+    np[i] = norm;
+    for (int64_t k = 0; k < d; ++k) outp[i * d + k] += row[k] / norm;
+  }
+}
+
+// Backward, rows [begin, end): sp = scale (D_l), D_l as in LayeredFunction::backward, with the
+// carry cp (null: none yet).
+__attribute__((target_clones("avx2", "default"))) void LayerGradient(const float* gp, const float* fp, const float* np,
+                                                                     const float* cp, int64_t d, float scale, float* sp,
+                                                                     int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
+    const float* gr = gp + i * d;
+    const float* fr = fp + i * d;
+    const float norm = np[i];
+    double dot = 0;
+    for (int64_t k = 0; k < d; ++k) dot += static_cast<double>(fr[k]) * gr[k];
+    // At the floor the normalisation is a plain division by the floor.
+    const float proj = norm > kNormFloor ? static_cast<float>(dot) / (norm * norm) : 0.0f;
+    for (int64_t k = 0; k < d; ++k) {
+      float v = (gr[k] - fr[k] * proj) / norm;
+      if (cp) v += cp[i * d + k];
+      sp[i * d + k] = v * scale;
+    }
+  }
+}
 
 class LayeredFunction : public torch::autograd::Function<LayeredFunction> {
  public:
@@ -69,16 +107,7 @@ class LayeredFunction : public torch::autograd::Function<LayeredFunction> {
       float* np = norms[l].data_ptr<float>();
       float* outp = out.data_ptr<float>();
       const float scale = 1.0f / static_cast<float>(l + 2);
-      ForRows(op->threads, n, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) {
-          float* row = fp + i * d;
-          double sq = 0;
-          for (int64_t k = 0; k < d; ++k) row[k] *= scale, sq += static_cast<double>(row[k]) * row[k];
-          const float norm = std::max(static_cast<float>(std::sqrt(sq)), kNormFloor);
-          np[i] = norm;
-          for (int64_t k = 0; k < d; ++k) outp[i * d + k] += row[k] / norm;
-        }
-      });
+      ForRows(op->threads, n, [&](int64_t begin, int64_t end) { NormaliseAndAdd(fp, d, scale, np, outp, begin, end); });
       prev = fl;
     }
     ctx->saved_data["op"] = reinterpret_cast<int64_t>(op);
@@ -104,26 +133,12 @@ class LayeredFunction : public torch::autograd::Function<LayeredFunction> {
       const float* cp = carry.defined() ? carry.data_ptr<float>() : nullptr;
       float* sp = scaled.data_ptr<float>();
       const float scale = 1.0f / static_cast<float>(l + 2);
-      ForRows(op->threads, n, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) {
-          const float* gr = gp + i * d;
-          const float* fr = fp + i * d;
-          const float norm = np[i];
-          double dot = 0;
-          for (int64_t k = 0; k < d; ++k) dot += static_cast<double>(fr[k]) * gr[k];
-          // At the floor the normalisation is a plain division by the floor.
-          const float proj = norm > kNormFloor ? static_cast<float>(dot) / (norm * norm) : 0.0f;
-          for (int64_t k = 0; k < d; ++k) {
-            float v = (gr[k] - fr[k] * proj) / norm;
-            if (cp) v += cp[i * d + k];
-            sp[i * d + k] = v * scale;
-          }
-        }
-      });
+      ForRows(op->threads, n, [&](int64_t begin, int64_t end) { LayerGradient(gp, fp, np, cp, d, scale, sp, begin, end); });
       if (!carry.defined()) carry = torch::empty({n, d}, g.options());
-      TimedProduct(op->transpose, sp, d, carry.data_ptr<float>(), op->threads);
+      // The last product adds G itself: dx = G + s_1 op' D_1 in one pass.
+      TimedProduct(op->transpose, sp, d, carry.data_ptr<float>(), op->threads, l == 0 ? gp : nullptr);
     }
-    return {g + carry, torch::Tensor(), torch::Tensor()};
+    return {carry, torch::Tensor(), torch::Tensor()};
   }
 };
 
