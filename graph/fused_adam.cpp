@@ -17,19 +17,20 @@ FusedAdam::FusedAdam(std::vector<torch::Tensor> params, double learning_rate, do
     if (p.scalar_type() != torch::kFloat32 || !p.is_contiguous()) Fail("FusedAdam: parameters must be contiguous float");
     m_.push_back(torch::zeros_like(p));
     v_.push_back(torch::zeros_like(p));
+    steps_.push_back(0);
   }
 }
 
 void FusedAdam::zero_grad() {
   // Undefined rather than zeroed: the next backward() then hands its gradient buffers over
-  // instead of adding them to zeros, and step() reads a missing gradient as zero.
+  // instead of adding them to zeros; step() reads a missing gradient as a zeroed one.
   for (torch::Tensor& p : params_) p.mutable_grad() = torch::Tensor();
 }
 
 namespace {
 
 struct AdamConstants {
-  float b1, b2, wd, eps, step, root_bc2;
+  float b1, b2, wd, eps, lr_over_bc1, root_bc2;
 };
 
 // Values [begin, end) of one parameter (`g` null: a zero gradient). Built for AVX2 and baseline
@@ -41,20 +42,23 @@ __attribute__((target_clones("avx2", "default"))) void AdamRange(const AdamConst
     const float mi = c.b1 * m[i] + (1 - c.b1) * grad;
     const float vi = c.b2 * v[i] + (1 - c.b2) * grad * grad;
     m[i] = mi, v[i] = vi;
-    p[i] -= c.step * mi / (std::sqrt(vi) / c.root_bc2 + c.eps);
+    p[i] -= c.lr_over_bc1 * mi / (std::sqrt(vi) / c.root_bc2 + c.eps);
   }
 }
 
 }  // namespace
 
 void FusedAdam::step() {
-  ++t_;
-  const float bc1 = static_cast<float>(1 - std::pow(b1_, static_cast<double>(t_)));
-  const float root_bc2 = static_cast<float>(std::sqrt(1 - std::pow(b2_, static_cast<double>(t_))));
-  const AdamConstants c{static_cast<float>(b1_), static_cast<float>(b2_), static_cast<float>(wd_),
-                        static_cast<float>(eps_), static_cast<float>(lr_) / bc1, root_bc2};
   for (size_t k = 0; k < params_.size(); ++k) {
     torch::Tensor& p = params_[k];
+    // Like LibTorch's Adam after a zeroing zero_grad(): a parameter is skipped until its first
+    // gradient, counts its own steps from there, and reads a missing gradient as zero.
+    if (steps_[k] == 0 && !p.grad().defined()) continue;
+    const double t = static_cast<double>(++steps_[k]);
+    const float bc1 = static_cast<float>(1 - std::pow(b1_, t));
+    const float root_bc2 = static_cast<float>(std::sqrt(1 - std::pow(b2_, t)));
+    const AdamConstants c{static_cast<float>(b1_), static_cast<float>(b2_), static_cast<float>(wd_),
+                          static_cast<float>(eps_), static_cast<float>(lr_) / bc1, root_bc2};
     const torch::Tensor g = p.grad().defined() ? p.grad().contiguous() : torch::Tensor();
     float* pp = p.data_ptr<float>();
     float* mp = m_[k].data_ptr<float>();

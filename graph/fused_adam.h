@@ -16,13 +16,13 @@ class FusedAdam {
   FusedAdam(std::vector<torch::Tensor> params, double learning_rate, double weight_decay, int threads,
             double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8);
   void zero_grad();  // clears the gradients (leaves them undefined)
-  void step();       // a parameter without a gradient is updated as with a zero gradient
+  void step();       // skips a parameter until its first gradient, then reads a missing one as zero
 
  private:
   std::vector<torch::Tensor> params_, m_, v_;
+  std::vector<int64_t> steps_;  // per parameter, counted from its first gradient
   double lr_, wd_, b1_, b2_, eps_;
   int threads_;
-  int64_t t_ = 0;
 };
 
 }  // namespace bundlerl

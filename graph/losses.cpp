@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <vector>
 
+#include <ATen/Parallel.h>
 #include <omp.h>
 
+#include "common/error.h"
 #include "common/executor.h"
 
 namespace bundlerl {
@@ -28,52 +30,64 @@ namespace {
 // group order, so the result does not depend on the number of threads.
 constexpr int64_t kBlock = 256;
 constexpr int64_t kGroups = 8;
-// Above this 1/t the exponentials of unit-row logits could overflow float: shift by the row max.
+// Unit rows bound every logit by 1/t. Up to 1/t = 40 the exponentials need no shift: a row's sum
+// stays below n e^40 (finite in float for any n below 1e21) and e^-40 is a normal float. Above
+// it the row's largest logit is subtracted first.
 constexpr double kMaxUnshiftedLogit = 40.0;
 
-// One block of rows [r0, r1) of `a` against every row of `b`: writes the rows' gradient into
-// `ga`, adds the block's gradient for `b` into `gb` (assigns it when `first`), returns the sum
-// of the rows' losses. Logits = a b' / t; d loss / d logits = (softmax - identity) / n.
-double InfoNceBlock(const torch::Tensor& a, const torch::Tensor& b, int64_t r0, int64_t r1, double inv_t,
-                    torch::Tensor& ga, torch::Tensor& gb, bool first) {
-  const int64_t n = a.size(0);
-  const torch::Tensor rows = a.slice(0, r0, r1);
-  torch::Tensor s = torch::mm(rows * inv_t, b.t());  // [r1 - r0, n] logits
-  const torch::Tensor positive = s.diagonal(r0).clone();
-  torch::Tensor log_sum;
-  if (inv_t > kMaxUnshiftedLogit) {
-    const torch::Tensor shift = std::get<0>(s.max(1, /*keepdim=*/true));
-    s.sub_(shift).exp_();
-    const torch::Tensor sum = s.sum(1, /*keepdim=*/true);
-    log_sum = sum.log() + shift;
-    s.mul_((inv_t / static_cast<double>(n)) / sum);
-  } else {
-    // |logit| <= 1/t for unit rows, so exp cannot overflow: one pass, no max.
-    s.exp_();
-    const torch::Tensor sum = s.sum(1, /*keepdim=*/true);
-    log_sum = sum.log();
-    s.mul_((inv_t / static_cast<double>(n)) / sum);
-  }
-  s.diagonal(r0).sub_(inv_t / static_cast<double>(n));
-  ga.slice(0, r0, r1).copy_(torch::mm(s, b));
-  if (first) gb.copy_(torch::mm(s.t(), rows));
-  else gb.addmm_(s.t(), rows);
-  return (log_sum.squeeze(1) - positive).sum().item<double>();
-}
+// The rows [begin, end) of `a` against every row of `b`, logits a b' / t, and
+// d loss / d logits = (softmax - identity) / n: writes the rows' gradient into `ga`, and the
+// block's gradient for `b` into `gb` (`into_gb`: assigns) or adds it; returns the sum of the
+// rows' losses.
+struct InfoNceBlock {
+  const torch::Tensor& a;
+  const torch::Tensor& b;
+  double inv_t;
+  torch::Tensor& ga;
 
-// LibTorch's products here go to OpenBLAS's OpenMP build, which starts a team of threads for a
-// product called from a thread whose OpenMP setting asks for more than one. The blocks are
-// already spread over the executor's threads, so each product runs on its own thread: also the
-// condition for the same bits on every thread (a product split over a team rounds differently).
-class OneBlasThread {
+  double Run(int64_t begin, int64_t end, torch::Tensor& gb, bool into_gb) const {
+    const double scale = inv_t / static_cast<double>(a.size(0));
+    const torch::Tensor rows = a.slice(0, begin, end);
+    torch::Tensor s = torch::mm(rows * inv_t, b.t());  // [end - begin, n] logits
+    const torch::Tensor positive = s.diagonal(begin).clone();
+    torch::Tensor log_sum;
+    if (inv_t > kMaxUnshiftedLogit) {
+      const torch::Tensor shift = s.amax(1, /*keepdim=*/true);
+      s.sub_(shift).exp_();
+      log_sum = shift;
+    } else {
+      s.exp_();
+    }
+    const torch::Tensor sum = s.sum(1, /*keepdim=*/true);
+    log_sum = log_sum.defined() ? sum.log() + log_sum : sum.log();
+    s.mul_(scale / sum);
+    s.diagonal(begin).sub_(scale);
+    torch::Tensor ga_rows = ga.slice(0, begin, end);
+    torch::mm_out(ga_rows, s, b);
+    if (into_gb) torch::mm_out(gb, s.t(), rows);
+    else gb.addmm_(s.t(), rows);
+    return (log_sum.squeeze(1) - positive).sum().item<double>();
+  }
+};
+
+// Holds this thread to one OpenMP thread while the InfoNCE blocks run on the executor's threads
+// (already one block group per thread): LibTorch's element loops and OpenBLAS's products (its
+// OpenMP build) would otherwise start a team of threads per pool thread, two or more per core.
+// ATen sets a thread's OpenMP count on its first operation; that is done here first, so that it
+// cannot undo the setting in the middle of a block.
+class OneOpenMpThread {
  public:
-  OneBlasThread() : before_(omp_get_max_threads()) { omp_set_num_threads(1); }
-  ~OneBlasThread() { omp_set_num_threads(before_); }
-  OneBlasThread(const OneBlasThread&) = delete;
-  OneBlasThread& operator=(const OneBlasThread&) = delete;
+  OneOpenMpThread() {
+    at::internal::lazy_init_num_threads();
+    before_ = omp_get_max_threads();
+    omp_set_num_threads(1);
+  }
+  ~OneOpenMpThread() { omp_set_num_threads(before_); }
+  OneOpenMpThread(const OneOpenMpThread&) = delete;
+  OneOpenMpThread& operator=(const OneOpenMpThread&) = delete;
 
  private:
-  int before_;
+  int before_ = 1;
 };
 
 class FusedInfoNce : public torch::autograd::Function<FusedInfoNce> {
@@ -81,17 +95,17 @@ class FusedInfoNce : public torch::autograd::Function<FusedInfoNce> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& a, const torch::Tensor& b,
                                double temperature, int64_t threads) {
     const int64_t n = a.size(0), blocks = (n + kBlock - 1) / kBlock, groups = std::min(blocks, kGroups);
-    const double inv_t = 1.0 / temperature;
     torch::Tensor ga = torch::empty_like(a);
+    const InfoNceBlock block{a, b, 1.0 / temperature, ga};
     std::vector<torch::Tensor> gb(groups);
     std::vector<double> loss(groups, 0.0);
     ParallelFor(static_cast<int>(threads), groups, [&](int, int64_t g) {
       torch::NoGradGuard no_grad;  // grad mode is per thread; the pool's threads start with it on
-      OneBlasThread one_blas_thread;
+      OneOpenMpThread one_thread;
+      const int64_t first = g * blocks / groups, last = (g + 1) * blocks / groups;
       gb[g] = torch::empty_like(b);
-      for (int64_t k = g * blocks / groups; k < (g + 1) * blocks / groups; ++k)
-        loss[g] += InfoNceBlock(a, b, k * kBlock, std::min(n, (k + 1) * kBlock), inv_t, ga, gb[g],
-                                k == g * blocks / groups);
+      for (int64_t k = first; k < last; ++k)
+        loss[g] += block.Run(k * kBlock, std::min(n, (k + 1) * kBlock), gb[g], k == first);
     });
     double total = 0;
     for (int64_t g = 0; g < groups; ++g) total += loss[g];
@@ -110,6 +124,10 @@ class FusedInfoNce : public torch::autograd::Function<FusedInfoNce> {
 
 torch::Tensor FusedInfoNceLoss(const torch::Tensor& a_unit, const torch::Tensor& b_unit, double temperature,
                                int threads) {
+  if (a_unit.dim() != 2 || a_unit.sizes() != b_unit.sizes() || a_unit.size(0) == 0 ||
+      a_unit.scalar_type() != torch::kFloat32 || b_unit.scalar_type() != torch::kFloat32)
+    Fail("InfoNCE: expected two float [n, d] views of the same shape with n > 0, got ", a_unit.sizes(), " and ",
+         b_unit.sizes());
   return FusedInfoNce::apply(a_unit.contiguous(), b_unit.contiguous(), temperature, static_cast<int64_t>(threads));
 }
 

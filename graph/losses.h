@@ -13,10 +13,12 @@ torch::Tensor BprLoss(const torch::Tensor& positive, const torch::Tensor& negati
 torch::Tensor InfoNceLoss(const torch::Tensor& a, const torch::Tensor& b, double temperature);
 
 // The same InfoNCE for rows already L2-normalised, float, fused: the n x n similarities are
-// formed 256 rows at a time, the blocks spread over `threads` threads of the shared executor,
-// and the gradients with respect to both views are computed in the same pass and scaled in
-// backward(), instead of keeping n x n logits, their softmax and their gradients in memory.
-// The result does not depend on `threads`. `a` and `b` must be unit rows.
+// formed 256 rows at a time, the blocks in at most 8 fixed groups spread over `threads` threads
+// of the shared executor (8 at most are used), and the gradients with respect to both views are
+// computed in the same pass and scaled in backward(), instead of keeping n x n logits, their
+// softmax and their gradients in memory: about min(threads, 8) x (256 n + 2 n d) floats at once.
+// The result does not depend on `threads`. `a` and `b` must be unit rows (not checked: other
+// rows can overflow the exponentials); an empty or mismatched pair throws Error.
 torch::Tensor FusedInfoNceLoss(const torch::Tensor& a_unit, const torch::Tensor& b_unit, double temperature,
                                int threads = 1);
 

@@ -227,6 +227,9 @@ TEST_CASE("BPR and InfoNCE gradients match finite differences", "[graph]") {
     }
     CHECK(torch::equal(by_threads[0], by_threads[1]));
   }
+  CHECK_THROWS_WITH(FusedInfoNceLoss(torch::zeros({0, 8}), torch::zeros({0, 8}), 0.25),
+                    Catch::Contains("InfoNCE: expected two float [n, d] views"));
+  CHECK_THROWS_AS(FusedInfoNceLoss(torch::zeros({3, 8}), torch::zeros({4, 8}), 0.25), Error);
   // InfoNCE of identical unit views with a tiny temperature: every row picks itself.
   const torch::Tensor eye = torch::eye(4, opts);
   CHECK(InfoNceLoss(eye, eye, 0.01).item<double>() == Approx(0.0).margin(1e-10));
@@ -251,7 +254,8 @@ TEST_CASE("graph training is seeded and keeps the best tune evaluation", "[graph
   const GraphTrainResult a = TrainGraphModel(c, g, {}), b = TrainGraphModel(c, g, {});
   CHECK(a.best.item_view_user == b.best.item_view_user);
   CHECK(a.best.bundle_view_bundle == b.best.bundle_view_bundle);
-  // The same bits on three threads (sparse products, InfoNCE blocks and Adam split over them).
+  // The same bits on three threads (the sparse products and layer loops split over them; this
+  // graph's batches are one InfoNCE block and its tables one Adam task: see the InfoNCE test).
   c.threads = 3;
   const GraphTrainResult three = TrainGraphModel(c, g, {});
   CHECK(three.best.item_view_user == a.best.item_view_user);
@@ -330,21 +334,33 @@ TEST_CASE("top-K REINFORCE from a graph model keeps the planted bundle first and
 TEST_CASE("the fused Adam equals LibTorch's Adam with weight decay", "[graph]") {
   torch::manual_seed(5);
   torch::Tensor a = torch::randn({300, 7}).requires_grad_(true), b = torch::randn({11}).requires_grad_(true);
+  torch::Tensor c = torch::randn({5}).requires_grad_(true);
   torch::Tensor a2 = a.detach().clone().requires_grad_(true), b2 = b.detach().clone().requires_grad_(true);
-  FusedAdam fused({a, b}, 0.01, 1e-3, 2);
-  torch::optim::Adam reference({a2, b2}, torch::optim::AdamOptions(0.01).weight_decay(1e-3));
+  torch::Tensor c2 = c.detach().clone().requires_grad_(true);
+  FusedAdam fused({a, b, c}, 0.01, 1e-3, 2);
+  torch::optim::Adam reference({a2, b2, c2}, torch::optim::AdamOptions(0.01).weight_decay(1e-3));
+  auto loss = [](const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& z, const torch::Tensor& target,
+                 int step) {
+    // Every third step y is out of the loss: the fused Adam sees no gradient, LibTorch's a
+    // zeroed one (zeroed by hand below: its zero_grad() clears to none from LibTorch 2.0), and
+    // both must move y by its momentum alone. z joins at step 5: both leave it alone until then.
+    torch::Tensor l = (x - target).pow(2).sum();
+    if (step % 3 != 2) l = l + y.sin().sum();
+    if (step >= 5) l = l + z.cos().sum();
+    return l;
+  };
   for (int step = 0; step < 20; ++step) {
     const torch::Tensor target = torch::randn({300, 7});
-    // Every third step b is out of the loss: LibTorch's Adam sees a zeroed gradient, the fused
-    // one none, and both must move b by its momentum alone.
-    const double with_b = step % 3 == 2 ? 0.0 : 1.0;
     fused.zero_grad();
-    ((a - target).pow(2).sum() + (with_b ? b.sin().sum() : torch::zeros({}))).backward();
+    loss(a, b, c, target, step).backward();
     fused.step();
-    reference.zero_grad();
-    ((a2 - target).pow(2).sum() + (with_b ? b2.sin().sum() : torch::zeros({}))).backward();
+    for (torch::Tensor* t : {&a2, &b2, &c2})
+      if (t->grad().defined()) t->mutable_grad().zero_();
+    loss(a2, b2, c2, target, step).backward();
     reference.step();
+    if (step == 4) CHECK(torch::equal(c, c2));  // untouched so far
   }
   CHECK(torch::allclose(a, a2, 1e-5, 1e-6));
   CHECK(torch::allclose(b, b2, 1e-5, 1e-6));
+  CHECK(torch::allclose(c, c2, 1e-5, 1e-6));
 }
