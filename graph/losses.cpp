@@ -37,7 +37,7 @@ constexpr double kMaxUnshiftedLogit = 40.0;
 
 // The rows [begin, end) of `a` against every row of `b`, logits a b' / t, and
 // d loss / d logits = (softmax - identity) / n: writes the rows' gradient into `ga`, and the
-// block's gradient for `b` into `gb` (`into_gb`: assigns) or adds it; returns the sum of the
+// block's gradient for `b` into `gb` (assigned when `assign_gb`, else added); returns the sum of the
 // rows' losses.
 struct InfoNceBlock {
   const torch::Tensor& a;
@@ -45,7 +45,7 @@ struct InfoNceBlock {
   double inv_t;
   torch::Tensor& ga;
 
-  double Run(int64_t begin, int64_t end, torch::Tensor& gb, bool into_gb) const {
+  double Run(int64_t begin, int64_t end, torch::Tensor& gb, bool assign_gb) const {
     const double scale = inv_t / static_cast<double>(a.size(0));
     const torch::Tensor rows = a.slice(0, begin, end);
     torch::Tensor s = torch::mm(rows * inv_t, b.t());  // [end - begin, n] logits
@@ -64,7 +64,7 @@ struct InfoNceBlock {
     s.diagonal(begin).sub_(scale);
     torch::Tensor ga_rows = ga.slice(0, begin, end);
     torch::mm_out(ga_rows, s, b);
-    if (into_gb) torch::mm_out(gb, s.t(), rows);
+    if (assign_gb) torch::mm_out(gb, s.t(), rows);
     else gb.addmm_(s.t(), rows);
     return (log_sum.squeeze(1) - positive).sum().item<double>();
   }
@@ -128,6 +128,7 @@ torch::Tensor FusedInfoNceLoss(const torch::Tensor& a_unit, const torch::Tensor&
       a_unit.scalar_type() != torch::kFloat32 || b_unit.scalar_type() != torch::kFloat32)
     Fail("InfoNCE: expected two float [n, d] views of the same shape with n > 0, got ", a_unit.sizes(), " and ",
          b_unit.sizes());
+  if (!(temperature > 0)) Fail("InfoNCE: temperature = ", temperature, " (expected > 0)");
   return FusedInfoNce::apply(a_unit.contiguous(), b_unit.contiguous(), temperature, static_cast<int64_t>(threads));
 }
 

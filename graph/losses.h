@@ -18,7 +18,8 @@ torch::Tensor InfoNceLoss(const torch::Tensor& a, const torch::Tensor& b, double
 // computed in the same pass and scaled in backward(), instead of keeping n x n logits, their
 // softmax and their gradients in memory: about min(threads, 8) x (256 n + 2 n d) floats at once.
 // The result does not depend on `threads`. `a` and `b` must be unit rows (not checked: other
-// rows can overflow the exponentials); an empty or mismatched pair throws Error.
+// rows can overflow the exponentials); an empty or mismatched pair, or a temperature <= 0,
+// throws Error.
 torch::Tensor FusedInfoNceLoss(const torch::Tensor& a_unit, const torch::Tensor& b_unit, double temperature,
                                int threads = 1);
 

@@ -48,10 +48,10 @@ CsrMatrix RowMean(const EdgeList& edges, const std::vector<char>& keep = {});
 // A keep mask that drops each edge independently with probability `ratio`.
 std::vector<char> EdgeDropoutMask(int64_t edges, double ratio, uint64_t seed);
 
-// y[rows, d] = base + m . x[cols, d] (row-major; no base: zero; base is y itself or does not
-// overlap it; x must not overlap y), rows split over
-// `threads` threads of the shared executor; each output row is summed in a fixed order, so
-// the result does not depend on the thread count.
+// y[rows, d] = base + m . x[cols, d], row-major. No base: zero; a base is y itself or does not
+// overlap y; x must not overlap y. Rows are split over `threads` threads of the shared
+// executor; each output row is summed in a fixed order, so the result does not depend on the
+// thread count.
 void SparseTimesDense(const CsrMatrix& m, const float* x, int64_t d, float* y, int threads,
                       const float* base = nullptr);
 

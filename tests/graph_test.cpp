@@ -230,6 +230,8 @@ TEST_CASE("BPR and InfoNCE gradients match finite differences", "[graph]") {
   CHECK_THROWS_WITH(FusedInfoNceLoss(torch::zeros({0, 8}), torch::zeros({0, 8}), 0.25),
                     Catch::Contains("InfoNCE: expected two float [n, d] views"));
   CHECK_THROWS_AS(FusedInfoNceLoss(torch::zeros({3, 8}), torch::zeros({4, 8}), 0.25), Error);
+  CHECK_THROWS_WITH(FusedInfoNceLoss(torch::ones({3, 8}), torch::ones({3, 8}), 0.0),
+                    Catch::Contains("InfoNCE: temperature = 0"));
   // InfoNCE of identical unit views with a tiny temperature: every row picks itself.
   const torch::Tensor eye = torch::eye(4, opts);
   CHECK(InfoNceLoss(eye, eye, 0.01).item<double>() == Approx(0.0).margin(1e-10));
