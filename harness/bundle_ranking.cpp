@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/executor.h"
 #include "kernels/builder.h"
+#include "graph/ease.h"
 #include "kernels/similarity.h"
 #include "harness/experiment.h"
 #include "harness/plot.h"
@@ -336,6 +337,42 @@ class GraphRows {
   GraphTuneMetric tune_metric_;
 };
 
+// EASE over the training user-bundle matrix for each candidate lambda; the one with the best
+// tune Recall@20 (NDCG@20 breaks ties) is kept. Its scores for the listed users, and the note
+// of its row.
+struct EaseChoice {
+  ScoreTable table;
+  RankingMetrics tune;
+  std::string note;
+};
+
+EaseChoice ChooseEase(const std::vector<double>& lambdas, const std::vector<std::vector<int32_t>>& train, int64_t B,
+                      const std::vector<int32_t>& users, const std::vector<std::vector<int32_t>>& tune, int threads) {
+  std::vector<std::vector<int32_t>> rows = train;  // a user's distinct training bundles
+  for (auto& r : rows) std::sort(r.begin(), r.end()), r.erase(std::unique(r.begin(), r.end()), r.end());
+  EaseChoice best;
+  double best_lambda = 0;
+  for (size_t k = 0; k < lambdas.size(); ++k) {
+    const EaseModel m = FitEase(rows, B, lambdas[k]);
+    ScoreTable t;
+    t.B = B, t.users = users;
+    t.score.resize(users.size() * B);
+    ParallelFor(std::max(1, threads), static_cast<int64_t>(users.size()), [&](int, int64_t i) {
+      const auto& has = rows[users[i]];
+      m.Score(has.data(), static_cast<int64_t>(has.size()), t.score.data() + i * B);
+    });
+    const RankingMetrics r = Evaluate(t, train, tune);
+    Say(Concat("ease lambda ", lambdas[k], ": tune Recall@20 ", r.recall20, ", NDCG@20 ", r.ndcg20));
+    if (k == 0 || r.recall20 > best.tune.recall20 || (r.recall20 == best.tune.recall20 && r.ndcg20 > best.tune.ndcg20))
+      best.table = std::move(t), best.tune = r, best_lambda = lambdas[k];
+  }
+  std::ostringstream grid;
+  for (size_t k = 0; k < lambdas.size(); ++k) grid << (k ? ", " : "") << lambdas[k];
+  best.note = Concat("EASE (Steck 2019): closed-form linear bundle-to-bundle model of the training user-bundle matrix, "
+                     "lambda ", best_lambda, " chosen on tune Recall@20 from {", grid.str(), "}");
+  return best;
+}
+
 }  // namespace
 
 RankingResult RunBundleRanking(const RankingConfig& cfg) {
@@ -385,7 +422,8 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
   for (int64_t u = 0; u < U; ++u)
     if (!test[u].empty() || !tune[u].empty()) users.push_back(static_cast<int32_t>(u));
   const int64_t N = static_cast<int64_t>(users.size());
-  constexpr int kF = 3;  // features per (user, bundle): log popularity, item-CF, content
+  // Features per (user, bundle): log popularity, item-CF, content, and EASE where configured.
+  const int kF = cfg.ease_lambdas.empty() ? 3 : 4;
   std::vector<float> feat(N * B * kF);
   {
     const int T = std::max(1, cfg.threads);
@@ -424,6 +462,11 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
     });
   }
   Say("kernel scores computed for " + std::to_string(N) + " users x " + std::to_string(B) + " bundles");
+  EaseChoice ease;
+  if (kF == 4) {
+    ease = ChooseEase(cfg.ease_lambdas, train, B, users, tune, cfg.threads);
+    for (int64_t i = 0; i < N * B; ++i) feat[i * kF + 3] = ease.table.score[i];
+  }
 
   auto table_from = [&](const std::function<float(const float*)>& score) {
     ScoreTable t;
@@ -446,6 +489,7 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
   add("popularity", table_from([](const float* f) { return f[0]; }), "bundle's training count");
   add("itemcf", table_from([](const float* f) { return f[1]; }), "mean item co-occurrence (Jaccard) with the user's items");
   add("content", table_from([](const float* f) { return f[2]; }), "IDF cosine of the user's and the bundle's items");
+  if (kF == 4) add("ease", ease.table, ease.note);
 
   // Learned: softmax over every bundle of w . standardised features, trained on the training
   // pairs; the epoch with the best tune Recall@20 is kept.
@@ -488,7 +532,8 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
     kernel_scores.users = users;
     kernel_scores.score.assign(s.data_ptr<float>(), s.data_ptr<float>() + N * B);
     std::ostringstream note;
-    note << "softmax over all bundles on the three kernel scores, epoch " << best_epoch << " (best tune Recall@20)";
+    note << "softmax over all bundles on the " << (kF == 4 ? "four kernel scores (with EASE)" : "three kernel scores")
+         << ", epoch " << best_epoch << " (best tune Recall@20)";
     add("learned-softmax", kernel_scores, note.str());
   }
   if (!cfg.graph_models.empty()) {
@@ -590,6 +635,9 @@ void WriteRankingReport(const RankingResult& r, const std::string& out_dir, cons
 void RankingConfig::Declare(OptionList& o) {
   o.Add("ranking.epochs", &epochs, "learned softmax: maximum epochs (the best on the tune split is kept)");
   o.Add("ranking.learning_rate", &learning_rate, "learned softmax: Adam learning rate");
+  o.Add("ranking.ease_lambdas", &ease_lambdas,
+        "EASE ridge weights tried (the best on tune is kept); EASE is a row and a fourth learned-softmax feature "
+        "(empty: neither)");
   o.Add("ranking.graph_models", &graph_models, "graph-embedding models to train: mf-bpr, lightgcn, crosscbr (empty: none)");
   o.Add("ranking.graph_seeds", &graph_seeds, "seeds per graph model (compare.seed, +1, ...): the table gives mean +- sd");
   o.Add("ranking.graph_ensemble", &graph_ensemble, "also rank by each graph model blended with the learned-softmax kernel score");
@@ -604,6 +652,8 @@ void RankingConfig::Declare(OptionList& o) {
 }
 
 void RankingConfig::Validate() const {
+  for (double l : ease_lambdas)
+    if (!(l > 0)) Fail("config key 'ranking.ease_lambdas': ", l, " (expected positive numbers)");
   if (graph_seeds < 1 || graph_seeds > 1000) Fail("config key 'ranking.graph_seeds': ", graph_seeds, " (expected 1 to 1000)");
   std::vector<std::string> seen;
   for (const std::string& m : graph_models) {

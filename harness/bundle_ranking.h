@@ -28,6 +28,8 @@ struct RankingConfig {
   int64_t epochs = 60;    // ranking.epochs: learned softmax: maximum epochs; the best on tune is kept
   double learning_rate = 0.05;  // ranking.learning_rate
   int threads = 2;        // compare.threads
+  // ranking.ease_lambdas: EASE ridge weights tried, the best on tune kept (empty: no EASE).
+  std::vector<double> ease_lambdas = {100, 200, 500, 1000, 2000};
   std::vector<std::string> graph_models = {"mf-bpr", "lightgcn", "crosscbr"};  // ranking.graph_models
   int64_t graph_seeds = 1;  // ranking.graph_seeds: seeds seed, seed+1, ... per graph model
   bool graph_ensemble = true;   // ranking.graph_ensemble: also MODEL+kernels (blend chosen on tune)

@@ -1,6 +1,7 @@
 // Graph embeddings: the normalised graphs and the sparse propagation against dense
 // references, the autograd products and the losses' gradients against finite differences,
-// training on a tiny graph with a planted bundle, determinism, and the HDF5 round trip.
+// training on a tiny graph with a planted bundle, determinism, the HDF5 round trip, and EASE
+// against its per-column ridge regressions.
 #include <torch/torch.h>
 
 #include <cmath>
@@ -8,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/random.h"
+#include "graph/ease.h"
 #include "graph/embedding_file.h"
 #include "graph/fused_adam.h"
 #include "graph/graph_model.h"
@@ -365,4 +367,50 @@ TEST_CASE("the fused Adam equals LibTorch's Adam with weight decay", "[graph]") 
   CHECK(torch::allclose(a, a2, 1e-5, 1e-6));
   CHECK(torch::allclose(b, b2, 1e-5, 1e-6));
   CHECK(torch::allclose(c, c2, 1e-5, 1e-6));
+}
+
+TEST_CASE("EASE equals a ridge regression of each column on the others", "[graph]") {
+  // Column b of W solves min ||X_b - X_{-b} w||^2 + lambda ||w||^2 over the other columns
+  // (the zero-diagonal constraint, by leaving b out): an independent route to each column.
+  const int64_t users = 40, n = 9;
+  const double lambda = 3.5;
+  SplitMix64 rng(17);
+  std::vector<std::vector<int32_t>> rows(users);
+  torch::Tensor X = torch::zeros({users, n}, torch::kFloat64);
+  for (int64_t u = 0; u < users; ++u)
+    for (int32_t j = 0; j < n; ++j)
+      if (rng.Below(3) == 0) rows[u].push_back(j), X[u][j] = 1.0;
+  const EaseModel m = FitEase(rows, n, lambda);
+  REQUIRE(m.n == n);
+  double worst = 0;
+  for (int64_t b = 0; b < n; ++b) {
+    std::vector<int64_t> others;
+    for (int64_t j = 0; j < n; ++j)
+      if (j != b) others.push_back(j);
+    const torch::Tensor A = X.index_select(1, torch::tensor(others));
+    const torch::Tensor w = torch::linalg_solve(A.t().mm(A) + lambda * torch::eye(n - 1, torch::kFloat64),
+                                                A.t().mv(X.select(1, b)));
+    CHECK(m.weight[b * n + b] == 0.0f);
+    for (int64_t k = 0; k < n - 1; ++k)
+      worst = std::max(worst, std::abs(m.weight[others[k] * n + b] - w[k].item<double>()));
+  }
+  CHECK(worst < 1e-6);
+  // A user's scores: the sum of the rows of W over the user's items.
+  std::vector<float> out(n);
+  m.Score(rows[0].data(), static_cast<int64_t>(rows[0].size()), out.data());
+  for (int64_t b = 0; b < n; ++b) {
+    double expected = 0;
+    for (int32_t j : rows[0]) expected += m.weight[j * n + b];
+    CHECK(out[b] == Approx(expected).margin(1e-6));
+  }
+}
+
+TEST_CASE("EASE rejects bad input by name", "[graph]") {
+  const std::vector<std::vector<int32_t>> ok = {{0, 1}, {1, 2}};
+  CHECK_THROWS_WITH(FitEase(ok, 3, 0.0), Catch::Contains("lambda must be a positive number"));
+  CHECK_THROWS_WITH(FitEase(ok, 3, std::nan("")), Catch::Contains("lambda"));
+  CHECK_THROWS_WITH(FitEase(ok, 0, 1.0), Catch::Contains("0 items"));
+  CHECK_THROWS_WITH(FitEase(ok, 20001, 1.0), Catch::Contains("expected 1 to 20000"));
+  CHECK_THROWS_WITH(FitEase({{0, 1}, {2, 3}}, 3, 1.0), Catch::Contains("row 1 lists item 3, outside [0, 3)"));
+  CHECK_THROWS_WITH(FitEase({{0, 1, 0}}, 3, 1.0), Catch::Contains("row 0 lists item 0 twice"));
 }
