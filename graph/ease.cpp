@@ -13,8 +13,6 @@ namespace bundlerl {
 
 namespace {
 
-constexpr int64_t kMaxItems = 20000;  // two n x n double matrices: 6.4 GB at the limit
-
 void CheckRows(const std::vector<std::vector<int32_t>>& rows, int64_t n) {
   std::vector<int64_t> last_row(static_cast<size_t>(n), -1);
   for (size_t r = 0; r < rows.size(); ++r)
@@ -25,12 +23,8 @@ void CheckRows(const std::vector<std::vector<int32_t>>& rows, int64_t n) {
     }
 }
 
-}  // namespace
-
-EaseModel FitEase(const std::vector<std::vector<int32_t>>& rows, int64_t n, double lambda) {
-  if (!(lambda > 0) || !std::isfinite(lambda)) Fail("EASE: lambda must be a positive number, got ", lambda);
-  if (n < 1 || n > kMaxItems) Fail("EASE: ", n, " items (expected 1 to ", kMaxItems, ")");
-  CheckRows(rows, n);
+// P = (X'X + lambda I)^-1; the Gram matrix and its factor are freed on return.
+torch::Tensor RegularisedInverse(const std::vector<std::vector<int32_t>>& rows, int64_t n, double lambda) {
   torch::NoGradGuard no_grad;
   torch::Tensor gram = torch::zeros({n, n}, torch::kFloat64);
   double* g = gram.data_ptr<double>();
@@ -40,7 +34,16 @@ EaseModel FitEase(const std::vector<std::vector<int32_t>>& rows, int64_t n, doub
   for (int64_t j = 0; j < n; ++j) g[j * n + j] += lambda;
   const auto [factor, info] = torch::linalg_cholesky_ex(gram);
   if (info.item<int64_t>() != 0) Fail("EASE: the regularised Gram matrix is not positive definite");
-  const torch::Tensor inverse = torch::cholesky_inverse(factor).contiguous();
+  return torch::cholesky_inverse(factor).contiguous();
+}
+
+}  // namespace
+
+EaseModel FitEase(const std::vector<std::vector<int32_t>>& rows, int64_t n, double lambda) {
+  if (!(lambda > 0) || !std::isfinite(lambda)) Fail("EASE: lambda must be a positive number, got ", lambda);
+  if (n < 1 || n > kMaxEaseItems) Fail("EASE: ", n, " items (expected 1 to ", kMaxEaseItems, ")");
+  CheckRows(rows, n);
+  const torch::Tensor inverse = RegularisedInverse(rows, n, lambda);
   const double* p = inverse.data_ptr<double>();
   EaseModel m;
   m.n = n, m.lambda = lambda;

@@ -19,9 +19,13 @@ struct EaseModel {
   void Score(const int32_t* items, int64_t m, float* out) const;
 };
 
-// Fits EASE to `rows` (each row: one user's distinct items, in [0, n)). lambda > 0.
-// The Gram matrix and its inverse are n x n doubles: n is checked before allocating
-// (n <= 20,000). Errors name the row and item of an out-of-range or repeated index.
+// The most items FitEase takes: its peak is 3 n^2 doubles (the Gram matrix, its factor and
+// inverse), 9.6 GB at the limit; the model keeps n^2 floats.
+constexpr int64_t kMaxEaseItems = 20000;
+
+// Fits EASE to `rows` (each row: one user's distinct items, in [0, n)). lambda > 0, finite.
+// n is checked against kMaxEaseItems before anything is allocated. Errors name the row and
+// item of an out-of-range or repeated index.
 EaseModel FitEase(const std::vector<std::vector<int32_t>>& rows, int64_t n, double lambda);
 
 }  // namespace bundlerl

@@ -16,13 +16,13 @@
 #include "common/error.h"
 #include "common/executor.h"
 #include "kernels/builder.h"
-#include "graph/ease.h"
 #include "kernels/similarity.h"
 #include "harness/experiment.h"
 #include "harness/plot.h"
 #include "harness/report.h"
 #include "replay/h5.h"
 #include "dataset/importers.h"
+#include "graph/ease.h"
 #include "graph/embedding_file.h"
 
 namespace bundlerl {
@@ -388,6 +388,9 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
   const auto test = ByUser(data.interactions.at("user_bundle_test"), U);
   RankingResult result;
   result.users = U, result.bundles = B, result.items = I;
+  if (!cfg.ease_lambdas.empty() && B > kMaxEaseItems)
+    Fail("config key 'ranking.ease_lambdas': EASE takes at most ", kMaxEaseItems, " bundles and ", cfg.data_dir,
+         " has ", B, " (set ranking.ease_lambdas empty to leave EASE out)");
   Say("bundle ranking: " + std::to_string(U) + " users, " + std::to_string(B) + " bundles, " + std::to_string(I) + " items");
 
   // Training-side item sets per user: user-item plus the items of the training bundles.
@@ -636,8 +639,8 @@ void RankingConfig::Declare(OptionList& o) {
   o.Add("ranking.epochs", &epochs, "learned softmax: maximum epochs (the best on the tune split is kept)");
   o.Add("ranking.learning_rate", &learning_rate, "learned softmax: Adam learning rate");
   o.Add("ranking.ease_lambdas", &ease_lambdas,
-        "EASE ridge weights tried (the best on tune is kept); EASE is a row and a fourth learned-softmax feature "
-        "(empty: neither)");
+        "EASE ridge weights tried (the best on tune Recall@20 is kept); EASE is a row and a fourth learned-softmax "
+        "feature (empty: neither; at most " + std::to_string(kMaxEaseItems) + " bundles)");
   o.Add("ranking.graph_models", &graph_models, "graph-embedding models to train: mf-bpr, lightgcn, crosscbr (empty: none)");
   o.Add("ranking.graph_seeds", &graph_seeds, "seeds per graph model (compare.seed, +1, ...): the table gives mean +- sd");
   o.Add("ranking.graph_ensemble", &graph_ensemble, "also rank by each graph model blended with the learned-softmax kernel score");
@@ -653,7 +656,7 @@ void RankingConfig::Declare(OptionList& o) {
 
 void RankingConfig::Validate() const {
   for (double l : ease_lambdas)
-    if (!(l > 0)) Fail("config key 'ranking.ease_lambdas': ", l, " (expected positive numbers)");
+    if (!(l > 0) || !std::isfinite(l)) Fail("config key 'ranking.ease_lambdas': ", l, " (expected positive numbers)");
   if (graph_seeds < 1 || graph_seeds > 1000) Fail("config key 'ranking.graph_seeds': ", graph_seeds, " (expected 1 to 1000)");
   std::vector<std::string> seen;
   for (const std::string& m : graph_models) {

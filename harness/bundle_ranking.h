@@ -5,8 +5,10 @@
 // one test bundle.
 // Strategies: popularity (training counts), item-CF aggregated to bundles (co-occurrence of
 // items in bundles and user histories), content (IDF-weighted cosine between the user's
-// items and the bundle's items), and a learned softmax over every bundle on those kernel
-// scores (LibTorch), whose training epoch is chosen on the tune split; and the graph-embedding
+// items and the bundle's items), EASE (graph/ease.h: a closed-form bundle-to-bundle model of
+// the training pairs, its ridge weight chosen on tune Recall@20, NDCG@20 breaking ties), and a
+// learned softmax over every bundle on those kernel scores (LibTorch), whose training epoch is
+// chosen on the tune split; and the graph-embedding
 // models of graph/graph_model.h (mf-bpr, lightgcn, crosscbr), each over `graph_seeds` seeds
 // (mean and standard deviation), with their tune learning curves; and the off-policy
 // REINFORCE agent with the top-K correction (graph/topk_reinforce.h) started from one of them,

@@ -396,6 +396,7 @@ TEST_CASE("EASE equals a ridge regression of each column on the others", "[graph
   }
   CHECK(worst < 1e-6);
   // A user's scores: the sum of the rows of W over the user's items.
+  REQUIRE(rows[0].size() >= 2);
   std::vector<float> out(n);
   m.Score(rows[0].data(), static_cast<int64_t>(rows[0].size()), out.data());
   for (int64_t b = 0; b < n; ++b) {
