@@ -121,7 +121,7 @@ void AddValidation(const CompletionConfig& cfg, const LoggedDataset& data, const
   const int64_t vcut = cut - static_cast<int64_t>(cfg.validation_share * static_cast<double>(cut));
   const auto fit = CompletionQueries(data.sessions, data.bundles, timed, 0, vcut);
   const auto held = CompletionQueries(data.sessions, data.bundles, timed, vcut, cut);
-  const CompletionFeatures f(data.items, fit);
+  const CompletionFeatures f(data.items, fit, ParseCompletionPool(cfg.learned_pool));
   const CompletionBatch train = BuildCompletionBatch(f, fit, cfg.learned_candidates, true);
   const CompletionBatch val = BuildCompletionBatch(f, held, cfg.learned_candidates, false);
   const int64_t n = *std::max_element(cfg.n.begin(), cfg.n.end());
@@ -145,7 +145,7 @@ void AddLearnedStrategies(const CompletionConfig& cfg, const LoggedDataset& data
                           int64_t cut, const std::string& domain, CompletionResult& out) {
   if (cfg.validation_share > 0) AddValidation(cfg, data, timed, cut, domain, out);
   const auto training = CompletionQueries(data.sessions, data.bundles, timed, 0, cut);
-  const CompletionFeatures f(data.items, training);
+  const CompletionFeatures f(data.items, training, ParseCompletionPool(cfg.learned_pool));
   const CompletionBatch batch = BuildCompletionBatch(f, training, cfg.learned_candidates, true);
   // Candidates and features of each given item, computed once for every learner and seed.
   struct Ranked {
@@ -325,8 +325,9 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
     }
     if (!r.validation.empty()) {
       o << "\n## Validation of the learned strategies\n\nThe learned strategies (harness/completion_learned.h) "
-           "are trained on the earlier sessions' bundles only, with a softmax over each given item's nearest "
-           "items by title TF-IDF; their settings (completion.learned_*) were chosen on this split of the "
+           "are trained on the earlier sessions' bundles only, with a softmax over each given item's candidates "
+           "(its nearest items in completion.learned_pool; the content row here re-ranks the same candidates by "
+           "title cosine alone); their settings (completion.learned_*) were chosen on this split of the "
            "training sessions alone: trained on all but the last completion.validation_share of them, hit@"
         << *std::max_element(r.n.begin(), r.n.end()) << " on those last ones (first seed). Rows with seeds give "
            "the mean +- standard deviation over completion.learned_seeds.\n\n| domain | strategy | queries | hit@"
@@ -387,7 +388,10 @@ void CompletionConfig::Declare(OptionList& o) {
   o.Add("completion.n", &n, "list lengths N of hit@N and recall@N");
   o.Add("completion.agent_updates", &agent_updates, "REINFORCE updates in the replay world");
   o.Add("completion.learned_candidates", &learned_candidates,
-        "learned strategies: items re-ranked per query (the given item's nearest by title TF-IDF)");
+        "learned strategies: items re-ranked per query (the given item's nearest in completion.learned_pool)");
+  o.Add("completion.learned_pool", &learned_pool,
+        "learned strategies' candidates: title (nearest by title TF-IDF) or title+category (nearest by the sum of "
+        "the title-and-category-words TF-IDF cosine and the title character n-gram cosine)");
   o.Add("completion.learned_epochs", &learned_epochs, "learned strategies: passes over the training bundles' queries");
   o.Add("completion.learned_rate", &learned_rate, "listwise scorer: SGD step size of the weights");
   o.Add("completion.reinforce_rate", &reinforce_rate, "REINFORCE on the logged bundles: step size of the weights");
@@ -411,6 +415,7 @@ void CompletionConfig::Validate() const {
   const int64_t max_n = *std::max_element(n.begin(), n.end());
   if (learned_candidates < max_n)
     Fail("config key 'completion.learned_candidates': expected at least the largest N (", max_n, ")");
+  ParseCompletionPool(learned_pool);
   if (learned_epochs < 1) Fail("config key 'completion.learned_epochs': expected a positive number");
   if (!(learned_rate > 0)) Fail("config key 'completion.learned_rate': expected a positive step");
   if (!(reinforce_rate > 0)) Fail("config key 'completion.reinforce_rate': expected a positive step");

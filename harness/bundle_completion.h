@@ -27,6 +27,7 @@ struct CompletionConfig {
   int64_t agent_updates = 60;  // completion.agent_updates: REINFORCE updates in the replay world
   // The learned strategies (completion.learned_*; see harness/completion_learned.h).
   int64_t learned_candidates = 100;
+  std::string learned_pool = "title+category";  // where candidates come from: title | title+category
   int64_t learned_epochs = 10;
   double learned_rate = 0.001;   // the listwise scorer's step
   double reinforce_rate = 0.005;  // the REINFORCE agent's step

@@ -22,7 +22,7 @@ const char* const kCompletionFeatureNames[kNumCompletionFeatures] = {
     "leaf-pair affinity (share)", "depth-2 pair affinity (log count)", "depth-2 pair affinity (share)",
     "title-token pair affinity (log)", "bundled together before (log count)",
     "title cosine x same brand", "title cosine x same leaf", "char cosine x category overlap",
-    "title cosine squared", "shared first three title tokens (share)"};
+    "title cosine squared", "shared first three title tokens (share)", "title and category tfidf cosine"};
 
 namespace {
 
@@ -63,12 +63,30 @@ std::string CategoryPrefix(const std::string& paths, size_t depth) {
   return first.substr(0, at);
 }
 
+// The title followed by the category paths' words, each marked so that a category word
+// and the same title word are different terms.
+std::string TopicDocument(const std::string& title, const std::string& category_path) {
+  std::string doc = title;
+  for (const auto& w : Tokenize(category_path)) doc += " cat" + w;
+  return doc;
+}
+
 int32_t Code(std::unordered_map<std::string, int32_t>& codes, const std::string& key) {
   if (key.empty()) return -1;
   return codes.emplace(key, static_cast<int32_t>(codes.size())).first->second;
 }
 
 }  // namespace
+
+CompletionPool ParseCompletionPool(const std::string& name) {
+  if (name == "title") return CompletionPool::kTitle;
+  if (name == "title+category") return CompletionPool::kTitleAndCategory;
+  Fail("config key 'completion.learned_pool': expected title or title+category, got '", name, "'");
+}
+
+const char* CompletionPoolName(CompletionPool pool) {
+  return pool == CompletionPool::kTitle ? "title" : "title+category";
+}
 
 std::vector<CompletionQuery> CompletionQueries(const SessionTable& sessions, const BundleTable& bundles,
                                                const std::vector<int64_t>& order, int64_t begin, int64_t end) {
@@ -86,7 +104,9 @@ std::vector<CompletionQuery> CompletionQueries(const SessionTable& sessions, con
   return out;
 }
 
-CompletionFeatures::CompletionFeatures(const ItemTable& items, const std::vector<CompletionQuery>& training) {
+CompletionFeatures::CompletionFeatures(const ItemTable& items, const std::vector<CompletionQuery>& training,
+                                       CompletionPool pool)
+    : pool_(pool) {
   const int64_t m = items.n;
   TfidfConfig words;
   words_ = std::make_shared<CosineSimilarity>(Tfidf::Fit(items.title, words).vectors(), "tfidf");
@@ -96,6 +116,9 @@ CompletionFeatures::CompletionFeatures(const ItemTable& items, const std::vector
   plain.english_stop_words = false;
   grams_ = std::make_shared<CosineSimilarity>(Tfidf::Fit(grams, plain).vectors(), "char-grams");
   categories_ = std::make_shared<CategoryOverlapSimilarity>(items.category_path);
+  std::vector<std::string> topics(m);
+  for (int64_t i = 0; i < m; ++i) topics[i] = TopicDocument(items.title[i], items.category_path[i]);
+  topics_ = std::make_shared<CosineSimilarity>(Tfidf::Fit(topics, words).vectors(), "tfidf-topics");
   std::unordered_map<std::string, int32_t> brands, title_words;
   tokens_.assign(m, {});
   lead_.assign(m, {});
@@ -194,7 +217,14 @@ std::vector<int32_t> CompletionFeatures::Candidates(int32_t item, int64_t k) con
   std::vector<int32_t> all(m);
   std::iota(all.begin(), all.end(), 0);
   std::vector<double> score(m);
-  words_->Row(item, all.data(), m, score.data());
+  if (pool_ == CompletionPool::kTitle) {
+    words_->Row(item, all.data(), m, score.data());
+  } else {
+    std::vector<double> grams(m);
+    topics_->Row(item, all.data(), m, score.data());
+    grams_->Row(item, all.data(), m, grams.data());
+    for (int64_t i = 0; i < m; ++i) score[i] += grams[i];
+  }
   score[item] = -std::numeric_limits<double>::infinity();
   k = std::min(k, m - 1);
   std::partial_sort(all.begin(), all.begin() + k, all.end(),
@@ -207,8 +237,9 @@ void CompletionFeatures::Compute(const CompletionQuery& query, const std::vector
                                  bool leave_out_own_session, double* out) const {
   const int64_t n = static_cast<int64_t>(cands.size());
   const int32_t q = query.item;
-  std::vector<double> words(n), grams(n), cats(n);
+  std::vector<double> words(n), grams(n), cats(n), topics(n);
   words_->Row(q, cands.data(), n, words.data());
+  topics_->Row(q, cands.data(), n, topics.data());
   grams_->Row(q, cands.data(), n, grams.data());
   categories_->Row(q, cands.data(), n, cats.data());
   const auto at = session_bundles_.find(query.session);
@@ -253,6 +284,7 @@ void CompletionFeatures::Compute(const CompletionQuery& query, const std::vector
     f[11] = std::log1p(std::max(0.0, co - lookup(own_co, i)));
     f[12] = f[0] * f[3], f[13] = f[0] * f[4], f[14] = f[1] * f[2], f[15] = f[0] * f[0];
     f[16] = static_cast<double>(Shared(lead_[q], lead_[i])) / 3.0;
+    f[17] = topics[c];
   }
 }
 

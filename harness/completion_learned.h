@@ -5,7 +5,9 @@
 // n-gram cosines, brand (first title word), category overlap, a few products of these, and
 // what the training bundles teach: category-pair and title-token-pair affinities and
 // co-bundled counts (kCompletionFeatureNames). Candidates are the query's nearest items by
-// title TF-IDF, re-ranked by a linear score. Popularity and "seen before" are left out on
+// title TF-IDF, or (CompletionPool::kTitleAndCategory) by the sum of two cosines: TF-IDF over
+// the title's words with the category paths' words, and the title's character n-grams; they
+// are re-ranked by a linear score. Popularity and "seen before" are left out on
 // purpose: the catalog holds the later sessions' items too, so "never seen in training"
 // would point at the test bundles.
 // Two learners fit the weights on the training bundles only (query item -> the other items
@@ -34,7 +36,7 @@
 namespace bundlerl {
 
 // Pair features, in this order (kCompletionFeatureNames).
-inline constexpr int kNumCompletionFeatures = 17;
+inline constexpr int kNumCompletionFeatures = 18;
 extern const char* const kCompletionFeatureNames[kNumCompletionFeatures];
 
 // A training or evaluation query: the given item and the bundle it comes from.
@@ -50,12 +52,20 @@ struct CompletionQuery {
 std::vector<CompletionQuery> CompletionQueries(const SessionTable& sessions, const BundleTable& bundles,
                                                const std::vector<int64_t>& order, int64_t begin, int64_t end);
 
+// Where a query's candidates come from: the items nearest the given one by title TF-IDF
+// cosine ("title"), or by the sum of the title-and-category TF-IDF cosine and the character
+// n-gram cosine ("title+category").
+enum class CompletionPool { kTitle, kTitleAndCategory };
+CompletionPool ParseCompletionPool(const std::string& name);  // throws naming the key's values
+const char* CompletionPoolName(CompletionPool pool);
+
 // Content kernels over the whole catalog (titles and category paths, as the `content`
 // strategy uses them) and the counts over the training queries' bundles.
 class CompletionFeatures {
  public:
-  CompletionFeatures(const ItemTable& items, const std::vector<CompletionQuery>& training);
-  // The `k` items most similar to `item` by title TF-IDF (itself excluded), ties by index.
+  CompletionFeatures(const ItemTable& items, const std::vector<CompletionQuery>& training,
+                     CompletionPool pool = CompletionPool::kTitle);
+  // The `k` items nearest `item` in the pool's score (itself excluded), ties by index.
   std::vector<int32_t> Candidates(int32_t item, int64_t k) const;
   // out[c * kNumCompletionFeatures + f]: feature f of (query.item, candidates[c]). With
   // `leave_out_own_session` the counted features ignore every bundle of query.session (a
@@ -71,7 +81,9 @@ class CompletionFeatures {
   // each item pair weighted 1 / (|tokens a| |tokens b|)), less the share of `own` if given.
   double TokenAffinity(int32_t q, int32_t c, const Bundles* own) const;
   std::map<int64_t, Bundles> session_bundles_;  // training session -> its bundles
-  std::shared_ptr<const ItemSimilarity> words_, grams_, categories_;
+  CompletionPool pool_;
+  // Title words; title character n-grams; category-path overlap; title and category words.
+  std::shared_ptr<const ItemSimilarity> words_, grams_, categories_, topics_;
   std::vector<int32_t> brand_;               // first title token's id, -1 none
   std::vector<std::vector<int32_t>> level_;  // [2][item]: leaf and depth-2 category id, -1 none
   // Category-pair counts over ordered pairs of distinct items of a training bundle.

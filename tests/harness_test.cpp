@@ -529,3 +529,30 @@ TEST_CASE("learned completion: both learners rank a planted complement first whe
   lc.seed = 8;
   CHECK(TrainReinforce(train, lc).weight != agent.weight);
 }
+
+TEST_CASE("learned completion: the title+category pool reaches an item that shares only the "
+          "category path, the title pool does not", "[harness]") {
+  ItemTable items;
+  items.title = {"alpha widget", "zeta object", "alpha rope", "beta gadget"};
+  items.category_path = {"Home > Kitchen > Pans", "Garden > Tools", "Garden > Tools", "Home > Kitchen > Pans"};
+  items.n = 4;
+  const std::vector<CompletionQuery> none;
+  const CompletionFeatures title(items, none, CompletionPool::kTitle);
+  const CompletionFeatures topics(items, none, CompletionPool::kTitleAndCategory);
+  // By title alone item 3 shares nothing with item 0 and ties with item 1 (ties by index).
+  CHECK(title.Candidates(0, 3) == std::vector<int32_t>{2, 1, 3});
+  // The category words lift it above the unrelated item 1.
+  const std::vector<int32_t> pooled = topics.Candidates(0, 3);
+  CHECK(pooled.back() == 1);
+  // The title-and-category cosine is a feature in both pools.
+  std::vector<double> x(3 * kNumCompletionFeatures);
+  title.Compute({0, {0, 3}}, {1, 2, 3}, false, x.data());
+  const int t = kNumCompletionFeatures - 1;
+  CHECK(std::string(kCompletionFeatureNames[t]) == "title and category tfidf cosine");
+  CHECK(x[0 * kNumCompletionFeatures + t] == 0.0);
+  CHECK(x[1 * kNumCompletionFeatures + t] > 0.0);
+  CHECK(x[2 * kNumCompletionFeatures + t] > 0.0);
+  CHECK(ParseCompletionPool("title+category") == CompletionPool::kTitleAndCategory);
+  CHECK_THROWS_WITH(ParseCompletionPool("words"),
+                    "config key 'completion.learned_pool': expected title or title+category, got 'words'");
+}
