@@ -84,10 +84,6 @@ CompletionPool ParseCompletionPool(const std::string& name) {
   Fail("config key 'completion.learned_pool': expected title or title+category, got '", name, "'");
 }
 
-const char* CompletionPoolName(CompletionPool pool) {
-  return pool == CompletionPool::kTitle ? "title" : "title+category";
-}
-
 std::vector<CompletionQuery> CompletionQueries(const SessionTable& sessions, const BundleTable& bundles,
                                                const std::vector<int64_t>& order, int64_t begin, int64_t end) {
   std::vector<CompletionQuery> out;

@@ -57,14 +57,13 @@ std::vector<CompletionQuery> CompletionQueries(const SessionTable& sessions, con
 // n-gram cosine ("title+category").
 enum class CompletionPool { kTitle, kTitleAndCategory };
 CompletionPool ParseCompletionPool(const std::string& name);  // throws naming the key's values
-const char* CompletionPoolName(CompletionPool pool);
 
 // Content kernels over the whole catalog (titles and category paths, as the `content`
 // strategy uses them) and the counts over the training queries' bundles.
 class CompletionFeatures {
  public:
   CompletionFeatures(const ItemTable& items, const std::vector<CompletionQuery>& training,
-                     CompletionPool pool = CompletionPool::kTitle);
+                     CompletionPool pool);
   // The `k` items nearest `item` in the pool's score (itself excluded), ties by index.
   std::vector<int32_t> Candidates(int32_t item, int64_t k) const;
   // out[c * kNumCompletionFeatures + f]: feature f of (query.item, candidates[c]). With

@@ -502,7 +502,7 @@ struct PlantedCatalog {
 TEST_CASE("learned completion: both learners rank a planted complement first where titles "
           "point elsewhere, and repeat for a fixed seed", "[harness]") {
   const PlantedCatalog c;
-  const CompletionFeatures f(c.items, c.training);
+  const CompletionFeatures f(c.items, c.training, CompletionPool::kTitle);
   const int64_t k = c.items.n - 1;
   const CompletionBatch train = BuildCompletionBatch(f, c.training, k, true);
   const CompletionBatch query = BuildCompletionBatch(f, {{5, {5, 11}}}, k, false);
