@@ -3,8 +3,11 @@
 // the shares in the sparse products (forward and backward), in backward() as a whole and in
 // the Adam step; then, in the same run, one InfoNCE loss at the epoch's shape against its three
 // matrix products alone on one thread (the GEMM baseline), and the floor those products put
-// under an epoch. The data folder is $BUNDLERL_DATA/bundles/Youshu or the second argument.
+// under an epoch; and a fingerprint of the trained embeddings (equal fingerprints: bit-identical
+// training, for checking that a speed-up keeps the numbers). The data folder is
+// $BUNDLERL_DATA/bundles/Youshu or the second argument.
 // Usage: bench_graph [epochs=5] [data-folder] [threads=2]
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -65,6 +68,18 @@ std::pair<double, double> InfoNceAgainstProducts(int64_t n, int64_t d, double te
   return {loss, products};
 }
 
+// FNV-1a over the bytes of the trained embeddings: equal fingerprints mean bit-identical
+// training, which is how a change to a kernel is checked to keep the numbers it gives.
+uint64_t Fingerprint(const GraphEmbeddings& e) {
+  uint64_t h = 1469598103934665603ull;
+  for (const std::vector<float>* v : {&e.bundle_view_user, &e.bundle_view_bundle, &e.item_view_user,
+                                      &e.item_view_bundle, &e.item_view_item}) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(v->data());
+    for (size_t i = 0; i < v->size() * sizeof(float); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
+  }
+  return h;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,6 +106,9 @@ int main(int argc, char** argv) {
               static_cast<long long>(g.user_item.size()), static_cast<long long>(g.user_bundle.size()),
               static_cast<long long>(g.bundle_item.size()), static_cast<long long>(batches),
               static_cast<long long>(c.batch), static_cast<long long>(c.dim), threads);
+  std::printf("last epoch's loss %.9g; fingerprint of the trained embeddings %016llx (seed %llu)\n",
+              r.curve.back().loss, static_cast<unsigned long long>(Fingerprint(r.best)),
+              static_cast<unsigned long long>(c.seed));
   const double t = r.train_seconds;
   std::printf("| epochs | s per epoch | forward propagation | losses (InfoNCE with its gradients) | backward() | Adam step "
               "| of which sparse products (forward and backward) | target |\n|---|---|---|---|---|---|---|---|\n");

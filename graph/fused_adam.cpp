@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/executor.h"
+#include "graph/adam_kernel.h"
 
 namespace bundlerl {
 
@@ -27,27 +28,6 @@ void FusedAdam::zero_grad() {
   for (torch::Tensor& p : params_) p.mutable_grad() = torch::Tensor();
 }
 
-namespace {
-
-struct AdamConstants {
-  float b1, b2, wd, eps, lr_over_bc1, root_bc2;
-};
-
-// Values [begin, end) of one parameter (`g` null: a zero gradient). Built for AVX2 and baseline
-// x86-64 (chosen at load time); neither has fused multiply-add, so both give the same bits.
-__attribute__((target_clones("avx2", "default"))) void AdamRange(const AdamConstants& c, float* p, float* m, float* v,
-                                                                 const float* g, int64_t begin, int64_t end) {
-  for (int64_t i = begin; i < end; ++i) {
-    const float grad = (g ? g[i] : 0.0f) + c.wd * p[i];
-    const float mi = c.b1 * m[i] + (1 - c.b1) * grad;
-    const float vi = c.b2 * v[i] + (1 - c.b2) * grad * grad;
-    m[i] = mi, v[i] = vi;
-    p[i] -= c.lr_over_bc1 * mi / (std::sqrt(vi) / c.root_bc2 + c.eps);
-  }
-}
-
-}  // namespace
-
 void FusedAdam::step() {
   for (size_t k = 0; k < params_.size(); ++k) {
     torch::Tensor& p = params_[k];
@@ -65,7 +45,7 @@ void FusedAdam::step() {
     float* vp = v_[k].data_ptr<float>();
     const float* gp = g.defined() ? g.data_ptr<float>() : nullptr;
     const int64_t n = p.numel(), tasks = std::max<int64_t>(1, std::min<int64_t>(n / 4096, threads_ * 8));
-    ParallelFor(threads_, tasks, [&](int, int64_t t) { AdamRange(c, pp, mp, vp, gp, n * t / tasks, n * (t + 1) / tasks); });
+    ParallelFor(threads_, tasks, [&](int, int64_t t) { AdamUpdate(c, pp, mp, vp, gp, n * t / tasks, n * (t + 1) / tasks); });
   }
 }
 
