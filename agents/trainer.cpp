@@ -12,6 +12,7 @@
 #include "agents/internal.h"
 #include "agents/simulated_logs.h"
 #include "common/error.h"
+#include "common/fnv.h"
 #include "common/executor.h"
 #include "policy/fixed_policies.h"
 #include "policy/learned_policy.h"
@@ -21,13 +22,6 @@ namespace bundlerl {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// FNV-1a over bytes, for fingerprints.
-uint64_t Fnv(const void* data, size_t n, uint64_t h = 1469598103934665603ULL) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
-  return h;
-}
 
 std::string Hex(uint64_t h) {
   std::ostringstream s;
@@ -83,9 +77,9 @@ void CheckFingerprint(const std::string& path, const std::string& saved, const s
 // A world's identity for fingerprints: its size and a hash of its kernels' inputs.
 std::string WorldFingerprint(const ShopperModel& model) {
   const World& w = model.world();
-  uint64_t h = Fnv(w.embeddings().data(), sizeof(double) * w.embeddings().size());
+  uint64_t h = Fnv1a(w.embeddings().data(), sizeof(double) * w.embeddings().size());
   for (int64_t u = 0; u < w.num_shoppers(); ++u)
-    h = Fnv(w.shopper(u).theta.data(), sizeof(double) * w.shopper(u).theta.size(), h);
+    h = Fnv1a(w.shopper(u).theta.data(), sizeof(double) * w.shopper(u).theta.size(), h);
   return Concat("world ", w.num_items(), " items, ", w.num_shoppers(), " shoppers, ", Hex(h));
 }
 

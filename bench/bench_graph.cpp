@@ -19,6 +19,7 @@
 #include <chrono>
 #include <vector>
 
+#include "common/fnv.h"
 #include "dataset/importers.h"
 #include "graph/graph_model.h"
 #include "graph/losses.h"
@@ -71,12 +72,10 @@ std::pair<double, double> InfoNceAgainstProducts(int64_t n, int64_t d, double te
 // FNV-1a over the bytes of the trained embeddings: equal fingerprints mean bit-identical
 // training, which is how a change to a kernel is checked to keep the numbers it gives.
 uint64_t Fingerprint(const GraphEmbeddings& e) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = kFnvOffset;
   for (const std::vector<float>* v : {&e.bundle_view_user, &e.bundle_view_bundle, &e.item_view_user,
-                                      &e.item_view_bundle, &e.item_view_item}) {
-    const auto* bytes = reinterpret_cast<const unsigned char*>(v->data());
-    for (size_t i = 0; i < v->size() * sizeof(float); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
-  }
+                                      &e.item_view_bundle, &e.item_view_item})
+    h = Fnv1a(v->data(), v->size() * sizeof(float), h);
   return h;
 }
 

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "common/error.h"
+#include "common/fnv.h"
 
 namespace bundlerl {
 namespace {
@@ -232,11 +233,8 @@ LoggedDataset LoggedDataset::Slice(int64_t first, int64_t end) const {
 
 std::string CatalogFingerprint(const LoggedDataset& catalog) {
   // FNV-1a over the bytes of the parts that identify a catalog.
-  uint64_t h = 1469598103934665603ULL;
-  auto hash = [&](const void* data, size_t n) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
-  };
+  uint64_t h = kFnvOffset;
+  auto hash = [&](const void* data, size_t n) { h = Fnv1a(data, n, h); };
   const ItemTable& items = catalog.items;
   hash(&catalog.meta.n_units, sizeof(int64_t));
   hash(items.original_id.data(), sizeof(int64_t) * items.original_id.size());

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/fnv.h"
 #include "env/choice_model.h"
 #include "env/ground_truth.h"
 #include "env/session_batch.h"
@@ -613,10 +614,8 @@ namespace {
 
 // FNV-1a over the bits of values: a digest that changes when any simulated number changes.
 struct BitDigest {
-  uint64_t h = 1469598103934665603ULL;
-  void Bytes(const void* p, size_t n) {
-    for (size_t j = 0; j < n; ++j) h = (h ^ static_cast<const unsigned char*>(p)[j]) * 1099511628211ULL;
-  }
+  uint64_t h = kFnvOffset;
+  void Bytes(const void* p, size_t n) { h = Fnv1a(p, n, h); }
   template <typename T>
   void Add(T v) { Bytes(&v, sizeof v); }
 };
