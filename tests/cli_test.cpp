@@ -521,3 +521,27 @@ TEST_CASE("a peer that accepts and never answers, or a master that does not reso
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains("cannot resolve") && Catch::Contains("no-such-host.invalid"));
 }
+
+// The committed results/obd (no trained agent, so the same bits on any CPU) must be what the
+// code writes today: a change to an estimator, the bootstrap or the reward model that moves a
+// number fails here until results/obd is regenerated (`bundlerl compare --config
+// sim_configs/obd.ini`) and the change is explained.
+TEST_CASE("the committed results/obd regenerate byte for byte", "[cli][data][results]") {
+  TempDir tmp;
+  const std::string source = BUNDLERL_SOURCE_DIR;
+  const auto r = RunCli("compare --config " + source + "/sim_configs/obd.ini --compare.data " + DataDir() +
+                        "/obd --out " + tmp / "obd");
+  REQUIRE(r.status == 0);
+  std::istringstream fresh(ReadText(tmp / "obd/summary.csv"));
+  std::istringstream committed(ReadText(source + "/results/obd/summary.csv"));
+  std::string a, b;
+  int line = 0;
+  while (std::getline(committed, b)) {
+    ++line;
+    INFO("results/obd/summary.csv, line " << line);
+    REQUIRE(std::getline(fresh, a));
+    REQUIRE(a == b);
+  }
+  CHECK(line > 1);
+  CHECK_FALSE(std::getline(fresh, a));
+}
