@@ -29,6 +29,9 @@ class LinearBanditAgent : public Agent {
  public:
   LinearBanditAgent(const AgentSetup& setup, bool thompson)
       : config_(*setup.config), thompson_(thompson), F_(setup.num_features), D_(setup.num_features + 1) {
+    if (config_.scorer == "attention")
+      Fail("config key 'train.scorer': agent '", name(), "' is a linear bandit, its policy is linear in the "
+           "features; the attention scorer applies to reinforce and ppo (use linear or mlp)");
     A_ = config_.ridge * Eigen::MatrixXd::Identity(D_, D_);
     b_ = Eigen::VectorXd::Zero(D_);
   }

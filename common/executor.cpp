@@ -22,11 +22,7 @@ ThreadPool& SharedPool(int threads) {
   return *pool;
 }
 
-int MaxThreads() {
-  const int hw = static_cast<int>(std::thread::hardware_concurrency());
-  return 4 * (hw > 0 ? hw : 1) < 4 ? 4 : 4 * (hw > 0 ? hw : 1);
-}
-
+// MaxThreads() (common/thread_pool.h) is the bound.
 void ValidateThreads(int64_t threads, const std::string& key) {
   if (threads < 1 || threads > MaxThreads())
     Fail(key, ": expected a number of threads in [1, ", MaxThreads(), "] (four per hardware thread), got ",

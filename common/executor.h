@@ -21,8 +21,6 @@ inline void ParallelFor(int threads, int64_t n, const std::function<void(int, in
   SharedPool(threads).Run(n, f);
 }
 
-// The most threads a setting may ask for: four per hardware thread (at least 4).
-int MaxThreads();
 // Throws Error naming `key` unless 1 <= threads <= MaxThreads().
 void ValidateThreads(int64_t threads, const std::string& key);
 

@@ -161,4 +161,33 @@ void OptionList::Set(const std::string& key, const std::string& value) const {
   Fail("unknown config key '", key, "'");
 }
 
+void RequireInRange(const std::string& key, int64_t value, int64_t lo, int64_t hi) {
+  if (value < lo || value > hi) Fail("config key '", key, "': expected ", lo, " to ", hi, ", got ", value);
+}
+
+void RequirePositiveFloat(const std::string& key, double value) {
+  constexpr double lo = std::numeric_limits<float>::min(), hi = std::numeric_limits<float>::max();
+  if (!(value >= lo && value <= hi))
+    Fail("config key '", key, "': expected a positive number in [", lo, ", ", hi, "] (it is used as a float), got ",
+         value);
+}
+
+void RequireNonNegativeFloat(const std::string& key, double value) {
+  if (value != 0.0) RequirePositiveFloat(key, value);
+}
+
+namespace {
+
+template <typename T>
+void RequireDistinctValues(const std::string& key, const std::vector<T>& values) {
+  std::set<T> seen;
+  for (const T& v : values)
+    if (!seen.insert(v).second) Fail("config key '", key, "': ", v, " is listed twice");
+}
+
+}  // namespace
+
+void RequireDistinct(const std::string& key, const std::vector<double>& values) { RequireDistinctValues(key, values); }
+void RequireDistinct(const std::string& key, const std::vector<int64_t>& values) { RequireDistinctValues(key, values); }
+
 }  // namespace bundlerl

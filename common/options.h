@@ -52,4 +52,15 @@ class OptionList {
 std::vector<std::string> SplitCommaList(const std::string& text);
 std::string JoinCommaList(const std::vector<std::string>& items);
 
+// Checks of declared values after parsing, each throwing Error "config key 'KEY': ..." (the
+// command line adds the file and line where KEY was set).
+void RequireInRange(const std::string& key, int64_t value, int64_t lo, int64_t hi);
+// A positive number that LibTorch's float parameters can hold: in [1.2e-38, 3.4e38].
+void RequirePositiveFloat(const std::string& key, double value);
+// 0, or a positive number as above.
+void RequireNonNegativeFloat(const std::string& key, double value);
+// No value listed twice.
+void RequireDistinct(const std::string& key, const std::vector<double>& values);
+void RequireDistinct(const std::string& key, const std::vector<int64_t>& values);
+
 }  // namespace bundlerl

@@ -26,11 +26,23 @@
 #include <thread>
 #include <vector>
 
+#include "common/error.h"
+
 namespace bundlerl {
+
+// The most threads a pool may have: four per hardware thread (at least 4). Settings are
+// checked against it with the key named (ValidateThreads, common/executor.h); the pool
+// itself refuses more, so that no path can start a runaway number of threads.
+inline int MaxThreads() {
+  const int hw = static_cast<int>(std::thread::hardware_concurrency());
+  return 4 * (hw > 0 ? hw : 1);
+}
 
 class ThreadPool {
  public:
   explicit ThreadPool(int threads) : size_(threads < 1 ? 1 : threads) {
+    if (size_ > MaxThreads())
+      Fail("thread pool: ", threads, " threads asked for, at most ", MaxThreads(), " (four per hardware thread)");
     for (int t = 1; t < size_; ++t) workers_.emplace_back([this, t] { Work(t); });
   }
   ~ThreadPool() {

@@ -4,6 +4,8 @@
 #include "env/episode.h"
 
 #include "common/error.h"
+#include "common/memory.h"
+#include "kernels/features.h"
 
 namespace bundlerl {
 namespace {
@@ -32,6 +34,14 @@ void PrefetchStep(const ShopperSession& s, const int32_t* slate, int64_t K) {
 
 }  // namespace
 
+double SessionBatch::MemoryBytes(const ShopperModel& model, int64_t num_sessions, ObservationKind kind) {
+  const auto& s = model.session_config();
+  const double C = static_cast<double>(s.num_candidates), K = static_cast<double>(s.slate_size);
+  const double per_session = sizeof(ShopperSession) + sizeof(Observation) + 256.0 + 8.0 * C * (kNumFeatures + 2) +
+                             (kind == ObservationKind::kFull ? 8.0 * C * kNumFeatures : 0.0) + 32.0 * K;
+  return static_cast<double>(num_sessions) * per_session;
+}
+
 SessionBatch::SessionBatch(std::shared_ptr<const ShopperModel> model, int64_t num_sessions,
                            uint64_t seed, int threads, ObservationKind kind)
     : model_(std::move(model)),
@@ -40,6 +50,7 @@ SessionBatch::SessionBatch(std::shared_ptr<const ShopperModel> model, int64_t nu
       kind_(kind),
       pool_(threads) {
   if (num_sessions <= 0) Fail("session batch: the number of sessions must be positive, got ", num_sessions);
+  CheckFitsInMemory(MemoryBytes(*model_, num_sessions, kind), Concat("session batch of ", num_sessions, " sessions"));
   sessions_.reserve(num_sessions);
   for (int64_t i = 0; i < num_sessions; ++i) sessions_.emplace_back(model_);
   observations_.resize(num_sessions);

@@ -23,6 +23,10 @@ class SessionBatch {
   SessionBatch(std::shared_ptr<const ShopperModel> model, int64_t num_sessions, uint64_t seed,
                int threads = 2, ObservationKind kind = ObservationKind::kFull);
 
+  // About the bytes a batch of `num_sessions` sessions of `model` holds (checked against the
+  // machine's memory before anything is allocated).
+  static double MemoryBytes(const ShopperModel& model, int64_t num_sessions, ObservationKind kind);
+
   int64_t size() const { return static_cast<int64_t>(sessions_.size()); }
   int64_t slate_size() const { return K_; }
   // Session i's observation before the next Step; a view valid until then.

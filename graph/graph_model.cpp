@@ -61,6 +61,7 @@ BundleGraphs BundleGraphsOf(const LoggedDataset& data, const std::string& pairs)
 }
 
 void GraphModelConfig::Declare(OptionList& o, const std::string& p) {
+  key_prefix = p;
   o.Add(p + ".dim", &dim, "graph models: embedding size");
   o.Add(p + ".layers", &layers, "graph models: propagation layers (lightgcn, crosscbr)");
   o.Add(p + ".epochs", &epochs, "graph models: maximum training epochs");
@@ -80,20 +81,21 @@ void GraphModelConfig::Validate() const {
   bool known = false;
   for (const auto& [name, what] : GraphModelNames()) known |= name == model;
   if (!known) Fail("graph model '", model, "': unknown (mf-bpr, lightgcn or crosscbr)");
-  auto positive = [](const char* key, int64_t v, int64_t max) {
-    if (v <= 0 || v > max) Fail("graph model: ", key, " = ", v, " (expected 1 to ", max, ")");
-  };
-  positive("dim", dim, 4096);
-  positive("epochs", epochs, 1000000);
-  positive("batch", batch, 1 << 24);
-  positive("eval_every", eval_every, 1000000);
-  if (layers < 0 || layers > 8) Fail("graph model: layers = ", layers, " (expected 0 to 8)");
-  if (patience < 0) Fail("graph model: patience = ", patience, " (expected 0 or more)");
-  if (!(learning_rate > 0)) Fail("graph model: learning_rate = ", learning_rate, " (expected > 0)");
-  if (!(l2 >= 0) || !(contrastive_weight >= 0)) Fail("graph model: l2 and contrastive_weight must be >= 0");
-  if (!(temperature > 0)) Fail("graph model: temperature = ", temperature, " (expected > 0)");
-  for (double r : {item_dropout, bundle_dropout, aggregation_dropout})
-    if (!(r >= 0 && r < 1)) Fail("graph model: edge dropout ", r, " (expected in [0, 1))");
+  const std::string& p = key_prefix;
+  RequireInRange(p + ".dim", dim, 1, 4096);
+  RequireInRange(p + ".epochs", epochs, 1, 1000000);
+  RequireInRange(p + ".batch", batch, 1, 1 << 24);
+  RequireInRange(p + ".eval_every", eval_every, 1, 1000000);
+  RequireInRange(p + ".layers", layers, 0, 8);
+  RequireInRange(p + ".patience", patience, 0, 1000000);
+  RequirePositiveFloat(p + ".learning_rate", learning_rate);
+  RequireNonNegativeFloat(p + ".l2", l2);
+  RequireNonNegativeFloat(p + ".contrastive_weight", contrastive_weight);
+  RequirePositiveFloat(p + ".temperature", temperature);
+  const std::pair<const char*, double> dropouts[] = {
+      {".item_dropout", item_dropout}, {".bundle_dropout", bundle_dropout}, {".aggregation_dropout", aggregation_dropout}};
+  for (const auto& [key, r] : dropouts)
+    if (!(r >= 0 && r < 1)) Fail("config key '", p, key, "': expected a share in [0, 1), got ", r);
 }
 
 namespace {
@@ -313,8 +315,8 @@ GraphTrainResult TrainGraphModel(const GraphModelConfig& c, const BundleGraphs& 
     point.seconds = Since(t0);
     r.train_seconds += point.seconds;
     if (!std::isfinite(point.loss))
-      Fail("graph model ", c.model, ": the training loss became non-finite at epoch ", epoch,
-           " (lower the learning rate)");
+      Fail("graph model ", c.model, ": the training loss became non-finite at epoch ", epoch, " (lower ",
+           c.key_prefix, ".learning_rate, or check ", c.key_prefix, ".l2, .contrastive_weight and .temperature)");
     const bool last = epoch == c.epochs;
     if (tune && (epoch % c.eval_every == 0 || last)) {
       GraphEmbeddings e = Embed(c, g, p, eval_ops);

@@ -58,7 +58,9 @@ struct GraphModelConfig {
   int threads = 2;
   // Declares the keys `prefix`.dim, .layers, ... (model, seed and threads are set by the caller).
   void Declare(OptionList& options, const std::string& prefix);
+  // Throws Error naming the offending key ("config key 'graph.dim': ...").
   void Validate() const;
+  std::string key_prefix = "graph";  // the keys' section, set by Declare
 };
 
 // The model names and what each is, for help text.

@@ -13,6 +13,7 @@
 namespace bundlerl {
 
 void TopKReinforceConfig::Declare(OptionList& o, const std::string& p) {
+  key_prefix = p;
   o.Add(p + ".epochs", &epochs, "top-K REINFORCE: maximum epochs over the logged pairs");
   o.Add(p + ".batch", &batch, "top-K REINFORCE: logged pairs per update");
   o.Add(p + ".patience", &patience, "top-K REINFORCE: evaluations without a better tune score before stopping (0: never)");
@@ -24,10 +25,16 @@ void TopKReinforceConfig::Declare(OptionList& o, const std::string& p) {
 }
 
 void TopKReinforceConfig::Validate() const {
-  if (epochs <= 0 || batch <= 0 || eval_every <= 0 || slate_size <= 0 || patience < 0)
-    Fail("top-K REINFORCE: epochs, batch and slate_size must be positive, patience >= 0");
-  if (!(learning_rate > 0) || !(behaviour_learning_rate > 0) || !(temperature > 0) || !(weight_cap > 0))
-    Fail("top-K REINFORCE: learning rates, temperature and weight_cap must be positive");
+  const std::string& p = key_prefix;
+  RequireInRange(p + ".epochs", epochs, 1, 1000000);
+  RequireInRange(p + ".batch", batch, 1, 1 << 24);
+  if (eval_every <= 0) Fail("top-K REINFORCE: eval_every must be positive, got ", eval_every);
+  RequireInRange(p + ".slate_size", slate_size, 1, 1000000);
+  RequireInRange(p + ".patience", patience, 0, 1000000);
+  RequirePositiveFloat(p + ".learning_rate", learning_rate);
+  RequirePositiveFloat(p + ".behaviour_learning_rate", behaviour_learning_rate);
+  RequirePositiveFloat(p + ".temperature", temperature);
+  RequirePositiveFloat(p + ".weight_cap", weight_cap);
 }
 
 double TopKMultiplier(double pi, int64_t k) { return static_cast<double>(k) * std::pow(1.0 - pi, static_cast<double>(k - 1)); }
@@ -66,6 +73,9 @@ GraphTrainResult TrainTopKReinforce(const TopKReinforceConfig& c, const BundleGr
   c.Validate();
   g.Validate();
   if (start.users != g.users || start.bundles != g.bundles) Fail("top-K REINFORCE: the start embeddings' sizes differ");
+  if (c.slate_size > g.bundles)
+    Fail("config key '", c.key_prefix, ".slate_size': K = ", c.slate_size, " is more than the catalogue's ", g.bundles,
+         " bundles");
   const int64_t dim = static_cast<int64_t>(start.UserVector(0).size());
   torch::Tensor state = FromRows(g.users, dim, [&](int32_t u) { return start.UserVector(u); }).requires_grad_(true);
   torch::Tensor action = FromRows(g.bundles, dim, [&](int32_t b) { return start.BundleVector(b); }).requires_grad_(true);
@@ -117,7 +127,9 @@ GraphTrainResult TrainTopKReinforce(const TopKReinforceConfig& c, const BundleGr
     point.loss /= batches, point.bpr /= batches;  // bpr: the behaviour head's negative log-likelihood
     point.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     r.train_seconds += point.seconds;
-    if (!std::isfinite(point.loss)) Fail("top-K REINFORCE: the loss became non-finite at epoch ", epoch);
+    if (!std::isfinite(point.loss))
+      Fail("top-K REINFORCE: the loss became non-finite at epoch ", epoch, " (lower ", c.key_prefix,
+           ".learning_rate, or raise ", c.key_prefix, ".temperature)");
     if (tune && (epoch % c.eval_every == 0 || epoch == c.epochs)) {
       GraphEmbeddings e = PolicyEmbeddings(state, action, start, c.temperature);
       std::tie(point.tune_recall20, point.tune_ndcg20) = tune(e);

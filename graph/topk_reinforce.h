@@ -32,7 +32,9 @@ struct TopKReinforceConfig {
   double weight_cap = 10.0;      // the cap on pi / beta
   uint64_t seed = 1;
   void Declare(OptionList& options, const std::string& prefix);
+  // Throws Error naming the offending key ("config key 'reinforce.batch': ...").
   void Validate() const;
+  std::string key_prefix = "reinforce";  // the keys' section, set by Declare
 };
 
 // Multiplier of the top-K corrected gradient for probabilities `pi` (closed form, K >= 1).

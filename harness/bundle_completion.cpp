@@ -188,6 +188,9 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
   if (!fs::is_directory(cfg.data_dir))
     Fail("config key 'compare.data': '", cfg.data_dir, "' is not a folder (expected the bundles/amazon folder)");
   cfg.Validate();
+  for (const auto& domain : cfg.domains)  // every folder before the first domain's work
+    if (!fs::is_directory(cfg.data_dir + "/" + domain))
+      Fail("config key 'completion.domains': '", domain, "' is not a folder of ", cfg.data_dir);
   CompletionResult out;
   out.n = cfg.n;
   for (const auto& domain : cfg.domains) {
@@ -409,19 +412,24 @@ void CompletionConfig::Validate() const {
   if (!(train_share > 0 && train_share < 1))
     Fail("config key 'completion.train_share': expected a share in (0, 1), got ", train_share);
   if (n.empty()) Fail("config key 'completion.n': no list length named");
+  RequireDistinct("completion.n", n);
   for (int64_t x : n)
     if (x < 1 || x > 1000) Fail("config key 'completion.n': expected lengths in [1, 1000], got ", x);
-  if (agent_updates < 1) Fail("config key 'completion.agent_updates': expected a positive number");
+  RequireInRange("completion.agent_updates", agent_updates, 1, 10000000);
   const int64_t max_n = *std::max_element(n.begin(), n.end());
   if (learned_candidates < max_n)
     Fail("config key 'completion.learned_candidates': expected at least the largest N (", max_n, ")");
   ParseCompletionPool(learned_pool);
-  if (learned_epochs < 1) Fail("config key 'completion.learned_epochs': expected a positive number");
+  RequireInRange("completion.learned_candidates", learned_candidates, max_n, 1000000);
+  RequireInRange("completion.learned_epochs", learned_epochs, 1, 1000000);
   if (!(learned_rate > 0)) Fail("config key 'completion.learned_rate': expected a positive step");
   if (!(reinforce_rate > 0)) Fail("config key 'completion.reinforce_rate': expected a positive step");
   if (learned_l2 < 0) Fail("config key 'completion.learned_l2': expected a non-negative penalty");
-  if (learned_samples < 2) Fail("config key 'completion.learned_samples': expected at least 2");
+  RequireInRange("completion.learned_samples", learned_samples, 2, 100000);
   if (learned_seeds.empty()) Fail("config key 'completion.learned_seeds': no seed named");
+  for (int64_t s : learned_seeds)
+    if (s < 0) Fail("config key 'completion.learned_seeds': expected seeds >= 0, got ", s);
+  RequireDistinct("completion.learned_seeds", learned_seeds);
   if (!(validation_share >= 0 && validation_share < 1))
     Fail("config key 'completion.validation_share': expected a share in [0, 1), got ", validation_share);
 }

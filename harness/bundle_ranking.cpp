@@ -655,18 +655,20 @@ void RankingConfig::Declare(OptionList& o) {
 }
 
 void RankingConfig::Validate() const {
+  RequireInRange("ranking.epochs", epochs, 1, 1000000);
+  RequirePositiveFloat("ranking.learning_rate", learning_rate);
   for (double l : ease_lambdas)
     if (!(l > 0) || !std::isfinite(l)) Fail("config key 'ranking.ease_lambdas': ", l, " (expected positive numbers)");
+  RequireDistinct("ranking.ease_lambdas", ease_lambdas);
   if (graph_seeds < 1 || graph_seeds > 1000) Fail("config key 'ranking.graph_seeds': ", graph_seeds, " (expected 1 to 1000)");
   std::vector<std::string> seen;
   for (const std::string& m : graph_models) {
+    bool known = false;
+    for (const auto& [name, what] : GraphModelNames()) known |= name == m;
+    if (!known) Fail("config key 'ranking.graph_models': '", m, "' is not a graph model (mf-bpr, lightgcn or crosscbr)");
     GraphModelConfig c = graph;
     c.model = m;
-    try {
-      c.Validate();
-    } catch (const Error& e) {
-      Fail("config key 'ranking.graph_models' / 'graph.*': ", e.what());
-    }
+    c.Validate();
     if (std::find(seen.begin(), seen.end(), m) != seen.end()) Fail("config key 'ranking.graph_models': '", m, "' listed twice");
     seen.push_back(m);
   }

@@ -349,6 +349,13 @@ void Validate(const CompletionBatch& b, const CompletionLearnerConfig& c) {
     Fail("learned completion: expected epochs >= 1, learning rate > 0, l2 >= 0 and samples >= 2");
 }
 
+// Stops training whose weights overflowed, naming the settings that make it diverge.
+void RequireFiniteWeights(const CompletionScorer& s, const char* learner, int64_t epoch, const char* rate_key) {
+  if (!s.weight.allFinite())
+    Fail("learned completion (", learner, "): the weights became non-finite in epoch ", epoch + 1,
+         "; lower the step size (config key '", rate_key, "') or the L2 penalty (completion.learned_l2)");
+}
+
 }  // namespace
 
 CompletionScorer TrainListwise(const CompletionBatch& b, const CompletionLearnerConfig& c) {
@@ -356,7 +363,7 @@ CompletionScorer TrainListwise(const CompletionBatch& b, const CompletionLearner
   CompletionScorer s = Standardised(b);
   SplitMix64 rng(c.seed);
   Eigen::MatrixXd z;
-  for (int64_t epoch = 0; epoch < c.epochs; ++epoch)
+  for (int64_t epoch = 0; epoch < c.epochs; ++epoch) {
     for (size_t i : Shuffled(b, rng)) {
       const Eigen::VectorXd p = Policy(s, b.features[i], z);
       Eigen::VectorXd target(p.size());
@@ -364,6 +371,8 @@ CompletionScorer TrainListwise(const CompletionBatch& b, const CompletionLearner
       target /= target.sum();
       s.weight -= c.learning_rate * (z.transpose() * (p - target) + c.l2 * s.weight);
     }
+    RequireFiniteWeights(s, "listwise", epoch, "completion.learned_rate");
+  }
   return s;
 }
 
@@ -374,7 +383,7 @@ CompletionScorer TrainReinforce(const CompletionBatch& b, const CompletionLearne
   Eigen::MatrixXd z;
   std::vector<int64_t> action(c.samples);
   std::vector<double> reward(c.samples);
-  for (int64_t epoch = 0; epoch < c.epochs; ++epoch)
+  for (int64_t epoch = 0; epoch < c.epochs; ++epoch) {
     for (size_t i : Shuffled(b, rng)) {
       const Eigen::VectorXd p = Policy(s, b.features[i], z);
       double mean_reward = 0;
@@ -393,6 +402,8 @@ CompletionScorer TrainReinforce(const CompletionBatch& b, const CompletionLearne
         grad += (reward[k] - mean_reward) * (z.row(action[k]).transpose() - expected);
       s.weight += c.learning_rate * (grad / static_cast<double>(c.samples) - c.l2 * s.weight);
     }
+    RequireFiniteWeights(s, "reinforce", epoch, "completion.reinforce_rate");
+  }
   return s;
 }
 

@@ -545,3 +545,44 @@ TEST_CASE("the committed results/obd regenerate byte for byte", "[cli][data][res
   CHECK(line > 1);
   CHECK_FALSE(std::getline(fresh, a));
 }
+
+// The newer experiments' keys: each bad value is refused before any work, with the key and
+// the place it was set (the INI line, or the command line) named.
+TEST_CASE("bundle-ranking and bundle-completion keys are checked with the key and place named",
+          "[cli][data]") {
+  TempDir tmp;
+  const std::string youshu = " --compare.kind bundle-ranking --compare.data " + DataDir() + "/bundles/Youshu";
+  const std::string out = " --out " + tmp / "out";
+  auto r = RunCli("compare" + youshu + " --ranking.learning_rate -1" + out);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("command line") && Catch::Contains("config key 'ranking.learning_rate'"));
+  r = RunCli("compare" + youshu + " --ranking.epochs 0" + out);
+  CHECK_THAT(r.output, Catch::Contains("config key 'ranking.epochs': expected 1 to 1000000, got 0"));
+  r = RunCli("compare" + youshu + " --graph.temperature 1e-300" + out);  // a float would hold 0
+  CHECK_THAT(r.output, Catch::Contains("config key 'graph.temperature': expected a positive number"));
+  r = RunCli("compare" + youshu + " --reinforce.slate_size 0" + out);
+  CHECK_THAT(r.output, Catch::Contains("config key 'reinforce.slate_size': expected 1 to"));
+  r = RunCli("compare" + youshu + " --ranking.ease_lambdas 100,100" + out);
+  CHECK_THAT(r.output, Catch::Contains("config key 'ranking.ease_lambdas': 100 is listed twice"));
+  // A graph key set in the INI file is blamed on its own line, not on ranking.graph_models'.
+  WriteText(tmp / "g.ini", "[compare]\nkind = bundle-ranking\n[ranking]\ngraph_models = crosscbr\n[graph]\ndim = 0\n");
+  r = RunCli("compare --config " + tmp / "g.ini" + " --compare.data " + DataDir() + "/bundles/Youshu" + out);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("g.ini, line 6: config key 'graph.dim': expected 1 to 4096, got 0"));
+  const std::string amazon = " --compare.kind bundle-completion --compare.data " + DataDir() + "/bundles/amazon";
+  r = RunCli("compare" + amazon + " --completion.learned_samples 1000000000000" + out);
+  CHECK_THAT(r.output, Catch::Contains("config key 'completion.learned_samples': expected 2 to 100000"));
+  r = RunCli("compare" + amazon + " --completion.n 5,5" + out);
+  CHECK_THAT(r.output, Catch::Contains("config key 'completion.n': 5 is listed twice"));
+  r = RunCli("compare" + amazon + " --completion.learned_seeds 1,-1" + out);
+  CHECK_THAT(r.output, Catch::Contains("config key 'completion.learned_seeds': expected seeds >= 0, got -1"));
+  // Every domain's folder is checked before the first domain's work.
+  r = RunCli("compare" + amazon + " --completion.domains food,nosuch" + out);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("config key 'completion.domains': 'nosuch' is not a folder"));
+  CHECK_FALSE(fs::exists(tmp / "out"));
+  // A linear bandit has no attention scorer to train.
+  r = RunCli("train --agent lints --train.scorer attention --train.updates 1 --out " + tmp / "p.pt");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("config key 'train.scorer': agent 'lints' is a linear bandit"));
+}

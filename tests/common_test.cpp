@@ -2,6 +2,7 @@
 #include "common/atomic_file.h"
 #include "common/csv.h"
 #include "common/memory.h"
+#include "common/options.h"
 #include "common/error.h"
 #include <atomic>
 #include <cmath>
@@ -221,4 +222,26 @@ TEST_CASE("thread counts are bounded by the hardware, with the key named", "[com
   CHECK_THROWS_WITH(ValidateThreads(100000, "--threads"), Catch::Contains("--threads") && Catch::Contains("100000"));
   CHECK_THROWS_WITH(ValidateThreads(0, "compare.threads"), Catch::Contains("compare.threads"));
   CHECK_THROWS_WITH(ValidateThreads(-1, "--threads"), Catch::Contains("-1"));
+  // The pool itself refuses a runaway count, whatever path asked for it.
+  CHECK_THROWS_WITH(ThreadPool(MaxThreads() + 1), Catch::Contains("thread pool: ") && Catch::Contains("at most"));
+  CHECK_THROWS(SharedPool(1000000));
+}
+
+TEST_CASE("declared values are checked with the key named", "[common]") {
+  CHECK_NOTHROW(RequireInRange("graph.dim", 64, 1, 4096));
+  CHECK_THROWS_WITH(RequireInRange("graph.dim", 0, 1, 4096), "config key 'graph.dim': expected 1 to 4096, got 0");
+  CHECK_NOTHROW(RequirePositiveFloat("graph.temperature", 0.25));
+  // LibTorch holds these as floats: 1e300 would overflow and 1e-300 become zero
+  CHECK_THROWS_WITH(RequirePositiveFloat("graph.temperature", 1e-300),
+                    Catch::StartsWith("config key 'graph.temperature': expected a positive number in ["));
+  CHECK_THROWS(RequirePositiveFloat("ranking.learning_rate", 1e300));
+  CHECK_THROWS(RequirePositiveFloat("ranking.learning_rate", -1));
+  CHECK_THROWS(RequirePositiveFloat("ranking.learning_rate", std::nan("")));
+  CHECK_NOTHROW(RequireNonNegativeFloat("graph.l2", 0.0));
+  CHECK_THROWS(RequireNonNegativeFloat("graph.l2", -1e-4));
+  CHECK_NOTHROW(RequireDistinct("completion.n", std::vector<int64_t>{5, 10}));
+  CHECK_THROWS_WITH(RequireDistinct("completion.n", std::vector<int64_t>{5, 10, 5}),
+                    "config key 'completion.n': 5 is listed twice");
+  CHECK_THROWS_WITH(RequireDistinct("ranking.ease_lambdas", std::vector<double>{100, 100}),
+                    "config key 'ranking.ease_lambdas': 100 is listed twice");
 }

@@ -528,6 +528,11 @@ TEST_CASE("learned completion: both learners rank a planted complement first whe
   CHECK(TrainListwise(train, lc).weight == listwise.weight);
   lc.seed = 8;
   CHECK(TrainReinforce(train, lc).weight != agent.weight);
+  // A step that makes the weights overflow stops training with the key to change.
+  lc.learning_rate = 1e300;
+  CHECK_THROWS_WITH(TrainListwise(train, lc), Catch::Contains("non-finite in epoch 1") &&
+                                                  Catch::Contains("config key 'completion.learned_rate'"));
+  CHECK_THROWS_WITH(TrainReinforce(train, lc), Catch::Contains("config key 'completion.reinforce_rate'"));
 }
 
 TEST_CASE("learned completion: the title+category pool reaches an item that shares only the "

@@ -7,8 +7,9 @@
     env = bundlerl.VectorEnv("sim_configs/default.ini", num_envs=256)
     policy, curve = bundlerl.train("sim_configs/default.ini", agent="reinforce")
 
-Every error the caller can cause (a bad array, file, config key or name) is a ValueError
-whose message names the argument, key or file and the index.
+Every error the caller can cause (a bad array, file, config key or name, a seed, size or
+thread count out of range) is a ValueError whose message names the argument, key or file
+and the index.
 """
 from . import _core
 from . import ope

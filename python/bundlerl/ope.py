@@ -31,6 +31,7 @@ import keyword
 import numpy as np
 
 from . import _core
+from ._args import INT32_MAX, integer, seed
 
 _BANDIT_NEEDS = ("propensities", "reward model")
 
@@ -55,8 +56,11 @@ def _settings(alpha, n_bootstrap_samples, random_state, threads):
         random_state = 0
     if isinstance(random_state, np.random.Generator):
         random_state = int(random_state.integers(0, 2**63))
-    return _core.EstimateSettings(alpha=float(alpha), n_bootstrap_samples=int(n_bootstrap_samples),
-                                  random_state=int(random_state), threads=int(threads))
+    return _core.EstimateSettings(alpha=float(alpha),
+                                  n_bootstrap_samples=integer(n_bootstrap_samples, "n_bootstrap_samples", 0,
+                                                              INT32_MAX),
+                                  random_state=seed(random_state, "random_state"),
+                                  threads=integer(threads, "threads", 1, INT32_MAX))
 
 
 def _names(estimator):

@@ -11,6 +11,7 @@ import os
 import numpy as np
 
 from . import _core
+from ._args import INT32_MAX, integer, seed as _seed_arg
 from .config import load_config
 
 
@@ -28,7 +29,7 @@ def _seed(rng):
         return 0
     if isinstance(rng, np.random.Generator):
         return int(rng.integers(0, 2**63))
-    return int(rng)
+    return _seed_arg(rng, "rng")
 
 
 class Policy:
@@ -53,12 +54,12 @@ class Policy:
 
     def probabilities(self, obs, slate_size=3):
         """P(candidate c is shown in slot k): [K, C], or [N, K, C] for a batch."""
-        return self._handle.probabilities(_features(obs), int(slate_size))
+        return self._handle.probabilities(_features(obs), integer(slate_size, "slate_size", 1, INT32_MAX))
 
     def act(self, obs, rng=None, slate_size=3):
         """A slate [K] of candidate indices, or [N, K] for a batch; rng: a
         numpy Generator or an integer seed (same seed, same slates)."""
-        return self._handle.act(_features(obs), int(slate_size), _seed(rng))
+        return self._handle.act(_features(obs), integer(slate_size, "slate_size", 1, INT32_MAX), _seed(rng))
 
     def save(self, path):
         """Writes a policy trained by train() where `bundlerl simulate`, `evaluate` and
@@ -78,6 +79,6 @@ def train(config=None, agent="reinforce", logs=None, seed=1, progress=None, kern
     array, one value per update: the mean session reward of the update's episodes, or the
     logged objective for agents that learn from logs)."""
     cfg = load_config(config, **overrides)
-    out = _core.train(cfg, agent, int(seed), "" if logs is None else os.fspath(logs), kernels,
+    out = _core.train(cfg, agent, _seed_arg(seed, "seed"), "" if logs is None else os.fspath(logs), kernels,
                       features, progress)
     return Policy(out["policy"]), out["curve"]

@@ -13,6 +13,7 @@
 
 #include "bindings.h"
 #include "common/executor.h"
+#include "common/memory.h"
 #include "env/episode.h"
 #include "env/session_batch.h"
 #include "env/world.h"
@@ -57,10 +58,13 @@ class VectorEnv {
   VectorEnv(std::shared_ptr<SimSettings> settings, int64_t num_envs, const std::string& observation, int threads)
       : settings_(std::move(settings)), num_envs_(num_envs), threads_(threads) {
     if (num_envs <= 0) throw py::value_error(Concat("num_envs: expected a positive number, got ", num_envs));
-    if (threads <= 0) throw py::value_error(Concat("threads: expected a positive number, got ", threads));
+    ValidateThreads(threads, "threads");
     kind_ = ParseObservationKind(observation);
     py::gil_scoped_release release;
     model_ = BuildModel(*settings_);
+    CheckFitsInMemory(SessionBatch::MemoryBytes(*model_, num_envs, kind_),
+                      Concat("num_envs = ", num_envs, " (sessions of ", model_->session_config().num_candidates,
+                             " candidates)"));
   }
 
   int64_t num_envs() const { return num_envs_; }

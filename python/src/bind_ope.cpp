@@ -399,6 +399,7 @@ py::list EstimateSlate(const std::vector<std::string>& specs, const py::object& 
 void BindOpe(py::module_& m) {
   py::class_<Settings>(m, "EstimateSettings")
       .def(py::init([](double alpha, int bootstrap, uint64_t seed, int threads) {
+             ValidateThreads(threads, "threads");
              return Settings{alpha, bootstrap, seed, threads};
            }),
            py::arg("alpha") = 0.05, py::arg("n_bootstrap_samples") = 0, py::arg("random_state") = 0,

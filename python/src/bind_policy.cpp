@@ -1,6 +1,7 @@
 // bundlerl._core: slate policies (registered strategies and policy files, policy/
 // learned_policy.h) over feature matrices, and training (agents/trainer.h) in a simulated
 // world or from a logged file. No LibTorch header: both APIs are torch-free.
+#include <cmath>
 #include <memory>
 
 #include "bindings.h"
@@ -35,30 +36,50 @@ Policy Load(const std::string& spec) {
 
 int64_t ExpectedFeatures(const Policy& p) { return p.from_file ? p.info.num_features : static_cast<int64_t>(kNumFeatures); }
 
-// Runs f(i, observation) over the rows of a [C, F] or [N, C, F] feature array.
-template <typename Fn>
-void ForEachObservation(const Policy& p, const py::array_t<double, py::array::c_style>& x, int64_t K,
-                        std::vector<int32_t>& ids, Fn&& f) {
-  const bool batched = x.ndim() == 3;
-  if (x.ndim() != 2 && !batched)
+// The sizes of a [C, F] or [N, C, F] feature array (N = 1 for the first).
+struct ObsDims {
+  int64_t N = 1, C = 0, F = 0;
+  bool batched = false;
+};
+
+// Checks the feature array against the policy and the slate size, and every value for
+// finiteness, before anything is allocated for the answer; ValueError names the argument.
+ObsDims CheckObservations(const Policy& p, const py::array_t<double, py::array::c_style>& x, int64_t K) {
+  ObsDims d;
+  d.batched = x.ndim() == 3;
+  if (x.ndim() != 2 && !d.batched)
     throw py::value_error(Concat("obs: expected the feature matrix [num_candidates, num_features] or a batch "
                                  "[N, num_candidates, num_features], got ", x.ndim(), " dimensions"));
-  const int64_t N = batched ? x.shape(0) : 1, C = x.shape(batched ? 1 : 0), F = x.shape(batched ? 2 : 1);
-  if (F != ExpectedFeatures(p))
-    throw py::value_error(Concat("obs: ", F, " features per candidate, policy '", p.policy->name(), "' scores ",
+  d.N = d.batched ? x.shape(0) : 1, d.C = x.shape(d.batched ? 1 : 0), d.F = x.shape(d.batched ? 2 : 1);
+  if (d.F != ExpectedFeatures(p))
+    throw py::value_error(Concat("obs: ", d.F, " features per candidate, policy '", p.policy->name(), "' scores ",
                                  ExpectedFeatures(p)));
-  if (K <= 0 || K > C) throw py::value_error(Concat("slate_size: expected 1..", C, " (the candidates), got ", K));
-  ids.resize(C);
-  for (int64_t c = 0; c < C; ++c) ids[c] = static_cast<int32_t>(c);
+  if (K <= 0 || K > d.C) throw py::value_error(Concat("slate_size: expected 1..", d.C, " (the candidates), got ", K));
+  const double* v = x.data();
+  const int64_t total = d.N * d.C * d.F;
+  for (int64_t j = 0; j < total; ++j)
+    if (!std::isfinite(v[j])) {
+      const int64_t f = j % d.F, c = (j / d.F) % d.C, i = j / (d.F * d.C);
+      throw py::value_error(Concat("obs[", d.batched ? Concat(i, ", ") : std::string(), c, ", ", f, "] = ", v[j],
+                                   ": not a finite number"));
+    }
+  return d;
+}
+
+// Runs f(i, observation) over the observations of a checked feature array.
+template <typename Fn>
+void ForEachObservation(const py::array_t<double, py::array::c_style>& x, const ObsDims& d, int64_t K, Fn&& f) {
+  std::vector<int32_t> ids(d.C);
+  for (int64_t c = 0; c < d.C; ++c) ids[c] = static_cast<int32_t>(c);
   py::gil_scoped_release release;
-  for (int64_t i = 0; i < N; ++i) {
+  for (int64_t i = 0; i < d.N; ++i) {
     Observation o;
     o.step = 0;
     o.slate_size = K;
-    o.num_candidates = C;
+    o.num_candidates = d.C;
     o.candidates = ids.data();
-    o.features = x.data() + i * C * F;
-    o.num_features = F;
+    o.features = x.data() + i * d.C * d.F;
+    o.num_features = d.F;
     f(i, o);
   }
 }
@@ -66,12 +87,10 @@ void ForEachObservation(const Policy& p, const py::array_t<double, py::array::c_
 // P(candidate c in slot k): [K, C], or [N, K, C] for a batch.
 py::array_t<double> Probabilities(const Policy& p, const py::object& obs, int64_t K) {
   const auto x = InputArray<double>(obs, "obs");
-  const bool batched = x.ndim() == 3;
-  const int64_t N = batched ? x.shape(0) : 1, C = x.ndim() >= 2 ? x.shape(batched ? 1 : 0) : 0;
-  py::array_t<double> out(batched ? std::vector<py::ssize_t>{N, K, C} : std::vector<py::ssize_t>{K, C});
+  const ObsDims d = CheckObservations(p, x, K);
+  py::array_t<double> out(d.batched ? std::vector<py::ssize_t>{d.N, K, d.C} : std::vector<py::ssize_t>{K, d.C});
   double* o = out.mutable_data();
-  std::vector<int32_t> ids;
-  ForEachObservation(p, x, K, ids, [&](int64_t i, const Observation& ob) { p.policy->SlotMarginals(ob, o + i * K * C); });
+  ForEachObservation(x, d, K, [&](int64_t i, const Observation& ob) { p.policy->SlotMarginals(ob, o + i * K * d.C); });
   return out;
 }
 
@@ -79,13 +98,11 @@ py::array_t<double> Probabilities(const Policy& p, const py::object& obs, int64_
 // `seed` (rows in order).
 py::array_t<int32_t> ActOn(const Policy& p, const py::object& obs, int64_t K, uint64_t seed) {
   const auto x = InputArray<double>(obs, "obs");
-  const bool batched = x.ndim() == 3;
-  const int64_t N = batched ? x.shape(0) : 1;
-  py::array_t<int32_t> out(batched ? std::vector<py::ssize_t>{N, K} : std::vector<py::ssize_t>{K});
+  const ObsDims d = CheckObservations(p, x, K);
+  py::array_t<int32_t> out(d.batched ? std::vector<py::ssize_t>{d.N, K} : std::vector<py::ssize_t>{K});
   int32_t* o = out.mutable_data();
   SplitMix64 rng(seed);
-  std::vector<int32_t> ids;
-  ForEachObservation(p, x, K, ids, [&](int64_t i, const Observation& ob) { p.policy->Act(ob, rng, o + i * K); });
+  ForEachObservation(x, d, K, [&](int64_t i, const Observation& ob) { p.policy->Act(ob, rng, o + i * K); });
   return out;
 }
 

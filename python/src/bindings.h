@@ -35,6 +35,15 @@ py::array_t<T> TakeVector(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
 // otherwise a converted copy. Throws ValueError naming `arg` when it cannot be converted.
 template <typename T>
 py::array_t<T, py::array::c_style> InputArray(const py::handle& obj, const char* arg) {
+  // Booleans, integers and reals convert; strings, bytes, complex and objects do not (numpy
+  // would parse "1" as a number, or drop an imaginary part).
+  const py::array raw = py::array::ensure(obj);
+  if (raw) {
+    const char kind = raw.dtype().kind();
+    if (kind != 'b' && kind != 'i' && kind != 'u' && kind != 'f')
+      throw py::value_error(Concat(arg, ": expected an array of real numbers, got dtype ",
+                                   std::string(py::str(raw.dtype()))));
+  }
   auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(obj);
   if (!a) throw py::value_error(Concat(arg, ": expected an array of numbers"));
   return a;

@@ -88,6 +88,24 @@ def test_bad_slates_and_configs_raise_value_errors(source_dir):
     env.step(good.astype(np.int64))  # any integer dtype is accepted
     with pytest.raises(ValueError, match=r"session\.wizard"):
         bundlerl.VectorEnv(config, num_envs=4, session__wizard=3)
+
+
+def test_bad_sizes_threads_and_seeds_raise_value_errors(source_dir):
+    config = source_dir / "sim_configs" / "default.ini"
+    # sizes are checked against the machine's memory before anything is allocated
+    with pytest.raises(ValueError, match=r"num_envs = 1000000000000 \(sessions of 50 candidates\): needs about"):
+        bundlerl.VectorEnv(config, num_envs=10**12)
+    with pytest.raises(ValueError, match=r"num_envs: expected an integer in \[1, 9223372036854775807\]"):
+        bundlerl.VectorEnv(config, num_envs=2**63)
+    with pytest.raises(ValueError, match=r"num_envs: expected an integer, got 2.7"):
+        bundlerl.VectorEnv(config, num_envs=2.7)
+    with pytest.raises(ValueError, match=r"threads: expected a number of threads in \[1, \d+\]"):
+        bundlerl.VectorEnv(config, num_envs=4, threads=10**6)
+    env = bundlerl.VectorEnv(config, num_envs=4)
+    with pytest.raises(ValueError, match=r"seed: expected an integer in \[0, 18446744073709551615\], got -1"):
+        env.reset(seed=-1)
+    with pytest.raises(ValueError, match=r"seed: expected an integer in \[0, 18446744073709551615\]"):
+        env.reset(seed=2**70)
     with pytest.raises(ValueError, match=r"session\.slate_size"):
         bundlerl.VectorEnv(config, num_envs=4, session__slate_size="three")
     with pytest.raises(ValueError, match=r"num_envs"):

@@ -205,7 +205,26 @@ def test_bad_bandit_inputs_raise_value_errors_naming_argument_and_index():
     raises(r"'sips' needs slate propensities", ope.estimate_policy_value, "sips", **d)
     raises(r"alpha: expected a number in \(0, 1\)", ope.estimate_interval, "ipw", alpha=1.5, **d)
     raises(r"n_bootstrap_samples: expected a positive", ope.estimate_interval, "ipw", n_bootstrap_samples=0, **d)
-    raises(r"reward: expected an array of numbers", ope.ipw, **with_(reward=["a"] * 10))
+    raises(r"reward: expected an array of real numbers, got dtype <U1", ope.ipw, **with_(reward=["a"] * 10))
+    # numpy would parse strings as numbers and drop imaginary parts: both are refused
+    raises(r"reward: expected an array of real numbers, got dtype <U1", ope.ipw,
+           **with_(reward=np.array(["1"] * 10)))
+    raises(r"pscore: expected an array of real numbers, got dtype complex128", ope.ipw,
+           **with_(pscore=d["pscore"].astype(complex)))
+
+
+def test_bad_settings_raise_value_errors_naming_the_argument():
+    d = bandit(n=10, A=4, L=3)
+    # a thread count beyond the machine's is refused before any thread starts
+    raises(r"threads: expected a number of threads in \[1, \d+\]", ope.estimate, "ipw", threads=10**6, **d)
+    raises(r"threads: expected an integer in \[1, 2147483647\], got 0", ope.estimate, "ipw", threads=0, **d)
+    raises(r"threads: expected an integer, got 1.5", ope.estimate, "ipw", threads=1.5, **d)
+    raises(r"n_bootstrap_samples: expected an integer in \[0, 2147483647\], got 1000000000000",
+           ope.estimate, "ipw", n_bootstrap_samples=10**12, **d)
+    raises(r"random_state: expected an integer in \[0, 18446744073709551615\], got -1",
+           ope.estimate, "ipw", random_state=-1, **d)
+    raises(r"random_state: expected an integer, got nan", ope.estimate, "ipw", random_state=float("nan"), **d)
+    assert ope.estimate("ipw", threads=2.0, **d)["value"] == ope.estimate("ipw", **d)["value"]
 
 
 def test_bad_slate_inputs_raise_value_errors_naming_argument_and_index():

@@ -38,6 +38,18 @@ def test_bad_policy_inputs_raise_value_errors():
         p.probabilities(np.zeros((10, 5)))
     with pytest.raises(ValueError, match=r"slate_size: expected 1..10"):
         p.act(np.zeros((10, 7)), slate_size=11)
+    with pytest.raises(ValueError, match=r"slate_size: expected 1..10"):
+        p.probabilities(np.zeros((10, 7)), slate_size=2**30)  # refused before the answer is allocated
+    with pytest.raises(ValueError, match=r"slate_size: expected an integer in \[1, 2147483647\], got -2"):
+        p.probabilities(np.zeros((10, 7)), slate_size=-2)
+    x = np.zeros((2, 10, 7))
+    x[1, 3, 5] = np.nan
+    with pytest.raises(ValueError, match=r"obs\[1, 3, 5\] = nan: not a finite number"):
+        p.act(x)
+    with pytest.raises(ValueError, match=r"obs\[3, 5\] = inf: not a finite number"):
+        p.probabilities(np.where(np.arange(70).reshape(10, 7) == 26, np.inf, 0.0))
+    with pytest.raises(ValueError, match=r"rng: expected an integer in \[0, 18446744073709551615\], got -1"):
+        p.act(np.zeros((10, 7)), rng=-1)
     with pytest.raises(ValueError, match="only policies trained from Python"):
         p.save("x.pt")
 
