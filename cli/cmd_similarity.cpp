@@ -73,6 +73,8 @@ int RunSimilarity(const std::vector<std::string>& args, const std::string&) {
       "can inspect what the simulator and the agents see. KIND:\n"
       "  tfidf         cosine of TF-IDF vectors of item titles and attribute tokens\n"
       "  cooccurrence  co-occurrence in baskets (--measure, --baskets)\n"
+      "  graph:FILE    cosine over the item vectors of a graph-embedding file (embeddings_crosscbr.h5\n"
+      "                of a bundle-ranking run; needs bundlerl-full, to which --kind graph:FILE hands over)\n"
       "  or any kernel spec of the registry:\n" +
       SimilarityRegistry::Help(4) + "\noptions");
   desc.add_options()

@@ -14,6 +14,7 @@
 #include <iostream>
 
 #include "common/error.h"
+#include "kernels/builder.h"
 #define FULL(name, run) ForwardToFull(name)
 #else
 #define FULL(name, run) run
@@ -42,7 +43,25 @@ std::function<int(const std::vector<std::string>&, const std::string&)> ForwardT
   };
 }
 
+// similarity runs here, unless its --kind names a kernel registered only in bundlerl-full
+// (graph:FILE reads graph embeddings, built with the LibTorch models).
+int SimilarityHereOrInFull(const std::vector<std::string>& args, const std::string& invoked) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string kind;
+    if (args[i] == "--kind" && i + 1 < args.size()) kind = args[i + 1];
+    else if (args[i].rfind("--kind=", 0) == 0) kind = args[i].substr(7);
+    else continue;
+    const std::string name = kind.substr(0, kind.find(':'));
+    if (name != "tfidf" && name != "cooccurrence" && !SimilarityRegistry::Has(name))
+      return ForwardToFull("similarity")(args, invoked);
+  }
+  return RunSimilarity(args, invoked);
+}
+
 }  // namespace
+#define SIMILARITY SimilarityHereOrInFull
+#else
+#define SIMILARITY RunSimilarity
 #endif
 
 const std::vector<Command>& Commands() {
@@ -54,7 +73,7 @@ const std::vector<Command>& Commands() {
       {"synth", "log rounds of a simulated world to a BundleRL HDF5 file, in chunks (any size)", FULL("synth", RunSynth)},
       {"import", "convert a public dataset (obd, bundles, amazon) to a BundleRL HDF5 file", RunImport},
       {"evaluate", "off-policy estimates of policies from logs, with confidence intervals", FULL("evaluate", RunEvaluate)},
-      {"similarity", "top-N neighbours of every item under a similarity kernel, as CSV", RunSimilarity},
+      {"similarity", "top-N neighbours of every item under a similarity kernel, as CSV", SIMILARITY},
       {"info", "summarise a BundleRL HDF5 file (rounds, items, click rate per position, ...)", RunInfo},
       {"split", "split a logged file's rounds in time (e.g. train on the first half, evaluate on the second)", RunSplit},
   };

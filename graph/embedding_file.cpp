@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/memory.h"
+#include "kernels/builder.h"
 #include "replay/h5.h"
 
 namespace bundlerl {
@@ -88,5 +89,26 @@ std::shared_ptr<const ItemSimilarity> BundleSimilarityFromEmbeddings(const Graph
   }
   return std::make_shared<CosineSimilarity>(m, e.model + "-bundles");
 }
+
+namespace {
+
+// graph:FILE, a similarity kernel like the others (kernels/builder.h): the cosine over the item
+// vectors a bundle-ranking run saved (embeddings_crosscbr.h5), for a dataset of the same
+// catalog, so that replay worlds, agents' features and `bundlerl similarity` use the vectors
+// the ranking learned.
+const bool kRegisteredGraphKernel = SimilarityRegistry::Register(
+    {"graph", "cosine over the item vectors of a graph-embedding file (embeddings_crosscbr.h5 of bundle-ranking)",
+     {{"file", "", "the embeddings file"}},
+     [](const Spec& s, const LoggedDataset& d) -> std::shared_ptr<const ItemSimilarity> {
+       const std::string& path = s.String("file");
+       if (path.empty()) Fail("kernel '", s.text(), "': name the embeddings file (graph:FILE)");
+       const GraphEmbeddings e = LoadGraphEmbeddings(path);
+       if (e.items != d.items.n)
+         Fail("kernel '", s.text(), "': ", path, " holds vectors of ", e.items, " items, the dataset has ", d.items.n,
+              " (embeddings of another catalog)");
+       return ItemSimilarityFromEmbeddings(e);
+     }});
+
+}  // namespace
 
 }  // namespace bundlerl

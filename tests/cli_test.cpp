@@ -586,3 +586,25 @@ TEST_CASE("bundle-ranking and bundle-completion keys are checked with the key an
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains("config key 'train.scorer': agent 'lints' is a linear bandit"));
 }
+
+// The embeddings a bundle-ranking run saved (results/youshu) as a kernel of the imported
+// Youshu catalog: the light executable hands graph:FILE over to bundlerl-full.
+TEST_CASE("similarity over saved graph embeddings, through the light executable", "[cli][data]") {
+  TempDir tmp;
+  const std::string source = BUNDLERL_SOURCE_DIR;
+  REQUIRE(RunCli("import bundles --dir " + DataDir() + "/bundles/Youshu --out " + tmp / "y.h5").status == 0);
+  auto r = RunCli("similarity --data " + tmp / "y.h5" + " --kind graph:" + source +
+                  "/results/youshu/embeddings_crosscbr.h5 --top 3 --out " + tmp / "n.csv");
+  REQUIRE(r.status == 0);
+  std::istringstream csv(ReadText(tmp / "n.csv"));
+  std::string line;
+  int64_t rows = 0;
+  std::getline(csv, line);  // header
+  while (std::getline(csv, line)) ++rows;
+  CHECK(rows == 3 * 32770);
+  r = RunCli("similarity --data " + tmp / "y.h5" + " --kind graph:" + source +
+             "/results/youshu/embeddings_mf-bpr.h5 --top 3 --out " + tmp / "m.csv");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("have no item vectors (crosscbr has)"));
+  CHECK_FALSE(fs::exists(tmp / "m.csv"));
+}

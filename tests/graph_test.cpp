@@ -18,6 +18,7 @@
 #include "graph/propagation.h"
 #include "graph/sparse_graph.h"
 #include "graph/topk_reinforce.h"
+#include "kernels/builder.h"
 #include "test_util.h"
 
 using namespace bundlerl;
@@ -303,6 +304,17 @@ TEST_CASE("graph embeddings saved and loaded give identical scores", "[graph]") 
   CHECK(items->Pair(0, 0) == Approx(1.0));
   const auto bundles = BundleSimilarityFromEmbeddings(back);
   CHECK(bundles->num_items() == 16);
+  // The file as a registered kernel spec (graph:FILE), for a dataset of the same catalog:
+  // the same similarities as the item kernel above.
+  LoggedDataset catalog;
+  catalog.items.n = 48;
+  const auto spec = BuildSimilarity(catalog, "graph:" + path);
+  for (int32_t i : {0, 7, 47})
+    for (int32_t j : {1, 30}) CHECK(spec->Pair(i, j) == items->Pair(i, j));
+  catalog.items.n = 49;
+  CHECK_THROWS_WITH(BuildSimilarity(catalog, "graph:" + path),
+                    Catch::Contains("holds vectors of 48 items, the dataset has 49"));
+  CHECK_THROWS_WITH(BuildSimilarity(catalog, "graph"), Catch::Contains("name the embeddings file"));
   std::filesystem::remove(path);
   CHECK_THROWS_AS(LoadGraphEmbeddings(path), Error);
 }
