@@ -67,15 +67,19 @@ void WriteNeighboursCsv(const Neighbours& nb, const ItemTable& items, std::ostre
 }  // namespace
 
 int RunSimilarity(const std::vector<std::string>& args, const std::string&) {
+  // graph:FILE is registered only in bundlerl-full (LibTorch); the light executable hands it over.
+  const std::string graph_line =
+      SimilarityRegistry::Has("graph")
+          ? ""
+          : "  graph:FILE    cosine over the item vectors of a graph-embedding file (embeddings_crosscbr.h5\n"
+            "                of a bundle-ranking run; run by bundlerl-full, to which this hands over)\n";
   po::options_description desc(
       "bundlerl similarity --data F.h5 --kind KIND --top N --out F.csv\n\n"
       "Writes each item's top-N neighbours under one of the shared similarity kernels, so you\n"
       "can inspect what the simulator and the agents see. KIND:\n"
       "  tfidf         cosine of TF-IDF vectors of item titles and attribute tokens\n"
-      "  cooccurrence  co-occurrence in baskets (--measure, --baskets)\n"
-      "  graph:FILE    cosine over the item vectors of a graph-embedding file (embeddings_crosscbr.h5\n"
-      "                of a bundle-ranking run; needs bundlerl-full, to which --kind graph:FILE hands over)\n"
-      "  or any kernel spec of the registry:\n" +
+      "  cooccurrence  co-occurrence in baskets (--measure, --baskets)\n" +
+      graph_line + "  or any kernel spec of the registry:\n" +
       SimilarityRegistry::Help(4) + "\noptions");
   desc.add_options()
       ("data", po::value<std::string>()->required(), "a BundleRL HDF5 file with an item catalog")
@@ -97,7 +101,9 @@ int RunSimilarity(const std::vector<std::string>& args, const std::string&) {
   if (top <= 0) Fail("--top: expected a positive number, got ", top);
   const int threads = vm["threads"].as<int>();
   ValidateThreads(threads, "--threads");
-  CheckOutputIsNotInput(vm["out"].as<std::string>(), {vm["data"].as<std::string>(), parsed.config_file});
+  const std::string kind = vm["kind"].as<std::string>();
+  const std::string kernel_file = kind.rfind("graph:", 0) == 0 ? kind.substr(6) : "";
+  CheckOutputIsNotInput(vm["out"].as<std::string>(), {vm["data"].as<std::string>(), parsed.config_file, kernel_file});
   const LogReader data(vm["data"].as<std::string>());
   const LoggedDataset catalog = data.ReadCatalog();
   const ItemTable& items = catalog.items;
@@ -107,6 +113,8 @@ int RunSimilarity(const std::vector<std::string>& args, const std::string&) {
   try {
     sim = BuildSimilarity(catalog, KernelSpecOf(vm["kind"].as<std::string>(), vm["measure"].as<std::string>(),
                                                 vm["baskets"].as<std::string>(), catalog));
+  } catch (const UnknownNameError& e) {
+    throw UnknownNameError(Concat(data.path(), ": ", e.what()));  // the light executable hands it over
   } catch (const Error& e) {
     Fail(data.path(), ": ", e.what());
   }

@@ -14,7 +14,6 @@
 #include <iostream>
 
 #include "common/error.h"
-#include "kernels/builder.h"
 #define FULL(name, run) ForwardToFull(name)
 #else
 #define FULL(name, run) run
@@ -43,19 +42,15 @@ std::function<int(const std::vector<std::string>&, const std::string&)> ForwardT
   };
 }
 
-// similarity runs here, unless its --kind names a kernel registered only in bundlerl-full
-// (graph:FILE reads graph embeddings, built with the LibTorch models).
+// similarity runs here, unless its kernel (from --kind or the INI file) is one registered
+// only in bundlerl-full (graph:FILE reads graph embeddings, built with the LibTorch models):
+// nothing is written before the kernel is built, so the run can start over there.
 int SimilarityHereOrInFull(const std::vector<std::string>& args, const std::string& invoked) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string kind;
-    if (args[i] == "--kind" && i + 1 < args.size()) kind = args[i + 1];
-    else if (args[i].rfind("--kind=", 0) == 0) kind = args[i].substr(7);
-    else continue;
-    const std::string name = kind.substr(0, kind.find(':'));
-    if (name != "tfidf" && name != "cooccurrence" && !SimilarityRegistry::Has(name))
-      return ForwardToFull("similarity")(args, invoked);
+  try {
+    return RunSimilarity(args, invoked);
+  } catch (const UnknownNameError&) {
+    return ForwardToFull("similarity")(args, invoked);
   }
-  return RunSimilarity(args, invoked);
 }
 
 }  // namespace

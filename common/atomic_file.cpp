@@ -39,6 +39,7 @@ void RemoveLeftoversOfDeadProcesses(const std::filesystem::path& folder, const s
 }  // namespace
 
 std::string TemporaryPathFor(const std::string& path) {
+  if (path.empty()) Fail("an output file path is needed, got an empty one");
   const std::filesystem::path p(path);
   RemoveLeftoversOfDeadProcesses(p.parent_path(), p.filename().string() + ".tmp.");
   return Concat(path, ".tmp.", getpid());

@@ -16,6 +16,14 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& what) : std::runtime_error(what) {}
 };
 
+// A name that no registry entry carries (common/registry.h): a typo, or an entry this
+// executable does not link (the light `bundlerl` hands such a similarity kernel to
+// bundlerl-full).
+class UnknownNameError : public Error {
+ public:
+  explicit UnknownNameError(const std::string& what) : Error(what) {}
+};
+
 // Builds a message from streamable parts: Fail("file ", path, ", line ", n, ": ...").
 template <typename... Parts>
 std::string Concat(const Parts&... parts) {

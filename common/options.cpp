@@ -173,7 +173,9 @@ void RequirePositiveFloat(const std::string& key, double value) {
 }
 
 void RequireNonNegativeFloat(const std::string& key, double value) {
-  if (value != 0.0) RequirePositiveFloat(key, value);
+  constexpr double lo = std::numeric_limits<float>::min(), hi = std::numeric_limits<float>::max();
+  if (!(value == 0.0 || (value >= lo && value <= hi)))
+    Fail("config key '", key, "': expected 0 or a number in [", lo, ", ", hi, "] (it is used as a float), got ", value);
 }
 
 namespace {

@@ -98,7 +98,7 @@ class Registry {
     const auto colon = text.find(':');
     const std::string name = text.substr(0, colon);
     const Entry* e = Find(name);
-    if (!e) Fail("unknown ", what, " '", text, "'; known: ", NameList());
+    if (!e) throw UnknownNameError(Concat("unknown ", what, " '", text, "'; known: ", NameList()));
     std::map<std::string, std::string> values;
     std::string rest = colon == std::string::npos ? "" : text.substr(colon + 1);
     bool more = colon != std::string::npos;

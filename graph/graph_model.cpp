@@ -60,6 +60,12 @@ BundleGraphs BundleGraphsOf(const LoggedDataset& data, const std::string& pairs)
   return g;
 }
 
+bool IsGraphModel(const std::string& name) {
+  for (const auto& [known, what] : GraphModelNames())
+    if (known == name) return true;
+  return false;
+}
+
 void GraphModelConfig::Declare(OptionList& o, const std::string& p) {
   key_prefix = p;
   o.Add(p + ".dim", &dim, "graph models: embedding size");
@@ -78,9 +84,7 @@ void GraphModelConfig::Declare(OptionList& o, const std::string& p) {
 }
 
 void GraphModelConfig::Validate() const {
-  bool known = false;
-  for (const auto& [name, what] : GraphModelNames()) known |= name == model;
-  if (!known) Fail("graph model '", model, "': unknown (mf-bpr, lightgcn or crosscbr)");
+  if (!IsGraphModel(model)) Fail("graph model '", model, "': unknown (mf-bpr, lightgcn or crosscbr)");
   const std::string& p = key_prefix;
   RequireInRange(p + ".dim", dim, 1, 4096);
   RequireInRange(p + ".epochs", epochs, 1, 1000000);

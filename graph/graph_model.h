@@ -65,6 +65,7 @@ struct GraphModelConfig {
 
 // The model names and what each is, for help text.
 const std::vector<std::pair<std::string, std::string>>& GraphModelNames();
+bool IsGraphModel(const std::string& name);
 
 // Trained vectors, float row-major [n, dim]. A view the model lacks is empty. Scores:
 // <item_view_user[u], item_view_bundle[b]> + <bundle_view_user[u], bundle_view_bundle[b]>.

@@ -417,8 +417,6 @@ void CompletionConfig::Validate() const {
     if (x < 1 || x > 1000) Fail("config key 'completion.n': expected lengths in [1, 1000], got ", x);
   RequireInRange("completion.agent_updates", agent_updates, 1, 10000000);
   const int64_t max_n = *std::max_element(n.begin(), n.end());
-  if (learned_candidates < max_n)
-    Fail("config key 'completion.learned_candidates': expected at least the largest N (", max_n, ")");
   ParseCompletionPool(learned_pool);
   RequireInRange("completion.learned_candidates", learned_candidates, max_n, 1000000);
   RequireInRange("completion.learned_epochs", learned_epochs, 1, 1000000);

@@ -391,6 +391,9 @@ RankingResult RunBundleRanking(const RankingConfig& cfg) {
   if (!cfg.ease_lambdas.empty() && B > kMaxEaseItems)
     Fail("config key 'ranking.ease_lambdas': EASE takes at most ", kMaxEaseItems, " bundles and ", cfg.data_dir,
          " has ", B, " (set ranking.ease_lambdas empty to leave EASE out)");
+  if (!cfg.reinforce_from.empty() && cfg.reinforce.slate_size > B)
+    Fail("config key '", cfg.reinforce.key_prefix, ".slate_size': K = ", cfg.reinforce.slate_size,
+         " is more than the catalogue's ", B, " bundles");
   Say("bundle ranking: " + std::to_string(U) + " users, " + std::to_string(B) + " bundles, " + std::to_string(I) + " items");
 
   // Training-side item sets per user: user-item plus the items of the training bundles.
@@ -663,9 +666,7 @@ void RankingConfig::Validate() const {
   if (graph_seeds < 1 || graph_seeds > 1000) Fail("config key 'ranking.graph_seeds': ", graph_seeds, " (expected 1 to 1000)");
   std::vector<std::string> seen;
   for (const std::string& m : graph_models) {
-    bool known = false;
-    for (const auto& [name, what] : GraphModelNames()) known |= name == m;
-    if (!known) Fail("config key 'ranking.graph_models': '", m, "' is not a graph model (mf-bpr, lightgcn or crosscbr)");
+    if (!IsGraphModel(m)) Fail("config key 'ranking.graph_models': '", m, "' is not a graph model (mf-bpr, lightgcn or crosscbr)");
     GraphModelConfig c = graph;
     c.model = m;
     c.Validate();

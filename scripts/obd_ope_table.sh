@@ -16,6 +16,7 @@ reward_model_row() {  # campaign direction model logs target truth-logs
   text=$("$bin" evaluate --logs "$4" --target "$5" --truth-logs "$6" --estimators dm --reward-model "$3")
   rel=$("$bin" evaluate --logs "$4" --target "$5" --truth-logs "$6" --estimators dm --reward-model "$3" \
     --format csv | awk -F, 'NR == 2 { printf "%+.1f%%", 100 * $15 }')
+  grep -q 'held-out log-lik' <<<"$text" || { echo "obd_ope_table.sh: no held-out fit in evaluate's output" >&2; exit 1; }
   echo "$text" | sed -n 's/.*held-out log-lik \([^ ]*\) vs \([^ ]*\) for.*/| '"$1 | $2 | $3"' | \1 | \2 | '"$rel"' |/p'
 }
 

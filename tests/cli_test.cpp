@@ -562,6 +562,10 @@ TEST_CASE("bundle-ranking and bundle-completion keys are checked with the key an
   CHECK_THAT(r.output, Catch::Contains("config key 'graph.temperature': expected a positive number"));
   r = RunCli("compare" + youshu + " --reinforce.slate_size 0" + out);
   CHECK_THAT(r.output, Catch::Contains("config key 'reinforce.slate_size': expected 1 to"));
+  // K above the catalogue, refused once the catalogue is read, before any model trains
+  r = RunCli("compare" + youshu + " --reinforce.slate_size 100000" + out);
+  CHECK_THAT(r.output, Catch::Contains("config key 'reinforce.slate_size': K = 100000 is more than the catalogue's "
+                                       "4771 bundles") && !Catch::Contains("epoch"));
   r = RunCli("compare" + youshu + " --ranking.ease_lambdas 100,100" + out);
   CHECK_THAT(r.output, Catch::Contains("config key 'ranking.ease_lambdas': 100 is listed twice"));
   // A graph key set in the INI file is blamed on its own line, not on ranking.graph_models'.
@@ -580,7 +584,7 @@ TEST_CASE("bundle-ranking and bundle-completion keys are checked with the key an
   r = RunCli("compare" + amazon + " --completion.domains food,nosuch" + out);
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains("config key 'completion.domains': 'nosuch' is not a folder"));
-  CHECK_FALSE(fs::exists(tmp / "out"));
+  CHECK_THAT(r.output, !Catch::Contains("compare: food"));  // food's work never started
   // A linear bandit has no attention scorer to train.
   r = RunCli("train --agent lints --train.scorer attention --train.updates 1 --out " + tmp / "p.pt");
   CHECK(r.status == 1);
@@ -602,6 +606,16 @@ TEST_CASE("similarity over saved graph embeddings, through the light executable"
   std::getline(csv, line);  // header
   while (std::getline(csv, line)) ++rows;
   CHECK(rows == 3 * 32770);
+  // The kernel named in an INI file is handed over too; a typo still gets the registry's message.
+  WriteText(tmp / "s.ini", "kind = graph:" + source + "/results/youshu/embeddings_crosscbr.h5\ntop = 1\n");
+  r = RunCli("similarity --config " + tmp / "s.ini" + " --data " + tmp / "y.h5" + " --out " + tmp / "i.csv");
+  CHECK(r.status == 0);
+  r = RunCli("similarity --kind grahp:x.h5 --data " + tmp / "y.h5" + " --out " + tmp / "t.csv");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("unknown similarity kernel 'grahp:x.h5'"));
+  // The embeddings file cannot be the output.
+  r = RunCli("similarity --kind graph:" + tmp / "y.h5" + " --data " + tmp / "y.h5" + " --out " + tmp / "y.h5");
+  CHECK(r.status == 1);
   r = RunCli("similarity --data " + tmp / "y.h5" + " --kind graph:" + source +
              "/results/youshu/embeddings_mf-bpr.h5 --top 3 --out " + tmp / "m.csv");
   CHECK(r.status == 1);

@@ -154,6 +154,7 @@ TEST_CASE("an output folder appears whole; a live run's lock is respected, a dea
   }
   CHECK_FALSE(fs::exists(tmp / "a.csv.tmp.999999997"));
   CHECK_THROWS_WITH(AtomicFile(out), Catch::Contains("is a folder"));
+  CHECK_THROWS_WITH(AtomicFile(""), "an output file path is needed, got an empty one");
 }
 
 TEST_CASE("the thread pool runs every task once, in fixed blocks, and passes errors on", "[common]") {

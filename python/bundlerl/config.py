@@ -18,6 +18,8 @@ def _pairs_of_file(path):
             parser.read_file(f)
     except OSError as e:
         raise ValueError(f"config: cannot read '{path}': {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"config '{path}': not a text (UTF-8) INI file (byte {e.start})") from None
     except configparser.Error as e:
         raise ValueError(f"config '{path}': {e}") from None
     return [(f"{section}.{key}", value) for section in parser.sections()

@@ -20,7 +20,7 @@ generator simulate gives it, so the same policy gives the same episodes as simul
 Gymnasium is not needed (Debian does not ship it).
 """
 from . import _core
-from ._args import INT32_MAX, integer, seed as _seed_arg
+from ._args import INT32_MAX as _INT32_MAX, integer as _integer, seed as _seed_arg
 from .config import load_config
 
 
@@ -29,8 +29,8 @@ class VectorEnv:
         """config: an INI path, a dict or load_config()'s result; overrides as in
         load_config (session__candidates=1000). threads: worker threads of the batch."""
         self.config = load_config(config, **overrides)
-        self._env = _core.VectorEnv(self.config, integer(num_envs, "num_envs", 1, 2**63 - 1), observation,
-                                    integer(threads, "threads", 1, INT32_MAX))
+        self._env = _core.VectorEnv(self.config, _integer(num_envs, "num_envs", 1, 2**63 - 1), observation,
+                                    _integer(threads, "threads", 1, _INT32_MAX))
         self.num_envs = self._env.num_envs
         self.slate_size = self._env.slate_size
         self.num_candidates = self._env.num_candidates

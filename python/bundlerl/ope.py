@@ -31,7 +31,7 @@ import keyword
 import numpy as np
 
 from . import _core
-from ._args import INT32_MAX, integer, seed
+from ._args import INT32_MAX as _INT32_MAX, integer as _integer, seed as _seed
 
 _BANDIT_NEEDS = ("propensities", "reward model")
 
@@ -57,10 +57,10 @@ def _settings(alpha, n_bootstrap_samples, random_state, threads):
     if isinstance(random_state, np.random.Generator):
         random_state = int(random_state.integers(0, 2**63))
     return _core.EstimateSettings(alpha=float(alpha),
-                                  n_bootstrap_samples=integer(n_bootstrap_samples, "n_bootstrap_samples", 0,
-                                                              INT32_MAX),
-                                  random_state=seed(random_state, "random_state"),
-                                  threads=integer(threads, "threads", 1, INT32_MAX))
+                                  n_bootstrap_samples=_integer(n_bootstrap_samples, "n_bootstrap_samples", 0,
+                                                               _INT32_MAX),
+                                  random_state=_seed(random_state, "random_state"),
+                                  threads=_integer(threads, "threads", 1, _INT32_MAX))
 
 
 def _names(estimator):

@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from . import _core
-from ._args import INT32_MAX, integer, seed as _seed_arg
+from ._args import INT32_MAX as _INT32_MAX, integer as _integer, seed as _seed_arg
 from .config import load_config
 
 
@@ -54,12 +54,12 @@ class Policy:
 
     def probabilities(self, obs, slate_size=3):
         """P(candidate c is shown in slot k): [K, C], or [N, K, C] for a batch."""
-        return self._handle.probabilities(_features(obs), integer(slate_size, "slate_size", 1, INT32_MAX))
+        return self._handle.probabilities(_features(obs), _integer(slate_size, "slate_size", 1, _INT32_MAX))
 
     def act(self, obs, rng=None, slate_size=3):
         """A slate [K] of candidate indices, or [N, K] for a batch; rng: a
         numpy Generator or an integer seed (same seed, same slates)."""
-        return self._handle.act(_features(obs), integer(slate_size, "slate_size", 1, INT32_MAX), _seed(rng))
+        return self._handle.act(_features(obs), _integer(slate_size, "slate_size", 1, _INT32_MAX), _seed(rng))
 
     def save(self, path):
         """Writes a policy trained by train() where `bundlerl simulate`, `evaluate` and

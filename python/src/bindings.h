@@ -44,7 +44,7 @@ py::array_t<T, py::array::c_style> InputArray(const py::handle& obj, const char*
       throw py::value_error(Concat(arg, ": expected an array of real numbers, got dtype ",
                                    std::string(py::str(raw.dtype()))));
   }
-  auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(obj);
+  auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(raw ? py::handle(raw) : obj);
   if (!a) throw py::value_error(Concat(arg, ": expected an array of numbers"));
   return a;
 }

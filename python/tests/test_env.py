@@ -62,7 +62,7 @@ def test_observations_and_gymnasium_conventions(source_dir):
     assert np.array_equal(sobs["user"], env.reset(seed=1)[0]["user"])
 
 
-def test_bad_slates_and_configs_raise_value_errors(source_dir):
+def test_bad_slates_and_configs_raise_value_errors(source_dir, tmp_path):
     config = source_dir / "sim_configs" / "default.ini"
     env = bundlerl.VectorEnv(config, num_envs=4)
     with pytest.raises(ValueError, match="reset"):
@@ -88,6 +88,10 @@ def test_bad_slates_and_configs_raise_value_errors(source_dir):
     env.step(good.astype(np.int64))  # any integer dtype is accepted
     with pytest.raises(ValueError, match=r"session\.wizard"):
         bundlerl.VectorEnv(config, num_envs=4, session__wizard=3)
+    binary = tmp_path / "binary.ini"
+    binary.write_bytes(b"[world]\nitems = \x90\xff\n")
+    with pytest.raises(ValueError, match=r"binary.ini': not a text \(UTF-8\) INI file"):
+        bundlerl.VectorEnv(binary, num_envs=4)
 
 
 def test_bad_sizes_threads_and_seeds_raise_value_errors(source_dir):
