@@ -261,7 +261,10 @@ namespace {
 
 struct PairFile {
   std::vector<int32_t> a, b;
+  std::unordered_map<uint64_t, int64_t> line_of;  // (a << 32 | b) -> its line
 };
+
+uint64_t PairKey(int64_t a, int64_t b) { return static_cast<uint64_t>(a) << 32 | static_cast<uint64_t>(b); }
 
 PairFile ReadPairs(const fs::path& path, int64_t n_a, int64_t n_b, const char* name_a,
                    const char* name_b) {
@@ -273,11 +276,28 @@ PairFile ReadPairs(const fs::path& path, int64_t n_a, int64_t n_b, const char* n
     const int64_t a = csv.ToInt(f[0], name_a), b = csv.ToInt(f[1], name_b);
     if (a < 0 || a >= n_a) csv.FailAt(Concat(name_a, " id ", a, " not in [0, ", n_a, ")"));
     if (b < 0 || b >= n_b) csv.FailAt(Concat(name_b, " id ", b, " not in [0, ", n_b, ")"));
+    // The layout holds sets of pairs: a repeated one would be counted twice.
+    const auto [at, fresh] = p.line_of.emplace(PairKey(a, b), csv.line());
+    if (!fresh) csv.FailAt(Concat(name_a, " ", a, ", ", name_b, " ", b, " repeats line ", at->second));
     p.a.push_back(static_cast<int32_t>(a));
     p.b.push_back(static_cast<int32_t>(b));
   }
   if (p.a.empty()) Fail(path.string(), ": no ", name_a, "-", name_b, " pairs (an empty file)");
   return p;
+}
+
+// A user-bundle pair belongs to one split: one in two would be trained on and tested.
+void RequireDisjointSplits(const fs::path& dir, const std::map<std::string, PairFile>& splits) {
+  for (auto x = splits.begin(); x != splits.end(); ++x)
+    for (auto y = std::next(x); y != splits.end(); ++y)
+      for (size_t i = 0; i < y->second.a.size(); ++i) {  // in file order: the first overlap is named
+        const uint64_t key = PairKey(y->second.a[i], y->second.b[i]);
+        const auto other = x->second.line_of.find(key);
+        if (other == x->second.line_of.end()) continue;
+        Fail((dir / Concat("user_bundle_", y->first, ".txt")).string(), ", line ", y->second.line_of.at(key),
+             ": user ", y->second.a[i], ", bundle ", y->second.b[i], " is also in user_bundle_", x->first,
+             ".txt (line ", other->second, "); a pair belongs to one split");
+      }
 }
 
 // Groups pairs (row, value) into a CSR with `rows` rows, keeping file order within a row.
@@ -354,6 +374,7 @@ LoggedDataset ImportBundles(const std::string& dir_str, const std::string& comma
   CheckCount(size_file.string(), "n_bundles", n_bundles, bundle_item.a.size(), "bundle_item.txt");
   CheckCount(size_file.string(), "n_items", n_items, bundle_item.a.size() + user_item.a.size(),
              "bundle_item.txt and user_item.txt");
+  RequireDisjointSplits(dir, user_bundle);
 
   LoggedDataset d;
   std::string lower = name;

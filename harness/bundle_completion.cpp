@@ -204,6 +204,9 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
     for (size_t s = 0; s < sessions.timestamp.size(); ++s)
       if (sessions.timestamp[s] >= 0) timed.push_back(static_cast<int64_t>(s));
     const int64_t cut = static_cast<int64_t>(cfg.train_share * static_cast<double>(timed.size()));
+    if (cut < 1 || cut >= static_cast<int64_t>(timed.size()))
+      Fail("config key 'completion.train_share': ", cfg.train_share, " of ", domain, "'s ", timed.size(),
+           " timed sessions leaves ", cut, " to train on and ", timed.size() - cut, " to test on (both need one)");
     // Training baskets: the items of the earlier sessions and of their annotated bundles.
     std::vector<double> popularity(M, 0.0);
     LoggedDataset earlier;

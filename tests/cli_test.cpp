@@ -578,6 +578,9 @@ TEST_CASE("bundle-ranking and bundle-completion keys are checked with the key an
   CHECK_THAT(r.output, Catch::Contains("config key 'completion.learned_samples': expected 2 to 100000"));
   r = RunCli("compare" + amazon + " --completion.n 5,5" + out);
   CHECK_THAT(r.output, Catch::Contains("config key 'completion.n': 5 is listed twice"));
+  r = RunCli("compare" + amazon + " --completion.domains food --completion.train_share 1e-300" + out);
+  CHECK_THAT(r.output, Catch::Contains("config key 'completion.train_share': 1e-300 of food's 1161 timed sessions "
+                                       "leaves 0 to train on"));
   r = RunCli("compare" + amazon + " --completion.learned_seeds 1,-1" + out);
   CHECK_THAT(r.output, Catch::Contains("config key 'completion.learned_seeds': expected seeds >= 0, got -1"));
   // Every domain's folder is checked before the first domain's work.
@@ -591,33 +594,40 @@ TEST_CASE("bundle-ranking and bundle-completion keys are checked with the key an
   CHECK_THAT(r.output, Catch::Contains("config key 'train.scorer': agent 'lints' is a linear bandit"));
 }
 
-// The embeddings a bundle-ranking run saved (results/youshu) as a kernel of the imported
-// Youshu catalog: the light executable hands graph:FILE over to bundlerl-full.
-TEST_CASE("similarity over saved graph embeddings, through the light executable", "[cli][data]") {
+// The embeddings a bundle-ranking run saves (embeddings_MODEL.h5) as a kernel of the same
+// catalog: the light executable hands graph:FILE over to bundlerl-full.
+TEST_CASE("similarity over saved graph embeddings, through the light executable", "[cli]") {
   TempDir tmp;
-  const std::string source = BUNDLERL_SOURCE_DIR;
-  REQUIRE(RunCli("import bundles --dir " + DataDir() + "/bundles/Youshu --out " + tmp / "y.h5").status == 0);
-  auto r = RunCli("similarity --data " + tmp / "y.h5" + " --kind graph:" + source +
-                  "/results/youshu/embeddings_crosscbr.h5 --top 3 --out " + tmp / "n.csv");
+  const std::string data = tmp / "Tiny";
+  fs::create_directories(data);
+  WriteTinyBundleData(data);
+  auto r = RunCli("compare --compare.kind bundle-ranking --compare.data " + data +
+                  " --compare.threads 1 --ranking.epochs 2 --ranking.graph_models crosscbr,mf-bpr"
+                  " --ranking.ensemble_models '' --ranking.reinforce_from '' --ranking.ease_lambdas ''"
+                  " --graph.dim 8 --graph.epochs 2 --graph.batch 16 --graph.eval_every 1 --out " + tmp / "rank");
+  REQUIRE(r.status == 0);
+  const std::string crosscbr = tmp / "rank/embeddings_crosscbr.h5";
+  REQUIRE(RunCli("import bundles --dir " + data + " --out " + tmp / "y.h5").status == 0);
+  r = RunCli("similarity --data " + tmp / "y.h5" + " --kind graph:" + crosscbr + " --top 3 --out " + tmp / "n.csv");
   REQUIRE(r.status == 0);
   std::istringstream csv(ReadText(tmp / "n.csv"));
   std::string line;
   int64_t rows = 0;
   std::getline(csv, line);  // header
   while (std::getline(csv, line)) ++rows;
-  CHECK(rows == 3 * 32770);
+  CHECK(rows == 3 * 180);
   // The kernel named in an INI file is handed over too; a typo still gets the registry's message.
-  WriteText(tmp / "s.ini", "kind = graph:" + source + "/results/youshu/embeddings_crosscbr.h5\ntop = 1\n");
+  WriteText(tmp / "s.ini", "kind = graph:" + crosscbr + "\ntop = 1\n");
   r = RunCli("similarity --config " + tmp / "s.ini" + " --data " + tmp / "y.h5" + " --out " + tmp / "i.csv");
   CHECK(r.status == 0);
   r = RunCli("similarity --kind grahp:x.h5 --data " + tmp / "y.h5" + " --out " + tmp / "t.csv");
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains("unknown similarity kernel 'grahp:x.h5'"));
-  // The embeddings file cannot be the output.
-  r = RunCli("similarity --kind graph:" + tmp / "y.h5" + " --data " + tmp / "y.h5" + " --out " + tmp / "y.h5");
+  // The embeddings file cannot be the output, and a model without item vectors is refused.
+  r = RunCli("similarity --kind graph:" + crosscbr + " --data " + tmp / "y.h5" + " --out " + crosscbr);
   CHECK(r.status == 1);
-  r = RunCli("similarity --data " + tmp / "y.h5" + " --kind graph:" + source +
-             "/results/youshu/embeddings_mf-bpr.h5 --top 3 --out " + tmp / "m.csv");
+  r = RunCli("similarity --data " + tmp / "y.h5" + " --kind graph:" + tmp / "rank/embeddings_mf-bpr.h5" +
+             " --top 3 --out " + tmp / "m.csv");
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains("have no item vectors (crosscbr has)"));
   CHECK_FALSE(fs::exists(tmp / "m.csv"));

@@ -329,8 +329,8 @@ TEST_CASE("missing files and out-of-range ids in bundle data are reported", "[da
                         Catch::Contains("item id 3 not in [0, 3)"));
   WriteText(dir + "/bundle_item.txt", "0\t1\n1\t2\n");
   WriteText(dir + "/user_item.txt", "0\t1\n");
-  for (const char* s : {"train", "tune", "test"})
-    WriteText(dir + "/user_bundle_" + s + ".txt", "1\t0\n");
+  WriteText(dir + "/user_bundle_train.txt", "1\t0\n");
+  WriteText(dir + "/user_bundle_test.txt", "0\t0\n");
   WriteText(dir + "/user_bundle_tune.txt", "1\t0\n2\t1\n");
   CHECK_THROWS_WITH(ImportBundles(dir, "t"),
                     Catch::Contains("user_bundle_tune.txt, line 2") &&
@@ -338,9 +338,23 @@ TEST_CASE("missing files and out-of-range ids in bundle data are reported", "[da
   CHECK_FALSE(fs::exists(tmp / "o.h5"));
   WriteText(dir + "/user_bundle_tune.txt", "");
   CHECK_THROWS_WITH(ImportBundles(dir, "t"), Catch::Contains("user_bundle_tune.txt") && Catch::Contains("empty"));
+  // Each file is a set of pairs, and a pair belongs to one split.
+  WriteText(dir + "/user_bundle_tune.txt", "1\t1\n0\t1\n1\t1\n");
+  CHECK_THROWS_WITH(ImportBundles(dir, "t"), Catch::Contains("user_bundle_tune.txt, line 3") &&
+                                                 Catch::Contains("user 1, bundle 1 repeats line 1"));
+  WriteText(dir + "/user_bundle_tune.txt", "1\t1\n0\t0\n");
+  CHECK_THROWS_WITH(ImportBundles(dir, "t"), Catch::Contains("user_bundle_tune.txt, line 2: user 0, bundle 0 is also "
+                                                             "in user_bundle_test.txt (line 1)"));
   WriteText(dir + "/user_bundle_tune.txt", "1\t1\n");
   WriteDataset(ImportBundles(dir, "t"), tmp / "o.h5");
   CHECK(LogReader(tmp / "o.h5").ReadInteractions("user_bundle_tune").unit[0] == 1);
+}
+
+// One user-bundle pair per split, each in one split only.
+void WriteDisjointSplits(const std::string& dir) {
+  WriteText(dir + "/user_bundle_train.txt", "1\t0\n");
+  WriteText(dir + "/user_bundle_tune.txt", "1\t1\n");
+  WriteText(dir + "/user_bundle_test.txt", "0\t0\n");
 }
 
 // Found by fuzz/bundles_fuzz.cpp (tests/fuzz_corpus/bundles/crash-*): a size file claiming
@@ -351,7 +365,7 @@ TEST_CASE("bundle data counts larger than the files' rows are errors, not alloca
   fs::create_directories(dir);
   WriteText(dir + "/bundle_item.txt", "0\t1\n1\t2\n");
   WriteText(dir + "/user_item.txt", "0\t1\n");
-  for (const char* s : {"train", "tune", "test"}) WriteText(dir + "/user_bundle_" + s + ".txt", "1\t0\n");
+  WriteDisjointSplits(dir);
   // Counts that fit in memory but exceed what the files hold: named against the rows.
   WriteText(dir + "/Tiny_data_size.txt", "2\t1000000\t3\n");
   CHECK_THROWS_WITH(ImportBundles(dir, "t"), Catch::Contains("Tiny_data_size.txt, line 1: n_bundles = 1000000") &&
@@ -396,7 +410,7 @@ TEST_CASE("a log's summary is not sized by its slate_size attribute", "[dataset]
   WriteText(dir + "/Tiny_data_size.txt", "2\t2\t3\n");
   WriteText(dir + "/bundle_item.txt", "0\t1\n1\t2\n");
   WriteText(dir + "/user_item.txt", "0\t1\n");
-  for (const char* s : {"train", "tune", "test"}) WriteText(dir + "/user_bundle_" + s + ".txt", "1\t0\n");
+  WriteDisjointSplits(dir);
   const std::string path = tmp / "o.h5";
   WriteDataset(ImportBundles(dir, "t"), path);
   {

@@ -228,38 +228,13 @@ TEST_CASE("Recall@K and NDCG@K by hand, as the protocol defines them", "[harness
   CHECK(PublishedYoushu().size() == 4);  // MFBPR, LightGCN, BGCN, CrossCBR
 }
 
-namespace {
-
-// A Youshu-format folder: 60 users in three taste groups of 20 bundles each (bundle b holds
-// items 3b..3b+2); each user trains on two of the group's bundles, tunes on one, tests on one.
-void WriteTinyBundleData(const std::string& dir) {
-  std::ostringstream ui, bi, train, tune, test;
-  for (int b = 0; b < 60; ++b)
-    for (int k = 0; k < 3; ++k) bi << b << "\t" << 3 * b + k << "\n";
-  for (int u = 0; u < 60; ++u) {
-    const int group = u % 3, r = u / 3;
-    auto bundle = [&](int j) { return group * 20 + (r + 5 * j) % 20; };
-    train << u << "\t" << bundle(0) << "\n" << u << "\t" << bundle(1) << "\n";
-    tune << u << "\t" << bundle(2) << "\n";
-    test << u << "\t" << bundle(3) << "\n";
-    ui << u << "\t" << 3 * bundle(0) << "\n" << u << "\t" << 3 * bundle(1) + 1 << "\n";
-  }
-  testing::WriteText(dir + "/Tiny_data_size.txt", "60\t60\t180\n");
-  testing::WriteText(dir + "/user_item.txt", ui.str());
-  testing::WriteText(dir + "/bundle_item.txt", bi.str());
-  testing::WriteText(dir + "/user_bundle_train.txt", train.str());
-  testing::WriteText(dir + "/user_bundle_tune.txt", tune.str());
-  testing::WriteText(dir + "/user_bundle_test.txt", test.str());
-}
-
-}  // namespace
 
 TEST_CASE("a seed ensemble of a graph model: its members' seeds, its rows, and a blend no worse on tune",
           "[harness]") {
   testing::TempDir tmp;
   RankingConfig cfg;
   cfg.data_dir = tmp.path();
-  WriteTinyBundleData(cfg.data_dir);
+  testing::WriteTinyBundleData(cfg.data_dir);
   cfg.threads = 1;
   cfg.epochs = 5;
   cfg.graph_models = {"crosscbr"};
@@ -300,7 +275,7 @@ TEST_CASE("EASE in the bundle ranking: its row, lambda chosen on tune, and the f
   testing::TempDir tmp;
   RankingConfig cfg;
   cfg.data_dir = tmp.path();
-  WriteTinyBundleData(cfg.data_dir);
+  testing::WriteTinyBundleData(cfg.data_dir);
   cfg.threads = 2;
   cfg.epochs = 5;
   cfg.graph_models = {};

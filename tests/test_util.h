@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -57,6 +58,28 @@ inline RunResult RunCli(const std::string& args) {
   const std::string cmd = std::string(BUNDLERL_BINARY) + " " + args + " > " + out + " 2>&1";
   const int rc = std::system(cmd.c_str());
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ReadText(out)};
+}
+
+// A Youshu-format folder: 60 users in three taste groups of 20 bundles each (bundle b holds
+// items 3b..3b+2); each user trains on two of the group's bundles, tunes on one, tests on one.
+inline void WriteTinyBundleData(const std::string& dir) {
+  std::ostringstream ui, bi, train, tune, test;
+  for (int b = 0; b < 60; ++b)
+    for (int k = 0; k < 3; ++k) bi << b << "\t" << 3 * b + k << "\n";
+  for (int u = 0; u < 60; ++u) {
+    const int group = u % 3, r = u / 3;
+    auto bundle = [&](int j) { return group * 20 + (r + 5 * j) % 20; };
+    train << u << "\t" << bundle(0) << "\n" << u << "\t" << bundle(1) << "\n";
+    tune << u << "\t" << bundle(2) << "\n";
+    test << u << "\t" << bundle(3) << "\n";
+    ui << u << "\t" << 3 * bundle(0) << "\n" << u << "\t" << 3 * bundle(1) + 1 << "\n";
+  }
+  WriteText(dir + "/Tiny_data_size.txt", "60\t60\t180\n");
+  WriteText(dir + "/user_item.txt", ui.str());
+  WriteText(dir + "/bundle_item.txt", bi.str());
+  WriteText(dir + "/user_bundle_train.txt", train.str());
+  WriteText(dir + "/user_bundle_tune.txt", tune.str());
+  WriteText(dir + "/user_bundle_test.txt", test.str());
 }
 
 }  // namespace bundlerl::testing
