@@ -77,7 +77,13 @@ def train(config=None, agent="reinforce", logs=None, seed=1, progress=None, kern
     keys, e.g. train__updates=50). progress(update, total, value) is called after each
     update. Returns (policy, curve): the trained Policy and the learning curve (numpy
     array, one value per update: the mean session reward of the update's episodes, or the
-    logged objective for agents that learn from logs)."""
+    logged objective for agents that learn from logs). kernels and features (specs as in
+    `bundlerl train --kernels/--features`) apply to logged files only."""
+    if progress is not None and not callable(progress):
+        raise ValueError(f"progress: expected a function (update, total, value), got {type(progress).__name__}")
+    if logs is None and (kernels or features):
+        raise ValueError("kernels, features: apply to logged files only (logs=...); in the config's world "
+                         "the world's kernels and features are used")
     cfg = load_config(config, **overrides)
     out = _core.train(cfg, agent, _seed_arg(seed, "seed"), "" if logs is None else os.fspath(logs), kernels,
                       features, progress)

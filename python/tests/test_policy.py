@@ -125,6 +125,10 @@ def test_training_from_a_logged_file(obd_men):
     assert policy.info["agent"] == "offpolicy-reinforce"
     with pytest.raises(ValueError, match="wizard"):
         bundlerl.train(None, agent="wizard", train__updates=1)
+    with pytest.raises(ValueError, match=r"kernels, features: apply to logged files only"):
+        bundlerl.train(None, agent="ipw", kernels="nosuchkernel", train__updates=1)
+    with pytest.raises(ValueError, match=r"progress: expected a function \(update, total, value\), got int"):
+        bundlerl.train(None, agent="ipw", logs=logs, progress=5, train__updates=1)
 
 
 def test_an_exception_in_the_progress_callback_stops_training(source_dir):
