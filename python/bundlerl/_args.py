@@ -9,7 +9,7 @@ INT32_MAX = 2**31 - 1
 UINT64_MAX = 2**64 - 1
 
 
-def integer(value, name, lo=None, hi=None):
+def integer(value, name, lo, hi):
     """value as a Python int; ValueError naming `name` unless it is an integer (a float
     only when it holds a whole number) within [lo, hi]."""
     if isinstance(value, (bool, np.bool_)):
@@ -20,10 +20,8 @@ def integer(value, name, lo=None, hi=None):
         v = int(value)
     else:
         raise ValueError(f"{name}: expected an integer, got {value!r}")
-    if (lo is not None and v < lo) or (hi is not None and v > hi):
-        lo_s = "" if lo is None else f"{lo}"
-        hi_s = "" if hi is None else f"{hi}"
-        raise ValueError(f"{name}: expected an integer in [{lo_s}, {hi_s}], got {v}")
+    if not lo <= v <= hi:
+        raise ValueError(f"{name}: expected an integer in [{lo}, {hi}], got {v}")
     return v
 
 
