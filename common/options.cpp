@@ -172,6 +172,10 @@ void RequirePositiveFloat(const std::string& key, double value) {
          value);
 }
 
+void RequireFloatInRange(const std::string& key, double value, double lo, double hi) {
+  if (!(value >= lo && value <= hi)) Fail("config key '", key, "': expected a number in [", lo, ", ", hi, "], got ", value);
+}
+
 void RequireNonNegativeFloat(const std::string& key, double value) {
   constexpr double lo = std::numeric_limits<float>::min(), hi = std::numeric_limits<float>::max();
   if (!(value == 0.0 || (value >= lo && value <= hi)))

@@ -59,6 +59,8 @@ void RequireInRange(const std::string& key, int64_t value, int64_t lo, int64_t h
 void RequirePositiveFloat(const std::string& key, double value);
 // 0, or a positive number as above.
 void RequireNonNegativeFloat(const std::string& key, double value);
+// A number in [lo, hi].
+void RequireFloatInRange(const std::string& key, double value, double lo, double hi);
 // No value listed twice.
 void RequireDistinct(const std::string& key, const std::vector<double>& values);
 void RequireDistinct(const std::string& key, const std::vector<int64_t>& values);

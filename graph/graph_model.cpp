@@ -77,7 +77,7 @@ void GraphModelConfig::Declare(OptionList& o, const std::string& p) {
   o.Add(p + ".learning_rate", &learning_rate, "graph models: Adam learning rate");
   o.Add(p + ".l2", &l2, "graph models: L2 penalty (Adam weight decay)");
   o.Add(p + ".contrastive_weight", &contrastive_weight, "crosscbr: weight of the InfoNCE loss between the views");
-  o.Add(p + ".temperature", &temperature, "crosscbr: InfoNCE temperature");
+  o.Add(p + ".temperature", &temperature, "crosscbr: InfoNCE temperature, in [0.001, 1000]");
   o.Add(p + ".item_dropout", &item_dropout, "graph models: edge dropout on the user-item graph, redrawn every epoch");
   o.Add(p + ".bundle_dropout", &bundle_dropout, "graph models: edge dropout on the user-bundle graph");
   o.Add(p + ".aggregation_dropout", &aggregation_dropout, "crosscbr: edge dropout on the bundle-item graph");
@@ -95,7 +95,9 @@ void GraphModelConfig::Validate() const {
   RequirePositiveFloat(p + ".learning_rate", learning_rate);
   RequireNonNegativeFloat(p + ".l2", l2);
   RequireNonNegativeFloat(p + ".contrastive_weight", contrastive_weight);
-  RequirePositiveFloat(p + ".temperature", temperature);
+  // The scores are divided by it. [1e-3, 1e3] is wide around the 0.1 to 1 used in practice;
+  // far below it the softmax's gradient overflows the float tensors.
+  RequireFloatInRange(p + ".temperature", temperature, 1e-3, 1e3);
   const std::pair<const char*, double> dropouts[] = {
       {".item_dropout", item_dropout}, {".bundle_dropout", bundle_dropout}, {".aggregation_dropout", aggregation_dropout}};
   for (const auto& [key, r] : dropouts)

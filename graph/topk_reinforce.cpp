@@ -20,7 +20,7 @@ void TopKReinforceConfig::Declare(OptionList& o, const std::string& p) {
   o.Add(p + ".slate_size", &slate_size, "top-K REINFORCE: K of the top-K correction");
   o.Add(p + ".learning_rate", &learning_rate, "top-K REINFORCE: Adam learning rate of the policy");
   o.Add(p + ".behaviour_learning_rate", &behaviour_learning_rate, "top-K REINFORCE: Adam learning rate of the behaviour head");
-  o.Add(p + ".temperature", &temperature, "top-K REINFORCE: softmax temperature of the policy");
+  o.Add(p + ".temperature", &temperature, "top-K REINFORCE: softmax temperature of the policy, in [0.001, 1000]");
   o.Add(p + ".weight_cap", &weight_cap, "top-K REINFORCE: cap on the importance weight pi / beta");
 }
 
@@ -33,7 +33,9 @@ void TopKReinforceConfig::Validate() const {
   RequireInRange(p + ".patience", patience, 0, 1000000);
   RequirePositiveFloat(p + ".learning_rate", learning_rate);
   RequirePositiveFloat(p + ".behaviour_learning_rate", behaviour_learning_rate);
-  RequirePositiveFloat(p + ".temperature", temperature);
+  // The scores are divided by it. [1e-3, 1e3] is wide around the 0.1 to 1 used in practice;
+  // far below it the softmax's gradient overflows the float tensors.
+  RequireFloatInRange(p + ".temperature", temperature, 1e-3, 1e3);
   RequirePositiveFloat(p + ".weight_cap", weight_cap);
 }
 

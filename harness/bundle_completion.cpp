@@ -440,6 +440,7 @@ namespace {
 class BundleCompletionExperiment : public Experiment {
  public:
   void DeclareOptions(OptionList& o) override { config_.Declare(o); }
+  void ValidateOptions() const override { config_.Validate(); }
   std::string Run(const ExperimentContext& c) override {
     CompletionConfig cc = config_;
     cc.data_dir = c.DataFolder("/bundles/amazon");

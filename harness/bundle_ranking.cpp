@@ -692,6 +692,7 @@ namespace {
 class BundleRankingExperiment : public Experiment {
  public:
   void DeclareOptions(OptionList& o) override { config_.Declare(o); }
+  void ValidateOptions() const override { config_.Validate(); }
   std::string Run(const ExperimentContext& c) override {
     RankingConfig rc = config_;
     rc.data_dir = c.DataFolder("/bundles/Youshu");

@@ -79,8 +79,18 @@ void OpeBenchmarkConfig::Declare(OptionList& o) {
   o.Add("ope_benchmark.max_total_rounds", &max_total_rounds, "rounds per size over all its seeds (at least 3 seeds)");
 }
 
+void OpeBenchmarkConfig::Validate() const {
+  if (rounds.empty()) Fail("config key 'ope_benchmark.rounds': no size given");
+  RequireDistinct("ope_benchmark.rounds", rounds);
+  for (int64_t n : rounds)
+    if (n < 100 || n > kMaxLogRounds)
+      Fail("config key 'ope_benchmark.rounds': expected sizes in [100, ", kMaxLogRounds, "], got ", n);
+  RequireInRange("ope_benchmark.seeds", seeds, 1, 100000);
+  RequireInRange("ope_benchmark.max_total_rounds", max_total_rounds, 100, kMaxLogRounds);
+}
+
 void CompareConfig::Validate() const {
-  if (log_rounds < 100) Fail("config key 'compare.log_rounds': expected at least 100, got ", log_rounds);
+  RequireInRange("compare.log_rounds", log_rounds, 100, kMaxLogRounds);
   if (truth_episodes < 100) Fail("config key 'compare.truth_episodes': expected at least 100, got ", truth_episodes);
   if (strategies.empty() && agents.empty()) Fail("config key 'compare.strategies': no strategy named");
   if (estimators.empty()) Fail("config key 'compare.estimators': no estimator named");
@@ -364,10 +374,7 @@ OpeBenchmarkResult RunOpeBenchmark(const WorldConfig& world_cfg, const ShopperCo
                                    const SessionConfig& session, const CompareConfig& cfg,
                                    const OpeBenchmarkConfig& bench) {
   cfg.Validate();
-  if (bench.rounds.empty()) Fail("config key 'ope_benchmark.rounds': no size given");
-  for (int64_t n : bench.rounds)
-    if (n < 100) Fail("config key 'ope_benchmark.rounds': sizes must be at least 100, got ", n);
-  if (bench.seeds < 1) Fail("config key 'ope_benchmark.seeds': expected a positive number");
+  bench.Validate();
   const auto t0 = std::chrono::steady_clock::now();
   const auto world = World::Generate(world_cfg);
   SessionConfig one_step = session;
@@ -431,6 +438,7 @@ namespace {
 class SimulatorExperiment : public Experiment {
  public:
   void DeclareOptions(OptionList&) override {}  // the shared [world] ... [train] settings
+  void ValidateOptions() const override {}      // checked by their own structs
   std::string Run(const ExperimentContext& c) override {
     const CompareResult r = RunCompare(c.world, c.shopper, c.session, c.compare, c.resolved_config, c.command);
     WriteCompareReport(r, c.compare, c.out_dir, c.resolved_config, c.command);
@@ -442,6 +450,7 @@ class SimulatorExperiment : public Experiment {
 class OpeBenchmarkExperiment : public Experiment {
  public:
   void DeclareOptions(OptionList& o) override { config_.Declare(o); }
+  void ValidateOptions() const override { config_.Validate(); }
   std::string Run(const ExperimentContext& c) override {
     const OpeBenchmarkResult r = RunOpeBenchmark(c.world, c.shopper, c.session, c.compare, config_);
     WriteOpeBenchmarkReport(r, c.compare, c.out_dir, c.resolved_config, c.command);

@@ -25,6 +25,10 @@
 
 namespace bundlerl {
 
+// The most rounds one simulated log may hold (compare.log_rounds, ope_benchmark.rounds,
+// coverage.rounds): a bound on the key, well past what a run on one machine logs.
+inline constexpr int64_t kMaxLogRounds = 100000000;
+
 // [compare]
 struct CompareConfig {
   std::string kind = "simulator";  // compare.kind: simulator, bundle-ranking or ope-benchmark
@@ -93,6 +97,7 @@ struct OpeBenchmarkConfig {
   int64_t seeds = 10;                  // ope_benchmark.seeds: repetitions per size, at most
   int64_t max_total_rounds = 3000000;  // ope_benchmark.max_total_rounds: per size (fewer seeds for big sizes, at least 3)
   void Declare(OptionList& options);
+  void Validate() const;  // throws Error naming the key
 };
 
 struct OpeBenchmarkResult {

@@ -38,6 +38,11 @@ class Experiment {
   virtual ~Experiment() = default;
   // Adds this experiment's own keys, bound to its settings (called once, before parsing).
   virtual void DeclareOptions(OptionList& options) = 0;
+  // Checks those keys' values on their own, without data (ranges, lists, names); throws Error
+  // naming the key. Called for every registered experiment after parsing, not only the one
+  // that runs, so that a bad value in another experiment's section is refused, not recorded
+  // in the results as if it had been used.
+  virtual void ValidateOptions() const = 0;
   // Runs with the parsed settings and writes the results folder; returns a line saying what
   // it wrote. Throws Error naming a bad setting by its key.
   virtual std::string Run(const ExperimentContext& context) = 0;

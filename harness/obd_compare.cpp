@@ -155,11 +155,18 @@ void ObdCompareConfig::Declare(OptionList& o) {
   o.Add("obd.campaigns", &campaigns, "OBD campaigns (folders under random/ and bts/)");
 }
 
+void ObdCompareConfig::Validate() const {
+  if (campaigns.empty()) Fail("config key 'obd.campaigns': no campaign named");
+  for (const std::string& c : campaigns)
+    if (c.empty()) Fail("config key 'obd.campaigns': an empty campaign name");
+}
+
 namespace {
 
 class ObdExperiment : public Experiment {
  public:
   void DeclareOptions(OptionList& o) override { config_.Declare(o); }
+  void ValidateOptions() const override { config_.Validate(); }
   std::string Run(const ExperimentContext& c) override {
     ObdCompareConfig oc = config_;
     oc.data_dir = c.DataFolder("/obd");

@@ -23,6 +23,7 @@ struct ObdCompareConfig {
   uint64_t seed = 1;     // compare.seed
   int threads = 2;       // compare.threads
   void Declare(OptionList& options);
+  void Validate() const;  // obd.campaigns: at least one, no empty name; throws Error naming the key
 };
 
 struct ObdStrategyResult {

@@ -261,6 +261,7 @@ namespace {
 class ObdLearnedExperiment : public Experiment {
  public:
   void DeclareOptions(OptionList& o) override { config_.Declare(o); }
+  void ValidateOptions() const override { config_.Validate(); }
   std::string Run(const ExperimentContext& c) override {
     ObdLearnedConfig oc = config_;
     oc.data_dir = c.DataFolder("/obd");

@@ -33,6 +33,10 @@ struct CoverageConfig {
     o.Add("coverage.seeds", &seeds, "independent logs");
     o.Add("coverage.rounds", &rounds, "logged rounds per log");
   }
+  void Validate() const {
+    RequireInRange("coverage.seeds", seeds, 1, 100000);
+    RequireInRange("coverage.rounds", rounds, 100, kMaxLogRounds);
+  }
 };
 
 // Per estimator: counts over seeds x strategies.
@@ -50,11 +54,11 @@ std::string Rate(int64_t k, int64_t n) {
 class CoverageExperiment : public Experiment {
  public:
   void DeclareOptions(OptionList& o) override { config_.Declare(o); }
+  void ValidateOptions() const override { config_.Validate(); }
   std::string Run(const ExperimentContext& c) override {
     const CompareConfig& cfg = c.compare;
     cfg.Validate();
-    if (config_.seeds < 1 || config_.seeds > 100000) Fail("config key 'coverage.seeds': expected a number in [1, 100000]");
-    if (config_.rounds < 100) Fail("config key 'coverage.rounds': expected at least 100");
+    config_.Validate();
     const auto t0 = std::chrono::steady_clock::now();
     SessionConfig one_step = c.session;
     one_step.max_steps = 1;

@@ -287,9 +287,27 @@ bool File::HasAttr(const std::string& name) const {
   return H5Aexists(file_.get(), name.c_str()) > 0;
 }
 
+namespace {
+
+// The attribute `name` of `file`, checked to hold one value of class `want` before it is read:
+// HDF5 would convert 14.5 to 14 without a word, and would write all the values of an array
+// attribute into the one-value buffer.
+Handle OpenOneValueAttr(hid_t file, const std::string& path, const std::string& name, H5T_class_t want,
+                        const char* expected) {
+  if (H5Aexists(file, name.c_str()) <= 0) Fail(path, ": file attribute '", name, "' is missing");
+  Handle a(H5Aopen(file, name.c_str(), H5P_DEFAULT));
+  Handle type(H5Aget_type(a.get())), space(H5Aget_space(a.get()));
+  if (!a.valid() || !type.valid() || !space.valid()) Fail(path, ": file attribute '", name, "' is unreadable");
+  if (H5Tget_class(type.get()) != want) Fail(path, ": file attribute '", name, "': expected ", expected);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n != 1) Fail(path, ": file attribute '", name, "': expected one value, got ", n);
+  return a;
+}
+
+}  // namespace
+
 std::string File::GetStringAttr(const std::string& name) const {
-  if (!HasAttr(name)) Fail(path_, ": file attribute '", name, "' is missing");
-  Handle a(H5Aopen(file_.get(), name.c_str(), H5P_DEFAULT));
+  Handle a = OpenOneValueAttr(file_.get(), path_, name, H5T_STRING, "a string");
   Handle type(H5Tcopy(H5T_C_S1));
   H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
@@ -302,8 +320,7 @@ std::string File::GetStringAttr(const std::string& name) const {
 }
 
 int64_t File::GetIntAttr(const std::string& name) const {
-  if (!HasAttr(name)) Fail(path_, ": file attribute '", name, "' is missing");
-  Handle a(H5Aopen(file_.get(), name.c_str(), H5P_DEFAULT));
+  Handle a = OpenOneValueAttr(file_.get(), path_, name, H5T_INTEGER, "an integer");
   int64_t value = 0;
   if (H5Aread(a.get(), H5T_NATIVE_INT64, &value) < 0)
     Fail(path_, ": file attribute '", name, "': expected an integer");

@@ -70,6 +70,8 @@ class File {
   void SetAttr(const std::string& name, const std::string& value);
   void SetAttr(const std::string& name, int64_t value);
   bool HasAttr(const std::string& name) const;
+  // Throw naming the file and attribute when it is missing, of another type (a float where an
+  // integer is read), or holds more than one value.
   std::string GetStringAttr(const std::string& name) const;
   int64_t GetIntAttr(const std::string& name) const;
 

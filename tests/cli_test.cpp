@@ -559,7 +559,9 @@ TEST_CASE("bundle-ranking and bundle-completion keys are checked with the key an
   r = RunCli("compare" + youshu + " --ranking.epochs 0" + out);
   CHECK_THAT(r.output, Catch::Contains("config key 'ranking.epochs': expected 1 to 1000000, got 0"));
   r = RunCli("compare" + youshu + " --graph.temperature 1e-300" + out);  // a float would hold 0
-  CHECK_THAT(r.output, Catch::Contains("config key 'graph.temperature': expected a positive number"));
+  CHECK_THAT(r.output, Catch::Contains("config key 'graph.temperature': expected a number in [0.001, 1000], got 1e-300"));
+  r = RunCli("compare" + youshu + " --reinforce.temperature 1e-30" + out);  // float, but its gradient overflows
+  CHECK_THAT(r.output, Catch::Contains("config key 'reinforce.temperature': expected a number in [0.001, 1000]"));
   r = RunCli("compare" + youshu + " --reinforce.slate_size 0" + out);
   CHECK_THAT(r.output, Catch::Contains("config key 'reinforce.slate_size': expected 1 to"));
   // K above the catalogue, refused once the catalogue is read, before any model trains
@@ -592,6 +594,34 @@ TEST_CASE("bundle-ranking and bundle-completion keys are checked with the key an
   r = RunCli("train --agent lints --train.scorer attention --train.updates 1 --out " + tmp / "p.pt");
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains("config key 'train.scorer': agent 'lints' is a linear bandit"));
+}
+
+// A bad value in the section of an experiment that does not run is refused too, before the
+// run starts: it would be recorded in results.h5's resolved config as if it had been used.
+TEST_CASE("every experiment's keys are checked, whichever experiment runs", "[cli]") {
+  TempDir tmp;
+  const std::string run = "compare --compare.kind simulator --out " + tmp / "out";
+  const std::pair<const char*, const char*> cases[] = {
+      {" --graph.dim 0", "config key 'graph.dim': expected 1 to 4096, got 0"},
+      {" --completion.n 5,5", "config key 'completion.n': 5 is listed twice"},
+      {" --coverage.rounds 1000000000000", "config key 'coverage.rounds': expected 100 to 100000000"},
+      {" --ope_benchmark.rounds 1000,1000", "config key 'ope_benchmark.rounds': 1000 is listed twice"},
+      {" --ope_benchmark.seeds 0", "config key 'ope_benchmark.seeds': expected 1 to 100000, got 0"},
+      {" --obd_learned.split 1", "config key 'obd_learned.split': expected a share in (0, 1), got 1"},
+      {" --compare.log_rounds 1000000000000", "config key 'compare.log_rounds': expected 100 to 100000000"},
+  };
+  for (const auto& [flag, message] : cases) {
+    const auto r = RunCli(run + flag);
+    INFO(flag);
+    CHECK(r.status == 1);
+    CHECK_THAT(r.output, Catch::Contains("the command line") && Catch::Contains(message));
+  }
+  CHECK_FALSE(fs::exists(tmp / "out"));
+  // In an INI file, the line is named; `simulate` reads the same sections.
+  WriteText(tmp / "bad.ini", "[compare]\nseed = 3\n[ranking]\nepochs = 0\n");
+  const auto r = RunCli("simulate --config " + tmp / "bad.ini" + " --policy uniform --episodes 10");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("bad.ini, line 4: config key 'ranking.epochs': expected 1 to 1000000, got 0"));
 }
 
 // The embeddings a bundle-ranking run saves (embeddings_MODEL.h5) as a kernel of the same

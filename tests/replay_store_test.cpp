@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <limits>
 
+#include <hdf5.h>
+
 #include "common/error.h"
 #include "replay/log_store.h"
 #include "test_util.h"
@@ -236,5 +238,31 @@ TEST_CASE("reading rejects truncated files, missing datasets and bad values", "[
     CHECK_THROWS_WITH(r.ReadRounds(0, 2, b), Catch::Contains("badvalue.h5") &&
                                                  Catch::Contains("rounds/slate, round 1") &&
                                                  Catch::Contains("unit id 7 not in [0, 5)"));
+  }
+  SECTION("an attribute of another type or with several values") {
+    // A float where an integer is read (HDF5 would truncate 1.5 to 1), and an array where one
+    // value is read (HDF5 would write all of it into the one-value buffer).
+    const auto write_with = [&](const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
+                                const void* data) {
+      const std::string file = tmp / (name + ".h5");
+      {
+        h5::File f = h5::File::Create(file);
+        for (const char* a : {"source", "logging_policy", "command"}) f.SetAttr(a, std::string("x"));
+        f.SetAttr("unit_kind", std::string("item"));
+        f.SetAttr("schema_version", kSchemaVersion);
+      }
+      const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+      const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+      const hid_t attr = H5Acreate2(f, "slate_size", type, space, H5P_DEFAULT, H5P_DEFAULT);
+      H5Awrite(attr, type, data);
+      H5Aclose(attr), H5Sclose(space), H5Fclose(f);
+      return file;
+    };
+    const double half = 1.5;
+    CHECK_THROWS_WITH(LogReader(write_with("float", H5T_NATIVE_DOUBLE, {1}, &half)),
+                      Catch::Contains("float.h5: file attribute 'slate_size': expected an integer"));
+    const int64_t three[] = {1, 2, 3};
+    CHECK_THROWS_WITH(LogReader(write_with("array", H5T_NATIVE_INT64, {3}, three)),
+                      Catch::Contains("array.h5: file attribute 'slate_size': expected one value, got 3"));
   }
 }

@@ -43,6 +43,8 @@ std::shared_ptr<SimSettings> MakeSimSettings(const std::vector<std::pair<std::st
   s->world.Validate();
   s->session.Validate(s->world.num_items);
   s->shopper.Validate(s->session.slate_size);
+  s->compare.Validate();
+  for (const auto& e : s->experiments) e->ValidateOptions();
   return s;
 }
 

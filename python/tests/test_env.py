@@ -88,6 +88,9 @@ def test_bad_slates_and_configs_raise_value_errors(source_dir, tmp_path):
     env.step(good.astype(np.int64))  # any integer dtype is accepted
     with pytest.raises(ValueError, match=r"session\.wizard"):
         bundlerl.VectorEnv(config, num_envs=4, session__wizard=3)
+    # another experiment's key is checked too, not recorded with the settings as if used
+    with pytest.raises(ValueError, match=r"config key 'graph\.dim': expected 1 to 4096, got 0"):
+        bundlerl.VectorEnv(config, num_envs=4, graph__dim=0)
     binary = tmp_path / "binary.ini"
     binary.write_bytes(b"[world]\nitems = \x90\xff\n")
     with pytest.raises(ValueError, match=r"binary.ini': not a text \(UTF-8\) INI file"):
