@@ -111,6 +111,13 @@ CompletionLearnerConfig LearnerConfig(const CompletionConfig& cfg, uint64_t seed
   return c;
 }
 
+IntentConfig IntentOptions(const CompletionConfig& cfg) {
+  IntentConfig c;
+  c.ridge = cfg.intent_ridge;
+  c.min_count = cfg.intent_min_count;
+  return c;
+}
+
 const char* const kListwiseName = "listwise scorer (content features)";
 const char* const kReinforceName = "reinforce (logged bundles)";
 
@@ -121,7 +128,7 @@ void AddValidation(const CompletionConfig& cfg, const LoggedDataset& data, const
   const int64_t vcut = cut - static_cast<int64_t>(cfg.validation_share * static_cast<double>(cut));
   const auto fit = CompletionQueries(data.sessions, data.bundles, timed, 0, vcut);
   const auto held = CompletionQueries(data.sessions, data.bundles, timed, vcut, cut);
-  const CompletionFeatures f(data.items, fit, ParseCompletionPool(cfg.learned_pool));
+  const CompletionFeatures f(data.items, data.bundles, fit, ParseCompletionPool(cfg.learned_pool), IntentOptions(cfg));
   const CompletionBatch train = BuildCompletionBatch(f, fit, cfg.learned_candidates, true);
   const CompletionBatch val = BuildCompletionBatch(f, held, cfg.learned_candidates, false);
   const int64_t n = *std::max_element(cfg.n.begin(), cfg.n.end());
@@ -129,9 +136,15 @@ void AddValidation(const CompletionConfig& cfg, const LoggedDataset& data, const
   const CompletionScorer listwise = TrainListwise(train, LearnerConfig(cfg, seed, false));
   CompletionScorer content = listwise;  // the title cosine alone
   content.weight.setZero();
-  content.weight[0] = 1;
+  content.weight[kTitleFeature] = 1;
+  CompletionScorer content_intent = content;  // the raw sum of the title and intent cosines
+  content_intent.weight[kTitleFeature] = content.scale[kTitleFeature];
+  content_intent.weight[kIntentFeature] = content.scale[kIntentFeature];
   const std::vector<std::pair<std::string, CompletionScorer>> scorers = {
-      {"content", content}, {kListwiseName, listwise}, {kReinforceName, TrainReinforce(train, LearnerConfig(cfg, seed, true))}};
+      {"content", content},
+      {"content+intent", content_intent},
+      {kListwiseName, listwise},
+      {kReinforceName, TrainReinforce(train, LearnerConfig(cfg, seed, true))}};
   for (const auto& [name, scorer] : scorers) {
     out.validation.push_back({domain, name, CompletionHitRate(scorer, val, n), static_cast<int64_t>(held.size())});
     std::cerr << "compare: " << domain << " validation " << name << ": hit@" << n << " "
@@ -142,10 +155,9 @@ void AddValidation(const CompletionConfig& cfg, const LoggedDataset& data, const
 // The learned strategies, trained on the bundles of the sessions before `cut`, one row each
 // (mean over completion.learned_seeds).
 void AddLearnedStrategies(const CompletionConfig& cfg, const LoggedDataset& data, const std::vector<int64_t>& timed,
-                          int64_t cut, const std::string& domain, CompletionResult& out) {
+                          int64_t cut, const std::string& domain, const std::vector<CompletionQuery>& training,
+                          const CompletionFeatures& f, CompletionResult& out) {
   if (cfg.validation_share > 0) AddValidation(cfg, data, timed, cut, domain, out);
-  const auto training = CompletionQueries(data.sessions, data.bundles, timed, 0, cut);
-  const CompletionFeatures f(data.items, training, ParseCompletionPool(cfg.learned_pool));
   const CompletionBatch batch = BuildCompletionBatch(f, training, cfg.learned_candidates, true);
   // Candidates and features of each given item, computed once for every learner and seed.
   struct Ranked {
@@ -242,6 +254,9 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
               << std::endl;
     std::vector<double> feats(M * kNumFeatures);
     const ItemKernels& rk = rw.world->kernels();
+    // The learned strategies' features, with the intent vectors fitted on the training bundles.
+    const auto training = CompletionQueries(sessions, bundles, timed, 0, cut);
+    const CompletionFeatures learned(items, bundles, training, ParseCompletionPool(cfg.learned_pool), IntentOptions(cfg));
     const std::vector<std::pair<std::string, Scorer>> strategies = {
         {"popularity", [&](int32_t, std::vector<double>& s) { s = popularity; }},
         {"itemcf", [&](int32_t seed, std::vector<double>& s) {
@@ -257,6 +272,12 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
            co->Row(seed, all.data(), M, a.data());
            text->Row(seed, all.data(), M, b.data());
            for (int64_t i = 0; i < M; ++i) s[i] = a[i] + 0.5 * b[i] + 1e-6 * popularity[i] / max_pop;
+         }},
+        {"intent", [&](int32_t seed, std::vector<double>& s) { learned.IntentRow(seed, s.data()); }},
+        {"content+intent", [&](int32_t seed, std::vector<double>& s) {
+           text->Row(seed, all.data(), M, s.data());
+           learned.IntentRow(seed, a.data());
+           for (int64_t i = 0; i < M; ++i) s[i] += a[i];
          }},
         {"reinforce (replay world)", [&](int32_t seed, std::vector<double>& s) {
            const std::vector<int32_t> history = {seed};
@@ -274,7 +295,7 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
          }},
     };
     for (const auto& [name, scorer] : strategies) out.rows.push_back(EvaluateStrategy(cfg, sessions, bundles, timed, cut, domain, name, scorer, M));
-    AddLearnedStrategies(cfg, data, timed, cut, domain, out);
+    AddLearnedStrategies(cfg, data, timed, cut, domain, training, learned, out);
   }
   // The shopper model fitted to each domain's sessions, for replay in the simulator.
   for (const auto& domain : cfg.domains) {
@@ -308,9 +329,12 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
     o << "# Bundle completion on the Amazon sessions\n\nbundlerl " << BUNDLERL_VERSION << ", " << std::fixed
       << std::setprecision(1) << r.seconds << std::defaultfloat << " s. Command: `" << command
       << "`\n\nSessions in time order: the earlier 80% build the kernels (co-occurrence of items in sessions and "
-         "annotated bundles, popularity); for each bundle annotated in a later session and each of its items, "
-         "the strategy is given that item and proposes N others. Hit rate: at least one other item of the bundle "
-         "among them; Recall@N: the share of the bundle's other items among them. Data: Sun et al., SIGIR 2022.\n";
+         "annotated bundles, popularity, and intent vectors: a ridge regression from an item's title and category "
+         "words to the words of its training bundles' intents, kernels/intent.h); for each bundle annotated in a "
+         "later session and each of its items, the strategy is given that item and proposes N others. Hit rate: at "
+         "least one other item of the bundle among them; Recall@N: the share of the bundle's other items among "
+         "them. `intent` ranks by the cosine of the intent vectors, `content+intent` by the sum of that and the "
+         "title cosine (a fixed weight of 1). Data: Sun et al., SIGIR 2022.\n";
     std::string domain;
     for (const auto& row : r.rows) {
       if (row.domain != domain) {
@@ -323,7 +347,7 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
       }
       o << "| " << row.strategy << (row.seeds > 1 ? Concat(", ", row.seeds, " seeds") : std::string()) << " |";
       for (size_t i = 0; i < r.n.size(); ++i) {
-        const bool spread = !row.hit_sd.empty();
+        const bool spread = !row.hit_sd.empty() && row.seeds > 1;
         o << " " << FormatFixed(row.hit_rate[i]) << (spread ? " +- " + FormatFixed(row.hit_sd[i]) : "") << " | "
           << FormatFixed(row.recall[i]) << (spread ? " +- " + FormatFixed(row.recall_sd[i]) : "") << " |";
       }
@@ -332,9 +356,10 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
     if (!r.validation.empty()) {
       o << "\n## Validation of the learned strategies\n\nThe learned strategies (harness/completion_learned.h) "
            "are trained on the earlier sessions' bundles only, with a softmax over each given item's candidates "
-           "(its nearest items in completion.learned_pool; the content row here re-ranks the same candidates by "
-           "title cosine alone); their settings (completion.learned_*) were chosen on this split of the "
-           "training sessions alone: trained on all but the last completion.validation_share of them, hit@"
+           "(its nearest items in completion.learned_pool; the content and content+intent rows here re-rank the "
+           "same candidates by the title cosine alone and by its sum with the intent cosine, the intent vectors "
+           "fitted on the same training bundles); their settings (completion.learned_* and completion.intent_*) "
+           "were chosen on this split of the training sessions alone: trained on all but the last completion.validation_share of them, hit@"
         << *std::max_element(r.n.begin(), r.n.end()) << " on those last ones (first seed). Rows with seeds give "
            "the mean +- standard deviation over completion.learned_seeds.\n\n| domain | strategy | queries | hit@"
         << *std::max_element(r.n.begin(), r.n.end()) << " |\n|---|---|---|---|\n";
@@ -396,12 +421,18 @@ void CompletionConfig::Declare(OptionList& o) {
   o.Add("completion.learned_candidates", &learned_candidates,
         "learned strategies: items re-ranked per query (the given item's nearest in completion.learned_pool)");
   o.Add("completion.learned_pool", &learned_pool,
-        "learned strategies' candidates: title (nearest by title TF-IDF) or title+category (nearest by the sum of "
-        "the title-and-category-words TF-IDF cosine and the title character n-gram cosine)");
+        "learned strategies' candidates: title (nearest by title TF-IDF), title+category (nearest by the sum of "
+        "the title-and-category-words TF-IDF cosine and the title character n-gram cosine) or title+category+intent "
+        "(that sum plus the intent cosine)");
   o.Add("completion.learned_epochs", &learned_epochs, "learned strategies: passes over the training bundles' queries");
   o.Add("completion.learned_rate", &learned_rate, "listwise scorer: SGD step size of the weights");
   o.Add("completion.reinforce_rate", &reinforce_rate, "REINFORCE on the logged bundles: step size of the weights");
   o.Add("completion.learned_l2", &learned_l2, "learned strategies: L2 penalty on the weights");
+  o.Add("completion.intent_ridge", &intent_ridge,
+        "intent vectors (a feature of the learned strategies): ridge penalty of the regression from an item's "
+        "title-and-category TF-IDF to the words of its training bundles' intents");
+  o.Add("completion.intent_min_count", &intent_min_count,
+        "intent vectors: an intent word is a target when at least this many training bundles' intents hold it");
   o.Add("completion.learned_samples", &learned_samples,
         "REINFORCE on the logged bundles: items sampled from the policy per query and epoch");
   o.Add("completion.learned_seeds", &learned_seeds,
@@ -431,6 +462,8 @@ void CompletionConfig::Validate() const {
   for (int64_t s : learned_seeds)
     if (s < 0) Fail("config key 'completion.learned_seeds': expected seeds >= 0, got ", s);
   RequireDistinct("completion.learned_seeds", learned_seeds);
+  RequireFloatInRange("completion.intent_ridge", intent_ridge, 1e-6, 1e6);
+  RequireInRange("completion.intent_min_count", intent_min_count, 1, 1000000);
   if (!(validation_share >= 0 && validation_share < 1))
     Fail("config key 'completion.validation_share': expected a share in [0, 1), got ", validation_share);
 }

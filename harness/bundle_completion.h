@@ -27,7 +27,7 @@ struct CompletionConfig {
   int64_t agent_updates = 60;  // completion.agent_updates: REINFORCE updates in the replay world
   // The learned strategies (completion.learned_*; see harness/completion_learned.h).
   int64_t learned_candidates = 100;
-  std::string learned_pool = "title+category";  // where candidates come from: title | title+category
+  std::string learned_pool = "title+category";  // where candidates come from (ParseCompletionPool)
   int64_t learned_epochs = 10;
   double learned_rate = 0.001;   // the listwise scorer's step
   double reinforce_rate = 0.005;  // the REINFORCE agent's step
@@ -35,6 +35,8 @@ struct CompletionConfig {
   int64_t learned_samples = 8;
   std::vector<int64_t> learned_seeds = {1, 2, 3};
   double validation_share = 0.2;  // completion.validation_share: last training sessions held out
+  double intent_ridge = 10.0;     // completion.intent_ridge (kernels/intent.h)
+  int64_t intent_min_count = 3;   // completion.intent_min_count
   void Declare(OptionList& options);
   void Validate() const;
 };

@@ -22,7 +22,8 @@ const char* const kCompletionFeatureNames[kNumCompletionFeatures] = {
     "leaf-pair affinity (share)", "depth-2 pair affinity (log count)", "depth-2 pair affinity (share)",
     "title-token pair affinity (log)", "bundled together before (log count)",
     "title cosine x same brand", "title cosine x same leaf", "char cosine x category overlap",
-    "title cosine squared", "shared first three title tokens (share)", "title and category tfidf cosine"};
+    "title cosine squared", "shared first three title tokens (share)", "title and category tfidf cosine",
+    "intent cosine", "intent cosine x title cosine"};
 
 namespace {
 
@@ -81,7 +82,9 @@ int32_t Code(std::unordered_map<std::string, int32_t>& codes, const std::string&
 CompletionPool ParseCompletionPool(const std::string& name) {
   if (name == "title") return CompletionPool::kTitle;
   if (name == "title+category") return CompletionPool::kTitleAndCategory;
-  Fail("config key 'completion.learned_pool': expected title or title+category, got '", name, "'");
+  if (name == "title+category+intent") return CompletionPool::kTitleCategoryAndIntent;
+  Fail("config key 'completion.learned_pool': expected title, title+category or title+category+intent, got '", name,
+       "'");
 }
 
 std::vector<CompletionQuery> CompletionQueries(const SessionTable& sessions, const BundleTable& bundles,
@@ -100,8 +103,45 @@ std::vector<CompletionQuery> CompletionQueries(const SessionTable& sessions, con
   return out;
 }
 
-CompletionFeatures::CompletionFeatures(const ItemTable& items, const std::vector<CompletionQuery>& training,
-                                       CompletionPool pool)
+namespace {
+
+// Rows scaled to unit length (zero rows left zero), row-major for one-row dot products.
+CompletionMatrix NormalisedRows(const Eigen::MatrixXd& x) {
+  CompletionMatrix out = x;
+  for (Eigen::Index r = 0; r < out.rows(); ++r) {
+    const double norm = out.row(r).norm();
+    if (norm > 0) out.row(r) /= norm;
+  }
+  return out;
+}
+
+// The intent vectors of every fit (CompletionFeatures::intents_): the training bundles'
+// items labelled with their intents, all of them for fit 0, and for fit 1 + f all but the
+// bundles that a session of fold f names.
+std::vector<CompletionMatrix> FitIntents(const SparseRows& content, const BundleTable& bundles,
+                                         const std::map<int64_t, std::vector<int32_t>>& session_bundle_ids,
+                                         const IntentConfig& config) {
+  std::vector<CompletionMatrix> out;
+  for (int fit = 0; fit <= kIntentFolds; ++fit) {
+    std::set<int32_t> held_out;
+    for (const auto& [session, ids] : session_bundle_ids)
+      if (fit > 0 && session % kIntentFolds == fit - 1) held_out.insert(ids.begin(), ids.end());
+    std::vector<IntentLabel> labels;
+    for (const auto& [session, ids] : session_bundle_ids)
+      for (int32_t b : ids) {
+        if (held_out.count(b) || b >= static_cast<int64_t>(bundles.intent.size()) || bundles.intent[b].empty()) continue;
+        for (int64_t k = 0; k < bundles.items.size(b); ++k) labels.push_back({bundles.items.row(b)[k], b, bundles.intent[b]});
+      }
+    out.push_back(NormalisedRows(FitIntentVectors(content, labels, config).vectors));
+  }
+  return out;
+}
+
+}  // namespace
+
+CompletionFeatures::CompletionFeatures(const ItemTable& items, const BundleTable& bundles,
+                                       const std::vector<CompletionQuery>& training, CompletionPool pool,
+                                       const IntentConfig& intent)
     : pool_(pool) {
   const int64_t m = items.n;
   TfidfConfig words;
@@ -114,7 +154,8 @@ CompletionFeatures::CompletionFeatures(const ItemTable& items, const std::vector
   categories_ = std::make_shared<CategoryOverlapSimilarity>(items.category_path);
   std::vector<std::string> topics(m);
   for (int64_t i = 0; i < m; ++i) topics[i] = TopicDocument(items.title[i], items.category_path[i]);
-  topics_ = std::make_shared<CosineSimilarity>(Tfidf::Fit(topics, words).vectors(), "tfidf-topics");
+  const SparseRows topic_vectors = Tfidf::Fit(topics, words).vectors();
+  topics_ = std::make_shared<CosineSimilarity>(topic_vectors, "tfidf-topics");
   std::unordered_map<std::string, int32_t> brands, title_words;
   tokens_.assign(m, {});
   lead_.assign(m, {});
@@ -140,8 +181,13 @@ CompletionFeatures::CompletionFeatures(const ItemTable& items, const std::vector
   // Each training bundle counted once per session that names it (a bundle yields one query
   // per item).
   std::set<std::pair<int64_t, int32_t>> counted;
+  std::map<int64_t, std::vector<int32_t>> session_bundle_ids;
   for (const auto& q : training)
-    if (counted.insert({q.session, q.bundle_id}).second) session_bundles_[q.session].push_back(q.bundle);
+    if (counted.insert({q.session, q.bundle_id}).second) {
+      session_bundles_[q.session].push_back(q.bundle);
+      session_bundle_ids[q.session].push_back(q.bundle_id);
+    }
+  intents_ = FitIntents(topic_vectors, bundles, session_bundle_ids, intent);
   for (const auto& [session, list] : session_bundles_)
     for (const auto& bundle : list)
       for (int32_t a : bundle)
@@ -208,7 +254,27 @@ double CompletionFeatures::TokenAffinity(int32_t q, int32_t c, const Bundles* ow
 }
 
 
-std::vector<int32_t> CompletionFeatures::Candidates(int32_t item, int64_t k) const {
+int CompletionFeatures::IntentFit(const CompletionQuery& query, bool leave_out_own_session) const {
+  if (!leave_out_own_session || query.session < 0) return 0;
+  return 1 + static_cast<int>(query.session % kIntentFolds);
+}
+
+double CompletionFeatures::IntentCosine(int fit, int32_t a, int32_t b) const {
+  return intents_[fit].row(a).dot(intents_[fit].row(b));
+}
+
+void CompletionFeatures::IntentRow(int32_t item, double* out) const {
+  Eigen::Map<Eigen::VectorXd>(out, intents_[0].rows()) = intents_[0] * intents_[0].row(item).transpose();
+}
+
+std::vector<int32_t> CompletionFeatures::Candidates(int32_t item, int64_t k) const { return NearestInPool(item, k, 0); }
+
+std::vector<int32_t> CompletionFeatures::Candidates(const CompletionQuery& query, int64_t k,
+                                                    bool leave_out_own_session) const {
+  return NearestInPool(query.item, k, IntentFit(query, leave_out_own_session));
+}
+
+std::vector<int32_t> CompletionFeatures::NearestInPool(int32_t item, int64_t k, int fit) const {
   const int64_t m = words_->num_items();
   std::vector<int32_t> all(m);
   std::iota(all.begin(), all.end(), 0);
@@ -220,6 +286,8 @@ std::vector<int32_t> CompletionFeatures::Candidates(int32_t item, int64_t k) con
     topics_->Row(item, all.data(), m, score.data());
     grams_->Row(item, all.data(), m, grams.data());
     for (int64_t i = 0; i < m; ++i) score[i] += grams[i];
+    if (pool_ == CompletionPool::kTitleCategoryAndIntent)
+      for (int64_t i = 0; i < m; ++i) score[i] += IntentCosine(fit, item, static_cast<int32_t>(i));
   }
   score[item] = -std::numeric_limits<double>::infinity();
   k = std::min(k, m - 1);
@@ -233,6 +301,7 @@ void CompletionFeatures::Compute(const CompletionQuery& query, const std::vector
                                  bool leave_out_own_session, double* out) const {
   const int64_t n = static_cast<int64_t>(cands.size());
   const int32_t q = query.item;
+  const int fit = IntentFit(query, leave_out_own_session);
   std::vector<double> words(n), grams(n), cats(n), topics(n);
   words_->Row(q, cands.data(), n, words.data());
   topics_->Row(q, cands.data(), n, topics.data());
@@ -281,6 +350,8 @@ void CompletionFeatures::Compute(const CompletionQuery& query, const std::vector
     f[12] = f[0] * f[3], f[13] = f[0] * f[4], f[14] = f[1] * f[2], f[15] = f[0] * f[0];
     f[16] = static_cast<double>(Shared(lead_[q], lead_[i])) / 3.0;
     f[17] = topics[c];
+    f[18] = IntentCosine(fit, q, i);
+    f[19] = f[18] * f[0];
   }
 }
 
@@ -294,7 +365,7 @@ CompletionBatch BuildCompletionBatch(const CompletionFeatures& f, const std::vec
                                      int64_t candidates, bool leave_out_own_session) {
   CompletionBatch b;
   for (const auto& q : queries) {
-    std::vector<int32_t> cands = f.Candidates(q.item, candidates);
+    std::vector<int32_t> cands = f.Candidates(q, candidates, leave_out_own_session);
     CompletionMatrix x(cands.size(), kNumCompletionFeatures);
     f.Compute(q, cands, leave_out_own_session, x.data());
     std::vector<int8_t> label(cands.size());

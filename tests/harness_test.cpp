@@ -367,6 +367,10 @@ TEST_CASE("bundle completion on the Amazon sessions: title similarity beats popu
   CHECK(hit10.at("reinforce (replay world)") > 2 * hit10.at("popularity"));
   CHECK(hit10.at("reinforce (logged bundles)") > 5 * hit10.at("popularity"));
   CHECK(hit10.at("listwise scorer (content features)") > 5 * hit10.at("popularity"));
+  // The intent vectors learned from the training bundles' intents rank on their own, and add
+  // to the title similarity.
+  CHECK(hit10.at("intent") > 5 * hit10.at("popularity"));
+  CHECK(hit10.at("content+intent") > hit10.at("content"));
   REQUIRE(r.fitted.size() == 1);
   CHECK(r.fitted[0].heldout_loglik > r.fitted[0].heldout_loglik_null);
 }
@@ -454,6 +458,7 @@ namespace {
 // of the sixth camera (a battery) is found only through what the bundles taught.
 struct PlantedCatalog {
   ItemTable items;
+  BundleTable bundles;  // no intents
   std::vector<CompletionQuery> training;
   PlantedCatalog() {
     const char* kinds[3][2] = {{"nikon camera body", "Electronics > Camera > Bodies"},
@@ -468,6 +473,8 @@ struct PlantedCatalog {
     for (int32_t i = 0; i < 5; ++i) {
       training.push_back({i, {i, i + 6}, i, i});
       training.push_back({i + 6, {i, i + 6}, i, i});
+      bundles.items.PushRow({i, i + 6});
+      bundles.intent.push_back("");
     }
   }
 };
@@ -477,7 +484,7 @@ struct PlantedCatalog {
 TEST_CASE("learned completion: both learners rank a planted complement first where titles "
           "point elsewhere, and repeat for a fixed seed", "[harness]") {
   const PlantedCatalog c;
-  const CompletionFeatures f(c.items, c.training, CompletionPool::kTitle);
+  const CompletionFeatures f(c.items, c.bundles, c.training, CompletionPool::kTitle);
   const int64_t k = c.items.n - 1;
   const CompletionBatch train = BuildCompletionBatch(f, c.training, k, true);
   const CompletionBatch query = BuildCompletionBatch(f, {{5, {5, 11}}}, k, false);
@@ -517,8 +524,8 @@ TEST_CASE("learned completion: the title+category pool reaches an item that shar
   items.category_path = {"Home > Kitchen > Pans", "Garden > Tools", "Garden > Tools", "Home > Kitchen > Pans"};
   items.n = 4;
   const std::vector<CompletionQuery> none;
-  const CompletionFeatures title(items, none, CompletionPool::kTitle);
-  const CompletionFeatures topics(items, none, CompletionPool::kTitleAndCategory);
+  const CompletionFeatures title(items, {}, none, CompletionPool::kTitle);
+  const CompletionFeatures topics(items, {}, none, CompletionPool::kTitleAndCategory);
   // By title alone item 3 shares nothing with item 0 and ties with item 1 (ties by index).
   CHECK(title.Candidates(0, 3) == std::vector<int32_t>{2, 1, 3});
   // The category words lift it above the unrelated item 1.
@@ -527,12 +534,53 @@ TEST_CASE("learned completion: the title+category pool reaches an item that shar
   // The title-and-category cosine is a feature in both pools.
   std::vector<double> x(3 * kNumCompletionFeatures);
   title.Compute({0, {0, 3}}, {1, 2, 3}, false, x.data());
-  const int t = kNumCompletionFeatures - 1;
+  const int t = 17;
   CHECK(std::string(kCompletionFeatureNames[t]) == "title and category tfidf cosine");
   CHECK(x[0 * kNumCompletionFeatures + t] == 0.0);
   CHECK(x[1 * kNumCompletionFeatures + t] > 0.0);
   CHECK(x[2 * kNumCompletionFeatures + t] > 0.0);
   CHECK(ParseCompletionPool("title+category") == CompletionPool::kTitleAndCategory);
-  CHECK_THROWS_WITH(ParseCompletionPool("words"),
-                    "config key 'completion.learned_pool': expected title or title+category, got 'words'");
+  CHECK_THROWS_WITH(ParseCompletionPool("words"), "config key 'completion.learned_pool': expected title, "
+                                                  "title+category or title+category+intent, got 'words'");
+}
+
+// One training bundle, "camping food", pairs beef jerky with a salmon pouch. A new jerky and
+// a new tuna pouch share no title word, yet their intent vectors (learned from that bundle)
+// agree; an unrelated towel gets none. A training pair's own bundle is left out of the
+// intent vectors it sees (its fold's fit), as no later query has its own intent.
+TEST_CASE("learned completion: intent vectors link items that share no title word, cross-fitted for "
+          "training pairs", "[harness]") {
+  ItemTable items;
+  items.title = {"beef jerky m1", "salmon pouch m2", "beef jerky m3", "cotton towel m4", "tuna pouch m5"};
+  items.category_path.assign(5, "");
+  items.n = 5;
+  BundleTable bundles;
+  bundles.items.PushRow({0, 1});
+  bundles.intent = {"camping food"};
+  const std::vector<CompletionQuery> training = {{0, {0, 1}, 0, 0}, {1, {0, 1}, 0, 0}};
+  IntentConfig intent;
+  intent.min_count = 1;
+  const CompletionFeatures f(items, bundles, training, CompletionPool::kTitleCategoryAndIntent, intent);
+  const int i = 18;
+  CHECK(std::string(kCompletionFeatureNames[i]) == "intent cosine");
+  std::vector<double> x(2 * kNumCompletionFeatures);
+  f.Compute({2, {2, 4}}, {4, 3}, false, x.data());
+  CHECK(x[0] == 0.0);  // title cosine of the new jerky and the tuna pouch
+  CHECK(x[i] == Approx(1.0));
+  CHECK(x[kNumCompletionFeatures + i] == 0.0);  // the towel
+  std::vector<double> row(5);  // the `intent` strategy's scores: the same cosines
+  f.IntentRow(2, row.data());
+  CHECK(row[4] == Approx(x[i]));
+  CHECK(row[3] == 0.0);
+  CHECK(row[2] == Approx(1.0));
+  // The pool adds the intent cosine: the tuna pouch comes before the towel, though the jerky
+  // shares no title word or category with either (by title alone they tie, the towel first).
+  CHECK(f.Candidates(2, 3) == std::vector<int32_t>{0, 1, 4});
+  const CompletionFeatures by_title(items, bundles, training, CompletionPool::kTitleAndCategory, intent);
+  CHECK(by_title.Candidates(2, 3) == std::vector<int32_t>{0, 1, 3});
+  // The training pair (0, 1): with its own session left out, fold 0's fit has no bundle.
+  f.Compute(training[0], {1}, false, x.data());
+  CHECK(x[i] == Approx(1.0));
+  f.Compute(training[0], {1}, true, x.data());
+  CHECK(x[i] == 0.0);
 }

@@ -9,6 +9,7 @@
 #include "common/csv.h"
 #include "common/error.h"
 #include "kernels/features.h"
+#include "kernels/intent.h"
 #include "kernels/profile.h"
 #include "kernels/similarity.h"
 #include "kernels/text.h"
@@ -730,4 +731,46 @@ TEST_CASE("blocked dense-cosine top-N equals brute force, any block size and thr
   CHECK(all.index[3] == -1);
   CHECK(all.index[5] == -1);
   CHECK(all.index[0] != -1);
+}
+
+// Intent vectors: the targets are built as documented (stop words out, words counted once per
+// bundle, an item's bundles averaged, a repeated label ignored, rare words dropped), and the
+// dual solve equals the primal ridge regression on the dense content matrix.
+TEST_CASE("intent vectors equal the primal ridge solution on hand-built targets", "[kernels]") {
+  const SparseRows content = Tfidf::Fit({"salted beef jerky", "tuna pouch", "beef stick pouch", "dark roast coffee",
+                                         "camping stove", ""})
+                                 .vectors();
+  const std::vector<IntentLabel> labels = {{0, 10, "Snacks for the road"}, {1, 10, "Snacks for the road"},
+                                           {1, 11, "road trip"},           {2, 11, "road trip"},
+                                           {3, 12, "Coffee"},              {0, 10, "Snacks for the road"}};
+  IntentConfig config;
+  config.ridge = 0.5;
+  config.min_count = 1;
+  const IntentVectors fitted = FitIntentVectors(content, labels, config);
+  CHECK(fitted.words == std::vector<std::string>{"coffee", "road", "snacks", "trip"});
+  CHECK(fitted.labelled_items == 4);
+  // Rows: items 0..3; columns: coffee, road, snacks, trip.
+  Eigen::MatrixXd targets(4, 4);
+  targets << 0, 1, 1, 0,  //
+      0, 1, 0.5, 0.5,     // two bundles, averaged
+      0, 1, 0, 1,         //
+      1, 0, 0, 0;
+  const Eigen::MatrixXd x = Eigen::MatrixXd(content), xt = x.topRows(4);
+  const Eigen::MatrixXd primal =
+      (xt.transpose() * xt + config.ridge * Eigen::MatrixXd::Identity(x.cols(), x.cols())).ldlt().solve(xt.transpose() * targets);
+  const Eigen::MatrixXd expected = x * primal;
+  REQUIRE(fitted.vectors.rows() == 6);
+  CHECK((fitted.vectors - expected).cwiseAbs().maxCoeff() < 1e-12);
+  // Items never bundled get predictions through their words ("pouch", "beef"), or none.
+  CHECK(fitted.vectors.row(4).isZero());  // no word of a labelled item
+  CHECK(fitted.vectors.row(5).isZero());  // no title
+  // Words in fewer than two bundles' intents are dropped.
+  config.min_count = 2;
+  CHECK(FitIntentVectors(content, labels, config).words == std::vector<std::string>{"road"});
+  // Nothing to learn from: zero vectors.
+  CHECK(FitIntentVectors(content, {}, config).vectors.isZero());
+  CHECK_THROWS_WITH(FitIntentVectors(content, {{6, 3, "x"}}, config),
+                    "intent vectors: item 6 of bundle 3 is outside the catalog's 6 items");
+  config.ridge = 0;
+  CHECK_THROWS_WITH(FitIntentVectors(content, labels, config), Catch::Contains("ridge must be a positive number"));
 }
