@@ -23,6 +23,7 @@ void FinishSimOptions(SimOptions& o, const ParsedOptions& parsed) {
   o.world.Validate();
   o.session.Validate(o.world.num_items);
   o.shopper.Validate(o.session.slate_size);
+  o.compare.train.Validate();
   if (o.experiments.empty()) return;
   o.compare.Validate();
   for (const auto& named : o.experiments) named.second->ValidateOptions();

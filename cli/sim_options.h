@@ -33,9 +33,9 @@ struct SimOptions {
 // own section too, so that any shipped config reads; the [train] keys are always there,
 // bound to o.compare.train).
 void AddSimOptions(po::options_description& desc, SimOptions& o, bool with_compare);
-// Parses every value into its field, then validates the world, session and shopper and (with
-// the experiments declared) the [compare] keys and every experiment's own keys, used in this
-// run or not; errors name the key and where it was set.
+// Parses every value into its field, then validates the world, session, shopper and [train]
+// keys and (with the experiments declared) the [compare] keys and every experiment's own
+// keys, used in this run or not; errors name the key and where it was set.
 void FinishSimOptions(SimOptions& o, const ParsedOptions& parsed);
 
 }  // namespace bundlerl::cli

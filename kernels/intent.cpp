@@ -84,7 +84,11 @@ IntentVectors FitIntentVectors(const SparseRows& content, const std::vector<Inte
   const SparseRows labelled_t = labelled.transpose();
   Eigen::MatrixXd gram = SparseRows(labelled * labelled_t).toDense();
   gram.diagonal().array() += config.ridge;
-  const Eigen::MatrixXd dual = gram.llt().solve(targets);
+  const Eigen::LLT<Eigen::MatrixXd> factor(gram);
+  if (factor.info() != Eigen::Success)
+    Fail("intent vectors: the ridge system of ", n, " items is not positive definite (raise the ridge, now ",
+         config.ridge, ")");
+  const Eigen::MatrixXd dual = factor.solve(targets);
   out.vectors = SparseRows(content * labelled_t) * dual;
   return out;
 }

@@ -31,7 +31,8 @@ struct IntentConfig {
   int64_t min_count = 3;  // >= 1: a word's bundles, at least
 };
 
-// One training bundle's item with the bundle's intent text.
+// One training bundle's item with the bundle's intent text (a bundle's first label gives the
+// text its words are taken from).
 struct IntentLabel {
   int32_t item = 0;
   int64_t bundle = 0;  // the bundle (a word is counted once per bundle)

@@ -609,6 +609,7 @@ TEST_CASE("every experiment's keys are checked, whichever experiment runs", "[cl
       {" --ope_benchmark.seeds 0", "config key 'ope_benchmark.seeds': expected 1 to 100000, got 0"},
       {" --obd_learned.split 1", "config key 'obd_learned.split': expected a share in (0, 1), got 1"},
       {" --compare.log_rounds 1000000000000", "config key 'compare.log_rounds': expected 100 to 100000000"},
+      {" --train.updates 0", "config key 'train.updates': expected a positive number"},  // [train] too
   };
   for (const auto& [flag, message] : cases) {
     const auto r = RunCli(run + flag);

@@ -583,4 +583,11 @@ TEST_CASE("learned completion: intent vectors link items that share no title wor
   CHECK(x[i] == Approx(1.0));
   f.Compute(training[0], {1}, true, x.data());
   CHECK(x[i] == 0.0);
+  // A bundle named by sessions of two folds (0 and 1) is left out of both folds' fits.
+  const std::vector<CompletionQuery> twice = {{0, {0, 1}, 0, 0}, {1, {0, 1}, 1, 0}};
+  const CompletionFeatures g(items, bundles, twice, CompletionPool::kTitle, intent);
+  for (const auto& q : twice) {
+    g.Compute(q, {q.item == 0 ? 1 : 0}, true, x.data());
+    CHECK(x[i] == 0.0);
+  }
 }

@@ -44,6 +44,7 @@ std::shared_ptr<SimSettings> MakeSimSettings(const std::vector<std::pair<std::st
   s->session.Validate(s->world.num_items);
   s->shopper.Validate(s->session.slate_size);
   s->compare.Validate();
+  s->compare.train.Validate();
   for (const auto& e : s->experiments) e->ValidateOptions();
   return s;
 }

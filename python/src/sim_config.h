@@ -32,7 +32,7 @@ struct SimSettings {
 };
 
 // Declares every key, sets `pairs` ("section.key", value) in order, validates the world,
-// session, shopper, [compare] and every experiment's keys. Throws Error naming the key.
+// session, shopper, [train], [compare] and every experiment's keys. Throws Error naming the key.
 std::shared_ptr<SimSettings> MakeSimSettings(const std::vector<std::pair<std::string, std::string>>& pairs);
 
 // The world and shopper model of the settings.
