@@ -263,8 +263,10 @@ double CompletionFeatures::IntentCosine(int fit, int32_t a, int32_t b) const {
   return intents_[fit].row(a).dot(intents_[fit].row(b));
 }
 
-void CompletionFeatures::IntentRow(int32_t item, double* out) const {
-  Eigen::Map<Eigen::VectorXd>(out, intents_[0].rows()) = intents_[0] * intents_[0].row(item).transpose();
+void CompletionFeatures::IntentRow(int32_t item, double* out) const { IntentScores(0, item, out); }
+
+void CompletionFeatures::IntentScores(int fit, int32_t item, double* out) const {
+  Eigen::Map<Eigen::VectorXd>(out, intents_[fit].rows()) = intents_[fit] * intents_[fit].row(item).transpose();
 }
 
 std::vector<int32_t> CompletionFeatures::Candidates(int32_t item, int64_t k) const { return NearestInPool(item, k, 0); }
@@ -286,8 +288,10 @@ std::vector<int32_t> CompletionFeatures::NearestInPool(int32_t item, int64_t k, 
     topics_->Row(item, all.data(), m, score.data());
     grams_->Row(item, all.data(), m, grams.data());
     for (int64_t i = 0; i < m; ++i) score[i] += grams[i];
-    if (pool_ == CompletionPool::kTitleCategoryAndIntent)
-      for (int64_t i = 0; i < m; ++i) score[i] += IntentCosine(fit, item, static_cast<int32_t>(i));
+    if (pool_ == CompletionPool::kTitleCategoryAndIntent) {
+      IntentScores(fit, item, grams.data());
+      for (int64_t i = 0; i < m; ++i) score[i] += grams[i];
+    }
   }
   score[item] = -std::numeric_limits<double>::infinity();
   k = std::min(k, m - 1);
@@ -350,8 +354,8 @@ void CompletionFeatures::Compute(const CompletionQuery& query, const std::vector
     f[12] = f[0] * f[3], f[13] = f[0] * f[4], f[14] = f[1] * f[2], f[15] = f[0] * f[0];
     f[16] = static_cast<double>(Shared(lead_[q], lead_[i])) / 3.0;
     f[17] = topics[c];
-    f[18] = IntentCosine(fit, q, i);
-    f[19] = f[18] * f[0];
+    f[kIntentFeature] = IntentCosine(fit, q, i);
+    f[19] = f[kIntentFeature] * f[kTitleFeature];
   }
 }
 

@@ -99,6 +99,7 @@ class CompletionFeatures {
   // Which intent vectors a query uses: 0, fitted on every training bundle; 1 + its fold.
   int IntentFit(const CompletionQuery& query, bool leave_out_own_session) const;
   double IntentCosine(int fit, int32_t a, int32_t b) const;
+  void IntentScores(int fit, int32_t item, double* out) const;  // out[i] = IntentCosine(fit, item, i)
   std::vector<int32_t> NearestInPool(int32_t item, int64_t k, int fit) const;
   // Title-token pair weight between q and c over the training bundles (token-pair counts,
   // each item pair weighted 1 / (|tokens a| |tokens b|)), less the share of `own` if given.
