@@ -61,6 +61,9 @@ class Agent {
   virtual std::string name() const = 0;
   virtual bool learns_online() const { return false; }
   virtual bool learns_from_logs() const { return false; }
+  // Whether learning from logs weights by the logging propensities (LoggedBatch::Part::
+  // propensity); a log without them can teach only the agents that do not.
+  virtual bool needs_propensities() const { return learns_from_logs(); }
   // One update from episodes played in `model` with the current policy; draws only from
   // `seed`.
   virtual UpdateMetrics UpdateOnline(const std::shared_ptr<const ShopperModel>& model, uint64_t seed);

@@ -38,6 +38,7 @@ class LinearBanditAgent : public Agent {
   std::string name() const override { return thompson_ ? "lints" : "linucb"; }
   bool learns_online() const override { return true; }
   bool learns_from_logs() const override { return true; }
+  bool needs_propensities() const override { return false; }  // every logged slot updates the ridge
 
   UpdateMetrics UpdateOnline(const std::shared_ptr<const ShopperModel>& model, uint64_t seed) override {
     if (F_ != kNumFeatures) Fail("agent '", name(), "' learns online on the ", kNumFeatures, " kernel features");

@@ -301,6 +301,14 @@ TrainResult TrainFromLogs(const RoundSource& rounds, const ItemKernels& kernels,
   if (!agent->learns_from_logs())
     Fail("agent '", c.agent, "' learns online in a simulator, not from logged rounds; with --logs use one of the "
          "agents that learn from logs (offpolicy-reinforce, ipw, linucb, lints)");
+  {
+    RoundBatch first;
+    rounds.Read(0, 1, first);
+    if (first.pscore.empty() && first.pscore_item.empty() && agent->needs_propensities())
+      Fail(where, ": agent '", c.agent, "' weights the logged rounds by their logging propensities, which the log ",
+           "does not carry; without them linucb and lints learn from it, and reinforce and ppo in the world ",
+           "fitted to it (bundlerl fit-world)");
+  }
   const int64_t B = std::min(c.batch_rounds, n), per_epoch = n / B, S = m.slots_per_round;
   const int64_t C = observers[0].num_candidates(), F = observers[0].num_features(), K = m.slate_size;
   // Micro-batch v of a batch holds the positions i with i % V == v; rank r computes the
@@ -340,9 +348,10 @@ TrainResult TrainFromLogs(const RoundSource& rounds, const ItemKernels& kernels,
           part.reward[li * S + s] = r[k];
           // The unit's logging probability: its inclusion probability spread over the K
           // slots when logged, else the slot's own propensity.
-          part.propensity[li * S + s] = batch_rows->pscore_item.empty()
-                                            ? static_cast<float>(batch_rows->pscore[k])
-                                            : static_cast<float>(batch_rows->pscore_item[k] / static_cast<double>(K));
+          part.propensity[li * S + s] =
+              !batch_rows->pscore_item.empty() ? static_cast<float>(batch_rows->pscore_item[k] / static_cast<double>(K))
+              : !batch_rows->pscore.empty()    ? static_cast<float>(batch_rows->pscore[k])
+                                               : 1.0f;  // unknown: an agent that reads none
         }
       });
     }

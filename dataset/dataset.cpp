@@ -44,7 +44,7 @@ void RoundBatch::Clear() {
   session_id.clear(), user_id.clear(), step.clear(), slate.clear(), position.clear();
   timestamp.clear(), pscore.clear(), pscore_slate.clear(), pscore_cascade.clear(), pscore_item.clear();
   context.clear(), click.clear(), purchase.clear(), revenue.clear();
-  candidates.clear(), round_seed.clear();
+  candidates.clear(), round_seed.clear(), history_length.clear();
 }
 
 void RoundBatch::Reserve(int64_t rounds, int64_t slots, int64_t context_dim, int64_t num_candidates) {
@@ -79,12 +79,13 @@ void RoundBatch::AppendFrom(const RoundBatch& o, int64_t first, int64_t count) {
   AppendRows(revenue, o.revenue, first, count, S);
   AppendRows(candidates, o.candidates, first, count, C);
   AppendRows(round_seed, o.round_seed, first, count, 1);
+  AppendRows(history_length, o.history_length, first, count, 1);
   n += count;
 }
 
 const std::vector<float>& RoundBatch::Reward(const std::string& kind) const {
-  if (kind == "click") return click;
-  const std::vector<float>* v = kind == "purchase" ? &purchase : kind == "revenue" ? &revenue : nullptr;
+  const std::vector<float>* v =
+      kind == "click" ? &click : kind == "purchase" ? &purchase : kind == "revenue" ? &revenue : nullptr;
   if (!v) Fail("reward '", kind, "': expected click, purchase or revenue");
   if (v->empty() && n > 0)
     Fail("reward '", kind, "': the logged rounds carry no ", kind, " (dataset rounds/", kind, " is missing)");
@@ -105,14 +106,15 @@ void ValidateRounds(const RoundBatch& b, const LogMeta& m, const std::string& wh
   CheckSize(b.context, n * D, "rounds/context", where);
   CheckSize(b.slate, n * S, "rounds/slate", where);
   CheckSize(b.position, n * S, "rounds/position", where);
-  CheckSize(b.pscore, n * S, "rounds/pscore", where);
+  CheckSize(b.pscore, n * S, "rounds/pscore", where, true);
   CheckSize(b.pscore_slate, n, "rounds/pscore_slate", where, true);
   CheckSize(b.pscore_cascade, n * S, "rounds/pscore_cascade", where, true);
   CheckSize(b.pscore_item, n * S, "rounds/pscore_item", where, true);
-  CheckSize(b.click, n * S, "rounds/click", where);
+  CheckSize(b.click, n * S, "rounds/click", where, true);
   CheckSize(b.purchase, n * S, "rounds/purchase", where, true);
   CheckSize(b.revenue, n * S, "rounds/revenue", where, true);
   CheckSize(b.round_seed, n, "rounds/round_seed", where, true);
+  CheckSize(b.history_length, n, "rounds/history_length", where, true);
   if (C > 0) CheckSize(b.candidates, n * C, "rounds/candidates", where);
   else if (!b.candidates.empty()) Fail(where, ": rounds/candidates given but the metadata's num_candidates is 0");
   auto bad = [&](const char* field, int64_t i, const std::string& what) {
@@ -121,6 +123,8 @@ void ValidateRounds(const RoundBatch& b, const LogMeta& m, const std::string& wh
   for (int64_t i = 0; i < n; ++i) {
     if (!std::isfinite(b.timestamp[i])) bad("timestamp", i, "expected a finite time");
     if (b.user_id[i] < -1) bad("user_id", i, Concat("expected >= -1, found ", b.user_id[i]));
+    if (!b.history_length.empty() && b.history_length[i] < 0)
+      bad("history_length", i, Concat("expected >= 0, found ", b.history_length[i]));
     for (int64_t d = 0; d < D; ++d)
       if (!std::isfinite(b.context[i * D + d])) bad("context", i, Concat("feature ", d, " is not finite"));
     if (!b.pscore_slate.empty()) {
@@ -142,14 +146,15 @@ void ValidateRounds(const RoundBatch& b, const LogMeta& m, const std::string& wh
         bad("slate", i, Concat("slot ", s, ": unit ", u, " is not among the round's candidates"));
       if (b.position[k] < 0 || b.position[k] >= m.slate_size)
         bad("position", i, Concat("slot ", s, ": position ", b.position[k], " not in [0, ", m.slate_size, ")"));
-      const double p = b.pscore[k];
-      if (!(p > 0.0 && p <= 1.0)) bad("pscore", i, Concat("slot ", s, ": propensity ", p, " not in (0, 1]"));
+      const double p = b.pscore.empty() ? 0.0 : b.pscore[k];
+      if (!b.pscore.empty() && !(p > 0.0 && p <= 1.0))
+        bad("pscore", i, Concat("slot ", s, ": propensity ", p, " not in (0, 1]"));
       if (!b.pscore_cascade.empty() && !(b.pscore_cascade[k] > 0.0 && b.pscore_cascade[k] <= 1.0))
         bad("pscore_cascade", i, Concat("slot ", s, ": propensity ", b.pscore_cascade[k], " not in (0, 1]"));
       if (!b.pscore_item.empty() && !(b.pscore_item[k] >= p && b.pscore_item[k] <= 1.0))
         bad("pscore_item", i, Concat("slot ", s, ": inclusion propensity ", b.pscore_item[k],
                                      " not in [pscore, 1] = [", p, ", 1]"));
-      if (!std::isfinite(b.click[k])) bad("click", i, Concat("slot ", s, ": not finite"));
+      if (!b.click.empty() && !std::isfinite(b.click[k])) bad("click", i, Concat("slot ", s, ": not finite"));
       if (!b.purchase.empty() && !std::isfinite(b.purchase[k])) bad("purchase", i, Concat("slot ", s, ": not finite"));
       if (!b.revenue.empty() && !std::isfinite(b.revenue[k])) bad("revenue", i, Concat("slot ", s, ": not finite"));
     }
@@ -172,6 +177,7 @@ void LoggedDataset::Validate(const std::string& where) const {
   const std::string wi = where + " (items)";
   const int64_t n = items.n;
   CheckSize(items.original_id, n, "items/original_id", wi, true);
+  CheckSize(items.original_key, n, "items/original_key", wi, true);
   CheckSize(items.category, n, "items/category", wi, true);
   CheckSize(items.price, n, "items/price", wi, true);
   CheckSize(items.title, n, "items/title", wi, true);
@@ -200,8 +206,21 @@ void LoggedDataset::Validate(const std::string& where) const {
       Fail(where, ": users/history has ", users.history.rows(), " rows, expected ", users.n);
     ValidateRagged(users.history, n > 0 ? n : INT32_MAX, where, "users/history");
     CheckSize(users.original_id, users.n, "users/original_id", where, true);
+    CheckSize(users.original_key, users.n, "users/original_key", where, true);
+    CheckSize(users.features, users.n * users.feature_dim, "users/features", where, true);
+    for (size_t i = 0; i < users.features.size(); ++i)
+      if (!std::isfinite(users.features[i]))
+        Fail(where, ": dataset users/features, user ", i / users.feature_dim, ": not finite");
     CheckSize(users.history_time, static_cast<int64_t>(users.history.values.size()), "users/history_time", where, true);
   }
+  if (!rounds.history_length.empty())
+    for (int64_t i = 0; i < rounds.n; ++i) {
+      const int64_t u = rounds.user_id[i];
+      const int64_t known = u >= 0 && u < users.history.rows() ? users.history.size(u) : 0;
+      if (rounds.history_length[i] > known)
+        Fail(where, ": dataset rounds/history_length, round ", i, ": ", rounds.history_length[i],
+             " items of a history of ", known, " (user ", u, ")");
+    }
   if (has_sessions()) {
     const int64_t s = static_cast<int64_t>(sessions.user.size());
     CheckSize(sessions.timestamp, s, "sessions/timestamp", where);
@@ -238,6 +257,7 @@ std::string CatalogFingerprint(const LoggedDataset& catalog) {
   const ItemTable& items = catalog.items;
   hash(&catalog.meta.n_units, sizeof(int64_t));
   hash(items.original_id.data(), sizeof(int64_t) * items.original_id.size());
+  for (const auto& k : items.original_key) hash(k.data(), k.size() + 1);
   hash(items.features.data(), sizeof(double) * items.features.size());
   hash(items.category.data(), sizeof(int32_t) * items.category.size());
   for (const auto& c : catalog.context_columns) hash(c.data(), c.size());

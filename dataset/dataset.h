@@ -56,7 +56,9 @@ struct RoundBatch {
   std::vector<float> context;        // [n, D]
   std::vector<int32_t> slate;        // [n, S] unit ids
   std::vector<int32_t> position;     // [n, S] page slot of each stored slot (0-based)
-  std::vector<double> pscore;        // [n, S] logging marginal P(unit at slot)
+  std::vector<double> pscore;        // [n, S] logging marginal P(unit at slot); empty if
+                                     // unknown (a log without propensities: only the direct
+                                     // and model-based estimators apply)
   std::vector<double> pscore_slate;  // [n] joint logging propensity; empty if unknown
   std::vector<double> pscore_cascade;  // [n, S] logging P(slots 0..s); empty if unknown
   std::vector<double> pscore_item;   // [n, S] logging P(the slot's unit is shown in any slot);
@@ -66,6 +68,9 @@ struct RoundBatch {
   std::vector<float> revenue;        // [n, S]; empty if unknown
   std::vector<int32_t> candidates;   // [n, C] unit ids offered (meta.num_candidates); empty: all units
   std::vector<uint64_t> round_seed;  // [n] the simulator's seed of the round; empty if not simulated
+  std::vector<int64_t> history_length;  // [n] how many leading items of the user's history
+                                        // (users.history) the round came after; empty: all
+                                        // of it (a history that predates the log)
 
   void Clear();
   void Reserve(int64_t rounds, int64_t slots, int64_t context_dim, int64_t candidates = 0);
@@ -87,6 +92,8 @@ void ValidateRounds(const RoundBatch& batch, const LogMeta& meta, const std::str
 struct ItemTable {
   int64_t n = 0;
   std::vector<int64_t> original_id;         // [n] id in the source data
+  std::vector<std::string> original_key;    // [n] id in the source data, as text (ids that
+                                            // may be strings: the generic slate layout)
   std::vector<int32_t> category;            // [n] dense category id (-1 unknown)
   std::vector<double> price;                // [n]
   std::vector<std::string> title;           // [n]
@@ -118,8 +125,11 @@ struct BundleTable {
 struct UserTable {
   int64_t n = 0;
   std::vector<int64_t> original_id;
+  std::vector<std::string> original_key;  // [n] id in the source data, as text
   Ragged history;                     // items
   std::vector<int64_t> history_time;  // aligned with history.values; empty if unknown
+  std::vector<double> features;       // [n, feature_dim] numeric user features
+  int64_t feature_dim = 0;
 };
 
 // Shopping sessions: who, when, which items and which annotated bundles.

@@ -12,7 +12,7 @@ namespace bundlerl {
 namespace {
 
 const std::vector<std::string>& KnownParts() {
-  static const std::vector<std::string> parts = {"kernel", "unit", "item", "context", "affinity"};
+  static const std::vector<std::string> parts = {"kernel", "unit", "item", "user", "context", "affinity"};
   return parts;
 }
 
@@ -31,7 +31,7 @@ FeatureSpec FeatureSpec::Parse(const std::string& text) {
     part = part.substr(b, e - b + 1);
     const auto& known = KnownParts();
     if (std::find(known.begin(), known.end(), part) == known.end())
-      Fail("feature spec '", text, "': unknown part '", part, "' (kernel, unit, item, context, affinity)");
+      Fail("feature spec '", text, "': unknown part '", part, "' (kernel, unit, item, user, context, affinity)");
     if (spec.Has(part)) Fail("feature spec '", text, "': part '", part, "' named twice");
     spec.parts.push_back(part);
   }
@@ -57,8 +57,9 @@ bool FeatureSpec::Has(const std::string& part) const {
 
 FeatureSpec DefaultFeatureSpec(const LoggedDataset& c) {
   FeatureSpec spec;
-  if (c.meta.context_dim == 0) return spec;
+  if (c.meta.context_dim == 0 && c.users.feature_dim == 0) return spec;
   if (c.meta.n_units <= 1000) spec.parts.push_back("unit");
+  if (c.users.feature_dim > 0) spec.parts.push_back("user");
   bool plain = false, affinity = false;
   for (int64_t j = 0; j < c.meta.context_dim; ++j) {
     const std::string name = j < static_cast<int64_t>(c.context_columns.size()) ? c.context_columns[j] : "";
@@ -91,6 +92,10 @@ RoundObserver::RoundObserver(const LoggedDataset& catalog, const ItemKernels& ke
   if (spec.Has("item")) {
     if (catalog.items.feature_dim == 0) Fail(where, ": feature part 'item' needs /items/features, which the dataset lacks");
     num_features_ += catalog.items.feature_dim;
+  }
+  if (spec.Has("user")) {
+    if (catalog.users.feature_dim == 0) Fail(where, ": feature part 'user' needs /users/features, which the dataset lacks");
+    num_features_ += catalog.users.feature_dim;
   }
   context_offset_.assign(m.context_dim, -1);
   context_categorical_.assign(m.context_dim, 0);
@@ -135,11 +140,15 @@ const Observation& RoundObserver::Observe(const RoundBatch& rounds, int64_t i) {
     std::iota(candidates_.begin(), candidates_.end(), 0);
   }
   for (int64_t c = 0; c < C; ++c) position_of_unit_[candidates_[c]] = static_cast<int32_t>(c);
-  // The history: the user's, when the dataset knows the user.
+  // The history: the user's, when the dataset knows the user; of a log that records when each
+  // item joined it, the items before the round.
   const int64_t user = rounds.user_id[i];
   history_.clear();
-  if (user >= 0 && user < catalog_.users.history.rows())
-    history_.assign(catalog_.users.history.row(user), catalog_.users.history.row(user) + catalog_.users.history.size(user));
+  if (user >= 0 && user < catalog_.users.history.rows()) {
+    const int64_t known = catalog_.users.history.size(user);
+    const int64_t h = rounds.history_length.empty() ? known : std::min(known, rounds.history_length[i]);
+    history_.assign(catalog_.users.history.row(user), catalog_.users.history.row(user) + h);
+  }
   platform_.Reset(history_.data(), static_cast<int64_t>(history_.size()));
   const UserStateView state = platform_.View(history_.data(), static_cast<int64_t>(history_.size()));
   BuildFeatures(kernels_, state, candidates_.data(), C, kernel_rows_.data());
@@ -157,6 +166,12 @@ const Observation& RoundObserver::Observe(const RoundBatch& rounds, int64_t i) {
       if (spec_.Has("item")) {
         const int64_t d = catalog_.items.feature_dim;
         std::copy(&catalog_.items.features[unit * d], &catalog_.items.features[(unit + 1) * d], row + at);
+        at += d;
+      }
+      if (spec_.Has("user")) {
+        const int64_t d = catalog_.users.feature_dim;
+        if (user >= 0 && user < catalog_.users.n)
+          std::copy(&catalog_.users.features[user * d], &catalog_.users.features[(user + 1) * d], row + at);
         at += d;
       }
       if (spec_.Has("context")) {

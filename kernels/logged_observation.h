@@ -8,6 +8,7 @@
 //   kernel    the kernel features of kernels/features.h (kNumFeatures columns)
 //   unit      one-hot of the candidate's unit id (catalogs of up to 1,000 units)
 //   item      the candidate's dense item features (/items/features)
+//   user      the round's user's features (/users/features; zeros for an unknown user)
 //   context   the round's context: one-hot of each categorical column, numeric columns as
 //             they are (per-unit affinity columns excluded)
 //   affinity  log(1 + the round's affinity for this candidate), when the context holds one
@@ -28,14 +29,14 @@ namespace bundlerl {
 
 struct FeatureSpec {
   std::vector<std::string> parts = {"kernel"};
-  // "kernel,unit,context,affinity"; throws Error naming an unknown part.
+  // "kernel,unit,user,context,affinity"; throws Error naming an unknown part.
   static FeatureSpec Parse(const std::string& text);
   std::string ToString() const;
   bool Has(const std::string& part) const;
 };
 
-// "kernel" for datasets without a round context; "kernel,unit,context,affinity" (the parts
-// the dataset can fill) for datasets with one, such as the OBD.
+// "kernel" for datasets without a round context or user features; "kernel,unit,user,context,
+// affinity" (the parts the dataset can fill) for datasets with them, such as the OBD.
 FeatureSpec DefaultFeatureSpec(const LoggedDataset& catalog);
 
 class RoundObserver {

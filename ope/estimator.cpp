@@ -221,7 +221,7 @@ void OpeData::ValidateShapes() const {
   };
   if (n <= 0 || K <= 0) Fail("OPE data: expected n > 0 rows and K > 0 slots, got n=", n, ", K=", K);
   size(reward, nk, "reward", true);
-  size(pscore, nk, "pscore", true);
+  size(pscore, nk, "pscore", false);  // empty: propensities unknown (model-only estimators)
   size(target, nk, "target", true);
   size(q_hat, nk, "q_hat", false);
   size(q_hat_target, nk, "q_hat_target", false);
@@ -406,9 +406,20 @@ void Estimator::RowWeights(const OpeData& d, int64_t b, int64_t e, const double*
 
 EstimateAccumulator::EstimateAccumulator(const Estimator& est, const EstimateOptions& opt) : est_(est), opt_(opt) {}
 
-void EstimateAccumulator::Add(const OpeData& d) {
-  d.ValidateShapes();  // values are checked block by block in the pass below
-  CheckNeeds(est_, d);
+void EstimateAccumulator::Add(const OpeData& given) {
+  given.ValidateShapes();  // values are checked block by block in the pass below
+  CheckNeeds(est_, given);
+  // Without logging propensities only the estimators that weight nothing apply; their terms
+  // read no weight, so the weights of a unit propensity stand in.
+  OpeData unit_propensities;
+  if (given.pscore.empty()) {
+    if (est_.weight_kind() != WeightKind::kNone)
+      Fail("estimator '", est_.name(), "' weights by the logging propensities ('pscore'), which the data do not ",
+           "provide; without them only the direct and model-based estimators apply (dm, model)");
+    unit_propensities = given;
+    unit_propensities.pscore.assign(given.n * given.K, 1.0);
+  }
+  const OpeData& d = given.pscore.empty() ? unit_propensities : given;
   if (K_ < 0) {
     K_ = d.K;
     form_ = est_.Form(d);

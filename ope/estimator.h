@@ -29,7 +29,8 @@ class Reducer;
 struct OpeData {
   int64_t n = 0, K = 1;
   std::vector<double> reward;          // [n, K] observed reward per slot
-  std::vector<double> pscore;          // [n, K] logging P(logged unit at slot k | x)
+  std::vector<double> pscore;          // [n, K] logging P(logged unit at slot k | x); empty when
+                                       // unknown: then only estimators without weights apply
   std::vector<double> target;          // [n, K] target  P(logged unit at slot k | x)
   std::vector<double> q_hat;           // [n, K] reward model at the logged unit (DM/DR)
   std::vector<double> q_hat_target;    // [n, K] E_{a ~ target(.|x, k)} q_hat(x, a, k)

@@ -36,7 +36,7 @@ void CheckSize(const std::vector<T>& v, int64_t expected, const char* field,
 // Writer
 
 struct LogWriter::RoundAppenders {
-  h5::Appender<int64_t> session_id, user_id;
+  h5::Appender<int64_t> session_id, user_id, history_length;
   h5::Appender<int32_t> step, slate, position, candidates;
   h5::Appender<double> timestamp, pscore, pscore_slate, pscore_cascade, pscore_item;
   h5::Appender<float> context, click, purchase, revenue;
@@ -75,6 +75,7 @@ void LogWriter::WriteItems(const ItemTable& items) {
   const int64_t n = items.n;
   const std::string w = Concat(path_, " (items)");
   CheckSize(items.original_id, n, "items/original_id", w, true);
+  CheckSize(items.original_key, n, "items/original_key", w, true);
   CheckSize(items.category, n, "items/category", w, true);
   CheckSize(items.price, n, "items/price", w, true);
   CheckSize(items.title, n, "items/title", w, true);
@@ -91,6 +92,7 @@ void LogWriter::WriteItems(const ItemTable& items) {
   file_.CreateGroup("/items");
   file_.SetAttr("n_items", n);
   if (!items.original_id.empty()) file_.Write("/items/original_id", items.original_id, {n});
+  if (!items.original_key.empty()) file_.WriteStrings("/items/original_key", items.original_key);
   if (!items.category.empty()) file_.Write("/items/category", items.category, {n});
   if (!items.price.empty()) file_.Write("/items/price", items.price, {n});
   if (!items.title.empty()) file_.WriteStrings("/items/title", items.title);
@@ -127,11 +129,15 @@ void LogWriter::WriteUsers(const UserTable& users) {
   if (users.history.rows() != users.n)
     Fail(w, ": users/history has ", users.history.rows(), " rows, expected ", users.n);
   CheckSize(users.original_id, users.n, "users/original_id", w, true);
+  CheckSize(users.original_key, users.n, "users/original_key", w, true);
+  CheckSize(users.features, users.n * users.feature_dim, "users/features", w, true);
   CheckSize(users.history_time, static_cast<int64_t>(users.history.values.size()),
             "users/history_time", w, true);
   file_.CreateGroup("/users");
   file_.SetAttr("n_users", users.n);
   if (!users.original_id.empty()) file_.Write("/users/original_id", users.original_id, {users.n});
+  if (!users.original_key.empty()) file_.WriteStrings("/users/original_key", users.original_key);
+  if (!users.features.empty()) file_.Write("/users/features", users.features, {users.n, users.feature_dim});
   WriteRagged("/users", "history", users.history);
   if (!users.history_time.empty())
     file_.Write("/users/history_time", users.history_time,
@@ -199,8 +205,8 @@ void LogWriter::AppendRounds(const RoundBatch& batch) {
     if (D > 0) a.context = {file_, "/rounds/context", D, kRoundChunk};
     a.slate = {file_, "/rounds/slate", S, kRoundChunk};
     a.position = {file_, "/rounds/position", S, kRoundChunk};
-    a.pscore = {file_, "/rounds/pscore", S, kRoundChunk};
-    a.click = {file_, "/rounds/click", S, kRoundChunk};
+    if (!batch.pscore.empty()) a.pscore = {file_, "/rounds/pscore", S, kRoundChunk};
+    if (!batch.click.empty()) a.click = {file_, "/rounds/click", S, kRoundChunk};
     if (!batch.pscore_slate.empty())
       a.pscore_slate = {file_, "/rounds/pscore_slate", 0, kRoundChunk * 4};
     if (!batch.purchase.empty()) a.purchase = {file_, "/rounds/purchase", S, kRoundChunk};
@@ -209,6 +215,7 @@ void LogWriter::AppendRounds(const RoundBatch& batch) {
     if (!batch.pscore_item.empty()) a.pscore_item = {file_, "/rounds/pscore_item", S, kRoundChunk};
     if (C > 0) a.candidates = {file_, "/rounds/candidates", C, std::max<int64_t>(1, kRoundChunk * 4 / C)};
     if (!batch.round_seed.empty()) a.round_seed = {file_, "/rounds/round_seed", 0, kRoundChunk * 4};
+    if (!batch.history_length.empty()) a.history_length = {file_, "/rounds/history_length", 0, kRoundChunk * 4};
   }
   auto& a = *appenders_;
   auto same_presence = [&](bool open, bool present, const char* field) {
@@ -221,6 +228,9 @@ void LogWriter::AppendRounds(const RoundBatch& batch) {
   same_presence(a.pscore_cascade.open(), !batch.pscore_cascade.empty(), "pscore_cascade");
   same_presence(a.pscore_item.open(), !batch.pscore_item.empty(), "pscore_item");
   same_presence(a.round_seed.open(), !batch.round_seed.empty(), "round_seed");
+  same_presence(a.history_length.open(), !batch.history_length.empty(), "history_length");
+  same_presence(a.pscore.open(), !batch.pscore.empty(), "pscore");
+  same_presence(a.click.open(), !batch.click.empty(), "click");
   const int64_t n = batch.n;
   a.session_id.Append(batch.session_id.data(), n);
   a.user_id.Append(batch.user_id.data(), n);
@@ -229,8 +239,8 @@ void LogWriter::AppendRounds(const RoundBatch& batch) {
   if (D > 0) a.context.Append(batch.context.data(), n);
   a.slate.Append(batch.slate.data(), n);
   a.position.Append(batch.position.data(), n);
-  a.pscore.Append(batch.pscore.data(), n);
-  a.click.Append(batch.click.data(), n);
+  if (a.pscore.open()) a.pscore.Append(batch.pscore.data(), n);
+  if (a.click.open()) a.click.Append(batch.click.data(), n);
   if (a.pscore_slate.open()) a.pscore_slate.Append(batch.pscore_slate.data(), n);
   if (a.purchase.open()) a.purchase.Append(batch.purchase.data(), n);
   if (a.revenue.open()) a.revenue.Append(batch.revenue.data(), n);
@@ -238,6 +248,7 @@ void LogWriter::AppendRounds(const RoundBatch& batch) {
   if (a.pscore_item.open()) a.pscore_item.Append(batch.pscore_item.data(), n);
   if (a.candidates.open()) a.candidates.Append(batch.candidates.data(), n);
   if (a.round_seed.open()) a.round_seed.Append(batch.round_seed.data(), n);
+  if (a.history_length.open()) a.history_length.Append(batch.history_length.data(), n);
   rounds_ += n;
 }
 
@@ -294,7 +305,14 @@ LogReader::LogReader(const std::string& path) : file_(h5::File::OpenRead(path)) 
   };
   for (const char* name : {"session_id", "user_id", "step", "timestamp"})
     expect(name, {num_rounds_});
-  for (const char* name : {"slate", "position", "pscore", "click"}) expect(name, {num_rounds_, S});
+  for (const char* name : {"slate", "position"}) expect(name, {num_rounds_, S});
+  has_click_ = version < 3 || file_.Exists("/rounds/click");
+  if (has_click_) expect("click", {num_rounds_, S});
+  // Version 3 files may lack propensities (logs whose logging policy is unknown).
+  has_pscore_ = version < 3 || file_.Exists("/rounds/pscore");
+  if (has_pscore_) expect("pscore", {num_rounds_, S});
+  has_history_length_ = file_.Exists("/rounds/history_length");
+  if (has_history_length_) expect("history_length", {num_rounds_});
   if (D > 0) expect("context", {num_rounds_, D});
   has_pscore_slate_ = file_.Exists("/rounds/pscore_slate");
   has_purchase_ = file_.Exists("/rounds/purchase");
@@ -322,8 +340,10 @@ void LogReader::ReadRounds(int64_t first, int64_t count, RoundBatch& b) const {
   else b.context.clear();
   file_.ReadRows("/rounds/slate", first, count, b.slate);
   file_.ReadRows("/rounds/position", first, count, b.position);
-  file_.ReadRows("/rounds/pscore", first, count, b.pscore);
-  file_.ReadRows("/rounds/click", first, count, b.click);
+  if (has_pscore_) file_.ReadRows("/rounds/pscore", first, count, b.pscore);
+  else b.pscore.clear();
+  if (has_click_) file_.ReadRows("/rounds/click", first, count, b.click);
+  else b.click.clear();
   if (has_pscore_slate_) file_.ReadRows("/rounds/pscore_slate", first, count, b.pscore_slate);
   else b.pscore_slate.clear();
   if (has_purchase_) file_.ReadRows("/rounds/purchase", first, count, b.purchase);
@@ -338,6 +358,8 @@ void LogReader::ReadRounds(int64_t first, int64_t count, RoundBatch& b) const {
   else b.candidates.clear();
   if (has_round_seed_) file_.ReadRows("/rounds/round_seed", first, count, b.round_seed);
   else b.round_seed.clear();
+  if (has_history_length_) file_.ReadRows("/rounds/history_length", first, count, b.history_length);
+  else b.history_length.clear();
   ValidateRounds(b, meta_, file_.path(), first);
 }
 
@@ -350,6 +372,7 @@ ItemTable LogReader::ReadItems() const {
           std::string("/items/") + name);
   };
   opt("original_id", t.original_id);
+  if (file_.Exists("/items/original_key")) t.original_key = file_.ReadStrings("/items/original_key");
   opt("category", t.category);
   opt("price", t.price);
   if (file_.Exists("/items/title")) t.title = file_.ReadStrings("/items/title");
@@ -390,6 +413,14 @@ UserTable LogReader::ReadUsers() const {
   UserTable t;
   t.n = file_.GetIntAttr("n_users");
   if (file_.Exists("/users/original_id")) t.original_id = file_.Read<int64_t>("/users/original_id");
+  if (file_.Exists("/users/original_key")) t.original_key = file_.ReadStrings("/users/original_key");
+  if (file_.Exists("/users/features")) {
+    const auto shape = file_.Shape("/users/features");
+    if (shape.size() != 2 || shape[0] != t.n)
+      Fail(path(), ": dataset /users/features: expected shape [n_users = ", t.n, ", features]");
+    t.feature_dim = shape[1];
+    t.features = file_.Read<double>("/users/features");
+  }
   t.history = ReadRagged("/users", "history");
   if (file_.Exists("/users/history_time")) t.history_time = file_.Read<int64_t>("/users/history_time");
   return t;

@@ -20,8 +20,10 @@
 namespace bundlerl {
 
 // Version 2 added the simulator's fields (candidates, round seeds, cascade propensities,
-// item popularity, baskets, the reward and config attributes); version 1 files still read.
-inline constexpr int64_t kSchemaVersion = 2;
+// item popularity, baskets, the reward and config attributes); version 3 those of the generic
+// slate layout (original ids as text, user features, each round's history length, rounds
+// without propensities). Versions 1 and 2 still read.
+inline constexpr int64_t kSchemaVersion = 3;
 
 class LogWriter {
  public:
@@ -70,6 +72,7 @@ class LogReader {
   const LogMeta& meta() const { return meta_; }
   const std::string& path() const { return file_.path(); }
   int64_t num_rounds() const { return num_rounds_; }
+  bool has_pscore() const { return has_pscore_; }
   bool has_pscore_slate() const { return has_pscore_slate_; }
   bool has_purchase() const { return has_purchase_; }
   bool has_revenue() const { return has_revenue_; }
@@ -95,7 +98,8 @@ class LogReader {
   LogMeta meta_;
   int64_t num_rounds_ = 0;
   bool has_pscore_slate_ = false, has_pscore_cascade_ = false, has_purchase_ = false, has_revenue_ = false,
-       has_round_seed_ = false, has_pscore_item_ = false;
+       has_round_seed_ = false, has_pscore_item_ = false, has_pscore_ = true, has_click_ = true,
+       has_history_length_ = false;
 };
 
 // Streams a file's rounds in batches: while (stream.Next(batch)) {...}.

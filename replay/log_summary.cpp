@@ -30,6 +30,8 @@ LogSummary SummarizeLog(const LogReader& reader) {
   RoundStream stream(reader);
   RoundBatch b;
   while (stream.Next(b)) {
+    const std::vector<float>& reward = b.Reward(s.meta.reward);
+    s.has_pscore = !b.pscore.empty();
     for (int64_t k = 0; k < b.n * S; ++k) {
       const size_t position = static_cast<size_t>(b.position[k]);
       if (position >= s.rounds_per_position.size()) {
@@ -37,8 +39,9 @@ LogSummary SummarizeLog(const LogReader& reader) {
         s.clicks_per_position.resize(position + 1, 0.0);
       }
       ++s.rounds_per_position[position];
-      s.clicks_per_position[position] += b.click[k];
+      s.clicks_per_position[position] += reward[k];
       seen.insert(b.slate[k]);
+      if (!s.has_pscore) continue;
       s.min_pscore = std::min(s.min_pscore, b.pscore[k]);
       s.max_pscore = std::max(s.max_pscore, b.pscore[k]);
     }
@@ -65,9 +68,11 @@ std::string FormatSummary(const LogSummary& s) {
       << " slot(s) stored per round)\n"
       << "context features  " << s.meta.context_dim << "\n"
       << "units shown       " << s.distinct_units_shown << "\n"
-      << std::setprecision(6) << "propensity range  [" << s.min_pscore << ", " << s.max_pscore
-      << "]\n"
-      << "position  shown  clicks  click rate\n";
+      << std::setprecision(6);
+    if (s.has_pscore) o << "propensity range  [" << s.min_pscore << ", " << s.max_pscore << "]\n";
+    else o << "propensities      none (only the direct and model-based estimators apply)\n";
+    if (s.meta.reward == "click") o << "position  shown  clicks  click rate\n";
+    else o << "position  shown  " << s.meta.reward << "  mean " << s.meta.reward << "\n";
     for (size_t k = 0; k < s.rounds_per_position.size(); ++k)
       o << std::setw(8) << k << std::setw(7) << s.rounds_per_position[k] << std::setw(8)
         << static_cast<int64_t>(s.clicks_per_position[k]) << "  " << std::fixed

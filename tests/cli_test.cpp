@@ -42,7 +42,7 @@ TEST_CASE("import obd then info prints the figures to check against the CSV", "[
   CHECK_THAT(r.output, Catch::Contains("items             34"));
   CHECK_THAT(r.output, Catch::Contains("logging policy    uniform"));
   CHECK_THAT(r.output, Catch::Contains("slate size K      3"));
-  CHECK_THAT(r.output, Catch::Contains("schema version    2"));
+  CHECK_THAT(r.output, Catch::Contains("schema version    3"));
   CHECK_THAT(r.output, Catch::Contains("position  shown  clicks  click rate"));
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "dataset/importers.h"
+#include "dataset/slate_log.h"
 #include "replay/log_store.h"
 #include "replay/log_summary.h"
 #include "test_util.h"
@@ -430,4 +431,183 @@ TEST_CASE("a log's summary is not sized by its slate_size attribute", "[dataset]
   } catch (const Error& e) {
     CHECK_THAT(e.what(), Catch::Contains(path));
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// The generic slate layout (dataset/slate_log.h)
+
+namespace {
+
+// A small slate log: rows of a round out of order, string ids, rounds out of time order.
+// Rounds (by time): x (t=10, user u1), y (t=20, u2), z (t=30, u1; session s1 like x).
+constexpr const char* kSlateRounds =
+    "round_id,position,item_id,user_id,session_id,timestamp,click,propensity,slate_propensity,context_age,"
+    "context_device\n"
+    "z,1,b,u1,s1,30,0,0.5,0.25,31,mobile\n"
+    "x,1,a,u1,s1,10,1,0.5,0.2,31,mobile\n"
+    "x,0,c,u1,s1,10,0,0.4,0.2,31,mobile\n"
+    "y,0,a,u2,s2,2024-01-01 00:00:20+00:00,0,0.5,0.1,45,desktop\n"
+    "y,1,d,u2,s2,1704067220,1,0.2,0.1,45,desktop\n"
+    "z,0,d,u1,s1,30,1,0.5,0.25,31,mobile\n";
+
+SlateFiles SlateFilesIn(const TempDir& tmp, const std::string& rounds, const std::string& items = "",
+                        const std::string& users = "") {
+  SlateFiles f;
+  f.rounds = tmp / "rounds.csv";
+  WriteText(f.rounds, rounds);
+  if (!items.empty()) WriteText(f.items = tmp / "items.csv", items);
+  if (!users.empty()) WriteText(f.users = tmp / "users.csv", users);
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("a slate log imports: rounds in time order, slots by position, ids, histories, context", "[dataset]") {
+  TempDir tmp;
+  // y's timestamp: 2024-01-01 00:00:20 UTC, i.e. 1704067220 s; the others are small numbers, so
+  // make y the last round in time.
+  SlateFiles f = SlateFilesIn(tmp, kSlateRounds,
+                              "item_id,title,category,price,feature_size\n"
+                              "a,red shirt,tops,10,1.5\nb,blue shirt,tops,12,2\nc,black jeans,bottoms,30,3\n"
+                              "d,red socks,,3,0.5\ne,never shown,bottoms,1,1\n",
+                              "user_id,feature_loyal\nu2,1\nu1,0\n");
+  SlateImportReport report;
+  const LoggedDataset d = ImportSlates(f, SlateLogOptions(), nullptr, &report);
+  const RoundBatch& b = d.rounds;
+  CHECK(report.rows == 6);
+  REQUIRE(b.n == 3);
+  CHECK(d.meta.slate_size == 2);
+  CHECK(d.meta.slots_per_round == 2);
+  CHECK(d.meta.n_units == 5);
+  CHECK(d.meta.reward == "click");
+  CHECK(d.meta.source == "slates");
+  // Items follow the items file: a, b, c, d, e.
+  CHECK(d.items.original_key == std::vector<std::string>{"a", "b", "c", "d", "e"});
+  CHECK(d.items.title[2] == "black jeans");
+  CHECK(d.items.category == std::vector<int32_t>{0, 0, 1, -1, 1});
+  CHECK(d.items.price[3] == 3.0);
+  CHECK(d.items.feature_dim == 1);
+  // Rounds in time order: x (10), z (30), y (1704067220).
+  CHECK(b.timestamp == std::vector<double>{10, 30, 1704067220});
+  CHECK(b.slate == std::vector<int32_t>{2, 0, 3, 1, 0, 3});  // x: c@0, a@1; z: d@0, b@1; y: a@0, d@1
+  CHECK(b.position == std::vector<int32_t>{0, 1, 0, 1, 0, 1});
+  CHECK(b.pscore == std::vector<double>{0.4, 0.5, 0.5, 0.5, 0.5, 0.2});
+  CHECK(b.pscore_slate == std::vector<double>{0.2, 0.25, 0.1});
+  CHECK(b.click == std::vector<float>{0, 1, 1, 0, 0, 1});
+  // Users follow the users file (u2, u1); sessions are numbered in time order, with steps.
+  CHECK(d.users.original_key == std::vector<std::string>{"u2", "u1"});
+  CHECK(b.user_id == std::vector<int64_t>{1, 1, 0});
+  CHECK(b.session_id == std::vector<int64_t>{0, 0, 1});
+  CHECK(b.step == std::vector<int32_t>{0, 1, 0});
+  CHECK(d.users.features == std::vector<double>{1, 0});
+  // Histories: u1 clicked a in x, then d in z; z comes after one of them, y after none of u2's.
+  CHECK(d.users.history.size(1) == 2);
+  CHECK(d.users.history.row(1)[0] == 0);
+  CHECK(d.users.history.row(1)[1] == 3);
+  CHECK(b.history_length == std::vector<int64_t>{0, 1, 0});
+  // Context: age numeric, device categorical (codes in order of first appearance: mobile, desktop).
+  CHECK(d.context_columns == std::vector<std::string>{"age", "device"});
+  CHECK(d.context_vocab.at("device") == std::vector<std::string>{"mobile", "desktop"});
+  CHECK(b.context == std::vector<float>{31, 0, 31, 0, 45, 1});
+  CHECK(d.meta.num_candidates == 0);
+
+  // Through HDF5 and back: every field, and the file's version 3.
+  WriteDataset(d, tmp / "s.h5");
+  const LoggedDataset back = ReadDataset(tmp / "s.h5");
+  CHECK(back.meta.schema_version == 3);
+  CHECK(back.rounds.history_length == b.history_length);
+  CHECK(back.items.original_key == d.items.original_key);
+  CHECK(back.users.original_key == d.users.original_key);
+  CHECK(back.users.features == d.users.features);
+  CHECK(back.users.feature_dim == 1);
+  CHECK(back.rounds.pscore == b.pscore);
+  CHECK(back.context_vocab == d.context_vocab);
+}
+
+TEST_CASE("a slate log without propensities, items or users; candidate sets from the rounds", "[dataset]") {
+  TempDir tmp;
+  SlateFiles f = SlateFilesIn(tmp,
+                              "\xEF\xBB\xBFimpression,slot,product,purchase,candidate_set\n"
+                              "1,0,p1,0,A\n1,1,p2,1,A\n2,0,p3,0,A\n2,1,p1,0,A\n3,1,p4,0,B\n3,0,p5,0,B\n4,0,p6,0,B\n"
+                              "4,1,p4,0,B\n");
+  f.rename = {{"round_id", "impression"}, {"position", "slot"}, {"item_id", "product"}};
+  SlateLogOptions o;
+  o.source = "shop";
+  const LoggedDataset d = ImportSlates(f, o);
+  CHECK(d.rounds.pscore.empty());
+  CHECK(d.rounds.click.empty());
+  CHECK(d.meta.reward == "purchase");
+  CHECK(d.meta.source == "shop");
+  CHECK(d.items.original_key == std::vector<std::string>{"p1", "p2", "p3", "p4", "p5", "p6"});
+  // Set A offers p1, p2, p3, set B p5, p4, p6 (in order of appearance, slots by position).
+  CHECK(d.rounds.n == 4);
+  CHECK(d.meta.num_candidates == 3);
+  CHECK(d.rounds.candidates == std::vector<int32_t>{0, 1, 2, 0, 1, 2, 4, 3, 5, 4, 3, 5});
+  CHECK(d.rounds.user_id == std::vector<int64_t>{-1, -1, -1, -1});
+  CHECK(d.rounds.history_length.empty());
+  WriteDataset(d, tmp / "s.h5");
+  const LoggedDataset back = ReadDataset(tmp / "s.h5");
+  CHECK(back.rounds.pscore.empty());
+  CHECK(back.rounds.purchase == d.rounds.purchase);
+}
+
+TEST_CASE("bad slate logs name the file, the line and the column, and are refused", "[dataset]") {
+  TempDir tmp;
+  const std::string head = "round_id,position,item_id,click,propensity\n";
+  auto error_of = [&](const std::string& rounds, SlateLogOptions o = SlateLogOptions(),
+                      const std::string& items = "") -> std::string {
+    try {
+      ImportSlates(SlateFilesIn(tmp, rounds, items), o);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  const std::string rounds = tmp / "rounds.csv";
+  using Catch::Contains;
+  CHECK_THAT(error_of(head + "1,0,a,0,0.5\n1,1,b,0,0.5\n2,0,a,0,0.5\n2,0,b,1,0.5\n"),
+             Contains(rounds + ", line 5") && Contains("second row at position 0") && Contains("line 4"));
+  CHECK_THAT(error_of(head + "1,0,a,0,0.5\n1,1,b,0,1.5\n"),
+             Contains(rounds + ", line 3") && Contains("'propensity'") && Contains("(0, 1]"));
+  CHECK_THAT(error_of(head + "1,0,a,0,0.5\n1,1,b,0,0\n"), Contains("line 3") && Contains("'propensity'"));
+  CHECK_THAT(error_of(head + "1,0,a,2,0.5\n"), Contains("line 2") && Contains("'click'") && Contains("0 or 1"));
+  CHECK_THAT(error_of(head + "1,0,a,0,half\n"), Contains("line 2") && Contains("'propensity'") && Contains("'half'"));
+  CHECK_THAT(error_of(head + "1,x,a,0,0.5\n"), Contains("line 2") && Contains("'position'"));
+  CHECK_THAT(error_of(head + "1,-1,a,0,0.5\n"), Contains("line 2") && Contains("'position'"));
+  CHECK_THAT(error_of(head + "1,0,a,0,0.5\n1,1,a,1,0.5\n"), Contains("line 3") && Contains("shows item 'a' twice"));
+  CHECK_THAT(error_of(head + "1,0,a,0,0.5\n1,1,b,0,0.5\n2,0,c,0,0.5\n"),
+             Contains("line 4") && Contains("round '2' has 1 rows but other rounds have 2") &&
+                 Contains("--drop-incomplete"));
+  CHECK_THAT(error_of(head), Contains("no rows") && Contains("header only"));
+  CHECK_THAT(error_of("round_id,position,item_id,click,propensty\n1,0,a,0,0.5\n"),
+             Contains("line 1") && Contains("unknown column 'propensty'"));
+  CHECK_THAT(error_of("round_id,item_id,click\n1,a,0\n"), Contains("line 1") && Contains("'position'"));
+  CHECK_THAT(error_of("round_id,position,item_id\n1,0,a\n"), Contains("no reward column"));
+  CHECK_THAT(error_of(head + "1,0,a,0,0.5\n1,1,b,0,0.5\n", SlateLogOptions(), "item_id\na\n"),
+             Contains("line 3") && Contains("item 'b' is not in the items file"));
+  CHECK_THAT(error_of(head + "1,0,a,0,0.5\n", SlateLogOptions(), "item_id\na\na\n"),
+             Contains("items.csv, line 3") && Contains("appears again"));
+  CHECK_THAT(error_of("round_id,position,item_id,click,user_id\n1,0,a,0,u1\n1,1,b,0,u2\n"),
+             Contains("line 3") && Contains("'user_id'") && Contains("first row"));
+  CHECK_THAT(error_of("round_id,position,item_id,click,context_x\n1,0,a,0,1.5\n2,0,b,0,high\n"),
+             Contains("line 3") && Contains("context_x") && Contains("--categorical"));
+  CHECK_THAT(error_of("round_id,position,item_id,click,timestamp\n1,0,a,0,yesterday\n"),
+             Contains("line 2") && Contains("'timestamp'"));
+  CHECK_THAT(error_of("round_id,position,item_id,click,candidate_set\n1,0,a,0,A\n1,1,b,0,A\n2,0,c,0,B\n2,1,d,0,B\n"
+                      "3,0,e,0,B\n3,1,c,0,B\n"),
+             Contains("candidate set") && Contains("as many candidates"));
+  SlateLogOptions k2;
+  k2.slate_size = 2;
+  CHECK_THAT(error_of(head + "1,2,a,0,0.5\n", k2), Contains("line 2") && Contains("slate size 2"));
+  // A quoted field may hold the separator; a row with a column too many is refused.
+  CHECK_THAT(error_of(head + "1,0,a,0,0.5,9\n"), Contains("line 2") && Contains("columns"));
+  CHECK(error_of(head + "\"1,x\",0,a,0,0.5\n") == "(no error)");
+  // --drop-incomplete keeps the full rounds and counts the others.
+  SlateLogOptions drop;
+  drop.drop_incomplete = true;
+  SlateImportReport report;
+  const LoggedDataset d =
+      ImportSlates(SlateFilesIn(tmp, head + "1,0,a,0,0.5\n1,1,b,0,0.5\n2,0,c,0,0.5\n"), drop, nullptr, &report);
+  CHECK(d.rounds.n == 1);
+  CHECK(report.dropped_rounds == 1);
 }
