@@ -7,8 +7,8 @@
 #   dataset  -> common              (the in-memory logged dataset and the importers)
 #   ope      -> common, dataset     (estimators: no HDF5, no LibTorch, no c10d)
 #   kernels  -> common, dataset
-#   env      -> common, dataset, kernels
-#   policy   -> common, dataset, kernels, ope
+#   env      -> common, dataset, kernels, ope   (ope for the choice-model fit of fitted worlds)
+#   policy   -> common, dataset, kernels, ope, env   (env for the fitted shopper model)
 #   agents   -> common, dataset, kernels, env, policy, ope
 #   replay   -> common, dataset     (the HDF5 store)
 #   distributed -> common           (c10d behind common/reduction.h)
@@ -26,8 +26,8 @@ set(allowed_common common)
 set(allowed_dataset common dataset)
 set(allowed_ope common dataset ope)
 set(allowed_kernels common dataset kernels)
-set(allowed_env common dataset kernels env)
-set(allowed_policy common dataset kernels ope policy)
+set(allowed_env common dataset kernels ope env)
+set(allowed_policy common dataset kernels ope env policy)
 set(allowed_agents common dataset kernels env policy ope agents)
 set(allowed_replay common dataset replay)
 set(allowed_distributed common distributed)

@@ -262,6 +262,9 @@ LoggedDataset SlateLogBuilder::Finish(const std::function<std::string(int64_t)>&
   m.context_dim = D;
   m.num_candidates = C;
   m.reward = !options_.reward.empty() ? options_.reward : schema_.click ? "click" : schema_.purchase ? "purchase" : "revenue";
+  // The users' histories are the log's own clicks: kernels counted over them (co-occurrence,
+  // popularity) would show each round's outcome, and later ones, in its features.
+  m.kernels = "complement=none;popularity=none";
   d.context_columns = schema_.context;
   for (int64_t j = 0; j < D; ++j)
     if (schema_.categorical[j]) d.context_vocab[schema_.context[j]] = context_vocab_[j].Keys();

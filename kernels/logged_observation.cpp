@@ -129,7 +129,7 @@ RoundObserver::RoundObserver(const LoggedDataset& catalog, const ItemKernels& ke
   if (num_features_ != kNumFeatures) rows_.resize(num_candidates_ * num_features_);
 }
 
-const Observation& RoundObserver::Observe(const RoundBatch& rounds, int64_t i) {
+const Observation& RoundObserver::Observe(const RoundBatch& rounds, int64_t i, bool materialize) {
   const LogMeta& m = catalog_.meta;
   const int64_t C = num_candidates_, F = num_features_;
   for (int32_t u : candidates_) position_of_unit_[u] = -1;
@@ -151,8 +151,9 @@ const Observation& RoundObserver::Observe(const RoundBatch& rounds, int64_t i) {
   }
   platform_.Reset(history_.data(), static_cast<int64_t>(history_.size()));
   const UserStateView state = platform_.View(history_.data(), static_cast<int64_t>(history_.size()));
-  BuildFeatures(kernels_, state, candidates_.data(), C, kernel_rows_.data());
-  const double* features = kernel_rows_.data();
+  const bool state_only = !materialize && F == kNumFeatures;
+  if (!state_only) BuildFeatures(kernels_, state, candidates_.data(), C, kernel_rows_.data());
+  const double* features = state_only ? nullptr : kernel_rows_.data();
   if (F != kNumFeatures) {
     const int64_t D = m.context_dim;
     const float* x = D > 0 ? &rounds.context[i * D] : nullptr;

@@ -51,8 +51,10 @@ class RoundObserver {
   int64_t num_candidates() const { return num_candidates_; }
 
   // The observation of round i of `rounds` (meta as the catalog's), with the [C, F] feature
-  // matrix; valid until the next call. One observer per thread.
-  const Observation& Observe(const RoundBatch& rounds, int64_t i);
+  // matrix; valid until the next call. One observer per thread. With `materialize` false and
+  // kernel columns only, a state observation (features == nullptr): the rows are computed on
+  // demand, the same numbers (kernels/observation.h), at the cost of the rows read.
+  const Observation& Observe(const RoundBatch& rounds, int64_t i, bool materialize = true);
   // The candidate index of `unit` in the last observation; -1 if it is not a candidate.
   int32_t CandidateIndex(int32_t unit) const;
 

@@ -1,6 +1,8 @@
 // Offline-evaluation inputs: see offline_eval.h.
 #include "ope/offline_eval.h"
 
+#include <unordered_map>
+
 #include <cmath>
 
 #include "common/csv.h"
@@ -17,7 +19,14 @@ PositionActionTable PositionActionTable::Uniform(int64_t n_units, int64_t K) {
   return t;
 }
 
-PositionActionTable PositionActionTable::LoadCsv(const std::string& path, int64_t n_units, int64_t K) {
+PositionActionTable PositionActionTable::LoadCsv(const std::string& path, int64_t n_units, int64_t K,
+                                                 const std::vector<std::string>* unit_keys) {
+  std::unordered_map<std::string, int64_t> unit_of;
+  if (unit_keys && !unit_keys->empty()) {
+    if (static_cast<int64_t>(unit_keys->size()) != n_units)
+      Fail(path, ": ", unit_keys->size(), " unit names for ", n_units, " units");
+    for (size_t u = 0; u < unit_keys->size(); ++u) unit_of.emplace((*unit_keys)[u], static_cast<int64_t>(u));
+  }
   CsvReader csv(path);
   const auto header = csv.ReadHeader(2);
   if (static_cast<int64_t>(header.size()) != K + 1)
@@ -48,10 +57,17 @@ PositionActionTable PositionActionTable::LoadCsv(const std::string& path, int64_
   std::vector<std::string> f;
   while (csv.Next(f)) {
     csv.ExpectColumns(f, K + 1);
-    const int64_t unit = csv.ToInt(f[0], header[0]);
-    if (unit < 0 || unit >= n_units)
-      csv.FailAt(Concat("unit ", unit, " not in [0, ", n_units, ") (units of the logs)"));
-    if (t.prob[unit * K] >= 0) csv.FailAt(Concat("unit ", unit, " appears twice"));
+    int64_t unit = 0;
+    if (unit_of.empty()) {
+      unit = csv.ToInt(f[0], header[0]);
+      if (unit < 0 || unit >= n_units)
+        csv.FailAt(Concat("unit ", unit, " not in [0, ", n_units, ") (units of the logs)"));
+    } else {
+      const auto it = unit_of.find(f[0]);
+      if (it == unit_of.end()) csv.FailAt(Concat("unit '", Excerpt(f[0]), "' is not an item of the logs"));
+      unit = it->second;
+    }
+    if (t.prob[unit * K] >= 0) csv.FailAt(Concat("unit ", f[0], " appears twice"));
     for (int64_t k = 0; k < K; ++k) {
       const double p = csv.ToDouble(f[k + 1], header[k + 1]);
       if (p < 0 || p > 1) csv.FailAt(Concat("column '", header[k + 1], "': ", p, " not in [0, 1]"));
@@ -59,7 +75,9 @@ PositionActionTable PositionActionTable::LoadCsv(const std::string& path, int64_
     }
   }
   for (int64_t u = 0; u < n_units; ++u)
-    if (t.prob[u * K] < 0) Fail(path, ": unit ", u, " is missing (expected one row per unit)");
+    if (t.prob[u * K] < 0)
+      Fail(path, ": unit ", unit_of.empty() ? std::to_string(u) : Concat("'", (*unit_keys)[u], "'"),
+           " is missing (expected one row per unit)");
   for (int64_t k = 0; k < K; ++k) {
     double s = 0;
     for (int64_t u = 0; u < n_units; ++u) s += t.prob[u * K + k];

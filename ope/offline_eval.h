@@ -23,7 +23,10 @@ struct PositionActionTable {
   static PositionActionTable Uniform(int64_t n_units, int64_t K);
   // CSV "item_id,pos0,pos1,..." (the layout of OBD's bts_action_dist_*.csv). Checks every
   // unit appears once, probabilities are in [0, 1] and each position sums to 1 (within 1e-3).
-  static PositionActionTable LoadCsv(const std::string& path, int64_t n_units, int64_t K);
+  // Units are named by their dense ids, or by the original ids `unit_keys` when given (the
+  // generic slate layout's items: any strings).
+  static PositionActionTable LoadCsv(const std::string& path, int64_t n_units, int64_t K,
+                                     const std::vector<std::string>* unit_keys = nullptr);
 };
 
 struct RewardModelConfig {

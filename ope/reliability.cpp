@@ -47,6 +47,14 @@ Reliability Judge(const Estimator& est, const OpeData& data, const Estimate& e, 
   // The model's value of the target, and the check's own error: the estimator's on the
   // model's rewards and the model's value's (the rounds and the fit's parameters).
   const Estimate model = RunEstimator(ModelBased(), data, normal);
+  return JudgeWithModel(est, e, on_model, model, rule);
+}
+
+Reliability JudgeWithModel(const Estimator& est, const Estimate& e, const Estimate& on_model, const Estimate& model,
+                           const ReliabilityRule& rule) {
+  Reliability r = JudgeWeights(e, rule);
+  const bool of_the_model = est.needs() == Needs::kShopperModel || est.needs() == Needs::kShopperModelAndSlate;
+  if (of_the_model) return r;
   r.model_checked = true;
   r.model_bias = on_model.value - model.value;
   r.model_bias_stderr = std::hypot(on_model.stderr_, model.stderr_);

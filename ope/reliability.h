@@ -48,4 +48,10 @@ Reliability JudgeWeights(const Estimate& e, const ReliabilityRule& rule);
 Reliability Judge(const Estimator& est, const OpeData& data, const Estimate& e, const EstimateOptions& options,
                   const ReliabilityRule& rule);
 
+// Rule 2's inputs computed elsewhere (a log streamed in chunks): `on_model` is est's estimate
+// on the model's expected rewards of the logged slates, `model` the model's value of the
+// target (normal intervals, the fit's uncertainty included).
+Reliability JudgeWithModel(const Estimator& est, const Estimate& e, const Estimate& on_model, const Estimate& model,
+                           const ReliabilityRule& rule);
+
 }  // namespace bundlerl
