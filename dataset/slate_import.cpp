@@ -59,50 +59,37 @@ void ReadItems(const SlateFiles& f, SlateLogBuilder& builder) {
   for (size_t c = 0; c < header.size(); ++c) {
     const std::string& h = header[c];
     if (c == c_id || IsIndexColumn(header, c)) continue;
-    if (std::find(text.begin(), text.end(), h) != text.end()) c_text.push_back(c);
-    else if (h == "category") c_category = static_cast<int>(c);
+    if (std::find(text.begin(), text.end(), h) != text.end()) continue;
+    if (h == "category") c_category = static_cast<int>(c);
     else if (h == "price") c_price = static_cast<int>(c);
     else if (StartsWith(h, "feature_")) c_feature.push_back(c);
     else Unknown(csv, h, "items: item_id, title, category, price, feature_<name>, and text columns named by --text");
   }
-  ItemTable items;
-  std::vector<std::string> keys;
-  std::unordered_map<std::string, int32_t> category_code;
+  for (const auto& t : text) c_text.push_back(static_cast<size_t>(std::find(header.begin(), header.end(), t) - header.begin()));
+  ItemColumns columns;
+  columns.text.resize(c_text.size());
+  columns.features.resize(c_feature.size());
   std::unordered_map<std::string, int64_t> line_of;
   std::vector<std::string_view> row;
-  items.feature_dim = static_cast<int64_t>(c_feature.size());
   while (csv.NextView(row)) {
     csv.ExpectColumns(row, header.size());
     const std::string key(row[c_id]);
     if (key.empty()) csv.FailAt(Concat("column '", id_name, "': empty"));
     const auto [at, fresh] = line_of.emplace(key, csv.line());
     if (!fresh) csv.FailAt(Concat("item '", Excerpt(key), "' appears again (first on line ", at->second, ")"));
-    keys.push_back(key);
-    if (!c_text.empty()) {
-      std::string title;
-      for (size_t c : c_text) {
-        if (!title.empty() && !row[c].empty()) title += ' ';
-        title.append(row[c]);
-      }
-      items.title.push_back(std::move(title));
-    }
-    if (c_category >= 0) {
-      const std::string cat(row[c_category]);
-      items.category_path.push_back(cat);
-      items.category.push_back(cat.empty() ? -1
-                                           : category_code.emplace(cat, static_cast<int32_t>(category_code.size()))
-                                                 .first->second);
-    }
+    columns.keys.push_back(key);
+    for (size_t j = 0; j < c_text.size(); ++j) columns.text[j].emplace_back(row[c_text[j]]);
+    if (c_category >= 0) columns.category.emplace_back(row[c_category]);
     if (c_price >= 0) {
       const double p = csv.ToDouble(row[c_price], "price");
       if (p < 0) csv.FailAt(Concat("column 'price': expected a price >= 0, found ", p));
-      items.price.push_back(p);
+      columns.price.push_back(p);
     }
-    for (size_t c : c_feature) items.features.push_back(csv.ToDouble(row[c], header[c]));
+    for (size_t j = 0; j < c_feature.size(); ++j) columns.features[j].push_back(csv.ToDouble(row[c_feature[j]], header[c_feature[j]]));
   }
-  if (keys.empty()) Fail(f.items, ": no items (a header only)");
-  items.n = static_cast<int64_t>(keys.size());
-  builder.SetItems(keys, std::move(items));
+  if (columns.keys.empty()) Fail(f.items, ": no items (a header only)");
+  const std::vector<std::string> keys = columns.keys;
+  builder.SetItems(keys, MakeItemTable(columns));
 }
 
 // USERS: user_id and feature_* columns.

@@ -351,6 +351,45 @@ LoggedDataset SlateLogBuilder::Finish(const std::function<std::string(int64_t)>&
   return d;
 }
 
+ItemTable MakeItemTable(const ItemColumns& c) {
+  const size_t n = c.keys.size();
+  auto check = [&](size_t size, const char* column) {
+    if (size != n) Fail("items: column '", column, "' has ", size, " values for ", n, " items");
+  };
+  for (const auto& t : c.text) check(t.size(), "text");
+  if (!c.category.empty()) check(c.category.size(), "category");
+  if (!c.price.empty()) check(c.price.size(), "price");
+  for (const auto& f : c.features) check(f.size(), "feature_*");
+  ItemTable items;
+  items.n = static_cast<int64_t>(n);
+  if (!c.text.empty()) {
+    items.title.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      for (const auto& column : c.text) {
+        if (column[i].empty()) continue;
+        if (!items.title[i].empty()) items.title[i] += ' ';
+        items.title[i] += column[i];
+      }
+  }
+  if (!c.category.empty()) {
+    KeyIndex codes;
+    items.category_path = c.category;
+    for (const auto& cat : c.category) items.category.push_back(cat.empty() ? -1 : codes.Code(cat));
+  }
+  for (size_t i = 0; i < c.price.size(); ++i)
+    if (!(std::isfinite(c.price[i]) && c.price[i] >= 0))
+      Fail("items: column 'price', item ", i, " ('", Excerpt(c.keys[i]), "'): expected a price >= 0, found ", c.price[i]);
+  items.price = c.price;
+  items.feature_dim = static_cast<int64_t>(c.features.size());
+  items.features.resize(n * c.features.size());
+  for (size_t j = 0; j < c.features.size(); ++j)
+    for (size_t i = 0; i < n; ++i) {
+      if (!std::isfinite(c.features[j][i])) Fail("items: feature column ", j, ", item ", i, ": not finite");
+      items.features[i * c.features.size() + j] = c.features[j][i];
+    }
+  return items;
+}
+
 const std::vector<std::string>& SlateRoundColumns() {
   static const std::vector<std::string> names = {
       "round_id", "position", "item_id", "session_id", "user_id", "timestamp", "click", "purchase",

@@ -116,6 +116,18 @@ class SlateLogBuilder {
   int64_t max_position_ = -1, dropped_ = 0, users_without_features_ = 0;
 };
 
+// The columns of an items table, whatever they were read from (the CSV reader's, Python's).
+struct ItemColumns {
+  std::vector<std::string> keys;              // item_id
+  std::vector<std::vector<std::string>> text;  // the text columns, joined into the title
+  std::vector<std::string> category;          // empty: none ("" = unknown)
+  std::vector<double> price;                  // empty: none
+  std::vector<std::vector<double>> features;  // feature_* columns, in order
+};
+// The catalog of `columns` (titles, dense categories in order of appearance, prices, the
+// feature matrix); throws Error naming the column and the row when a value is bad.
+ItemTable MakeItemTable(const ItemColumns& columns);
+
 // The CSV files of a slate log.
 struct SlateFiles {
   std::string rounds, items, users, candidates;  // ROUNDS is required

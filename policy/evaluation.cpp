@@ -282,6 +282,15 @@ Evaluation EvaluatePolicies(const RoundSource& source, const std::vector<PolicyT
   }
   std::vector<const SlatePolicy*> raw;
   for (const auto& p : policies) raw.push_back(p.policy.get());
+  for (const auto& p : policies)
+    for (const auto& e : estimators) {
+      const Needs n = e->needs();
+      const bool slates = n == Needs::kSlateProbabilities || n == Needs::kCascadeProbabilities ||
+                          n == Needs::kCascadeAndRewardModel || n == Needs::kShopperModelAndSlate;
+      if (slates && !p.policy->has_slate_probabilities())
+        Fail("policy ", p.name, " gives per-slot probabilities only, and ", e->name(),
+             " needs whole-slate ones (a Python policy: slate_probability(obs, slate, prefix), or deterministic = True)");
+    }
   const ModelPlan plan =
       PlanShopperModel(catalog, first_round, estimators, o, out.reward, kernels.item_features.cols(), comm);
 

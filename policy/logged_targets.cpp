@@ -91,9 +91,10 @@ std::vector<OpeData> BuildPolicyOpeData(const LoggedDataset& logs, const ItemKer
   }
 
   std::vector<OpeData> data(P, logged);
-  for (auto& d : data) {
+  for (int64_t p = 0; p < P; ++p) {
+    OpeData& d = data[p];
     d.target.resize(n * S);
-    if (whole_slates) d.target_slate.resize(n), d.target_cascade.resize(n * S);
+    if (whole_slates && policies[p]->has_slate_probabilities()) d.target_slate.resize(n), d.target_cascade.resize(n * S);
     if (cf) d.q_hat_target.resize(n * S);
     if (opt.logging) d.pscore_abstract.resize(n * S), d.target_abstract.resize(n * S);
   }
@@ -133,11 +134,12 @@ std::vector<OpeData> BuildPolicyOpeData(const LoggedDataset& logs, const ItemKer
         d.target_abstract[i * S + s] = category_mass(marg, pos, unit);
         d.pscore_abstract[i * S + s] = category_mass(logging_marginals[t].data(), pos, unit);
       }
-      if (whole_slates) d.target_slate[i] = policies[p]->PrefixProbability(obs, slate, K);
+      const bool slates = whole_slates && !d.target_slate.empty();
+      if (slates) d.target_slate[i] = policies[p]->PrefixProbability(obs, slate, K);
       for (int64_t s = 0; s < S; ++s) {
         const int64_t pos = b.position[i * S + s];
         d.target[i * S + s] = marg[pos * C + slate[s]];
-        if (whole_slates) d.target_cascade[i * S + s] = policies[p]->PrefixProbability(obs, slate, s + 1);
+        if (slates) d.target_cascade[i * S + s] = policies[p]->PrefixProbability(obs, slate, s + 1);
         if (!cf) continue;
         double e = 0;
         for (int64_t c = 0; c < C; ++c) e += marg[pos * C + c] * q[s][c];

@@ -31,6 +31,9 @@ class SlatePolicy {
   virtual double SlotMarginal(const Observation& obs, int64_t slot, int32_t candidate) const = 0;
   // All marginals at once, out [K, C] row-major; the default calls SlotMarginal K x C times.
   virtual void SlotMarginals(const Observation& obs, double* out) const;
+  // Whether PrefixProbability can be asked (a policy known by its per-slot marginals alone,
+  // such as one written in Python without a slate probability, cannot).
+  virtual bool has_slate_probabilities() const { return true; }
 };
 
 // The strategies by name (policy/fixed_policies.h).

@@ -3,7 +3,9 @@
     import bundlerl
     bundlerl.ope.estimate_policy_value("ipw", reward=..., action=..., position=...,
                                        pscore=..., action_dist=...)
-    logs = bundlerl.read_logs("men.h5")            # dict of numpy arrays
+    logs = bundlerl.read_logs("men.h5")            # a mapping of numpy arrays
+    mine = bundlerl.Logs.from_dataframe(df)        # your own slate logs, one row per slot
+    ev = bundlerl.evaluate(mine, ["uniform", "popularity"], estimators=["ipw", "dr"])
     env = bundlerl.VectorEnv("sim_configs/default.ini", num_envs=256)
     policy, curve = bundlerl.train("sim_configs/default.ini", agent="reinforce")
 
@@ -15,12 +17,13 @@ from . import _core
 from . import ope
 from .config import load_config
 from .env import VectorEnv
-from .logs import read_logs, to_dataframe
+from .evaluation import Evaluation, evaluate
+from .logs import Logs, read_logs, to_dataframe
 from .policy import Policy, train
 
 __version__ = _core.__version__
-__all__ = ["ope", "load_config", "VectorEnv", "read_logs", "to_dataframe", "Policy", "train",
-           "strategies", "agents"]
+__all__ = ["ope", "load_config", "VectorEnv", "Logs", "read_logs", "to_dataframe", "evaluate", "Evaluation",
+           "Policy", "train", "strategies", "agents"]
 
 
 def strategies():

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "bindings.h"
+#include "logs_handle.h"
 #include "replay/log_store.h"
 
 namespace bundlerl::python {
@@ -40,14 +41,11 @@ py::dict Meta(const LoggedDataset& d) {
   return meta;
 }
 
+}  // namespace
+
 // The dataset's rounds and catalog as arrays; names follow OBP's bandit_feedback where it has
 // one (n_rounds, n_actions, len_list, action, position, reward, pscore, context).
-py::dict ReadLogs(const std::string& path) {
-  LoggedDataset d;
-  {
-    py::gil_scoped_release release;
-    d = ReadDataset(path);
-  }
+py::dict LogsAsDict(LoggedDataset&& d) {
   RoundBatch& r = d.rounds;
   const int64_t n = r.n, S = d.meta.slots_per_round > 0 ? d.meta.slots_per_round : 1;
   py::dict out;
@@ -75,6 +73,7 @@ py::dict ReadLogs(const std::string& path) {
   PutRows(out, "timestamp", r.timestamp, n);
   PutRows(out, "user_id", r.user_id, n);
   PutRows(out, "round_seed", r.round_seed, n);
+  PutRows(out, "history_length", r.history_length, n);
   if (!r.context.empty()) out["context"] = TakeVector(std::move(r.context), {n, d.meta.context_dim});
   if (!r.candidates.empty()) out["candidates"] = TakeVector(std::move(r.candidates), {n, d.meta.num_candidates});
   out["context_columns"] = d.context_columns;
@@ -83,6 +82,8 @@ py::dict ReadLogs(const std::string& path) {
     py::dict items;
     items["n"] = it.n;
     PutRows(items, "original_id", it.original_id, it.n);
+    if (!it.original_key.empty()) items["original_key"] = it.original_key;
+    if (!it.category_path.empty()) items["category_path"] = it.category_path;
     PutRows(items, "category", it.category, it.n);
     PutRows(items, "price", it.price, it.n);
     PutRows(items, "popularity", it.popularity, it.n);
@@ -90,7 +91,28 @@ py::dict ReadLogs(const std::string& path) {
     if (!it.title.empty()) items["title"] = it.title;
     out["items"] = items;
   }
+  UserTable& us = d.users;
+  if (us.n > 0) {
+    py::dict users;
+    users["n"] = us.n;
+    PutRows(users, "original_id", us.original_id, us.n);
+    if (!us.original_key.empty()) users["original_key"] = us.original_key;
+    if (!us.features.empty()) users["features"] = TakeVector(std::move(us.features), {us.n, us.feature_dim});
+    out["users"] = users;
+  }
+  if (!d.context_vocab.empty()) out["context_vocab"] = d.context_vocab;
   return out;
+}
+
+namespace {
+
+py::dict ReadLogs(const std::string& path) {
+  LoggedDataset d;
+  {
+    py::gil_scoped_release release;
+    d = ReadDataset(path);
+  }
+  return LogsAsDict(std::move(d));
 }
 
 }  // namespace

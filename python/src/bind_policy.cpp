@@ -15,8 +15,6 @@ namespace {
 
 // A policy loaded from Python, with what training produced when it was trained here.
 struct Policy : PolicyHandle {
-  PolicyInfo info;
-  bool from_file = false;
   std::shared_ptr<const TrainResult> trained;  // set for policies trained from Python
   std::string config;                          // their configuration text
 };

@@ -22,6 +22,8 @@ void BindOpe(py::module_& m);
 void BindLogs(py::module_& m);
 void BindEnv(py::module_& m);
 void BindPolicy(py::module_& m);
+void BindSlates(py::module_& m);
+void BindEvaluate(py::module_& m);
 
 // A numpy array that owns `v`'s buffer (moved, not copied), with the given shape.
 template <typename T>

@@ -33,4 +33,6 @@ PYBIND11_MODULE(_core, m) {
   bp::BindLogs(m);
   bp::BindEnv(m);
   bp::BindPolicy(m);
+  bp::BindSlates(m);
+  bp::BindEvaluate(m);
 }

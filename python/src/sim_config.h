@@ -14,6 +14,7 @@
 #include "env/shopper_model.h"
 #include "harness/compare.h"
 #include "harness/experiment.h"
+#include "policy/learned_policy.h"
 #include "policy/slate_policy.h"
 
 namespace bundlerl::python {
@@ -42,6 +43,8 @@ std::shared_ptr<const ShopperModel> BuildModel(const SimSettings& s);
 struct PolicyHandle {
   std::shared_ptr<const SlatePolicy> policy;
   std::string source;  // the strategy name or file it came from
+  PolicyInfo info;     // what a policy file or a trained policy was trained for
+  bool from_file = false;
 };
 
 }  // namespace bundlerl::python

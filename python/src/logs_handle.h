@@ -1,0 +1,30 @@
+// A logged dataset as bundlerl.Logs holds it: a file (read when first needed; evaluate streams
+// it) or a dataset built in memory (from arrays), and the dict of numpy arrays Python reads.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "bindings.h"
+#include "dataset/dataset.h"
+#include "replay/log_store.h"
+
+namespace bundlerl::python {
+
+struct LogsHandle {
+  std::string path;                      // the file it was read from; "" when built in memory
+  std::shared_ptr<LoggedDataset> data;   // the dataset, read on first use for a file
+  const LoggedDataset& Get() {
+    if (!data) {
+      py::gil_scoped_release release;
+      data = std::make_shared<LoggedDataset>(ReadDataset(path));
+    }
+    return *data;
+  }
+};
+
+// The dataset's rounds and catalog as numpy arrays (its vectors moved into them); the names
+// of bundlerl.read_logs.
+py::dict LogsAsDict(LoggedDataset&& d);
+
+}  // namespace bundlerl::python
