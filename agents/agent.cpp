@@ -9,7 +9,7 @@
 
 namespace bundlerl {
 
-UpdateMetrics Agent::UpdateOnline(const std::shared_ptr<const ShopperModel>&, uint64_t) {
+UpdateMetrics Agent::UpdateOnline(const Environment&, uint64_t) {
   Fail("agent '", name(), "' does not learn online in a simulator; it learns from logged rounds (--logs)");
 }
 

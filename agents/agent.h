@@ -17,6 +17,7 @@
 
 #include "common/reduction.h"
 #include "common/registry.h"
+#include "env/environment.h"
 #include "env/shopper_model.h"
 #include "policy/slate_policy.h"
 
@@ -64,9 +65,9 @@ class Agent {
   // Whether learning from logs weights by the logging propensities (LoggedBatch::Part::
   // propensity); a log without them can teach only the agents that do not.
   virtual bool needs_propensities() const { return learns_from_logs(); }
-  // One update from episodes played in `model` with the current policy; draws only from
-  // `seed`.
-  virtual UpdateMetrics UpdateOnline(const std::shared_ptr<const ShopperModel>& model, uint64_t seed);
+  // One update from episodes played in `env` (the simulator or a world fitted to logs) with
+  // the current policy; draws only from `seed`.
+  virtual UpdateMetrics UpdateOnline(const Environment& env, uint64_t seed);
   // One update from a batch of logged rounds; `reducer` sums across processes (null: one).
   virtual UpdateMetrics UpdateFromLogs(const LoggedBatch& batch, Reducer* reducer);
   // The current policy; later updates do not change the returned object.
@@ -81,7 +82,8 @@ class Agent {
 };
 
 // What an agent is built from: the training settings and the width of the feature rows it
-// scores (kNumFeatures in the simulator; more for logs with unit or context columns).
+// scores (kNumFeatures in the simulator; more for logs, and worlds fitted to them, with unit,
+// user or context columns).
 struct AgentSetup {
   const TrainConfig* config = nullptr;
   int64_t num_features = 0;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agents/trainer.h"
+#include "env/environment.h"
 #include "env/shopper_model.h"
 #include "policy/torch_policy.h"
 
@@ -35,10 +36,10 @@ struct Episodes {
   double mean_episode_reward = 0;
 };
 
-// Plays `episodes` sessions with `policy`; episode e starts from StartOfEpisode(seed, e).
+// Plays `episodes` sessions of `env` with `policy`; episode e starts as env says for (seed, e).
 // Returns are discounted by gamma within each episode. history_slots > 0 also keeps each
 // step's candidates and last history items (the attention scorer's inputs).
-Episodes Collect(const std::shared_ptr<const ShopperModel>& model, const LearnedSlatePolicy& policy,
-                 int64_t episodes, uint64_t seed, double gamma, int64_t history_slots);
+Episodes Collect(const Environment& env, const LearnedSlatePolicy& policy, int64_t episodes, uint64_t seed,
+                 double gamma, int64_t history_slots);
 
 }  // namespace bundlerl::internal

@@ -40,19 +40,19 @@ class LinearBanditAgent : public Agent {
   bool learns_from_logs() const override { return true; }
   bool needs_propensities() const override { return false; }  // every logged slot updates the ridge
 
-  UpdateMetrics UpdateOnline(const std::shared_ptr<const ShopperModel>& model, uint64_t seed) override {
-    if (F_ != kNumFeatures) Fail("agent '", name(), "' learns online on the ", kNumFeatures, " kernel features");
-    const int64_t K = model->session_config().slate_size, users = model->world().num_shoppers();
-    ShopperSession s(model);
+  UpdateMetrics UpdateOnline(const Environment& env, uint64_t seed) override {
+    if (F_ != env.num_features())
+      Fail("agent '", name(), "' scores rows of ", F_, " features, but the environment gives ", env.num_features());
+    const int64_t K = env.slate_size();
+    const std::unique_ptr<EpisodeSession> session = env.NewSession();
+    EpisodeSession& s = *session;
     std::vector<double> score;
     std::vector<int32_t> slate(K);
     Eigen::VectorXd phi(D_);
     UpdateMetrics metrics;
     double total = 0;
     for (int64_t e = 0; e < config_.episodes_per_update; ++e) {
-      const EpisodeStart start = StartOfEpisode(seed, e, users);
-      s.Reset(start.user, start.session_seed);
-      SplitMix64 rng(start.policy_seed);
+      SplitMix64 rng(s.Start(e, seed));
       while (!s.done()) {
         const Observation o = s.Observe();
         const Eigen::LLT<Eigen::MatrixXd> llt(A_);

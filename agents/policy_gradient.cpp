@@ -17,22 +17,21 @@
 
 namespace bundlerl::internal {
 
-Episodes Collect(const std::shared_ptr<const ShopperModel>& model, const LearnedSlatePolicy& policy,
-                 int64_t episodes, uint64_t seed, double gamma, int64_t history_slots) {
+Episodes Collect(const Environment& env, const LearnedSlatePolicy& policy, int64_t episodes, uint64_t seed,
+                 double gamma, int64_t history_slots) {
   Episodes b;
   b.L = history_slots;
-  b.C = model->session_config().num_candidates;
-  b.F = kNumFeatures;
-  b.K = model->session_config().slate_size;
-  const int64_t users = model->world().num_shoppers(), max_steps = model->session_config().max_steps;
-  ShopperSession s(model);
+  b.C = env.num_candidates();
+  b.F = env.num_features();
+  b.K = env.slate_size();
+  const int64_t max_steps = env.max_steps();
+  const std::unique_ptr<EpisodeSession> session = env.NewSession();
+  EpisodeSession& s = *session;
   std::vector<int32_t> slate(b.K);
   std::vector<float> rewards;
   double total = 0;
   for (int64_t e = 0; e < episodes; ++e) {
-    const EpisodeStart start = StartOfEpisode(seed, e, users);
-    s.Reset(start.user, start.session_seed);
-    SplitMix64 rng(start.policy_seed);
+    SplitMix64 rng(s.Start(e, seed));
     const int64_t first = b.N;
     while (!s.done()) {
       const Observation o = s.Observe();
@@ -91,18 +90,18 @@ class PolicyGradientAgent : public Agent {
   std::string name() const override { return ppo_ ? "ppo" : "reinforce"; }
   bool learns_online() const override { return true; }
 
-  UpdateMetrics UpdateOnline(const std::shared_ptr<const ShopperModel>& model, uint64_t seed) override {
+  UpdateMetrics UpdateOnline(const Environment& env, uint64_t seed) override {
     const auto& c = config_;
-    if (features_ != kNumFeatures)
-      Fail("agent '", name(), "' learns in the simulator on the ", kNumFeatures, " kernel features, not ", features_);
+    if (features_ != env.num_features())
+      Fail("agent '", name(), "' scores rows of ", features_, " features, but the environment gives ", env.num_features());
     const LearnedSlatePolicy acting(scorer_, name());
     const int64_t history_slots = scorer_->uses_history() ? scorer_->config.history.length : 0;
-    const Episodes b = Collect(model, acting, c.episodes_per_update, seed, c.gamma, history_slots);
+    const Episodes b = Collect(env, acting, c.episodes_per_update, seed, c.gamma, history_slots);
     scorer_->train();
     auto X = torch::from_blob(const_cast<float*>(b.features.data()), {b.N, b.C, b.F}, torch::kFloat32);
     ScorerContext context;
     if (history_slots > 0) {
-      if (!items_.defined()) items_ = ItemTable(model->world().embeddings());
+      if (!items_.defined()) items_ = ItemTable(env.item_vectors());
       context.items = items_;
       context.history = torch::from_blob(const_cast<int64_t*>(b.history.data()), {b.N, b.L}, torch::kInt64);
       context.candidates = torch::from_blob(const_cast<int64_t*>(b.candidates.data()), {b.N, b.C}, torch::kInt64);

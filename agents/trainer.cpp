@@ -74,15 +74,6 @@ void CheckFingerprint(const std::string& path, const std::string& saved, const s
        "); remove it, or resume with the settings that wrote it");
 }
 
-// A world's identity for fingerprints: its size and a hash of its kernels' inputs.
-std::string WorldFingerprint(const ShopperModel& model) {
-  const World& w = model.world();
-  uint64_t h = Fnv1a(w.embeddings().data(), sizeof(double) * w.embeddings().size());
-  for (int64_t u = 0; u < w.num_shoppers(); ++u)
-    h = Fnv1a(w.shopper(u).theta.data(), sizeof(double) * w.shopper(u).theta.size(), h);
-  return Concat("world ", w.num_items(), " items, ", w.num_shoppers(), " shoppers, ", Hex(h));
-}
-
 void ValidateForTraining(const TrainConfig& config, Reducer* comm, bool from_logs) {
   config.Validate();
   if (!IsDistributed(comm)) return;
@@ -258,7 +249,7 @@ TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainCon
   setup.num_features = kNumFeatures;
   setup.slate_size = model->session_config().slate_size;
   setup.item_dim = model->world().embeddings().cols();
-  std::unique_ptr<Agent> agent = MakeAgent(config.agent, setup);
+  const std::unique_ptr<Agent> agent = MakeAgent(config.agent, setup);
   if (!agent->learns_online() && given_logs)
     return TrainFromLogs(InMemoryRounds(*given_logs), model->world().kernels(), FeatureSpec(), config, progress, comm);
   if (!agent->learns_online()) {
@@ -273,9 +264,25 @@ TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainCon
     const LoggedDataset logs = LogSimulatedRounds(bandit, *MakeFixedPolicy(config.logging_policy), lc);
     return TrainFromLogs(InMemoryRounds(logs), model->world().kernels(), FeatureSpec(), config, progress, comm);
   }
+  return TrainInEnvironment(SimulatorEnvironment(model), config, progress, comm);
+}
+
+TrainResult TrainInEnvironment(const Environment& env, const TrainConfig& config, const ProgressFunction& progress,
+                               Reducer* comm, const std::string& feature_spec) {
   ValidateForTraining(config, comm, false);
-  TrainResult r = RunUpdates(*agent, config, TrainFingerprint(config, WorldFingerprint(*model)), comm, progress,
-                             [&](int64_t u) { return agent->UpdateOnline(model, DeriveSeed(config.seed, u)); });
+  AgentSetup setup;
+  setup.config = &config;
+  setup.num_features = env.num_features();
+  setup.slate_size = env.slate_size();
+  setup.item_dim = env.item_vectors().cols();
+  setup.feature_spec = feature_spec;
+  const std::unique_ptr<Agent> agent = MakeAgent(config.agent, setup);
+  if (!agent->learns_online())
+    Fail("agent '", config.agent, "' learns from logged rounds, not by playing episodes; in a world fitted to logs "
+         "train one of the agents that learn online (reinforce, ppo, linucb, lints)");
+  TrainResult r = RunUpdates(*agent, config, TrainFingerprint(config, env.Fingerprint()), comm, progress,
+                             [&](int64_t u) { return agent->UpdateOnline(env, DeriveSeed(config.seed, u)); });
+  r.feature_spec = feature_spec;
   return r;
 }
 

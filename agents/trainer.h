@@ -26,6 +26,7 @@
 #include "common/options.h"
 #include "common/reduction.h"
 #include "dataset/round_source.h"
+#include "env/environment.h"
 #include "env/shopper_model.h"
 #include "kernels/logged_observation.h"
 #include "policy/slate_policy.h"
@@ -101,6 +102,13 @@ using ProgressFunction = std::function<void(int64_t update, int64_t total, doubl
 TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainConfig& config,
                        const ProgressFunction& progress = nullptr, Reducer* comm = nullptr,
                        const LoggedDataset* logs = nullptr);
+
+// Trains an agent that learns online (reinforce, ppo, linucb, lints) in `env`: the simulator
+// (what TrainAgent does for them) or a world fitted to logs (env/fitted_world.h), whose rows
+// are `feature_spec`'s (recorded with the policy).
+TrainResult TrainInEnvironment(const Environment& env, const TrainConfig& config,
+                               const ProgressFunction& progress = nullptr, Reducer* comm = nullptr,
+                               const std::string& feature_spec = "kernel");
 
 // Trains `config.agent` from logged rounds: each round's observation is rebuilt from the log
 // by `kernels` (the log's catalog's) and `features`. Each epoch visits the rounds in a seeded

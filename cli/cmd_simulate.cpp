@@ -9,6 +9,7 @@
 #include "common/executor.h"
 #include "policy/fixed_policies.h"
 #include "env/ground_truth.h"
+#include "harness/world_file.h"
 #include "policy/learned_policy.h"
 
 namespace bundlerl::cli {
@@ -20,18 +21,20 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
   uint64_t seed = 0;
   int threads = 2;
   bool exact = false, one_step = false;
-  std::string observation = "full";
+  std::string observation = "full", world_path;
   po::options_description desc(
       "bundlerl simulate --config FILE.ini --policy NAME [--episodes N] [--seed S]\n\n"
       "The expected total reward of a session under a strategy, by on-policy simulation in the\n"
       "config's world (mean and standard error over seeded episodes); with --exact also by\n"
-      "enumeration (small worlds only). The policy is a policy file from bundlerl train, or a\n"
-      "strategy:\n" + PolicyRegistry::Help() + "\noptions");
+      "enumeration (small worlds only). With --world, in a world fitted to a log (bundlerl\n"
+      "fit-world): episodes replay its logged rounds, the fitted shopper model answers. The policy\n"
+      "is a policy file from bundlerl train, or a strategy:\n" + PolicyRegistry::Help() + "\noptions");
   desc.add_options()
       ("policy", po::value(&policy_name)->required(), "a strategy name, or a policy file from bundlerl train")
       ("episodes", po::value(&episodes)->default_value(20000), "simulated episodes")
       ("seed", po::value(&seed)->default_value(1), "seed of the episodes")
       ("threads", po::value(&threads)->default_value(2), "threads")
+      ("world", po::value(&world_path)->default_value(""), "a fitted world (bundlerl fit-world) instead of the config's")
       ("one-step", po::bool_switch(&one_step), "value of one slate (session.max_steps = 1), the OPE estimand of compare")
       ("exact", po::bool_switch(&exact), "also compute the exact value by enumeration")
       ("observation", po::value(&observation)->default_value(observation),
@@ -49,16 +52,26 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
   if (one_step) o.session.max_steps = 1;
   if (episodes <= 0) Fail("--episodes: expected a positive number, got ", episodes);
   ValidateThreads(threads, "--threads");
-  const auto world = World::Generate(o.world);
-  const auto model = std::make_shared<const ShopperModel>(world, o.shopper, o.session);
-  const auto policy = MakePolicy(policy_name);
+  PolicyInfo info;
+  const auto policy = IsPolicyFile(policy_name) ? LoadLearnedPolicy(policy_name, &info) : MakePolicy(policy_name);
   const ObservationKind kind = ParseObservationKind(observation);
-  // Sessions split by rank (episode e on rank e mod world), seeds from (seed, e): the same
-  // numbers as one process.
   const auto comm = MakeCommunicator(dist);
-  EpisodeTotals totals = SimulateEpisodes(
-      model, [&](const Observation& ob, SplitMix64& r, int32_t* s) { policy->Act(ob, r, s); }, episodes, seed,
-      threads, comm->rank(), comm->world_size(), kind);
+  const ActFunction act = [&](const Observation& ob, SplitMix64& r, int32_t* s) { policy->Act(ob, r, s); };
+  EpisodeTotals totals;
+  std::shared_ptr<const ShopperModel> model;
+  if (!world_path.empty()) {
+    if (exact) Fail("--exact: enumeration is for the config's world; a fitted world is valued by simulation");
+    const auto world = LoadFittedWorld(world_path);
+    if (IsPolicyFile(policy_name) && info.num_features != world->num_features())
+      Fail(policy_name, ": the policy scores ", info.num_features, " features (", info.features, ") but ", world_path,
+           " gives rows of ", world->num_features(), " (", world->feature_spec().ToString(), ")");
+    totals = SimulateEnvironmentEpisodes(*world, act, episodes, seed, threads, comm->rank(), comm->world_size());
+  } else {
+    // Sessions split by rank (episode e on rank e mod world), seeds from (seed, e): the same
+    // numbers as one process.
+    model = std::make_shared<const ShopperModel>(World::Generate(o.world), o.shopper, o.session);
+    totals = SimulateEpisodes(model, act, episodes, seed, threads, comm->rank(), comm->world_size(), kind);
+  }
   comm->AllReduceSum(totals.reward);
   comm->AllReduceSum(totals.steps);
   comm->AllReduceSum(totals.clicks);

@@ -9,9 +9,11 @@
 #include "agents/trainer.h"
 #include "cli/commands.h"
 #include "cli/dist_flags.h"
+#include "cli/fitted_world_options.h"
 #include "cli/sim_options.h"
 #include "common/error.h"
 #include "env/world.h"
+#include "harness/world_file.h"
 #include "kernels/builder.h"
 #include "replay/h5.h"
 #include "replay/log_store.h"
@@ -48,14 +50,16 @@ LogFeatures FeaturesOfLog(const FileRoundSource& logs, const std::string& kernel
 int RunTrain(const std::vector<std::string>& args, const std::string& command_line) {
   SimOptions o;
   TrainConfig& t = o.compare.train;
-  std::string out, curve, logs_path, kernel_spec, feature_spec;
+  std::string out, curve, logs_path, kernel_spec, feature_spec, world_path;
   po::options_description desc(
       "bundlerl train --config FILE.ini --agent NAME [--logs F.h5] [--seed S] --out policy.pt\n\n"
       "Trains an agent and saves its policy (loadable by simulate, evaluate and compare).\n"
       "Without --logs the agent learns in the config's world: online agents play episodes,\n"
       "agents that learn from logs learn from train.log_rounds rounds logged there under\n"
-      "train.logging_policy. With --logs it learns from a logged file (bundlerl import, or the\n"
-      "logs.h5 of compare), each round's features rebuilt from the file by the kernels. Checkpoints\n"
+      "train.logging_policy. With --logs the agents that learn from logs learn from a logged file\n"
+      "(bundlerl import, or the logs.h5 of compare), each round's features rebuilt from the file by\n"
+      "the kernels; reinforce and ppo learn in a shopper world fitted to the file (bundlerl\n"
+      "fit-world; the --world-* flags), or in a saved one with --world W.h5. Checkpoints\n"
       "every train.checkpoint_every updates; --resume continues from the checkpoint and ends\n"
       "with the same parameters as an uninterrupted run.\n\nagents:\n" +
       AgentRegistry::Help() + "\noptions");
@@ -65,12 +69,15 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
       ("agent", po::value(&t.agent)->default_value(t.agent), "train.agent")
       ("seed", po::value(&t.seed)->default_value(t.seed), "train.seed")
       ("logs", po::value(&logs_path)->default_value(""), "learn from the rounds of this logged file")
+      ("world", po::value(&world_path)->default_value(""),
+       "online agents: learn in this fitted world (bundlerl fit-world)")
       ("kernels", po::value(&kernel_spec)->default_value(""),
        "with --logs: the kernel spec (kernels/builder.h) of the features; default: the file's own")
       ("features", po::value(&feature_spec)->default_value(""),
        "with --logs: the feature rows, e.g. kernel,unit,context,affinity; default: what the file holds")
       ("resume", po::bool_switch(&t.resume), "resume from train.checkpoint if it exists");
   AddSimOptions(desc, o, /*with_compare=*/true);
+  AddFittedWorldOptions(desc);
   DistributedFlags dist;
   AddDistributedOptions(desc, dist);
   auto parsed = ParseSubcommand("train", args, desc);
@@ -91,7 +98,27 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
     }
   };
   TrainResult r;
-  if (logs_path.empty()) {
+  if (!world_path.empty() && !logs_path.empty()) Fail("give --logs (a logged file) or --world (a fitted world), not both");
+  // The online agents learn from a log in the world fitted to it.
+  const bool online = MakeAgent(t.agent, AgentSetup{&t, kNumFeatures, 3, 8, "kernel"})->learns_online();
+  const bool log_learner = MakeAgent(t.agent, AgentSetup{&t, kNumFeatures, 3, 8, "kernel"})->learns_from_logs();
+  if (!world_path.empty() || (!logs_path.empty() && online && !log_learner)) {
+    std::shared_ptr<const FittedWorld> world;
+    if (!world_path.empty()) {
+      world = LoadFittedWorld(world_path);
+    } else {
+      try {
+        world = FittedWorld::Fit(ReadDataset(logs_path), FittedWorldOptionsFrom(parsed.vm, kernel_spec, feature_spec,
+                                                                                 t.seed, t.threads));
+      } catch (const Error& e) {
+        Fail(logs_path, ": ", e.what());
+      }
+    }
+    if (comm->rank() == 0) PrintFittedWorld(*world, std::cerr);
+    r = TrainInEnvironment(*world, t, progress, comm.get(), world->feature_spec().ToString());
+    r.kernel_spec = world->kernel_spec().ToString();
+    if (r.feature_spec != "kernel") r.catalog = CatalogFingerprint(world->logs());
+  } else if (logs_path.empty()) {
     const auto world = World::Generate(o.world);
     const auto model = std::make_shared<const ShopperModel>(world, o.shopper, o.session);
     r = TrainAgent(model, t, progress, comm.get());

@@ -25,5 +25,6 @@ int RunOpeBenchmark(const std::vector<std::string>& args, const std::string& com
 int RunInfo(const std::vector<std::string>& args, const std::string& command_line);
 int RunSplit(const std::vector<std::string>& args, const std::string& command_line);
 int RunSynth(const std::vector<std::string>& args, const std::string& command_line);
+int RunFitWorld(const std::vector<std::string>& args, const std::string& command_line);
 
 }  // namespace bundlerl::cli

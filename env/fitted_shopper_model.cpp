@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "common/error.h"
 #include "common/executor.h"
@@ -13,14 +14,14 @@
 
 namespace bundlerl {
 
-std::string CheckLogsForShopperModel(const LoggedDataset& logs, const std::string& reward) {
+std::string CheckLogsForShopperModel(const LoggedDataset& logs, const std::string& reward, bool choices) {
   const LogMeta& m = logs.meta;
   const RoundBatch& b = logs.rounds;
   if (b.n == 0) Fail(m.source, ": no logged rounds to fit a shopper model to");
-  if (m.slots_per_round != m.slate_size)
+  if (!choices && m.slots_per_round != m.slate_size)
     Fail(m.source, ": the fitted shopper model needs whole logged slates (", m.slots_per_round,
          " of ", m.slate_size, " slots logged per round)");
-  for (int64_t k = 0; k < b.n * m.slots_per_round; ++k)
+  for (int64_t k = 0; !choices && k < b.n * m.slots_per_round; ++k)
     if (b.position[k] != k % m.slots_per_round)
       Fail(m.source, ": round ", k / m.slots_per_round, ": slots are not logged in position order");
   if (m.slate_size > 31) Fail(m.source, ": the fitted shopper model takes at most 31 slots");
@@ -31,6 +32,15 @@ std::string CheckLogsForShopperModel(const LoggedDataset& logs, const std::strin
   for (float r : b.Reward(kind))
     if (r != 0.0f && r != 1.0f) Fail(m.source, ": the fitted shopper model needs a 0/1 ", kind, " per slot, found ", r);
   return kind;
+}
+
+bool IsLogOfChoices(const LoggedDataset& logs, const std::string& reward) {
+  const RoundBatch& b = logs.rounds;
+  std::string kind = reward;
+  if (kind.empty()) kind = b.click.empty() ? logs.meta.reward : "click";
+  for (float r : b.Reward(kind))
+    if (r != 1.0f) return false;
+  return b.n > 0;
 }
 
 void CheckShopperModelFeatures(const std::string& groups) {
@@ -117,73 +127,156 @@ void ShopperModelFeaturizer::Features(const Observation& obs, const int32_t* sla
   }
 }
 
-FittedShopperModel::FittedShopperModel(const LoggedDataset& logs, const ItemKernels& kernels,
-                                       const ShopperModelOptions& opt)
-    : featurizer_(kernels, opt.features) {
-  const std::string reward = CheckLogsForShopperModel(logs, opt.reward);
-  CheckChoiceName(opt.choice, true);
+// The logs as choice data: slates (each round's logged slate and its clicks) or choices (each
+// chosen item among itself and sampled alternatives, at a random slot).
+struct FittedShopperModel::Design {
+  ChoiceData data;
+  double no_click_utility = 0;
+};
+
+FittedShopperModel::Design FittedShopperModel::DesignOf(const LoggedDataset& logs, const ShopperModelOptions& opt) const {
+  const bool choices = opt.negatives > 0;
+  const std::string reward = CheckLogsForShopperModel(logs, opt.reward, choices);
   const RoundBatch& b = logs.rounds;
-  const int64_t n = b.n, K = logs.meta.slate_size, P = featurizer_.count();
+  const int64_t n = b.n, S = logs.meta.slots_per_round, P = featurizer_.count();
+  const int64_t K = choices ? 1 + opt.negatives : logs.meta.slate_size;
   const std::vector<float>& click = b.Reward(reward);
   const int threads = std::max(1, opt.threads);
   std::vector<RoundObserver> observers;
-  for (int t = 0; t < threads; ++t) observers.emplace_back(logs, kernels, FeatureSpec(), K);
-  CheckFitsInMemory(8.0 * static_cast<double>(n) * static_cast<double>(K * P),
-                    Concat("the shopper model's design (", n, " rounds x ", K, " slots x ", P, " features)"));
-  // The logged slates' features and clicks.
-  ChoiceData data;
-  data.n = n, data.K = K, data.P = P;
-  data.x.resize(n * K * P);
-  data.clicks.resize(n);
+  for (int t = 0; t < threads; ++t) observers.emplace_back(logs, featurizer_.kernels(), FeatureSpec(), logs.meta.slate_size);
+  // Row r of the design: round i (slates), or the s-th chosen slot of round i (choices).
+  std::vector<int64_t> first(n + 1, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t rows = 1;
+    if (choices) {
+      rows = 0;
+      for (int64_t s = 0; s < S; ++s) rows += click[i * S + s] > 0;
+    }
+    first[i + 1] = first[i] + rows;
+  }
+  Design d;
+  d.no_click_utility = choices ? -50.0 : 0.0;  // choices: one is always made
+  ChoiceData& data = d.data;
+  data.n = first[n], data.K = K, data.P = P;
+  CheckFitsInMemory(8.0 * static_cast<double>(data.n) * static_cast<double>(K * P),
+                    Concat("the shopper model's design (", data.n, " choices x ", K, " slots x ", P, " features)"));
+  data.x.resize(data.n * K * P);
+  data.clicks.resize(data.n);
   ParallelFor(threads, n, [&](int t, int64_t i) {
     const Observation& obs = observers[t].Observe(b, i, /*materialize=*/false);
     int32_t logged[32];
-    uint32_t mask = 0;
-    for (int64_t k = 0; k < K; ++k) {
-      const int32_t c = observers[t].CandidateIndex(b.slate[i * K + k]);
+    for (int64_t s = 0; s < S; ++s) {
+      const int32_t c = observers[t].CandidateIndex(b.slate[i * S + s]);
       if (c < 0)
-        Fail(logs.meta.source, ": round ", b.first_round + i, ", slot ", k, ": unit ", b.slate[i * K + k],
+        Fail(logs.meta.source, ": round ", b.first_round + i, ", slot ", s, ": unit ", b.slate[i * S + s],
              " is not among the round's candidates");
-      logged[k] = c;
-      if (click[i * K + k] > 0) mask |= 1u << k;
+      logged[s] = c;
     }
-    data.clicks[i] = mask;
-    featurizer_.Features(obs, logged, K, &data.x[i * K * P]);
+    if (!choices) {
+      uint32_t mask = 0;
+      for (int64_t k = 0; k < K; ++k)
+        if (click[i * K + k] > 0) mask |= 1u << k;
+      data.clicks[i] = mask;
+      featurizer_.Features(obs, logged, K, &data.x[i * K * P]);
+      return;
+    }
+    // Each chosen item against negatives drawn from the other candidates (not chosen here).
+    const int64_t C = obs.num_candidates;
+    if (C - S < opt.negatives)
+      Fail(logs.meta.source, ": round ", b.first_round + i, " offers ", C, " candidates, too few for ", opt.negatives,
+           " sampled alternatives besides its ", S, " chosen");
+    SplitMix64 rng(DeriveSeed(opt.seed, static_cast<uint64_t>(b.first_round + i)));
+    int64_t row = first[i];
+    std::vector<int32_t> set(K);
+    for (int64_t s = 0; s < S; ++s) {
+      if (click[i * S + s] <= 0) continue;
+      set[0] = logged[s];
+      for (int64_t j = 1; j < K;) {
+        const auto c = static_cast<int32_t>(rng.Below(static_cast<uint64_t>(C)));
+        if (std::find(logged, logged + S, c) != logged + S || std::find(set.begin() + 1, set.begin() + j, c) != set.begin() + j)
+          continue;
+        set[j++] = c;
+      }
+      const int64_t at = static_cast<int64_t>(rng.Below(static_cast<uint64_t>(K)));
+      std::swap(set[0], set[at]);
+      data.clicks[row] = 1u << at;
+      for (int64_t k = 0; k < K; ++k) featurizer_.Features(obs, &set[k], 1, &data.x[(row * K + k) * P]);
+      ++row;
+    }
   });
-  std::string choice = opt.choice;
+  return d;
+}
+
+FittedShopperModel::FittedShopperModel(const LoggedDataset& logs, const ItemKernels& kernels,
+                                       const ShopperModelOptions& opt)
+    : featurizer_(kernels, opt.features) {
+  CheckChoiceName(opt.choice, true);
+  const bool choices = opt.negatives > 0;
+  if (choices && featurizer_.has_bundle())
+    Fail("shopper model: the choices kind values items one by one; feature group 'bundle' does not apply");
+  const Design design = DesignOf(logs, opt);
+  const ChoiceData& data = design.data;
+  if (data.n == 0) Fail(logs.meta.source, ": no chosen item to fit a shopper model of choices to");
+  std::string choice = choices ? "mnl" : opt.choice;
   if (choice == "auto") {
     choice = "mnl";
     for (uint32_t mask : data.clicks)
       if (__builtin_popcount(mask) > 1) choice = "independent";
   }
-  const ChoiceFit fit = FitChoiceModel(choice, data, 0.0, 50, opt.l2);
-  const int64_t D = P + K - 1;
+  const ChoiceFit fit = FitChoiceModel(choice, data, design.no_click_utility, 50, opt.l2);
+  const int64_t K = data.K, P = data.P, D = choices ? P : P + K - 1;
+  params_.kind = choices ? "choices" : "slates";
+  params_.negatives = opt.negatives;
   params_.choice = choice;
   params_.features = opt.features;
-  params_.slate_size = K;
+  params_.slate_size = logs.meta.slate_size;
   params_.beta.assign(fit.beta.data(), fit.beta.data() + D);
-  params_.covariance.assign(fit.covariance.data(), fit.covariance.data() + D * D);  // symmetric
-  beta_ = fit.beta;
-  summary_.choice = choice;
-  summary_.rounds = n;
+  params_.covariance.resize(D * D);
+  for (int64_t a = 0; a < D; ++a)
+    for (int64_t c = 0; c < D; ++c) params_.covariance[a * D + c] = fit.covariance(a, c);  // symmetric
+  beta_ = Eigen::Map<const Eigen::VectorXd>(params_.beta.data(), D);
+  summary_.choice = choices ? "choices (conditional logit, " + std::to_string(opt.negatives) + " sampled alternatives)"
+                            : choice;
+  summary_.rounds = data.n;
   summary_.iterations = fit.iterations;
   summary_.loglik = fit.loglik;
   summary_.parameters = featurizer_.names();
-  for (int64_t k = 1; k < K; ++k) summary_.parameters.push_back("slot" + std::to_string(k));
+  for (int64_t k = 1; !choices && k < K; ++k) summary_.parameters.push_back("slot" + std::to_string(k));
   summary_.estimate = params_.beta;
   summary_.stderr_.assign(fit.stderr_.data(), fit.stderr_.data() + D);
-  // The null model: the constant and the slot biases only.
+  // The null model: the constant and the slot biases only (choices: every alternative alike).
   ChoiceData null_data;
-  null_data.n = n, null_data.K = K, null_data.P = 1;
-  null_data.x.assign(n * K, 1.0);
+  null_data.n = data.n, null_data.K = K, null_data.P = 1;
+  null_data.x.assign(data.n * K, 1.0);
   null_data.clicks = data.clicks;
-  summary_.loglik_null = FitChoiceModel(choice, null_data, 0.0, 50, opt.l2).loglik;
+  const ChoiceFit null_fit = FitChoiceModel(choice, null_data, design.no_click_utility, 50, opt.l2);
+  null_beta_ = null_fit.beta;
+  summary_.loglik_null = null_fit.loglik;
+}
+
+double FittedShopperModel::LogLikelihood(const LoggedDataset& logs, const ShopperModelOptions& options,
+                                         bool null) const {
+  ShopperModelOptions o = options;
+  o.negatives = params_.negatives;
+  const Design design = DesignOf(logs, o);
+  if (design.data.n == 0) Fail(logs.meta.source, ": no round to compute a log-likelihood on");
+  if (null) {
+    ChoiceData null_data = design.data;
+    null_data.P = 1;
+    null_data.x.assign(null_data.n * null_data.K, 1.0);
+    return ChoiceLogLikelihood(params_.choice, null_data, null_beta_, design.no_click_utility);
+  }
+  Eigen::VectorXd full = Eigen::VectorXd::Zero(design.data.P + design.data.K - 1);
+  full.head(beta_.size()) = beta_;  // choices: no slot biases
+  return ChoiceLogLikelihood(params_.choice, design.data, full, design.no_click_utility);
 }
 
 FittedShopperModel::FittedShopperModel(const ItemKernels& kernels, Parameters p)
     : params_(std::move(p)), featurizer_(kernels, params_.features) {
   CheckChoiceName(params_.choice, false);
-  const int64_t D = featurizer_.count() + params_.slate_size - 1;
+  if (params_.kind != "slates" && params_.kind != "choices")
+    Fail("shopper model: kind '", params_.kind, "', expected slates or choices");
+  const int64_t D = featurizer_.count() + (is_choices() ? 0 : params_.slate_size - 1);
   if (params_.slate_size < 1 || params_.slate_size > 31)
     Fail("shopper model: slate size ", params_.slate_size, " not in [1, 31]");
   if (static_cast<int64_t>(params_.beta.size()) != D)
@@ -196,7 +289,8 @@ FittedShopperModel::FittedShopperModel(const ItemKernels& kernels, Parameters p)
   beta_ = Eigen::Map<const Eigen::VectorXd>(params_.beta.data(), D);
   summary_.choice = params_.choice;
   summary_.parameters = featurizer_.names();
-  for (int64_t k = 1; k < params_.slate_size; ++k) summary_.parameters.push_back("slot" + std::to_string(k));
+  for (int64_t k = 1; !is_choices() && k < params_.slate_size; ++k)
+    summary_.parameters.push_back("slot" + std::to_string(k));
   summary_.estimate = params_.beta;
 }
 
@@ -206,8 +300,40 @@ double FittedShopperModel::ClickProbabilitiesOf(const double* x, double* p, doub
 
 double FittedShopperModel::ClickProbabilities(const Observation& obs, const int32_t* slate, double* p,
                                               double* grad, std::vector<double>& x) const {
-  const int64_t K = params_.slate_size;
-  x.resize(K * featurizer_.count());
+  const int64_t K = params_.slate_size, P = featurizer_.count();
+  if (is_choices()) {
+    // The shopper chooses one candidate c with probability pi_c = softmax(u)_c; slot k is
+    // clicked when it holds the choice. Gradient of sum_k p_k: sum_k p_k (x_k - E_pi x).
+    const int64_t C = obs.num_candidates;
+    x.resize((C + 1) * P);
+    std::vector<double> u(C);
+    double top = -std::numeric_limits<double>::infinity();
+    for (int64_t c = 0; c < C; ++c) {
+      const int32_t candidate = static_cast<int32_t>(c);
+      featurizer_.Features(obs, &candidate, 1, &x[c * P]);
+      u[c] = beta_.dot(Eigen::Map<const Eigen::VectorXd>(&x[c * P], P));
+      top = std::max(top, u[c]);
+    }
+    double z = 0;
+    for (int64_t c = 0; c < C; ++c) z += (u[c] = std::exp(u[c] - top));
+    double total = 0;
+    double* mean = &x[C * P];
+    if (grad) std::fill(mean, mean + P, 0.0);
+    for (int64_t c = 0; c < C; ++c) {
+      u[c] /= z;
+      if (grad)
+        for (int64_t j = 0; j < P; ++j) mean[j] += u[c] * x[c * P + j];
+    }
+    if (grad) std::fill(grad, grad + P, 0.0);
+    for (int64_t k = 0; k < K; ++k) {
+      p[k] = u[slate[k]];
+      total += p[k];
+      if (grad)
+        for (int64_t j = 0; j < P; ++j) grad[j] += p[k] * (x[slate[k] * P + j] - mean[j]);
+    }
+    return total;
+  }
+  x.resize(K * P);
   featurizer_.Features(obs, slate, K, x.data());
   return ClickProbabilitiesOf(x.data(), p, grad);
 }
@@ -220,7 +346,7 @@ uint32_t FittedShopperModel::SampleClicks(const double* p, SplitMix64& rng) cons
       if (rng.Uniform() < p[k]) mask |= 1u << k;
     return mask;
   }
-  // At most one click: slot k with probability p[k], none with the rest.
+  // At most one click (mnl, cascade, choices): slot k with probability p[k], none with the rest.
   double u = rng.Uniform();
   for (int64_t k = 0; k < K; ++k) {
     if (u < p[k]) return 1u << k;

@@ -11,6 +11,15 @@
 //   unit     one-hot of the item (catalogs of up to 5,000 items)
 // The same fitted model answers the slates of a fitted world (env/fitted_world.h) and values
 // target policies for the model-based estimators (policy/shopper_model_targets.h).
+//
+// Two kinds. "slates": logs of what was shown and clicked; the choice model answers a slate
+// (the no-click option's utility fixed at 0, a bias per slot). "choices": logs of what was
+// chosen only (every logged slot a click: sessions, purchases), where what else was shown is
+// unknown; each chosen item is fitted as a choice among itself and `negatives` candidates
+// drawn at random (a conditional logit with sampled alternatives, consistent for the
+// utilities' differences), and the fitted shopper chooses one of the round's candidates: a
+// slate is clicked in the slot that holds the chosen item, if it holds it. The utility's level
+// against not choosing is not identified by such logs and is not modelled.
 #pragma once
 
 #include <Eigen/Dense>
@@ -31,6 +40,7 @@ struct ShopperModelOptions {
   double l2 = 1e-3;            // ridge penalty of the fit (ope/choice_fit.h)
   std::string reward;          // the 0/1 reward fitted: click or purchase; "" = click (purchase in
                                // logs without clicks)
+  int64_t negatives = 0;       // > 0: the "choices" kind, with this many sampled alternatives
   int target_slates = 4;       // slates drawn from a target per round (deterministic: all equal)
   uint64_t seed = 0;           // of the target slates: DeriveSeed(seed, round), per policy alike
   int threads = 2;
@@ -59,6 +69,8 @@ class ShopperModelFeaturizer {
   ShopperModelFeaturizer(const ItemKernels& kernels, const std::string& groups);
   int64_t count() const { return static_cast<int64_t>(names_.size()); }
   const std::vector<std::string>& names() const { return names_; }
+  const ItemKernels& kernels() const { return kernels_; }
+  bool has_bundle() const { return bundle_; }
   // x [K, count()] row-major for the slate of candidate indices of `obs`.
   void Features(const Observation& obs, const int32_t* slate, int64_t K, double* x) const;
 
@@ -72,16 +84,20 @@ class FittedShopperModel {
  public:
   // What defines a fitted model (enough to save it and rebuild it over the same kernels).
   struct Parameters {
-    std::string choice;             // mnl, cascade or independent (auto resolved)
+    std::string kind = "slates";    // slates or choices (file comment)
+    int64_t negatives = 0;          // choices: sampled alternatives per choice in the fit
+    std::string choice;             // mnl, cascade or independent (auto resolved; choices: mnl)
     std::string features;           // the feature groups
     int64_t slate_size = 0;         // K
     std::vector<double> beta;       // [P + K - 1]: feature weights, then the biases of slots 1..K-1
+                                    // (choices: [P], the feature weights)
     std::vector<double> covariance;  // [D, D] row-major
   };
 
-  // Fits to every round of `logs` (whole slates in position order, 0/1 rewards). `kernels` are
-  // the logs' and must outlive the model. Throws Error naming the round when the logs do not
-  // fit the model (a second click in a round under mnl, a partial slate, a revenue reward).
+  // Fits to every round of `logs` (whole slates in position order, 0/1 rewards; choices: any
+  // slots, each a choice). `kernels` are the logs' and must outlive the model. Throws Error
+  // naming the round when the logs do not fit the model (a second click in a round under mnl,
+  // a partial slate, a revenue reward).
   FittedShopperModel(const LoggedDataset& logs, const ItemKernels& kernels, const ShopperModelOptions& options);
   // A model fitted before (Parameters of an earlier fit), over the same kernels.
   FittedShopperModel(const ItemKernels& kernels, Parameters parameters);
@@ -101,19 +117,29 @@ class FittedShopperModel {
   // The same from the slate's features x [K, P] (already computed).
   double ClickProbabilitiesOf(const double* x, double* p, double* grad) const;
   // A click mask drawn from the model for click probabilities p [K]: at most one click (mnl,
-  // cascade) or each slot on its own (independent).
+  // cascade, choices) or each slot on its own (independent).
   uint32_t SampleClicks(const double* p, SplitMix64& rng) const;
 
+  // Mean log-likelihood of the rounds of `logs` (slates: per round; choices: per choice, the
+  // alternatives drawn from `options.seed` as in the fit), under the model or, with `null`,
+  // under the same model without features (fitted beside it). For held-out rounds.
+  double LogLikelihood(const LoggedDataset& logs, const ShopperModelOptions& options, bool null) const;
+  bool is_choices() const { return params_.kind == "choices"; }
+
  private:
-  void Check() const;
+  struct Design;  // the logs as choice data
+  Design DesignOf(const LoggedDataset& logs, const ShopperModelOptions& options) const;
   Parameters params_;
   ShopperModelFeaturizer featurizer_;
-  Eigen::VectorXd beta_;
+  Eigen::VectorXd beta_, null_beta_;
   ShopperModelSummary summary_;
 };
 
-// Whole slates in position order and a 0/1 reward: what a fitted model needs of logs; throws
-// Error naming what is missing. Returns the reward fitted.
-std::string CheckLogsForShopperModel(const LoggedDataset& logs, const std::string& reward);
+// Whole slates in position order and a 0/1 reward: what a fitted model needs of logs (of the
+// choices kind: any slots); throws Error naming what is missing. Returns the reward fitted.
+std::string CheckLogsForShopperModel(const LoggedDataset& logs, const std::string& reward, bool choices = false);
+// True when every logged slot of `logs` is rewarded: a log of choices, with nothing to
+// contrast them with (the "choices" kind needs sampled alternatives).
+bool IsLogOfChoices(const LoggedDataset& logs, const std::string& reward);
 
 }  // namespace bundlerl

@@ -44,6 +44,35 @@ EpisodeTotals SimulateEpisodes(std::shared_ptr<const ShopperModel> model, const 
   return out;
 }
 
+EpisodeTotals SimulateEnvironmentEpisodes(const Environment& env, const ActFunction& act, int64_t episodes,
+                                          uint64_t seed, int threads, int rank, int world) {
+  if (episodes <= 0) Fail("simulate: episodes must be positive, got ", episodes);
+  EpisodeTotals out;
+  out.reward.assign(episodes, 0.0), out.steps.assign(episodes, 0.0), out.clicks.assign(episodes, 0.0);
+  threads = std::max(1, threads);
+  const int64_t mine = episodes > rank ? (episodes - rank + world - 1) / world : 0;
+  std::vector<std::unique_ptr<EpisodeSession>> sessions;
+  for (int t = 0; t < threads; ++t) sessions.push_back(env.NewSession());
+  std::vector<std::vector<int32_t>> slates(threads, std::vector<int32_t>(env.slate_size()));
+  ParallelFor(threads, mine, [&](int t, int64_t j) {
+    const int64_t e = rank + j * world;
+    EpisodeSession& session = *sessions[t];
+    int32_t* slate = slates[t].data();
+    SplitMix64 policy_rng(session.Start(e, seed));
+    double r = 0, c = 0;
+    while (!session.done()) {
+      act(session.Observe(), policy_rng, slate);
+      const StepResult res = session.Step(slate);
+      r += res.reward;
+      c += __builtin_popcount(res.clicks);
+    }
+    out.reward[e] = r;
+    out.steps[e] = static_cast<double>(session.step());
+    out.clicks[e] = c;
+  });
+  return out;
+}
+
 ValueEstimate ValueFromEpisodes(const EpisodeTotals& t) {
   ValueEstimate v;
   const int64_t episodes = static_cast<int64_t>(t.reward.size());

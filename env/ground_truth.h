@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "env/environment.h"
 #include "env/shopper_model.h"
 
 namespace bundlerl {
@@ -41,6 +42,12 @@ EpisodeTotals SimulateEpisodes(std::shared_ptr<const ShopperModel> model, const 
                                int64_t episodes, uint64_t seed, int threads, int rank = 0, int world = 1,
                                ObservationKind kind = ObservationKind::kFull);
 ValueEstimate ValueFromEpisodes(const EpisodeTotals& totals);
+
+// The same over any environment (a world fitted to logs): episodes e with e % world == rank,
+// each started as env says for (seed, e); one session per thread, results independent of the
+// thread count.
+EpisodeTotals SimulateEnvironmentEpisodes(const Environment& env, const ActFunction& act, int64_t episodes,
+                                          uint64_t seed, int threads, int rank = 0, int world = 1);
 
 // Exact expected episode reward of `policy`, averaged over the world's shoppers (uniform).
 // Needs session.candidates == world items, shopper.noise_sd == 0 and shopper.drift_sd == 0.

@@ -51,6 +51,9 @@ class LogWriter {
   // Closes the file and renames it to the target path.
   void Commit();
   int64_t rounds_written() const { return rounds_; }
+  // The file being written, for a caller's own groups beside the store's (e.g. a fitted
+  // world's model, harness/world_file.h).
+  h5::File& file() { return file_; }
 
  private:
   struct RoundAppenders;

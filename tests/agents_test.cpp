@@ -691,7 +691,7 @@ TEST_CASE("the on-policy batch holds, row for row, what the acting attention pol
     scorer->encoder->key->weight.mul_(20);  // a history term that matters
   }
   const LearnedSlatePolicy policy(scorer, "attention");
-  const internal::Episodes b = internal::Collect(w.model, policy, 3, 77, 0.9, c.history);
+  const internal::Episodes b = internal::Collect(SimulatorEnvironment(w.model), policy, 3, 77, 0.9, c.history);
   REQUIRE(b.N > 3);
   REQUIRE(static_cast<int64_t>(b.candidates.size()) == b.N * b.C);
   REQUIRE(static_cast<int64_t>(b.history.size()) == b.N * b.L);

@@ -695,3 +695,169 @@ TEST_CASE("simulated trajectories keep their exact bits (golden digests)", "[env
         CHECK(TrajectoryDigest(cases[c].model, kind, threads) == want);
       }
 }
+
+// ---------------------------------------------------------------------------------------
+// Worlds fitted to logs (env/fitted_world.h)
+
+#include "dataset/slate_log.h"
+#include "env/environment.h"
+#include "env/fitted_world.h"
+
+namespace {
+
+// A log of `n` rounds over 40 items with one feature each (a "quality" q_i): each round shows
+// a slate of 3 of 12 candidates (a candidate set per round parity), and the shopper clicks by
+// a multinomial logit with utility 1.5 q_i + slot bias (0, -0.4, -0.8), no click at 0.
+LoggedDataset KnownMnlLog(int64_t n, uint64_t seed) {
+  SlateSchema schema;
+  schema.click = schema.propensity = schema.candidate_set = true;
+  SlateLogBuilder b(schema, SlateLogOptions());
+  std::vector<std::string> keys;
+  ItemColumns items;
+  items.features.resize(1);
+  std::vector<double> quality;
+  for (int i = 0; i < 40; ++i) {
+    keys.push_back("i" + std::to_string(i));
+    quality.push_back(std::sin(1.7 * i));
+  }
+  items.keys = keys;
+  items.features[0] = quality;
+  b.SetItems(keys, MakeItemTable(items));
+  for (int set = 0; set < 2; ++set)
+    for (int c = 0; c < 12; ++c) b.AddCandidate(set ? "odd" : "even", keys[set * 20 + c]);
+  SplitMix64 rng(seed);
+  const double bias[3] = {0, -0.4, -0.8};
+  for (int64_t r = 0; r < n; ++r) {
+    const int set = static_cast<int>(r % 2);
+    int32_t slate[3];
+    for (int k = 0; k < 3;) {
+      const auto c = static_cast<int32_t>(set * 20 + rng.Below(12));
+      if (std::find(slate, slate + k, c) == slate + k) slate[k++] = c;
+    }
+    double u[3], z = 1.0;
+    for (int k = 0; k < 3; ++k) z += (u[k] = std::exp(1.5 * quality[slate[k]] + bias[k]));
+    double x = rng.Uniform() * z - 1.0;
+    int clicked = -1;
+    for (int k = 0; k < 3 && x >= 0; ++k)
+      if ((x -= u[k]) < 0) clicked = k;
+    for (int k = 0; k < 3; ++k) {
+      SlateLogBuilder::Row row;
+      const std::string round = std::to_string(r);
+      row.round = round, row.item = keys[slate[k]], row.candidate_set = set ? "odd" : "even";
+      row.position = k;
+      row.click = clicked == k ? 1 : 0;
+      row.propensity = 0.25;
+      b.AddRow(row);
+    }
+  }
+  return b.Finish([](int64_t i) { return Concat("row ", i); });
+}
+
+double ParameterOf(const ShopperModelSummary& s, const std::string& name) {
+  for (size_t j = 0; j < s.parameters.size(); ++j)
+    if (s.parameters[j] == name) return s.estimate[j];
+  FAIL("no parameter " << name);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("a world fitted to a log of a known logit recovers it, and answers as its model", "[env]") {
+  FittedWorldOptions o;
+  o.model.features = "item";  // the item's feature (and half its square) and a constant
+  const auto world = FittedWorld::Fit(KnownMnlLog(20000, 5), o);
+  const FittedWorldReport& r = world->report();
+  CHECK(r.kind == "slates");
+  CHECK(r.model.choice == "mnl");
+  // The utility of a feature value q: beta_item q + beta_norm q^2 / 2 + constant; the truth is
+  // 1.5 q with a constant 0 and no square term (the no-click utility is 0).
+  const double se = r.model.stderr_[0];
+  CHECK(std::abs(ParameterOf(r.model, "item_0") - 1.5) < 4 * se + 0.05);
+  CHECK(std::abs(ParameterOf(r.model, "slot1") + 0.4) < 0.1);
+  CHECK(std::abs(ParameterOf(r.model, "slot2") + 0.8) < 0.1);
+  // Held out: the features explain the later rounds better than the constant alone.
+  REQUIRE(r.heldout);
+  CHECK(r.heldout_rounds == 4000);
+  CHECK(r.heldout_loglik > r.heldout_loglik_null + 0.01);
+  // The world's episodes replay logged rounds, and a step's clicks follow the model: the best
+  // item first beats the worst first by the model's margin.
+  CHECK(world->max_steps() == 1);
+  CHECK(world->num_candidates() == 12);
+  auto session = world->NewSession();
+  const uint64_t policy_seed = session->Start(7, 99);
+  CHECK(policy_seed == StreamSeed(DeriveSeed(99, 7), Stream::kPolicy));
+  const Observation obs = session->Observe();
+  CHECK(obs.num_candidates == 12);
+  const int32_t bad[3] = {0, 0, 1};
+  CHECK_THROWS_WITH(session->Step(bad), Catch::Contains("slot 1") && Catch::Contains("also in slot 0"));
+  // Simulated values do not depend on the threads, and agree with the expected clicks.
+  const ActFunction first = [](const Observation&, SplitMix64&, int32_t* s) { s[0] = 0, s[1] = 1, s[2] = 2; };
+  const ValueEstimate one = ValueFromEpisodes(SimulateEnvironmentEpisodes(*world, first, 20000, 3, 1));
+  const ValueEstimate two = ValueFromEpisodes(SimulateEnvironmentEpisodes(*world, first, 20000, 3, 2));
+  CHECK(one.value == two.value);
+  double expected = 0;
+  std::vector<double> p(3), x;
+  auto s2 = world->NewSession();
+  for (int64_t e = 0; e < 20000; ++e) {
+    s2->Start(e, 3);
+    const int32_t slate[3] = {0, 1, 2};
+    expected += world->model().ClickProbabilities(s2->Observe(), slate, p.data(), nullptr, x) / 20000;
+  }
+  CHECK(std::abs(one.value - expected) < 4 * one.stderr_);
+}
+
+TEST_CASE("a log of choices only is fitted against sampled alternatives; a slate earns when it holds the choice",
+          "[env]") {
+  // 40 items; each round a shopper chooses one of the 20 candidates of its set by a logit in
+  // 2 q_i (the log holds the choice alone: one slot, always clicked).
+  SlateSchema schema;
+  schema.click = schema.candidate_set = true;
+  SlateLogBuilder b(schema, SlateLogOptions());
+  std::vector<std::string> keys;
+  ItemColumns items;
+  items.features.resize(1);
+  for (int i = 0; i < 40; ++i) keys.push_back("i" + std::to_string(i)), items.features[0].push_back(std::sin(1.7 * i));
+  items.keys = keys;
+  b.SetItems(keys, MakeItemTable(items));
+  for (int set = 0; set < 2; ++set)
+    for (int c = 0; c < 20; ++c) b.AddCandidate(set ? "odd" : "even", keys[set * 20 + c]);
+  SplitMix64 rng(11);
+  for (int64_t r = 0; r < 6000; ++r) {
+    const int set = static_cast<int>(r % 2);
+    double z = 0, w[20];
+    for (int c = 0; c < 20; ++c) z += (w[c] = std::exp(2.0 * items.features[0][set * 20 + c]));
+    double x = rng.Uniform() * z;
+    int chosen = 19;
+    for (int c = 0; c < 20; ++c)
+      if ((x -= w[c]) < 0) {
+        chosen = c;
+        break;
+      }
+    SlateLogBuilder::Row row;
+    const std::string round = std::to_string(r);
+    row.round = round, row.item = keys[set * 20 + chosen], row.candidate_set = set ? "odd" : "even";
+    row.click = 1;
+    b.AddRow(row);
+  }
+  FittedWorldOptions o;
+  o.model.features = "item";
+  o.negatives = 5;
+  const auto world = FittedWorld::Fit(b.Finish([](int64_t i) { return Concat("row ", i); }), o);
+  const FittedWorldReport& r = world->report();
+  CHECK(r.kind == "choices");
+  CHECK(std::abs(ParameterOf(r.model, "item_0") - 2.0) < 4 * r.model.stderr_[0] + 0.1);
+  CHECK(r.heldout_loglik > r.heldout_loglik_null);
+  // One slot: it earns the probability that the shopper chooses what it holds, a softmax over
+  // the 20 candidates; the best candidate earns more than the worst.
+  auto session = world->NewSession();
+  session->Start(0, 1);
+  const Observation obs = session->Observe();
+  std::vector<double> p(1), x;
+  double best = 0, worst = 1, total = 0;
+  for (int32_t c = 0; c < 20; ++c) {
+    world->model().ClickProbabilities(obs, &c, p.data(), nullptr, x);
+    best = std::max(best, p[0]), worst = std::min(worst, p[0]), total += p[0];
+  }
+  CHECK(std::abs(total - 1.0) < 1e-12);
+  CHECK(best > 5 * worst);
+}
