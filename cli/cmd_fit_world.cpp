@@ -28,7 +28,11 @@ void AddFittedWorldOptions(po::options_description& desc) {
        "fitted world: share of the later rounds held out for the log-likelihood report (0: none)")
       ("world-max-rounds", po::value<int64_t>()->default_value(d.max_rounds),
        "fitted world: rounds the model is fitted to, at most (evenly spread)")
-      ("world-l2", po::value<double>()->default_value(d.model.l2), "fitted world: ridge penalty of the fit");
+      ("world-l2", po::value<double>()->default_value(d.model.l2), "fitted world: ridge penalty of the fit")
+      ("world-slate-size", po::value<int64_t>()->default_value(0),
+       "fitted world, choices: the slots of the agent's slate (default: the log's)")
+      ("world-expected-reward", po::bool_switch()->default_value(false),
+       "fitted world: a step earns its expected clicks under the model (no click noise)");
 }
 
 FittedWorldOptions FittedWorldOptionsFrom(const po::variables_map& vm, const std::string& kernels,
@@ -59,6 +63,9 @@ FittedWorldOptions FittedWorldOptionsFrom(const po::variables_map& vm, const std
   if (o.max_rounds < 100 || o.max_rounds > 100000000) Fail("--world-max-rounds: expected a number in [100, 1e8], got ", o.max_rounds);
   o.model.l2 = vm["world-l2"].as<double>();
   if (!(o.model.l2 >= 0 && o.model.l2 < 1e6)) Fail("--world-l2: expected a number in [0, 1e6), got ", o.model.l2);
+  o.slate_size = vm["world-slate-size"].as<int64_t>();
+  if (o.slate_size < 0 || o.slate_size > 64) Fail("--world-slate-size: expected a number in [0, 64], got ", o.slate_size);
+  o.expected_reward = vm["world-expected-reward"].as<bool>();
   o.kernels = kernels;
   o.features = features;
   o.seed = seed;
@@ -69,8 +76,9 @@ FittedWorldOptions FittedWorldOptionsFrom(const po::variables_map& vm, const std
 void PrintFittedWorld(const FittedWorld& w, std::ostream& out) {
   const FittedWorldReport& r = w.report();
   const LoggedDataset& d = w.logs();
-  out << "fitted world: " << d.meta.source << ", " << d.rounds.n << " rounds of " << d.meta.slate_size << " slots, "
-      << w.num_candidates() << " candidates, features " << w.feature_spec().ToString() << "\n"
+  out << "fitted world: " << d.meta.source << ", " << d.rounds.n << " logged rounds, slates of " << w.slate_size()
+      << " from " << w.num_candidates() << " candidates, features " << w.feature_spec().ToString()
+      << (w.expected_reward() ? ", expected rewards" : "") << "\n"
       << "shopper model: " << r.model.choice << ", " << r.model.rounds << (r.kind == "choices" ? " choices" : " rounds")
       << ", log-likelihood " << std::setprecision(5) << r.model.loglik << " per "
       << (r.kind == "choices" ? "choice" : "round") << " (" << r.model.loglik_null << " without features)\n";

@@ -100,8 +100,8 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
   TrainResult r;
   if (!world_path.empty() && !logs_path.empty()) Fail("give --logs (a logged file) or --world (a fitted world), not both");
   // The online agents learn from a log in the world fitted to it.
-  const bool online = MakeAgent(t.agent, AgentSetup{&t, kNumFeatures, 3, 8, "kernel"})->learns_online();
-  const bool log_learner = MakeAgent(t.agent, AgentSetup{&t, kNumFeatures, 3, 8, "kernel"})->learns_from_logs();
+  const auto probe = MakeAgent(t.agent, AgentSetup{&t, kNumFeatures, 3, 8, "kernel"});  // what it learns from
+  const bool online = probe->learns_online(), log_learner = probe->learns_from_logs();
   if (!world_path.empty() || (!logs_path.empty() && online && !log_learner)) {
     std::shared_ptr<const FittedWorld> world;
     if (!world_path.empty()) {

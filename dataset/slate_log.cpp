@@ -390,6 +390,45 @@ ItemTable MakeItemTable(const ItemColumns& c) {
   return items;
 }
 
+LoggedDataset ChoicesFromSessions(const LoggedDataset& d, const std::vector<int64_t>& sessions,
+                                  const std::string& command) {
+  const ItemTable& it = d.items;
+  if (it.n == 0 || it.original_id.empty()) Fail(d.meta.source, ": sessions as choices need the items' original ids");
+  SlateSchema schema;
+  schema.session = schema.user = schema.timestamp = schema.click = true;
+  SlateLogOptions options;
+  options.source = d.meta.source + " (choices)";
+  options.logging_policy = "unknown";
+  options.command = command;
+  SlateLogBuilder b(schema, options);
+  ItemColumns items;
+  for (int64_t i = 0; i < it.n; ++i) items.keys.push_back(std::to_string(it.original_id[i]));
+  if (!it.title.empty()) items.text.push_back(it.title);
+  if (!it.category_path.empty())
+    for (const auto& path : it.category_path) items.category.push_back(path.substr(0, path.find(" | ")));
+  b.SetItems(items.keys, MakeItemTable(items));
+  const SessionTable& st = d.sessions;
+  for (int64_t s : sessions) {
+    if (s < 0 || s >= static_cast<int64_t>(st.user.size())) Fail("sessions as choices: session ", s, " out of range");
+    if (st.user[s] < 0 || st.timestamp[s] < 0) Fail("sessions as choices: session ", s, " has no user or time");
+    const std::string session = std::to_string(st.original_id.empty() ? s : st.original_id[s]);
+    const std::string user = std::to_string(d.users.original_id.empty() ? st.user[s] : d.users.original_id[st.user[s]]);
+    std::vector<int32_t> seen;
+    for (int64_t j = 0; j < st.items.size(s); ++j) {
+      const int32_t item = st.items.row(s)[j];
+      if (std::find(seen.begin(), seen.end(), item) != seen.end()) continue;  // a session lists an item once
+      seen.push_back(item);
+      const std::string round = session + ":" + items.keys[item];
+      SlateLogBuilder::Row r;
+      r.round = round, r.item = items.keys[item], r.session = session, r.user = user;
+      r.timestamp = static_cast<double>(st.timestamp[s]);
+      r.click = 1;
+      b.AddRow(r);
+    }
+  }
+  return b.Finish([&](int64_t row) { return Concat(d.meta.source, " session item ", row); });
+}
+
 const std::vector<std::string>& SlateRoundColumns() {
   static const std::vector<std::string> names = {
       "round_id", "position", "item_id", "session_id", "user_id", "timestamp", "click", "purchase",

@@ -128,6 +128,14 @@ struct ItemColumns {
 // feature matrix); throws Error naming the column and the row when a value is bad.
 ItemTable MakeItemTable(const ItemColumns& columns);
 
+// A log of choices from a dataset's sessions (the Amazon layout): one round per item of each
+// of `sessions` (indices into d.sessions, each with a user and a time), the item at position
+// 0 and clicked, with the session's user and time; the catalog's items (keyed by their
+// original ids, in the dataset's order, so that dense ids agree) with their titles and first
+// category paths. What scripts/slates_from_amazon.py writes as CSV, built in memory.
+LoggedDataset ChoicesFromSessions(const LoggedDataset& d, const std::vector<int64_t>& sessions,
+                                  const std::string& command = "");
+
 // The CSV files of a slate log.
 struct SlateFiles {
   std::string rounds, items, users, candidates;  // ROUNDS is required

@@ -15,6 +15,7 @@
 namespace bundlerl {
 
 std::string CheckLogsForShopperModel(const LoggedDataset& logs, const std::string& reward, bool choices) {
+  // `choices`: any slots will do (a log of choices, or of one slot a round, fitted slot by slot).
   const LogMeta& m = logs.meta;
   const RoundBatch& b = logs.rounds;
   if (b.n == 0) Fail(m.source, ": no logged rounds to fit a shopper model to");
@@ -132,14 +133,30 @@ void ShopperModelFeaturizer::Features(const Observation& obs, const int32_t* sla
 struct FittedShopperModel::Design {
   ChoiceData data;
   double no_click_utility = 0;
+  bool per_slot = false;  // one logged slot a round: rows of one slot, the position one-hot in x
+  // The same rows for the model without features: the constant (and the position one-hot).
+  ChoiceData Null() const {
+    ChoiceData z = data;
+    const int64_t positions = per_slot ? data.P - positions_from : 0;
+    z.P = 1 + positions;
+    z.x.assign(z.n * z.K * z.P, 0.0);
+    for (int64_t r = 0; r < z.n * z.K; ++r) {
+      z.x[r * z.P] = 1.0;
+      for (int64_t j = 0; j < positions; ++j) z.x[r * z.P + 1 + j] = data.x[r * data.P + positions_from + j];
+    }
+    return z;
+  }
+  int64_t positions_from = 0;  // per_slot: the first column of the position one-hot
 };
 
 FittedShopperModel::Design FittedShopperModel::DesignOf(const LoggedDataset& logs, const ShopperModelOptions& opt) const {
   const bool choices = opt.negatives > 0;
-  const std::string reward = CheckLogsForShopperModel(logs, opt.reward, choices);
+  const int64_t page = logs.meta.slate_size;
+  const bool per_slot = !choices && logs.meta.slots_per_round < page;
+  const std::string reward = CheckLogsForShopperModel(logs, opt.reward, choices || per_slot);
   const RoundBatch& b = logs.rounds;
   const int64_t n = b.n, S = logs.meta.slots_per_round, P = featurizer_.count();
-  const int64_t K = choices ? 1 + opt.negatives : logs.meta.slate_size;
+  const int64_t K = choices ? 1 + opt.negatives : per_slot ? 1 : page;
   const std::vector<float>& click = b.Reward(reward);
   const int threads = std::max(1, opt.threads);
   std::vector<RoundObserver> observers;
@@ -147,7 +164,7 @@ FittedShopperModel::Design FittedShopperModel::DesignOf(const LoggedDataset& log
   // Row r of the design: round i (slates), or the s-th chosen slot of round i (choices).
   std::vector<int64_t> first(n + 1, 0);
   for (int64_t i = 0; i < n; ++i) {
-    int64_t rows = 1;
+    int64_t rows = per_slot ? S : 1;
     if (choices) {
       rows = 0;
       for (int64_t s = 0; s < S; ++s) rows += click[i * S + s] > 0;
@@ -156,11 +173,13 @@ FittedShopperModel::Design FittedShopperModel::DesignOf(const LoggedDataset& log
   }
   Design d;
   d.no_click_utility = choices ? -50.0 : 0.0;  // choices: one is always made
+  d.per_slot = per_slot;
+  d.positions_from = P;
   ChoiceData& data = d.data;
-  data.n = first[n], data.K = K, data.P = P;
-  CheckFitsInMemory(8.0 * static_cast<double>(data.n) * static_cast<double>(K * P),
+  data.n = first[n], data.K = K, data.P = per_slot ? P + page - 1 : P;
+  CheckFitsInMemory(8.0 * static_cast<double>(data.n) * static_cast<double>(K * data.P),
                     Concat("the shopper model's design (", data.n, " choices x ", K, " slots x ", P, " features)"));
-  data.x.resize(data.n * K * P);
+  data.x.resize(data.n * K * data.P);
   data.clicks.resize(data.n);
   ParallelFor(threads, n, [&](int t, int64_t i) {
     const Observation& obs = observers[t].Observe(b, i, /*materialize=*/false);
@@ -171,6 +190,20 @@ FittedShopperModel::Design FittedShopperModel::DesignOf(const LoggedDataset& log
         Fail(logs.meta.source, ": round ", b.first_round + i, ", slot ", s, ": unit ", b.slate[i * S + s],
              " is not among the round's candidates");
       logged[s] = c;
+    }
+    if (per_slot) {
+      // Each logged slot alone: its item's features, then a one-hot of its position (1..K-1),
+      // clicked or not (independent clicks, the position's effect as a slot bias).
+      const int64_t Q = data.P;
+      for (int64_t s = 0; s < S; ++s) {
+        const int64_t row = first[i] + s;
+        double* x = &data.x[row * Q];
+        featurizer_.Features(obs, &logged[s], 1, x);
+        std::fill(x + P, x + Q, 0.0);
+        if (b.position[i * S + s] > 0) x[P + b.position[i * S + s] - 1] = 1.0;
+        data.clicks[row] = click[i * S + s] > 0 ? 1u : 0u;
+      }
+      return;
     }
     if (!choices) {
       uint32_t mask = 0;
@@ -217,19 +250,22 @@ FittedShopperModel::FittedShopperModel(const LoggedDataset& logs, const ItemKern
   const Design design = DesignOf(logs, opt);
   const ChoiceData& data = design.data;
   if (data.n == 0) Fail(logs.meta.source, ": no chosen item to fit a shopper model of choices to");
-  std::string choice = choices ? "mnl" : opt.choice;
+  std::string choice = choices ? "mnl" : design.per_slot ? "independent" : opt.choice;
+  if (design.per_slot && opt.choice != "auto" && opt.choice != "independent")
+    Fail(logs.meta.source, ": a log of one slot a round fits independent clicks per slot, not ", opt.choice);
   if (choice == "auto") {
     choice = "mnl";
     for (uint32_t mask : data.clicks)
       if (__builtin_popcount(mask) > 1) choice = "independent";
   }
   const ChoiceFit fit = FitChoiceModel(choice, data, design.no_click_utility, 50, opt.l2);
-  const int64_t K = data.K, P = data.P, D = choices ? P : P + K - 1;
+  // Per slot, the position one-hot sits in x: the parameters take the slates' layout.
+  const int64_t K = data.K, P = data.P, D = choices || design.per_slot ? P : P + K - 1;
   params_.kind = choices ? "choices" : "slates";
   params_.negatives = opt.negatives;
   params_.choice = choice;
   params_.features = opt.features;
-  params_.slate_size = logs.meta.slate_size;
+  params_.slate_size = choices && opt.slate_size > 0 ? opt.slate_size : logs.meta.slate_size;
   params_.beta.assign(fit.beta.data(), fit.beta.data() + D);
   params_.covariance.resize(D * D);
   for (int64_t a = 0; a < D; ++a)
@@ -241,15 +277,12 @@ FittedShopperModel::FittedShopperModel(const LoggedDataset& logs, const ItemKern
   summary_.iterations = fit.iterations;
   summary_.loglik = fit.loglik;
   summary_.parameters = featurizer_.names();
-  for (int64_t k = 1; !choices && k < K; ++k) summary_.parameters.push_back("slot" + std::to_string(k));
+  const int64_t slots = design.per_slot ? logs.meta.slate_size : K;
+  for (int64_t k = 1; !choices && k < slots; ++k) summary_.parameters.push_back("slot" + std::to_string(k));
   summary_.estimate = params_.beta;
   summary_.stderr_.assign(fit.stderr_.data(), fit.stderr_.data() + D);
   // The null model: the constant and the slot biases only (choices: every alternative alike).
-  ChoiceData null_data;
-  null_data.n = data.n, null_data.K = K, null_data.P = 1;
-  null_data.x.assign(data.n * K, 1.0);
-  null_data.clicks = data.clicks;
-  const ChoiceFit null_fit = FitChoiceModel(choice, null_data, design.no_click_utility, 50, opt.l2);
+  const ChoiceFit null_fit = FitChoiceModel(choice, design.Null(), design.no_click_utility, 50, opt.l2);
   null_beta_ = null_fit.beta;
   summary_.loglik_null = null_fit.loglik;
 }
@@ -260,12 +293,7 @@ double FittedShopperModel::LogLikelihood(const LoggedDataset& logs, const Shoppe
   o.negatives = params_.negatives;
   const Design design = DesignOf(logs, o);
   if (design.data.n == 0) Fail(logs.meta.source, ": no round to compute a log-likelihood on");
-  if (null) {
-    ChoiceData null_data = design.data;
-    null_data.P = 1;
-    null_data.x.assign(null_data.n * null_data.K, 1.0);
-    return ChoiceLogLikelihood(params_.choice, null_data, null_beta_, design.no_click_utility);
-  }
+  if (null) return ChoiceLogLikelihood(params_.choice, design.Null(), null_beta_, design.no_click_utility);
   Eigen::VectorXd full = Eigen::VectorXd::Zero(design.data.P + design.data.K - 1);
   full.head(beta_.size()) = beta_;  // choices: no slot biases
   return ChoiceLogLikelihood(params_.choice, design.data, full, design.no_click_utility);
@@ -336,6 +364,16 @@ double FittedShopperModel::ClickProbabilities(const Observation& obs, const int3
   x.resize(K * P);
   featurizer_.Features(obs, slate, K, x.data());
   return ClickProbabilitiesOf(x.data(), p, grad);
+}
+
+void FittedShopperModel::CandidateUtilities(const Observation& obs, double* u, std::vector<double>& x) const {
+  const int64_t C = obs.num_candidates, P = featurizer_.count();
+  x.resize(P);
+  for (int64_t c = 0; c < C; ++c) {
+    const int32_t candidate = static_cast<int32_t>(c);
+    featurizer_.Features(obs, &candidate, 1, x.data());
+    u[c] = beta_.head(P).dot(Eigen::Map<const Eigen::VectorXd>(x.data(), P));
+  }
 }
 
 uint32_t FittedShopperModel::SampleClicks(const double* p, SplitMix64& rng) const {

@@ -41,6 +41,7 @@ struct ShopperModelOptions {
   std::string reward;          // the 0/1 reward fitted: click or purchase; "" = click (purchase in
                                // logs without clicks)
   int64_t negatives = 0;       // > 0: the "choices" kind, with this many sampled alternatives
+  int64_t slate_size = 0;      // choices: the slots of the slates it answers (0: the log's)
   int target_slates = 4;       // slates drawn from a target per round (deterministic: all equal)
   uint64_t seed = 0;           // of the target slates: DeriveSeed(seed, round), per policy alike
   int threads = 2;
@@ -114,6 +115,9 @@ class FittedShopperModel {
   // parameters. `x` is scratch [K * P].
   double ClickProbabilities(const Observation& obs, const int32_t* slate, double* p, double* grad,
                             std::vector<double>& x) const;
+  // The utility of every candidate of `obs` as the model values items one by one (the choices
+  // kind: the softmax of these is the shopper's choice), u [C]; `x` is scratch.
+  void CandidateUtilities(const Observation& obs, double* u, std::vector<double>& x) const;
   // The same from the slate's features x [K, P] (already computed).
   double ClickProbabilitiesOf(const double* x, double* p, double* grad) const;
   // A click mask drawn from the model for click probabilities p [K]: at most one click (mnl,

@@ -28,9 +28,9 @@ LoggedDataset SampleOf(const LoggedDataset& d, int64_t first, int64_t end, int64
 }
 
 // The feature groups of "auto": those whose parameters stay few (the fit's cost grows with
-// their square); the choices kind values items one by one, without the bundle group.
-std::string AutoGroups(const ItemKernels& kernels, bool choices) {
-  std::string groups = choices ? "kernel" : "kernel,bundle";
+// their square); a model of one item at a time goes without the bundle group.
+std::string AutoGroups(const ItemKernels& kernels, bool single) {
+  std::string groups = single ? "kernel" : "kernel,bundle";
   if (kernels.item_features.cols() <= 64) groups += ",profile,item";
   if (kernels.num_items() <= 300) groups += ",unit";
   return groups;
@@ -64,10 +64,10 @@ class FittedSession : public EpisodeSession {
       for (int64_t j = 0; j < k; ++j)
         if (slate[j] == slate[k]) Fail("slot ", k, ": candidate ", slate[k], " also in slot ", j);
     }
-    world_.model().ClickProbabilities(*obs_, slate, p_.data(), nullptr, x_);
+    const double expected = world_.model().ClickProbabilities(*obs_, slate, p_.data(), nullptr, x_);
     StepResult r;
     r.clicks = world_.model().SampleClicks(p_.data(), rng_);
-    r.reward = __builtin_popcount(r.clicks);
+    r.reward = world_.expected_reward() ? expected : __builtin_popcount(r.clicks);
     r.done = done_ = true;
     return r;
   }
@@ -85,7 +85,7 @@ class FittedSession : public EpisodeSession {
 }  // namespace
 
 FittedWorld::FittedWorld(std::shared_ptr<const LoggedDataset> logs, const KernelSpec& kernels,
-                         const FeatureSpec& features)
+                         const FeatureSpec& features, int64_t slate_size)
     : logs_(std::move(logs)),
       kernel_spec_(DefaultKernelSpec(*logs_, kernels)),
       kernels_(BuildKernels(*logs_, kernel_spec_)),
@@ -94,16 +94,19 @@ FittedWorld::FittedWorld(std::shared_ptr<const LoggedDataset> logs, const Kernel
   const std::string where = m.source.empty() ? std::string("the logs") : m.source;
   if (logs_->rounds.n == 0) Fail(where, ": no logged rounds to fit a world to");
   if (logs_->items.n == 0) Fail(where, ": no item catalog (/items), which the world's observations are built from");
-  const RoundObserver observer(*logs_, kernels_, feature_spec_, m.slate_size);
+  slate_size_ = slate_size > 0 ? slate_size : m.slate_size;
+  if (slate_size_ > 64) Fail(where, ": slates of at most 64 slots, got ", slate_size_);
+  const RoundObserver observer(*logs_, kernels_, feature_spec_, slate_size_);
   num_candidates_ = observer.num_candidates();
   num_features_ = observer.num_features();
 }
 
 FittedWorld::FittedWorld(LoggedDataset logs, const KernelSpec& kernels, const FeatureSpec& features,
-                         FittedShopperModel::Parameters model, FittedWorldReport report)
-    : FittedWorld(std::make_shared<const LoggedDataset>(std::move(logs)), kernels, features) {
-  if (model.slate_size != logs_->meta.slate_size)
+                         FittedShopperModel::Parameters model, FittedWorldReport report, bool expected_reward)
+    : FittedWorld(std::make_shared<const LoggedDataset>(std::move(logs)), kernels, features, model.slate_size) {
+  if (model.kind == "slates" && model.slate_size != logs_->meta.slate_size)
     Fail("fitted world: a model of slates of ", model.slate_size, " for logs of ", logs_->meta.slate_size);
+  expected_reward_ = expected_reward;
   model_ = std::make_unique<FittedShopperModel>(kernels_, std::move(model));
   report_ = std::move(report);
   report_.model.parameters = model_->summary().parameters;
@@ -117,15 +120,23 @@ std::shared_ptr<const FittedWorld> FittedWorld::Fit(LoggedDataset logs, const Fi
   if (o.max_rounds < 100) Fail("fitted world: max_rounds must be at least 100, got ", o.max_rounds);
   const FeatureSpec features = o.features.empty() ? DefaultFeatureSpec(logs) : FeatureSpec::Parse(o.features);
   auto shared = std::make_shared<const LoggedDataset>(std::move(logs));
-  std::shared_ptr<FittedWorld> world(new FittedWorld(shared, KernelSpec::Parse(o.kernels.empty() ? shared->meta.kernels : o.kernels), features));
+  const bool choices = o.kind == "choices" || (o.kind == "auto" && IsLogOfChoices(*shared, o.model.reward));
+  if (!choices && o.slate_size > 0 && o.slate_size != shared->meta.slate_size)
+    Fail("fitted world: slates of ", o.slate_size, " slots asked, but the log's slates (", shared->meta.slate_size,
+         ") are what its model answers; another size suits a log of choices only");
+  std::shared_ptr<FittedWorld> world(new FittedWorld(
+      shared, KernelSpec::Parse(o.kernels.empty() ? shared->meta.kernels : o.kernels), features, o.slate_size));
+  world->expected_reward_ = o.expected_reward;
   const LoggedDataset& d = *world->logs_;
-  const bool choices = o.kind == "choices" || (o.kind == "auto" && IsLogOfChoices(d, o.model.reward));
   ShopperModelOptions mo = o.model;
   mo.negatives = choices ? o.negatives : 0;
+  mo.slate_size = world->slate_size_;
   mo.seed = o.seed;
   mo.threads = o.threads;
   if (choices && o.negatives < 1) Fail("fitted world: a log of choices needs sampled alternatives (negatives >= 1)");
-  if (mo.features == "auto") mo.features = AutoGroups(world->kernels_, choices);
+  // One item at a time (choices, or one logged slot a round): no bundle term.
+  const bool single = choices || d.meta.slots_per_round < d.meta.slate_size;
+  if (mo.features == "auto") mo.features = AutoGroups(world->kernels_, single);
   FittedWorldReport& report = world->report_;
   report.kind = choices ? "choices" : "slates";
   const int64_t n = d.rounds.n;
@@ -156,7 +167,8 @@ std::string FittedWorld::Fingerprint() const {
   std::ostringstream hex;
   hex << std::hex << Fnv1a(beta.data(), sizeof(double) * beta.size());
   return Concat("fitted world of ", logs_->meta.source, ", ", logs_->rounds.n, " rounds, ", CatalogFingerprint(*logs_),
-                ", features ", feature_spec_.ToString(), ", model ", hex.str());
+                ", features ", feature_spec_.ToString(), ", slates of ", slate_size_,
+                expected_reward_ ? ", expected rewards" : "", ", model ", hex.str());
 }
 
 }  // namespace bundlerl

@@ -30,13 +30,23 @@
 namespace bundlerl {
 
 struct FittedWorldOptions {
-  ShopperModelOptions model;   // choice (auto, mnl, cascade, independent), feature groups ("auto"), l2
+  // The model: choice (auto, mnl, cascade, independent), l2, and feature groups; "auto": kernel
+  // and bundle (not for choices), profile and item for item vectors of up to 64 dimensions,
+  // unit for up to 300 items (the fit's cost grows with the square of the parameters).
+  ShopperModelOptions model = [] {
+    ShopperModelOptions m;
+    m.features = "auto";
+    return m;
+  }();
   std::string kernels;         // kernel spec; "" = the log's
   std::string features;        // the agent's feature rows; "" = the log's default (DefaultFeatureSpec)
   int64_t negatives = 20;      // a log of choices: sampled alternatives per choice
   std::string kind = "auto";   // slates, choices, or auto: choices when every logged slot is rewarded
   double heldout_share = 0.2;  // later rounds held out for the report (0: none)
   int64_t max_rounds = 200000;  // rounds the model is fitted to, at most (evenly spread)
+  int64_t slate_size = 0;      // slots of the agent's slate: the log's (0), or any for a log of choices
+  bool expected_reward = false;  // a step earns its expected clicks under the model (no click noise:
+                                 // the same mean, a lower-variance signal for learning)
   uint64_t seed = 1;           // sampled alternatives
   int threads = 2;
 };
@@ -55,9 +65,9 @@ class FittedWorld : public Environment {
   static std::shared_ptr<const FittedWorld> Fit(LoggedDataset logs, const FittedWorldOptions& options);
   // A world saved before: the logs it replays, its kernel and feature specs and its model.
   FittedWorld(LoggedDataset logs, const KernelSpec& kernels, const FeatureSpec& features,
-              FittedShopperModel::Parameters model, FittedWorldReport report);
+              FittedShopperModel::Parameters model, FittedWorldReport report, bool expected_reward = false);
 
-  int64_t slate_size() const override { return logs_->meta.slate_size; }
+  int64_t slate_size() const override { return slate_size_; }
   int64_t num_candidates() const override { return num_candidates_; }
   int64_t max_steps() const override { return 1; }
   int64_t num_features() const override { return num_features_; }
@@ -71,16 +81,19 @@ class FittedWorld : public Environment {
   const ItemKernels& kernels() const { return kernels_; }
   const FittedShopperModel& model() const { return *model_; }
   const FittedWorldReport& report() const { return report_; }
+  bool expected_reward() const { return expected_reward_; }
   // The logged round episode `episode` of a run seeded `run_seed` replays.
   int64_t RoundOf(int64_t episode, uint64_t run_seed) const;
 
  private:
-  FittedWorld(std::shared_ptr<const LoggedDataset> logs, const KernelSpec& kernels, const FeatureSpec& features);
+  FittedWorld(std::shared_ptr<const LoggedDataset> logs, const KernelSpec& kernels, const FeatureSpec& features,
+              int64_t slate_size);
   std::shared_ptr<const LoggedDataset> logs_;
   KernelSpec kernel_spec_;
   ItemKernels kernels_;
   FeatureSpec feature_spec_;
-  int64_t num_candidates_ = 0, num_features_ = 0;
+  int64_t slate_size_ = 0, num_candidates_ = 0, num_features_ = 0;
+  bool expected_reward_ = false;
   std::unique_ptr<FittedShopperModel> model_;
   FittedWorldReport report_;
 };

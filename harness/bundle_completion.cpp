@@ -17,7 +17,8 @@
 #include "kernels/similarity.h"
 #include "kernels/builder.h"
 #include "agents/trainer.h"
-#include "harness/replay_world.h"
+#include "dataset/slate_log.h"
+#include "env/fitted_world.h"
 #include "harness/completion_learned.h"
 #include "kernels/profile.h"
 #include "harness/experiment.h"
@@ -31,6 +32,26 @@ namespace fs = std::filesystem;
 namespace {
 
 using Scorer = std::function<void(int32_t seed, std::vector<double>& score)>;
+
+// Baskets for the co-occurrence kernel from sessions timed[begin..end): each session's items
+// and each of its annotated bundles' items; item_count[i] += sessions holding item i.
+Ragged SessionBaskets(const SessionTable& sessions, const BundleTable& bundles,
+                      const std::vector<int64_t>& timed, int64_t begin, int64_t end,
+                      std::vector<double>& item_count) {
+  Ragged baskets;
+  for (int64_t t = begin; t < end; ++t) {
+    const int64_t s = timed[t];
+    std::vector<int32_t> row(sessions.items.row(s), sessions.items.row(s) + sessions.items.size(s));
+    for (int32_t i : row) item_count[i] += 1;
+    baskets.PushRow(row);
+    for (int64_t j = 0; j < sessions.bundles.size(s); ++j) {
+      const int32_t b = sessions.bundles.row(s)[j];
+      baskets.PushRow(std::vector<int32_t>(bundles.items.row(b), bundles.items.row(b) + bundles.items.size(b)));
+    }
+  }
+  return baskets;
+}
+
 
 // Hit rate and Recall@N of `scorer` on the bundles of the sessions after `cut`.
 CompletionRow EvaluateStrategy(const CompletionConfig& cfg, const SessionTable& sessions, const BundleTable& bundles,
@@ -120,6 +141,24 @@ IntentConfig IntentOptions(const CompletionConfig& cfg) {
 
 const char* const kListwiseName = "listwise scorer (content features)";
 const char* const kReinforceName = "reinforce (logged bundles)";
+const char* const kWorldName = "reinforce (fitted world)";
+
+// The world fitted to the earlier sessions: a log of choices; the kernels of the observations
+// (title TF-IDF content, a projection of title and category words as the item vectors) built
+// from the catalog alone: co-occurrence or popularity over the log's histories would hold the
+// later sessions' choices.
+FittedWorldOptions WorldOptions(const CompletionConfig& cfg) {
+  FittedWorldOptions o;
+  o.kind = "choices";
+  o.negatives = cfg.world_negatives;
+  o.kernels = "content=tfidf:title;embedding=tfidf-projection:16:title+category_path;complement=none;popularity=none";
+  o.features = "kernel";
+  o.model.features = cfg.world_model_features;
+  o.slate_size = cfg.world_slate;
+  o.expected_reward = true;
+  o.seed = 1;
+  return o;
+}
 
 // Validation: the learners trained on the training sessions before the held-out last
 // `validation_share` of them, hit@max N on the held-out ones (first seed), beside content.
@@ -233,27 +272,60 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
     const double max_pop = std::max(1.0, *std::max_element(popularity.begin(), popularity.end()));
     // Strategies score every item given the seed item.
     std::vector<double> a(M), b(M);
-    // An agent trained in the simulator fitted to the earlier sessions (replay world): REINFORCE
-    // on its shoppers; for completion it sees the given item as the shopper's history.
-    ReplayWorldConfig rc;
-    rc.dir = cfg.data_dir + "/" + domain;
-    const ReplayWorld rw = BuildAmazonReplayWorld(rc);
-    SessionConfig rse;
-    rse.slate_size = 3;
-    rse.num_candidates = 30;
-    rse.max_steps = 5;
-    const auto rmodel = std::make_shared<const ShopperModel>(rw.world, rw.shopper, rse);
-    TrainConfig tc;
-    tc.agent = "reinforce";
-    tc.updates = cfg.agent_updates;
-    tc.episodes_per_update = 32;
-    tc.seed = 1;
-    const TrainResult agent = TrainAgent(rmodel, tc);
-    std::cerr << "compare: " << domain << " reinforce trained in the replay world (" << agent.updates
-              << " updates, last session reward " << (agent.curve.empty() ? 0.0 : agent.curve.back()) << ")"
-              << std::endl;
+    // REINFORCE trained in the world fitted to the earlier sessions (env/fitted_world.h, the
+    // code path of bundlerl fit-world): those sessions as a log of choices, each chosen item
+    // fitted against sampled alternatives; the agent shows completion.world_slate items and
+    // earns the probability that the fitted shopper chooses one of them. For completion it
+    // sees the given item as the history.
+    const std::vector<int64_t> earlier_sessions(timed.begin(), timed.begin() + cut);
+    const auto world = FittedWorld::Fit(ChoicesFromSessions(data, earlier_sessions, "bundlerl compare (amazon)"),
+                                        WorldOptions(cfg));
+    {
+      FittedWorldRow f;
+      const FittedWorldReport& wr = world->report();
+      f.domain = domain;
+      f.parameters = wr.model.parameters;
+      f.estimate = wr.model.estimate;
+      f.stderr_ = wr.model.stderr_;
+      f.heldout_loglik = wr.heldout_loglik;
+      f.heldout_loglik_null = wr.heldout_loglik_null;
+      f.train_choices = wr.train_rounds;
+      f.heldout_choices = wr.heldout_rounds;
+      f.replay_episodes = world->logs().rounds.n;
+      out.fitted.push_back(f);
+    }
+    std::vector<std::shared_ptr<const SlatePolicy>> world_agents;
+    for (int64_t seed : cfg.world_seeds) {
+      TrainConfig tc;
+      tc.agent = "reinforce";
+      tc.updates = cfg.agent_updates;
+      tc.episodes_per_update = 32;
+      tc.seed = static_cast<uint64_t>(seed);
+      const TrainResult agent = TrainInEnvironment(*world, tc);
+      std::cerr << "compare: " << domain << " reinforce trained in the fitted world, seed " << seed << " ("
+                << agent.updates << " updates, last value " << (agent.curve.empty() ? 0.0 : agent.curve.back())
+                << ")" << std::endl;
+      world_agents.push_back(agent.policy);
+    }
     std::vector<double> feats(M * kNumFeatures);
-    const ItemKernels& rk = rw.world->kernels();
+    const ItemKernels& rk = world->kernels();
+    // A learned policy's ranking of every item given the seed item: its first slot's marginals.
+    auto world_ranking = [&](const SlatePolicy& policy) -> Scorer {
+      return [&](int32_t seed, std::vector<double>& s) {
+        const std::vector<int32_t> history = {seed};
+        const UserState u = UserStateFromHistory(
+            rk, history, DecayedProfile(rk.item_features, history.data(), nullptr, 1, 0, kPlatformHalfLife));
+        BuildFeatures(rk, u, all.data(), M, feats.data());
+        Observation o;
+        o.slate_size = 1;  // the first-slot distribution ranks the items
+        o.num_candidates = M;
+        o.candidates = all.data();
+        o.features = feats.data();
+        o.history = history.data();
+        o.history_length = 1;
+        policy.SlotMarginals(o, s.data());
+      };
+    };
     // The learned strategies' features, with the intent vectors fitted on the training bundles.
     const auto training = CompletionQueries(sessions, bundles, timed, 0, cut);
     const CompletionFeatures learned(items, bundles, training, ParseCompletionPool(cfg.learned_pool), IntentOptions(cfg));
@@ -279,42 +351,38 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
            learned.IntentRow(seed, a.data());
            for (int64_t i = 0; i < M; ++i) s[i] += a[i];
          }},
-        {"reinforce (replay world)", [&](int32_t seed, std::vector<double>& s) {
-           const std::vector<int32_t> history = {seed};
-           const UserState u = UserStateFromHistory(
-               rk, history, DecayedProfile(rk.item_features, history.data(), nullptr, 1, 0, 3.0));
-           BuildFeatures(rk, u, all.data(), M, feats.data());
-           Observation o;
-           o.slate_size = 1;  // the first-slot distribution ranks the items
-           o.num_candidates = M;
-           o.candidates = all.data();
-           o.features = feats.data();
-           o.history = history.data();
-           o.history_length = 1;
-           agent.policy->SlotMarginals(o, s.data());
-         }},
     };
     for (const auto& [name, scorer] : strategies) out.rows.push_back(EvaluateStrategy(cfg, sessions, bundles, timed, cut, domain, name, scorer, M));
-    AddLearnedStrategies(cfg, data, timed, cut, domain, training, learned, out);
-  }
-  // The shopper model fitted to each domain's sessions, for replay in the simulator.
-  for (const auto& domain : cfg.domains) {
-    ReplayWorldConfig rc;
-    rc.dir = cfg.data_dir + "/" + domain;
-    const ReplayWorld rw = BuildAmazonReplayWorld(rc);
-    FittedWorldRow f;
-    f.domain = domain;
-    f.parameters = rw.fitted_parameters;
-    for (size_t j = 0; j < rw.fitted_parameters.size(); ++j) {
-      f.estimate.push_back(rw.fit.beta[j]);
-      f.stderr_.push_back(rw.fit.stderr_[j]);
+    // What the best agent of the world could reach: the fitted shopper's own utility, given
+    // the item as the history (the optimal slate of the world holds its top items).
+    {
+      std::vector<double> x;
+      const Scorer utility = [&](int32_t seed, std::vector<double>& s) {
+        const std::vector<int32_t> history = {seed};
+        const UserState u = UserStateFromHistory(
+            rk, history, DecayedProfile(rk.item_features, history.data(), nullptr, 1, 0, kPlatformHalfLife));
+        BuildFeatures(rk, u, all.data(), M, feats.data());
+        Observation o;
+        o.slate_size = 1;
+        o.num_candidates = M;
+        o.candidates = all.data();
+        o.features = feats.data();
+        o.history = history.data();
+        o.history_length = 1;
+        o.kernels = &rk;
+        o.state = ViewOf(u);
+        world->model().CandidateUtilities(o, s.data(), x);
+      };
+      out.rows.push_back(EvaluateStrategy(cfg, sessions, bundles, timed, cut, domain, "fitted shopper model (its utility)",
+                                          utility, M));
     }
-    f.heldout_loglik = rw.heldout_loglik;
-    f.heldout_loglik_null = rw.heldout_loglik_null;
-    f.train_choices = rw.train_choices;
-    f.heldout_choices = rw.heldout_choices;
-    f.replay_episodes = static_cast<int64_t>(rw.train_episodes.size() + rw.heldout_episodes.size());
-    out.fitted.push_back(f);
+    {
+      std::vector<CompletionRow> runs;
+      for (const auto& policy : world_agents)
+        runs.push_back(EvaluateStrategy(cfg, sessions, bundles, timed, cut, domain, kWorldName, world_ranking(*policy), M));
+      out.rows.push_back(MeanOverSeeds(runs));
+    }
+    AddLearnedStrategies(cfg, data, timed, cut, domain, training, learned, out);
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
@@ -367,18 +435,25 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
         o << "| " << v.domain << " | " << v.strategy << " | " << v.queries << " | " << FormatFixed(v.hit_rate) << " |\n";
     }
     if (!r.fitted.empty()) {
-      o << "\n## The shopper model fitted to these sessions (replay world)\n\nTime order: the first 40% of the "
-           "timed sessions build the kernels, the next 40% fit the utility weights (each chosen item against 2 "
-           "sampled items, conditional logit with a unit Gaussian prior on the weights), the last 20% are held out (harness/replay_world.h). Replay episodes "
-           "start from a logged session: its user, the items chosen before it, its items among the candidates.\n\n"
-           "| domain | choices fitted / held out | held-out log-lik per choice | chance | fitted weights (+- s.e.) |\n"
-           "|---|---|---|---|---|\n";
+      o << "\n## The shopper world fitted to the earlier sessions\n\nThe earlier sessions (completion.train_share "
+           "of the timed ones) as a log of choices, one round per session item with the user's earlier choices as "
+           "its history (the layout of `bundlerl import slates`); the world of `bundlerl fit-world` "
+           "(env/fitted_world.h): each chosen item fitted against completion.world_negatives items drawn at "
+           "random from the catalog (a conditional logit over the kernel, profile and item features of the "
+           "observation), the model of the first 80% of those rounds checked on the last 20%. An episode replays a "
+           "logged round; the agent shows completion.world_slate items and earns the probability that the fitted "
+           "shopper chooses one of them.\n\n"
+           "| domain | choices fitted / held out | held-out log-lik per choice | without features (chance) | "
+           "kernel weights (+- s.e.) |\n|---|---|---|---|---|\n";
       for (const auto& f : r.fitted) {
         o << "| " << f.domain << " | " << f.train_choices << " / " << f.heldout_choices << " | "
           << FormatFixed(f.heldout_loglik) << " | " << FormatFixed(f.heldout_loglik_null) << " | ";
-        for (size_t j = 0; j < f.parameters.size(); ++j)
-          o << (j ? ", " : "") << f.parameters[j] << " " << std::setprecision(2) << std::fixed << f.estimate[j]
+        int listed = 0;
+        for (size_t j = 0; j < f.parameters.size(); ++j) {
+          if (f.parameters[j].rfind("profile_", 0) == 0 || f.parameters[j].rfind("item_", 0) == 0) continue;
+          o << (listed++ ? ", " : "") << f.parameters[j] << " " << std::setprecision(2) << std::fixed << f.estimate[j]
             << " +- " << f.stderr_[j];
+        }
         o << " |\n";
       }
     }
@@ -417,7 +492,12 @@ void CompletionConfig::Declare(OptionList& o) {
   o.Add("completion.domains", &domains, "Amazon domains (folders under the data folder)");
   o.Add("completion.train_share", &train_share, "share of the timed sessions, earliest first, that build the kernels");
   o.Add("completion.n", &n, "list lengths N of hit@N and recall@N");
-  o.Add("completion.agent_updates", &agent_updates, "REINFORCE updates in the replay world");
+  o.Add("completion.agent_updates", &agent_updates, "REINFORCE updates in the fitted world (per seed)");
+  o.Add("completion.world_seeds", &world_seeds, "seeds of the REINFORCE agents trained in the fitted world");
+  o.Add("completion.world_negatives", &world_negatives, "fitted world: sampled alternatives per chosen item");
+  o.Add("completion.world_slate", &world_slate, "fitted world: items the agent shows in an episode");
+  o.Add("completion.world_model_features", &world_model_features,
+        "fitted world: the shopper model's feature groups (auto, or kernel, profile, item, unit)");
   o.Add("completion.learned_candidates", &learned_candidates,
         "learned strategies: items re-ranked per query (the given item's nearest in completion.learned_pool)");
   o.Add("completion.learned_pool", &learned_pool,
@@ -450,6 +530,11 @@ void CompletionConfig::Validate() const {
   for (int64_t x : n)
     if (x < 1 || x > 1000) Fail("config key 'completion.n': expected lengths in [1, 1000], got ", x);
   RequireInRange("completion.agent_updates", agent_updates, 1, 10000000);
+  RequireInRange("completion.world_negatives", world_negatives, 1, 1000);
+  RequireInRange("completion.world_slate", world_slate, 1, 64);
+  if (world_seeds.empty()) Fail("config key 'completion.world_seeds': no seed named");
+  for (int64_t s : world_seeds)
+    if (s < 0) Fail("config key 'completion.world_seeds': seeds are >= 0, got ", s);
   const int64_t max_n = *std::max_element(n.begin(), n.end());
   ParseCompletionPool(learned_pool);
   RequireInRange("completion.learned_candidates", learned_candidates, max_n, 1000000);

@@ -6,7 +6,7 @@
 // Recall@N (share of the other bundle items proposed) against the annotated bundle — the
 // phone-then-case situation that motivates bundling. Strategies: popularity, item-CF,
 // content (TF-IDF titles), category overlap, item-CF + content, and REINFORCE trained in the
-// simulator fitted to the earlier sessions (harness/replay_world.h); and two strategies
+// world fitted to the earlier sessions (env/fitted_world.h, over several seeds); and two strategies
 // learned on the earlier sessions' bundles over content pair features
 // (harness/completion_learned.h): a listwise softmax scorer and a REINFORCE agent, each over
 // several seeds (mean, and the standard deviation across seeds).
@@ -24,7 +24,13 @@ struct CompletionConfig {
   std::vector<std::string> domains = {"electronic", "clothing", "food"};  // completion.domains
   double train_share = 0.8;                                              // completion.train_share
   std::vector<int64_t> n = {5, 10};                                      // completion.n
-  int64_t agent_updates = 60;  // completion.agent_updates: REINFORCE updates in the replay world
+  int64_t agent_updates = 200;  // completion.agent_updates: REINFORCE updates in the fitted world
+  std::vector<int64_t> world_seeds = {1, 2, 3, 4, 5};  // completion.world_seeds
+  int64_t world_negatives = 20;  // completion.world_negatives: sampled alternatives per choice
+  int64_t world_slate = 10;      // completion.world_slate: items the agent shows in an episode
+  // completion.world_model_features: the fitted shopper's feature groups; kernel (the agent's
+  // own rows) lets the agent represent the world's best slate.
+  std::string world_model_features = "kernel";
   // The learned strategies (completion.learned_*; see harness/completion_learned.h).
   int64_t learned_candidates = 100;
   std::string learned_pool = "title+category";  // where candidates come from (ParseCompletionPool)
@@ -48,7 +54,7 @@ struct CompletionRow {
   int64_t queries = 0, seeds = 1;
 };
 
-// The shopper model fitted to the same sessions (harness/replay_world.h), per domain.
+// The shopper world fitted to the earlier sessions (env/fitted_world.h), per domain.
 struct FittedWorldRow {
   std::string domain;
   std::vector<std::string> parameters;

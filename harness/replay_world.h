@@ -1,12 +1,6 @@
-// A simulator world fitted to real logged sessions (the Amazon session-bundle data): episodes
-// start from logged sessions (the user, the history up to that session, the session's
-// items among the candidates), and the shopper model's utility weights are fitted by maximum
-// likelihood to the earlier sessions.
-//
-// The data hold what shoppers chose, not what they were shown: each chosen item is fitted as
-// a choice among itself and `negatives` items drawn at random (a conditional logit with
-// sampled alternatives). Items have no prices; the no-click utility is not identified by such
-// data and keeps its configured value.
+// A simulator world fitted to the Open Bandit Dataset rounds of one campaign, as a shopper
+// model of the generated simulator (a test of the replay machinery: each logged round's
+// shopper clicks as the fitted click model predicts).
 #pragma once
 
 #include <memory>
@@ -14,45 +8,10 @@
 #include <vector>
 
 #include "env/config.h"
-#include "ope/choice_fit.h"
 #include "env/world.h"
 #include "dataset/dataset.h"
 
 namespace bundlerl {
-
-struct ReplayWorldConfig {
-  std::string dir;            // data/bundles/amazon/<domain>
-  double train_share = 0.8;   // earlier timed sessions: the first half builds the kernels, the
-                              // second half fits the weights; later sessions are held out
-  int64_t embedding_dim = 16; // random projection of the TF-IDF title vectors
-  int64_t negatives = 2;      // sampled alternatives per chosen item
-  int64_t candidates = 30;    // candidates of a replay episode: the session's items + others
-  uint64_t seed = 1;
-};
-
-struct ReplayEpisode {
-  int32_t user = -1;
-  int64_t timestamp = 0;
-  std::vector<int32_t> candidates, history, session_items;
-};
-
-struct ReplayWorld {
-  std::shared_ptr<const World> world;
-  ShopperConfig shopper;          // the fitted utility weights
-  ChoiceFit fit;
-  std::vector<std::string> fitted_parameters;
-  double heldout_loglik = 0, heldout_loglik_null = 0;  // per choice, later sessions
-  int64_t train_choices = 0, heldout_choices = 0;
-  std::vector<ReplayEpisode> train_episodes, heldout_episodes;
-};
-
-ReplayWorld BuildAmazonReplayWorld(const ReplayWorldConfig& config);
-
-// Baskets for the co-occurrence kernel from logged sessions timed[begin..end): each session's
-// items and each of its annotated bundles' items; item_count[i] += sessions holding item i.
-Ragged SessionBaskets(const SessionTable& sessions, const BundleTable& bundles,
-                      const std::vector<int64_t>& timed, int64_t begin, int64_t end,
-                      std::vector<double>& item_count);
 
 // A world fitted to the Open Bandit Dataset rounds of one campaign folder (e.g. obd/random/men):
 // the logistic click model of `bundlerl evaluate` (item, position, user features, user-item

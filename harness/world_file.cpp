@@ -33,6 +33,8 @@ void SaveFittedWorld(const FittedWorld& world, const std::string& path, const st
   f.SetAttr("world_negatives", p.negatives);
   f.SetAttr("world_features", world.feature_spec().ToString());
   f.SetAttr("world_kernels", world.kernel_spec().ToString());
+  f.SetAttr("world_slate_size", world.slate_size());
+  f.SetAttr("world_expected_reward", static_cast<int64_t>(world.expected_reward() ? 1 : 0));
   f.CreateGroup("/world");
   const int64_t D = static_cast<int64_t>(p.beta.size());
   f.Write("/world/beta", p.beta, {D});
@@ -67,7 +69,7 @@ std::shared_ptr<const FittedWorld> LoadFittedWorld(const std::string& path) {
   p.choice = f.GetStringAttr("world_choice");
   p.features = f.GetStringAttr("world_model_features");
   p.negatives = f.GetIntAttr("world_negatives");
-  p.slate_size = reader.meta().slate_size;
+  p.slate_size = f.GetIntAttr("world_slate_size");
   p.beta = f.Read<double>("/world/beta");
   if (reader.Has("/world/covariance")) p.covariance = f.Read<double>("/world/covariance");
   FittedWorldReport r;
@@ -87,7 +89,7 @@ std::shared_ptr<const FittedWorld> LoadFittedWorld(const std::string& path) {
   try {
     return std::make_shared<const FittedWorld>(std::move(logs), KernelSpec::Parse(f.GetStringAttr("world_kernels")),
                                                FeatureSpec::Parse(f.GetStringAttr("world_features")), std::move(p),
-                                               std::move(r));
+                                               std::move(r), f.GetIntAttr("world_expected_reward") != 0);
   } catch (const Error& e) {
     Fail(path, ": ", e.what());
   }

@@ -310,40 +310,62 @@ TEST_CASE("EASE in the bundle ranking: its row, lambda chosen on tune, and the f
   CHECK_THROWS_WITH(cfg.Validate(), Catch::Contains("ranking.ease_lambdas") && Catch::Contains("-1"));
 }
 
-#include "harness/replay_world.h"
 #include "test_util.h"
 
-TEST_CASE("a world fitted to the Amazon sessions: held-out choices are likelier than chance, and "
-          "replay episodes start from the logged context", "[harness][data]") {
-  ReplayWorldConfig cfg;
-  cfg.dir = testing::DataDir() + "/bundles/amazon/electronic";
-  const ReplayWorld rw = BuildAmazonReplayWorld(cfg);
-  INFO("held-out log-likelihood " << rw.heldout_loglik << " vs chance " << rw.heldout_loglik_null);
-  CHECK(rw.heldout_loglik_null == Approx(std::log(1.0 / 3)));
-  CHECK(rw.heldout_loglik > rw.heldout_loglik_null);
-  CHECK(rw.train_choices > 1000);
-  for (int j = 0; j < 6; ++j) CHECK(std::isfinite(rw.fit.beta[j]));
-  CHECK(rw.shopper.w_complement > 0);  // items chosen together are complements
-  // Replay: an episode starts from exactly the logged user, history and candidates.
-  SessionConfig se;
-  se.slate_size = 3;
-  se.num_candidates = cfg.candidates;
-  const auto model = std::make_shared<const ShopperModel>(rw.world, rw.shopper, se);
-  const ReplayEpisode& ep = rw.heldout_episodes.front();
-  ShopperSession s(model);
-  s.Reset(ep.user, ep.candidates, ep.history, 1);
-  const Observation o = s.Observe();
-  CHECK(o.user == ep.user);
-  CHECK(std::vector<int32_t>(o.candidates, o.candidates + o.num_candidates) == ep.candidates);
-  CHECK(std::vector<int32_t>(o.history, o.history + o.history_length) == ep.history);
-  for (int32_t i : ep.session_items) CHECK(std::find(ep.candidates.begin(), ep.candidates.end(), i) != ep.candidates.end());
-  // Replayed sessions run to the end under a strategy.
-  int32_t slate[3];
-  SplitMix64 rng(2);
-  while (!s.done()) {
-    MakeFixedPolicy("itemcf")->Act(s.Observe(), rng, slate);
-    s.Step(slate);
+#include "dataset/importers.h"
+#include "dataset/slate_log.h"
+#include "env/fitted_world.h"
+
+TEST_CASE("a world fitted to the Amazon sessions as a log of choices: held-out choices are likelier than "
+          "chance, and episodes start from the logged context", "[harness][data]") {
+  const LoggedDataset data = ImportAmazon(testing::DataDir() + "/bundles/amazon/electronic", "test");
+  std::vector<int64_t> timed;
+  for (size_t s = 0; s < data.sessions.user.size(); ++s)
+    if (data.sessions.timestamp[s] >= 0) timed.push_back(static_cast<int64_t>(s));
+  const LoggedDataset choices = ChoicesFromSessions(data, timed);
+  // One round per session item, each a choice; the dense item ids are the dedicated import's.
+  int64_t items = 0;
+  for (int64_t s : timed) items += data.sessions.items.size(s);
+  CHECK(choices.rounds.n <= items);
+  CHECK(choices.rounds.n > items - 50);
+  CHECK(choices.items.n == data.items.n);
+  CHECK(choices.items.title == data.items.title);
+  FittedWorldOptions o;
+  o.negatives = 10;
+  o.kernels = "content=tfidf:title;embedding=tfidf-projection:16:title+category_path;complement=none;popularity=none";
+  o.features = "kernel";
+  o.slate_size = 5;
+  const auto world = FittedWorld::Fit(choices, o);
+  const FittedWorldReport& r = world->report();
+  INFO("held-out log-likelihood " << r.heldout_loglik << " vs " << r.heldout_loglik_null);
+  CHECK(r.kind == "choices");
+  // Without features every alternative is as likely (up to the fitted slot terms, near zero
+  // with the choice at a random slot); the features raise the held-out likelihood.
+  CHECK(r.heldout_loglik_null == Approx(std::log(1.0 / 11)).margin(0.01));
+  CHECK(r.heldout_loglik > r.heldout_loglik_null + 0.1);
+  CHECK(world->slate_size() == 5);
+  CHECK(world->num_candidates() == data.items.n);
+  // An episode replays its logged round: the user, and the items the user chose before it.
+  auto session = world->NewSession();
+  session->Start(3, 17);
+  const int64_t round = world->RoundOf(3, 17);
+  const Observation obs = session->Observe();
+  const RoundBatch& b = world->logs().rounds;
+  CHECK(obs.user == b.user_id[round]);
+  CHECK(obs.history_length == b.history_length[round]);
+  // The shopper chooses one item: slates covering every candidate once are clicked for sure.
+  const int32_t M = static_cast<int32_t>(data.items.n);
+  std::vector<double> q(5), x;
+  double total = 0;
+  for (int32_t first = 0; first < M; first += 5) {
+    const int32_t start = std::min(first, M - 5);  // the last slate: the last five items
+    int32_t slate[5];
+    for (int k = 0; k < 5; ++k) slate[k] = start + k;
+    world->model().ClickProbabilities(obs, slate, q.data(), nullptr, x);
+    for (int k = 0; k < 5; ++k)
+      if (slate[k] >= first) total += q[k];  // each item once
   }
+  CHECK(total == Approx(1.0).epsilon(1e-9));
 }
 
 #include "harness/bundle_completion.h"
@@ -355,6 +377,7 @@ TEST_CASE("bundle completion on the Amazon sessions: title similarity beats popu
   cfg.domains = {"food"};
   cfg.agent_updates = 20;
   cfg.learned_seeds = {1};
+  cfg.world_seeds = {1};
   cfg.validation_share = 0;
   const CompletionResult r = RunBundleCompletion(cfg);
   std::map<std::string, double> hit10;
@@ -364,7 +387,7 @@ TEST_CASE("bundle completion on the Amazon sessions: title similarity beats popu
     for (size_t i = 0; i < r.n.size(); ++i) CHECK(row.recall[i] <= row.hit_rate[i] + 1e-12);
   }
   CHECK(hit10.at("content") > 5 * hit10.at("popularity"));
-  CHECK(hit10.at("reinforce (replay world)") > 2 * hit10.at("popularity"));
+  CHECK(hit10.at("reinforce (fitted world)") > 2 * hit10.at("popularity"));
   CHECK(hit10.at("reinforce (logged bundles)") > 5 * hit10.at("popularity"));
   CHECK(hit10.at("listwise scorer (content features)") > 5 * hit10.at("popularity"));
   // The intent vectors learned from the training bundles' intents rank on their own, and add
@@ -375,7 +398,7 @@ TEST_CASE("bundle completion on the Amazon sessions: title similarity beats popu
   CHECK(r.fitted[0].heldout_loglik > r.fitted[0].heldout_loglik_null);
 }
 
-#include "dataset/importers.h"
+#include "harness/replay_world.h"
 #include "replay/log_store.h"
 #include "ope/offline_eval.h"
 #include "ope/reward_model.h"

@@ -16,14 +16,14 @@ and the index.
 from . import _core
 from . import ope
 from .config import load_config
-from .env import VectorEnv
+from .env import VectorEnv, simulate
 from .evaluation import Evaluation, evaluate
 from .logs import Logs, read_logs, to_dataframe
 from .policy import Policy, train
 
 __version__ = _core.__version__
 __all__ = ["ope", "load_config", "VectorEnv", "Logs", "read_logs", "to_dataframe", "evaluate", "Evaluation",
-           "Policy", "train", "strategies", "agents"]
+           "Policy", "train", "simulate", "strategies", "agents"]
 
 
 def strategies():

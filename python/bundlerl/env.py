@@ -49,8 +49,10 @@ class VectorEnv:
         return self._env.step(slates)
 
     def act(self, policy):
-        """Slates [N, K] chosen by `policy` (a Policy) on the current observations."""
-        return self._env.act(policy._handle)
+        """Slates [N, K] chosen by `policy` on the current observations: a Policy, a strategy
+        name, or a Python policy (an object with probabilities(obs), and sample(obs, seed) or
+        deterministic = True; bundlerl.evaluation.PYTHON_POLICY)."""
+        return self._env.act(policy_handle(policy))
 
     def candidates(self):
         """The candidate item ids [N, num_candidates] of each session's current episode."""
@@ -58,3 +60,29 @@ class VectorEnv:
 
     def close(self):
         self._env = None
+
+
+def policy_handle(policy):
+    """The core's handle of a Policy, a strategy name or file, or a Python policy object."""
+    import os
+    from .policy import Policy
+    if isinstance(policy, Policy):
+        return policy._handle
+    if isinstance(policy, (str, os.PathLike)):
+        return Policy.load(policy)._handle
+    if hasattr(policy, "probabilities"):
+        return _core.python_policy(policy)
+    raise ValueError(f"policy: {policy!r} is not a Policy, a strategy name or file, or an object with probabilities(obs)")
+
+
+def simulate(config=None, policy="uniform", episodes=20000, seed=1, threads=2, world=None,
+             observation="state", **overrides):
+    """A policy's expected episode reward by simulation, as `bundlerl simulate` computes it:
+    in the config's world (config and overrides as in load_config), or in a fitted world
+    (`world`: a file of `bundlerl fit-world`). policy: a Policy, a strategy name or file, or a
+    Python policy. Returns a dict: value, stderr, episodes, mean_steps, mean_clicks."""
+    import os
+    cfg = load_config(config, **overrides)
+    return _core.simulate(cfg, "" if world is None else os.fspath(world), policy_handle(policy),
+                          _integer(episodes, "episodes", 1, 10**9), _seed_arg(seed, "seed"),
+                          _integer(threads, "threads", 1, 2**31 - 1), str(observation))

@@ -73,7 +73,8 @@ class Policy:
 def train(config=None, agent="reinforce", logs=None, seed=1, progress=None, kernels="",
           features="", **overrides):
     """Trains `agent` (bundlerl.agents()) as `bundlerl train` does: in the config's world,
-    or from the logged file `logs`. config and overrides as in load_config (the [train]
+    or from the logs `logs` (a file, or a bundlerl.Logs): the agents that learn from logs
+    learn from their rounds, reinforce and ppo in the shopper world fitted to them. config and overrides as in load_config (the [train]
     keys, e.g. train__updates=50). progress(update, total, value) is called after each
     update. Returns (policy, curve): the trained Policy and the learning curve (numpy
     array, one value per update: the mean session reward of the update's episodes, or the
@@ -85,6 +86,15 @@ def train(config=None, agent="reinforce", logs=None, seed=1, progress=None, kern
         raise ValueError("kernels, features: apply to logged files only (logs=...); in the config's world "
                          "the world's kernels and features are used")
     cfg = load_config(config, **overrides)
+    if logs is not None and hasattr(logs, "_handle") and not getattr(logs, "path", None):
+        import tempfile  # logs built in memory: through a file, as the command line reads them
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "logs.h5")
+            logs.save(path)
+            return train(config, agent=agent, logs=path, seed=seed, progress=progress, kernels=kernels,
+                         features=features, **overrides)
+    if logs is not None and hasattr(logs, "_handle"):
+        logs = logs.path
     out = _core.train(cfg, agent, _seed_arg(seed, "seed"), "" if logs is None else os.fspath(logs), kernels,
                       features, progress)
     return Policy(out["policy"]), out["curve"]

@@ -15,6 +15,8 @@
 #include "common/executor.h"
 #include "common/memory.h"
 #include "env/episode.h"
+#include "env/ground_truth.h"
+#include "harness/world_file.h"
 #include "env/session_batch.h"
 #include "env/world.h"
 #include "sim_config.h"
@@ -236,6 +238,37 @@ class VectorEnv {
   std::vector<StepResult> results_;
 };
 
+// A policy's value by simulation: in the settings' world, or in a fitted world (`world`
+// names its file); the numbers of `bundlerl simulate` for the same arguments.
+py::dict Simulate(const std::shared_ptr<SimSettings>& settings, const std::string& world, const PolicyHandle& policy,
+                  int64_t episodes, uint64_t seed, int threads, const std::string& observation) {
+  if (episodes <= 0 || episodes > 1000000000) throw py::value_error(Concat("episodes: expected 1..1e9, got ", episodes));
+  ValidateThreads(threads, "threads");
+  const ActFunction act = [&](const Observation& o, SplitMix64& r, int32_t* s) { policy.policy->Act(o, r, s); };
+  EpisodeTotals totals;
+  {
+    py::gil_scoped_release release;
+    if (!world.empty()) {
+      const auto w = LoadFittedWorld(world);
+      if (policy.info.num_features > 0 && policy.info.num_features != w->num_features())
+        Fail("policy ", policy.source, " scores ", policy.info.num_features, " features, but ", world, " gives rows of ",
+             w->num_features(), " (", w->feature_spec().ToString(), ")");
+      totals = SimulateEnvironmentEpisodes(*w, act, episodes, seed, threads);
+    } else {
+      totals = SimulateEpisodes(BuildModel(*settings), act, episodes, seed, threads, 0, 1,
+                                ParseObservationKind(observation));
+    }
+  }
+  const ValueEstimate v = ValueFromEpisodes(totals);
+  py::dict out;
+  out["value"] = v.value;
+  out["stderr"] = v.stderr_;
+  out["episodes"] = v.episodes;
+  out["mean_steps"] = v.mean_steps;
+  out["mean_clicks"] = v.mean_clicks;
+  return out;
+}
+
 }  // namespace
 
 void BindEnv(py::module_& m) {
@@ -262,6 +295,8 @@ void BindEnv(py::module_& m) {
       .def_property_readonly("slate_size", &VectorEnv::slate_size)
       .def_property_readonly("num_candidates", &VectorEnv::num_candidates)
       .def_property_readonly("max_steps", &VectorEnv::max_steps);
+  m.def("simulate", &Simulate, py::arg("config"), py::arg("world"), py::arg("policy"), py::arg("episodes"),
+        py::arg("seed"), py::arg("threads"), py::arg("observation"));
 }
 
 }  // namespace bundlerl::python

@@ -163,7 +163,7 @@ PolicyToEvaluate ToEvaluate(const py::handle& item, const LoggedDataset& catalog
     PolicyToEvaluate p;
     p.name = h.source.empty() ? h.policy->name() : h.source;
     p.policy = h.policy;
-    p.learned = h.from_file;
+    p.learned = h.from_file || h.info.num_features > 0;  // a file, or trained from Python
     p.info = h.info;
     return p;
   }
@@ -285,6 +285,13 @@ void BindEvaluate(py::module_& m) {
       .def_property("max_weight_share", [](const EvaluationOptions& o) { return o.rule.max_weight_share; },
                     [](EvaluationOptions& o, double v) { o.rule.max_weight_share = v; });
   m.def("evaluate", &Evaluate, py::arg("logs"), py::arg("policies"), py::arg("options"));
+  m.def("python_policy", [](const py::object& obj) {
+    auto python = std::make_shared<PythonPolicy>(obj);
+    PolicyHandle h;
+    h.source = python->name();
+    h.policy = python;
+    return h;
+  }, py::arg("policy"));
 }
 
 }  // namespace bundlerl::python

@@ -6,6 +6,9 @@
 
 #include "bindings.h"
 #include "kernels/builder.h"
+#include "agents/agent.h"
+#include "env/fitted_world.h"
+#include "kernels/logged_observation.h"
 #include "policy/learned_policy.h"
 #include "replay/log_store.h"
 #include "sim_config.h"
@@ -134,6 +137,15 @@ void Save(const Policy& p, const std::string& path) {
   SaveTrainedPolicy(*p.trained, path, p.config);
 }
 
+// The width of `spec`'s rows over the catalog of `logs` (the simulator's kernel rows without logs).
+int64_t FeatureWidth(const std::string& spec, const std::string& logs) {
+  if (logs.empty() || spec == "kernel") return kNumFeatures;
+  const LogReader reader(logs);
+  const LoggedDataset catalog = reader.ReadCatalog();
+  const ItemKernels kernels = BuildKernels(catalog, KernelSpec::Parse(catalog.meta.kernels));
+  return RoundObserver(catalog, kernels, FeatureSpec::Parse(spec), catalog.meta.slate_size).num_features();
+}
+
 // Trains `agent` in the settings' world, or from the logged file `logs` when given; calls
 // `progress(update, total, value)` (with the GIL) after each update.
 py::dict Train(const std::shared_ptr<SimSettings>& settings, const std::string& agent, uint64_t seed,
@@ -162,7 +174,21 @@ py::dict Train(const std::shared_ptr<SimSettings>& settings, const std::string& 
         const ItemKernels kernels =
             BuildKernels(catalog, KernelSpec::Parse(kernel_spec.empty() ? catalog.meta.kernels : kernel_spec));
         const FeatureSpec features = feature_spec.empty() ? DefaultFeatureSpec(catalog) : FeatureSpec::Parse(feature_spec);
-        *result = TrainFromLogs(source, kernels, features, config, report);
+        const auto probe = MakeAgent(agent, AgentSetup{&config, kNumFeatures, 3, 8, "kernel"});
+        const bool online = probe->learns_online(), from_logs = probe->learns_from_logs();
+        if (online && !from_logs) {
+          // reinforce and ppo learn in the world fitted to the log (bundlerl fit-world's defaults).
+          FittedWorldOptions wo;
+          wo.kernels = kernel_spec;
+          wo.features = feature_spec;
+          wo.seed = seed;
+          const auto world = FittedWorld::Fit(ReadDataset(logs), wo);
+          *result = TrainInEnvironment(*world, config, report, nullptr, world->feature_spec().ToString());
+          result->kernel_spec = world->kernel_spec().ToString();
+          if (result->feature_spec != "kernel") result->catalog = CatalogFingerprint(world->logs());
+        } else {
+          *result = TrainFromLogs(source, kernels, features, config, report);
+        }
       } catch (const Error& e) {
         Fail(logs, ": ", e.what());
       }
@@ -172,6 +198,11 @@ py::dict Train(const std::shared_ptr<SimSettings>& settings, const std::string& 
   p.policy = result->policy;
   p.source = "trained:" + agent;
   p.trained = result;
+  p.info.name = agent;
+  p.info.features = result->feature_spec;
+  p.info.num_features = FeatureWidth(result->feature_spec, logs);
+  p.info.kernels = result->kernel_spec;
+  p.info.catalog = result->catalog;
   p.config = settings->text + Concat("\n[train]\nagent = ", agent, "\nseed = ", seed, logs.empty() ? "" : "\nlogs = " + logs, "\n");
   py::dict out;
   out["policy"] = py::cast(std::move(p));

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bindings.h"
+#include "dataset/importers.h"
 #include "dataset/slate_log.h"
 #include "logs_handle.h"
 #include "replay/log_store.h"
@@ -156,7 +157,24 @@ LogsHandle FromArrays(const py::dict& rounds, const py::dict& context, const py:
   IdColumn session(get("session_id"), "session_id", n), user(get("user_id"), "user_id", n);
   IdColumn set(get("candidate_set"), "candidate_set", n);
   const auto position = NumberColumn(get("position"), "position", n);
-  const auto timestamp = NumberColumn(get("timestamp"), "timestamp", n);
+  // Times: numbers (Unix seconds), or text (numbers or ISO times, read as the CSV import reads them).
+  py::array_t<double, py::array::c_style> timestamp;
+  if (!get("timestamp").is_none() && IsTextArray(get("timestamp"))) {
+    const std::vector<std::string> text = Texts(get("timestamp"), "timestamp", n);
+    timestamp = py::array_t<double, py::array::c_style>(static_cast<py::ssize_t>(n));
+    for (size_t i = 0; i < n; ++i) {
+      double t = 0;
+      char* end = nullptr;
+      t = std::strtod(text[i].c_str(), &end);
+      const bool number = !text[i].empty() && end == text[i].c_str() + text[i].size();
+      if (!number && !ParseIsoTime(text[i], t))
+        throw py::value_error(Concat("timestamp[", i, "]: expected Unix seconds or an ISO time like 2024-05-01 12:00:00, "
+                                     "found '", text[i], "'"));
+      timestamp.mutable_data()[i] = t;
+    }
+  } else {
+    timestamp = NumberColumn(get("timestamp"), "timestamp", n);
+  }
   const auto click = NumberColumn(get("click"), "click", n), purchase = NumberColumn(get("purchase"), "purchase", n);
   const auto revenue = NumberColumn(get("revenue"), "revenue", n);
   const auto propensity = NumberColumn(get("propensity"), "propensity", n);

@@ -183,3 +183,32 @@ def test_evaluate_refuses_what_the_log_cannot_give():
         bundlerl.evaluate(logs, ["uniform", "uniform"], estimators=["dm"])
     with pytest.raises(ValueError, match="probabilities"):
         bundlerl.evaluate(logs, [object()], estimators=["dm"])
+
+
+def test_a_python_policy_simulates_and_acts_as_the_built_in(source_dir):
+    config = source_dir / "sim_configs" / "default.ini"
+    built_in = bundlerl.simulate(config, "popularity", episodes=3000, seed=5)
+    mine = bundlerl.simulate(config, PythonPopularity(), episodes=3000, seed=5)
+    assert mine == built_in
+    env = bundlerl.VectorEnv(config, num_envs=8)
+    env.reset(seed=2)
+    assert np.array_equal(env.act(PythonPopularity()), env.act("popularity"))
+    # A stochastic one draws its own slates.
+    slates = env.act(RandomSlates())
+    assert slates.shape == (8, 3) and all(len(set(s)) == 3 for s in slates.tolist())
+    with pytest.raises(ValueError, match="sample"):
+        class Marginals:
+            def probabilities(self, obs):
+                c = obs["features"].shape[0]
+                return np.full((obs["slate_size"], c), 1.0 / c)
+        bundlerl.simulate(config, Marginals(), episodes=10)
+
+
+def test_train_and_simulate_in_the_world_fitted_to_a_log(simulated, tmp_path, cli):
+    cli("fit-world", "--logs", simulated, "--out", tmp_path / "world.h5")
+    policy, curve = bundlerl.train(logs=simulated, agent="reinforce", train__updates=20)
+    assert len(curve) == 20
+    v = bundlerl.simulate(policy=policy, world=tmp_path / "world.h5", episodes=2000)
+    assert 0 < v["value"] < 3 and v["mean_steps"] == 1
+    ev = bundlerl.evaluate(simulated, [policy, "popularity"], estimators=["ipw", "model"])
+    assert {r["policy"] for r in ev.rows} == {"trained:reinforce", "popularity"}
