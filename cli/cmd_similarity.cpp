@@ -48,15 +48,29 @@ void Append(std::string& buf, T v, std::chars_format fmt = std::chars_format::ge
 }
 
 // item_id,rank,neighbour_id,score: one row per neighbour (ids the items' original ids when
-// the catalog has them), written in chunks of about 1 MB.
+// the catalog has them: as text for the generic slate layout's, which may be any strings,
+// quoted where CSV needs it), written in chunks of about 1 MB.
 void WriteNeighboursCsv(const Neighbours& nb, const ItemTable& items, std::ostream& os) {
-  auto id = [&](int64_t i) { return items.original_id.empty() ? i : static_cast<int64_t>(items.original_id[i]); };
+  auto id = [&](std::string& out, int64_t i) {
+    if (!items.original_key.empty()) {
+      const std::string& key = items.original_key[i];
+      if (key.find_first_of(",\"\n\r") == std::string::npos) {
+        out += key;
+      } else {
+        out += '"';
+        for (char c : key) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+        out += '"';
+      }
+      return;
+    }
+    Append(out, items.original_id.empty() ? i : static_cast<int64_t>(items.original_id[i]));
+  };
   std::string buf = "item_id,rank,neighbour_id,score\n";
   for (int64_t i = 0; i < nb.num_items; ++i) {
     for (int64_t k = 0; k < nb.n; ++k) {
       const int32_t j = nb.index[i * nb.n + k];
       if (j < 0) break;
-      Append(buf, id(i)), buf += ',', Append(buf, k), buf += ',', Append(buf, id(j)), buf += ',';
+      id(buf, i), buf += ',', Append(buf, k), buf += ',', id(buf, j), buf += ',';
       Append(buf, nb.score[i * nb.n + k]), buf += '\n';
     }
     if (buf.size() > (1 << 20)) os.write(buf.data(), static_cast<std::streamsize>(buf.size())), buf.clear();

@@ -2,6 +2,7 @@
 #include "harness/bundle_completion.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -300,6 +301,8 @@ CompletionResult RunBundleCompletion(const CompletionConfig& cfg) {
       tc.agent = "reinforce";
       tc.updates = cfg.agent_updates;
       tc.episodes_per_update = 32;
+      tc.scorer = cfg.world_scorer;
+      tc.learning_rate = cfg.world_rate;
       tc.seed = static_cast<uint64_t>(seed);
       const TrainResult agent = TrainInEnvironment(*world, tc);
       std::cerr << "compare: " << domain << " reinforce trained in the fitted world, seed " << seed << " ("
@@ -450,7 +453,10 @@ void WriteCompletionReport(const CompletionResult& r, const std::string& out_dir
           << FormatFixed(f.heldout_loglik) << " | " << FormatFixed(f.heldout_loglik_null) << " | ";
         int listed = 0;
         for (size_t j = 0; j < f.parameters.size(); ++j) {
-          if (f.parameters[j].rfind("profile_", 0) == 0 || f.parameters[j].rfind("item_", 0) == 0) continue;
+          const std::string& name = f.parameters[j];
+          const bool vector_entry = (name.rfind("profile_", 0) == 0 || name.rfind("item_", 0) == 0) &&
+                                    std::isdigit(static_cast<unsigned char>(name.back()));
+          if (vector_entry) continue;  // one per dimension of the item vectors: in results.h5
           o << (listed++ ? ", " : "") << f.parameters[j] << " " << std::setprecision(2) << std::fixed << f.estimate[j]
             << " +- " << f.stderr_[j];
         }
@@ -496,6 +502,8 @@ void CompletionConfig::Declare(OptionList& o) {
   o.Add("completion.world_seeds", &world_seeds, "seeds of the REINFORCE agents trained in the fitted world");
   o.Add("completion.world_negatives", &world_negatives, "fitted world: sampled alternatives per chosen item");
   o.Add("completion.world_slate", &world_slate, "fitted world: items the agent shows in an episode");
+  o.Add("completion.world_scorer", &world_scorer, "fitted world: the REINFORCE agent's scorer (linear or mlp)");
+  o.Add("completion.world_rate", &world_rate, "fitted world: the REINFORCE agent's learning rate");
   o.Add("completion.world_model_features", &world_model_features,
         "fitted world: the shopper model's feature groups (auto, or kernel, profile, item, unit)");
   o.Add("completion.learned_candidates", &learned_candidates,
@@ -532,6 +540,9 @@ void CompletionConfig::Validate() const {
   RequireInRange("completion.agent_updates", agent_updates, 1, 10000000);
   RequireInRange("completion.world_negatives", world_negatives, 1, 1000);
   RequireInRange("completion.world_slate", world_slate, 1, 64);
+  if (world_scorer != "linear" && world_scorer != "mlp")
+    Fail("config key 'completion.world_scorer': expected linear or mlp, got '", world_scorer, "'");
+  if (!(world_rate > 0 && world_rate < 1)) Fail("config key 'completion.world_rate': expected a number in (0, 1), got ", world_rate);
   if (world_seeds.empty()) Fail("config key 'completion.world_seeds': no seed named");
   for (int64_t s : world_seeds)
     if (s < 0) Fail("config key 'completion.world_seeds': seeds are >= 0, got ", s);

@@ -24,13 +24,15 @@ struct CompletionConfig {
   std::vector<std::string> domains = {"electronic", "clothing", "food"};  // completion.domains
   double train_share = 0.8;                                              // completion.train_share
   std::vector<int64_t> n = {5, 10};                                      // completion.n
-  int64_t agent_updates = 200;  // completion.agent_updates: REINFORCE updates in the fitted world
+  int64_t agent_updates = 300;  // completion.agent_updates: REINFORCE updates in the fitted world
   std::vector<int64_t> world_seeds = {1, 2, 3, 4, 5};  // completion.world_seeds
   int64_t world_negatives = 20;  // completion.world_negatives: sampled alternatives per choice
   int64_t world_slate = 10;      // completion.world_slate: items the agent shows in an episode
   // completion.world_model_features: the fitted shopper's feature groups; kernel (the agent's
   // own rows) lets the agent represent the world's best slate.
   std::string world_model_features = "kernel";
+  std::string world_scorer = "linear";  // completion.world_scorer: the agent's scorer
+  double world_rate = 0.05;            // completion.world_rate: its learning rate
   // The learned strategies (completion.learned_*; see harness/completion_learned.h).
   int64_t learned_candidates = 100;
   std::string learned_pool = "title+category";  // where candidates come from (ParseCompletionPool)
