@@ -64,7 +64,7 @@ FittedWorldOptions FittedWorldOptionsFrom(const po::variables_map& vm, const std
   o.model.l2 = vm["world-l2"].as<double>();
   if (!(o.model.l2 >= 0 && o.model.l2 < 1e6)) Fail("--world-l2: expected a number in [0, 1e6), got ", o.model.l2);
   o.slate_size = vm["world-slate-size"].as<int64_t>();
-  if (o.slate_size < 0 || o.slate_size > 64) Fail("--world-slate-size: expected a number in [0, 64], got ", o.slate_size);
+  if (o.slate_size < 0 || o.slate_size > 31) Fail("--world-slate-size: expected a number in [0, 31], got ", o.slate_size);
   o.expected_reward = vm["world-expected-reward"].as<bool>();
   o.kernels = kernels;
   o.features = features;

@@ -65,6 +65,9 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
     if (IsPolicyFile(policy_name) && info.num_features != world->num_features())
       Fail(policy_name, ": the policy scores ", info.num_features, " features (", info.features, ") but ", world_path,
            " gives rows of ", world->num_features(), " (", world->feature_spec().ToString(), ")");
+    if (IsPolicyFile(policy_name) && !info.catalog.empty() && info.catalog != CatalogFingerprint(world->logs()))
+      Fail(policy_name, ": the policy was trained for the catalog '", info.catalog, "', but ", world_path, " holds '",
+           CatalogFingerprint(world->logs()), "'");
     totals = SimulateEnvironmentEpisodes(*world, act, episodes, seed, threads, comm->rank(), comm->world_size());
   } else {
     // Sessions split by rank (episode e on rank e mod world), seeds from (seed, e): the same

@@ -192,6 +192,8 @@ LoggedDataset ImportSlates(const SlateFiles& f, const SlateLogOptions& options,
     const auto it = actual_to_logical.find(header[c]);
     const std::string logical = it != actual_to_logical.end() ? it->second : header[c];
     if (StartsWith(logical, "context_") && logical.size() > 8) {
+      if (std::find(schema.context.begin(), schema.context.end(), logical.substr(8)) != schema.context.end())
+        csv.FailAt(Concat("two columns are read as '", logical, "' (a --column rename and a column of that name)"));
       c_context.push_back(c);
       schema.context.push_back(logical.substr(8));
       continue;
@@ -201,7 +203,10 @@ LoggedDataset ImportSlates(const SlateFiles& f, const SlateLogOptions& options,
       Unknown(csv, header[c],
               "rounds: round_id, position, item_id, session_id, user_id, timestamp, click, purchase, revenue, "
               "propensity, slate_propensity, candidate_set, context_<name>; or rename with --column LOGICAL=ACTUAL");
-    col[logical] = c;
+    const auto [at, fresh] = col.emplace(logical, c);
+    if (!fresh)
+      csv.FailAt(Concat("columns '", header[at->second], "' and '", header[c], "' are both read as '", logical,
+                        "' (a --column rename and a column of that name); rename or drop one"));
   }
   for (const char* required : {"round_id", "position", "item_id"})
     if (!col.count(required))
@@ -232,7 +237,12 @@ LoggedDataset ImportSlates(const SlateFiles& f, const SlateLogOptions& options,
   }
   SlateLogBuilder builder(schema, options);
   if (!f.items.empty()) ReadItems(f, builder);
-  if (!f.users.empty()) ReadUsers(f, builder);
+  if (!f.users.empty()) {
+    if (!schema.user)
+      Fail(f.users, ": user features given, but ", f.rounds, " has no user_id column naming each round's user (",
+           "rename one with --column user_id=ACTUAL)");
+    ReadUsers(f, builder);
+  }
   if (!f.candidates.empty()) {
     if (!schema.candidate_set)
       Fail(f.candidates, ": candidate sets given, but ", f.rounds, " has no candidate_set column naming each round's");

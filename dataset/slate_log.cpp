@@ -182,7 +182,10 @@ LoggedDataset SlateLogBuilder::Finish(const std::function<std::string(int64_t)>&
   }
   const int64_t K = options_.slate_size > 0 ? options_.slate_size : max_position_ + 1;
   if (S > K)
-    fail_at(order[start[0]], Concat("a round has ", S, " rows but the slate size is ", K, " (positions 0 to ", K - 1, ")"));
+    for (int64_t r = 0; r < R; ++r)
+      if (start[r + 1] - start[r] == S)
+        fail_at(order[start[r]], Concat("round ", Quoted(rounds_.key(static_cast<int32_t>(r))), " has ", S,
+                                        " rows but the slate size is ", K, " (positions 0 to ", K - 1, ")"));
   // Which rounds are kept, each with its rows sorted by position.
   std::vector<char> keep(R, 1);
   for (int64_t r = 0; r < R; ++r) {
@@ -226,15 +229,20 @@ LoggedDataset SlateLogBuilder::Finish(const std::function<std::string(int64_t)>&
   int64_t C = 0;
   if (schema_.candidate_set) {
     if (!explicit_sets_) {
+      // Each set's items in order of appearance: its rounds visited in order, one mask over
+      // the catalog reused from set to set.
       set_members_.assign(sets_.size(), {});
-      std::vector<std::vector<char>> seen(sets_.size());
-      for (int32_t r : rounds)
-        for (int64_t j = start[r]; j < start[r + 1]; ++j) {
-          auto& mask = seen[round_set_[r]];
-          if (mask.empty()) mask.assign(M, 0);
-          const int32_t item = row_item_[order[j]];
-          if (!mask[item]) mask[item] = 1, set_members_[round_set_[r]].push_back(item);
-        }
+      std::vector<std::vector<int32_t>> rounds_of(sets_.size());
+      for (int32_t r : rounds) rounds_of[round_set_[r]].push_back(r);
+      std::vector<char> seen(M, 0);
+      for (size_t set = 0; set < rounds_of.size(); ++set) {
+        for (int32_t r : rounds_of[set])
+          for (int64_t j = start[r]; j < start[r + 1]; ++j) {
+            const int32_t item = row_item_[order[j]];
+            if (!seen[item]) seen[item] = 1, set_members_[set].push_back(item);
+          }
+        for (int32_t item : set_members_[set]) seen[item] = 0;
+      }
     }
     for (int32_t r : rounds) C = std::max<int64_t>(C, static_cast<int64_t>(set_members_[round_set_[r]].size()));
     for (int32_t r : rounds) {

@@ -95,7 +95,7 @@ FittedWorld::FittedWorld(std::shared_ptr<const LoggedDataset> logs, const Kernel
   if (logs_->rounds.n == 0) Fail(where, ": no logged rounds to fit a world to");
   if (logs_->items.n == 0) Fail(where, ": no item catalog (/items), which the world's observations are built from");
   slate_size_ = slate_size > 0 ? slate_size : m.slate_size;
-  if (slate_size_ > 64) Fail(where, ": slates of at most 64 slots, got ", slate_size_);
+  if (slate_size_ > 31) Fail(where, ": slates of at most 31 slots (click masks of 32 bits), got ", slate_size_);
   const RoundObserver observer(*logs_, kernels_, feature_spec_, slate_size_);
   num_candidates_ = observer.num_candidates();
   num_features_ = observer.num_features();

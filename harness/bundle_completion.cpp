@@ -539,7 +539,7 @@ void CompletionConfig::Validate() const {
     if (x < 1 || x > 1000) Fail("config key 'completion.n': expected lengths in [1, 1000], got ", x);
   RequireInRange("completion.agent_updates", agent_updates, 1, 10000000);
   RequireInRange("completion.world_negatives", world_negatives, 1, 1000);
-  RequireInRange("completion.world_slate", world_slate, 1, 64);
+  RequireInRange("completion.world_slate", world_slate, 1, 31);
   if (world_scorer != "linear" && world_scorer != "mlp")
     Fail("config key 'completion.world_scorer': expected linear or mlp, got '", world_scorer, "'");
   if (!(world_rate > 0 && world_rate < 1)) Fail("config key 'completion.world_rate': expected a number in (0, 1), got ", world_rate);

@@ -28,6 +28,7 @@
 #include "ope/offline_eval.h"
 #include "policy/logged_targets.h"
 #include "replay/log_store.h"
+#include "policy/evaluation.h"
 #include "ope/reward_model.h"
 
 namespace bundlerl {
@@ -159,6 +160,32 @@ ShopperModelOptions ShopperModelOptionsOf(const CompareConfig& cfg, uint64_t see
   o.seed = StreamSeed(seed, Stream::kTargetSlates);
   o.threads = cfg.threads;
   return o;
+}
+
+// Every strategy's estimates on the comparison's logs, judged: the one evaluation call
+// (policy/evaluation.h) with the comparison's reward model, seeds and fitted shopper model.
+Evaluation EvaluateStrategies(const LoggedDataset& logs, const std::vector<std::shared_ptr<const SlatePolicy>>& strategies,
+                              const CompareConfig& cfg, const SlatePolicy* logging) {
+  std::vector<PolicyToEvaluate> policies;
+  // Named by their index too: two strategies may share a name (epsilon-greedy with two rates).
+  for (size_t i = 0; i < strategies.size(); ++i)
+    policies.push_back({Concat(i, " ", strategies[i]->name()), strategies[i], false, {}});
+  EvaluationOptions o;
+  o.estimators = cfg.estimators;
+  o.features = "kernel";
+  o.reward_model = "logistic:0.001";  // on (kernel features, one-hot slot), cross-fitted by round
+  o.folds = cfg.folds;
+  o.fold_seed = StreamSeed(cfg.seed, Stream::kRewardModelFolds);
+  o.logging = logging;
+  o.shopper_model = ShopperModelOptionsOf(cfg, cfg.seed);
+  o.shopper_model.reward = "click";  // the comparison's model answers with clicks, whatever the reward
+  o.shopper_model_rounds = std::max<int64_t>(1000, logs.rounds.n);  // every round, as the comparison has
+  o.require_shopper_model = cfg.shopper_model != "none";
+  o.rule = cfg.reliability;
+  o.estimate.threads = cfg.threads;
+  o.estimate.bootstrap_samples = cfg.bootstrap;
+  o.estimate.seed = StreamSeed(cfg.seed, Stream::kBootstrap);
+  return EvaluatePolicies(InMemoryRounds(logs), policies, o);
 }
 
 }  // namespace
@@ -315,33 +342,27 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
     }
   }
 
-  // 2-4. The reward model and the strategies' probabilities at the logged rounds.
-  const ShopperModelOptions model_options = ShopperModelOptionsOf(cfg, cfg.seed);
+  // 2-5. The reward model, the strategies' probabilities at the logged rounds, the fitted
+  // shopper model and every estimate with its judgement: the one evaluation call.
   result.shopper_model_fitted = cfg.shopper_model != "none";
   if (!result.shopper_model_fitted && NeedsShopperModel(estimators))
     Fail("config key 'compare.shopper_model': none, but an estimator needs the fitted shopper model");
-  const std::vector<OpeData> data =
-      StrategyOpeData(logs, world->kernels(), strategies, cfg.folds, StreamSeed(cfg.seed, Stream::kRewardModelFolds),
-                      cfg.threads, result.shopper_model_fitted ? &model_options : nullptr, &result.shopper_model,
-                      logging.get());
+  const Evaluation ev = EvaluateStrategies(logs, strategies, cfg, logging.get());
   Say("reward model fitted (" + std::to_string(cfg.folds) + "-fold cross-fitted logistic)");
+  result.shopper_model_fitted = ev.shopper_model_fitted;
+  result.shopper_model = ev.shopper_model;
   if (result.shopper_model_fitted)
     Say("shopper model fitted (" + result.shopper_model.choice + ", " + std::to_string(result.shopper_model.iterations) +
         " Newton steps, log-likelihood " + FormatFixed(result.shopper_model.loglik, 4) + " per round against " +
         FormatFixed(result.shopper_model.loglik_null, 4) + " without features)");
   // The logs as a BundleRL HDF5 file (what `bundlerl evaluate` and `train --logs` read).
   WriteDataset(logs, out_dir + "/logs.h5", command);
-
-  // 5. Estimates.
-  EstimateOptions opt;
-  opt.threads = cfg.threads;
-  opt.bootstrap_samples = cfg.bootstrap;
-  opt.seed = StreamSeed(cfg.seed, Stream::kBootstrap);
+  const size_t E = estimators.size();
   for (int64_t s = 0; s < S; ++s)
-    for (const auto& e : estimators) {
-      result.strategies[s].estimates.push_back(RunEstimator(*e, data[s], opt));
-      result.strategies[s].reliability.push_back(
-          Judge(*e, data[s], result.strategies[s].estimates.back(), opt, cfg.reliability));
+    for (size_t e = 0; e < E; ++e) {
+      const EvaluationRow& row = ev.rows[s * E + e];
+      result.strategies[s].estimates.push_back(row.estimate);
+      result.strategies[s].reliability.push_back(row.reliability);
     }
   std::vector<double> truth(S);
   for (int64_t s = 0; s < S; ++s) truth[s] = result.strategies[s].truth;

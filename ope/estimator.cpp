@@ -152,9 +152,11 @@ struct Scratch {
 
 // Validates and accumulates rows [begin, end) into `mom` through the estimator's Terms(),
 // block by block so that the inputs and the terms stay in cache. With `terms_out` the terms
-// of the rows are also written there (row-major [end - begin, terms], for the bootstrap).
+// of the rows are also written there (row-major [end - begin, terms], for the bootstrap and
+// for a chunk not yet complete), with `weights_out` their row weights ([end - begin]).
 void AccumulateRange(const Estimator& est, const OpeData& d, int64_t begin, int64_t end,
-                     Moments& mom, double& max_weight, Scratch& scratch, double* terms_out) {
+                     Moments& mom, double& max_weight, Scratch& scratch, double* terms_out,
+                     double* weights_out = nullptr) {
   const int m = mom.m;
   std::vector<double>&buf = scratch.terms, &wbuf = scratch.weights, &rbuf = scratch.row_weights;
   buf.resize(kBlockRows * m);
@@ -187,11 +189,25 @@ void AccumulateRange(const Estimator& est, const OpeData& d, int64_t begin, int6
     const int64_t rows = e - b;
     AddMoments(t_block, rows, mom);
     est.RowWeights(d, b, e, w, rbuf.data());
+    if (weights_out) std::copy(rbuf.data(), rbuf.data() + rows, weights_out + (b - begin));
     AddWeightMoments(rbuf.data(), rows, mom.weights);
     mom.count += static_cast<double>(rows);
   }
 }
 
+
+// The moments of stored rows (terms [rows, m], row weights [rows]) in blocks of kBlockRows
+// from the first: what AccumulateRange gives for the same rows from the same start.
+Moments MomentsOfRows(const double* terms, const double* weights, int64_t rows, int m) {
+  Moments mom(m);
+  for (int64_t b = 0; b < rows; b += kBlockRows) {
+    const int64_t n = std::min(rows - b, kBlockRows);
+    AddMoments(terms + b * m, n, mom);
+    AddWeightMoments(weights + b, n, mom.weights);
+    mom.count += static_cast<double>(n);
+  }
+  return mom;
+}
 
 void CheckArray(const std::vector<double>& v, int64_t size, const char* field, bool required,
                 const std::string& estimator) {
@@ -427,32 +443,61 @@ void EstimateAccumulator::Add(const OpeData& given) {
     Fail("OPE data: a chunk of ", d.K, " slots after chunks of ", K_);
   }
   const int m = form_.num_terms;
-  // Rows are cut in chunks of kChunkRows counted from the first row of the stream, so that
-  // streaming in pieces that are multiples of kChunkRows sums exactly as one call does.
-  std::vector<std::pair<int64_t, int64_t>> ranges;  // [begin, end) within d
+  // Rows are cut in chunks of kChunkRows counted from the first row of the stream. A whole
+  // chunk's moments are summed at once (in parallel over chunks); the rows of a chunk still
+  // incomplete are kept (terms and row weights) until it completes or Finish, and summed from
+  // its first row then: any piece sizes give bitwise the result of one call.
+  struct Range {
+    int64_t b, e;
+    bool whole;
+  };
+  std::vector<Range> ranges;  // [begin, end) within d
   for (int64_t b = 0; b < d.n;) {
-    const int64_t room = kChunkRows - rows_ % kChunkRows;
+    const int64_t offset = (rows_ + b) % kChunkRows, room = kChunkRows - offset;
     const int64_t e = std::min(d.n, b + room);
-    ranges.push_back({b, e});
+    ranges.push_back({b, e, offset == 0 && e - b == kChunkRows});
     b = e;
   }
-  std::vector<Moments> parts(ranges.size(), Moments(m));
-  std::vector<double> part_max(ranges.size(), 0.0);
   std::vector<Scratch> scratch(std::max(1, opt_.threads));
   if (opt_.bootstrap_samples > 0) terms_.resize((rows_ + d.n) * m);
   double* terms = opt_.bootstrap_samples > 0 ? terms_.data() + rows_ * m : nullptr;
+  // A part of a chunk: its rows join the pending ones; a completed chunk is summed.
+  auto add_part = [&](const Range& r) {
+    const int64_t n = r.e - r.b;
+    pending_terms_.resize((pending_rows_ + n) * m);
+    pending_weights_.resize(pending_rows_ + n);
+    Moments unused(m);
+    double max_w = 0;
+    AccumulateRange(est_, d, r.b, r.e, unused, max_w, scratch[0], pending_terms_.data() + pending_rows_ * m,
+                    pending_weights_.data() + pending_rows_);
+    if (terms) std::copy(pending_terms_.data() + pending_rows_ * m, pending_terms_.data() + (pending_rows_ + n) * m,
+                         terms + r.b * m);
+    max_weight_ = std::max(max_weight_, max_w);
+    pending_rows_ += n;
+    if (pending_rows_ == kChunkRows) {
+      chunks_.push_back(MomentsOfRows(pending_terms_.data(), pending_weights_.data(), pending_rows_, m));
+      pending_rows_ = 0;
+      pending_terms_.clear(), pending_weights_.clear();
+    }
+  };
+  size_t first_whole = 0;
+  while (first_whole < ranges.size() && !ranges[first_whole].whole) add_part(ranges[first_whole++]);  // the head
+  size_t end_whole = first_whole;
+  while (end_whole < ranges.size() && ranges[end_whole].whole) ++end_whole;
+  const int64_t whole = static_cast<int64_t>(end_whole - first_whole);
+  std::vector<Moments> parts(whole, Moments(m));
+  std::vector<double> part_max(whole, 0.0);
   // A bad row throws; the executor rethrows the error of the lowest chunk, so the first bad
   // row in file order is the one reported.
-  ParallelFor(opt_.threads, static_cast<int64_t>(ranges.size()), [&](int t, int64_t c) {
-    const int64_t b = ranges[c].first, e = ranges[c].second;
-    AccumulateRange(est_, d, b, e, parts[c], part_max[c], scratch[t], terms ? terms + b * m : nullptr);
+  ParallelFor(opt_.threads, whole, [&](int t, int64_t c) {
+    const Range& r = ranges[first_whole + c];
+    AccumulateRange(est_, d, r.b, r.e, parts[c], part_max[c], scratch[t], terms ? terms + r.b * m : nullptr);
   });
-  // A chunk cut by the previous call continues; whole new chunks follow.
-  for (size_t c = 0; c < parts.size(); ++c) {
-    if (c == 0 && rows_ % kChunkRows != 0) chunks_.back().Add(parts[c]);
-    else chunks_.push_back(parts[c]);
+  for (int64_t c = 0; c < whole; ++c) {
+    chunks_.push_back(parts[c]);
     max_weight_ = std::max(max_weight_, part_max[c]);
   }
+  for (size_t i = end_whole; i < ranges.size(); ++i) add_part(ranges[i]);  // the tail
   AddModelGradient(d);
   rows_ += d.n;
 }
@@ -486,6 +531,7 @@ Estimate EstimateAccumulator::Finish(Reducer* comm) const {
   const int m = form.num_terms;
   Moments total(m);
   for (const auto& c : chunks_) total.Add(c);
+  if (pending_rows_ > 0) total.Add(MomentsOfRows(pending_terms_.data(), pending_weights_.data(), pending_rows_, m));
   double max_weight = max_weight_;
   if (distributed) {
     std::vector<double> packed;

@@ -171,9 +171,10 @@ struct TermMoments {
 
 // One estimator over rows that arrive in pieces (a log streamed in chunks): Add() the pieces
 // in order, then Finish(). Rows are summed in chunks of kChunkRows counted from the first row,
-// merged in order, so that pieces whose sizes are multiples of kChunkRows give bitwise the
-// result of one Add() of all rows; and no result depends on the number of threads. With a
-// bootstrap the per-row terms are kept (rows x terms doubles) for the resampling.
+// merged in order, the rows of a chunk kept until it is complete, so that pieces of any sizes
+// give bitwise the result of one Add() of all rows; and no result depends on the number of
+// threads. With a bootstrap the per-row terms are kept (rows x terms doubles) for the
+// resampling.
 class EstimateAccumulator {
  public:
   static constexpr int64_t kChunkRows = 1 << 16;
@@ -193,6 +194,9 @@ class EstimateAccumulator {
   int64_t K_ = -1, rows_ = 0;
   TermForm form_;
   std::vector<TermMoments> chunks_;
+  // The rows of the chunk not yet complete: their terms [pending_rows_, terms] and row weights.
+  std::vector<double> pending_terms_, pending_weights_;
+  int64_t pending_rows_ = 0;
   double max_weight_ = 0;
   std::vector<double> terms_;  // [rows, terms] when bootstrapping
   std::vector<double> model_grad_sum_, model_covariance_;  // fitted-model estimators

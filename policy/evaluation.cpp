@@ -109,21 +109,24 @@ ModelPlan PlanShopperModel(const LoggedDataset& catalog, const RoundBatch& first
     if (m.n_units <= 300) plan.options.features += ",unit";
   }
   CheckShopperModelFeatures(plan.options.features);
+  // The model answers with the evaluated reward, unless the options name one (click, purchase).
+  const std::string answer = plan.options.reward.empty() ? reward : plan.options.reward;
   std::string why;
   if (m.slots_per_round != m.slate_size)
     why = Concat("the log stores ", m.slots_per_round, " of the ", m.slate_size, " slots of a page per round");
-  else if (reward == "revenue")
+  else if (answer == "revenue")
     why = "the reward is revenue, which the choice model does not answer";
-  else if (!first_round.Reward(reward).empty() && first_round.Reward(reward)[0] != 0 && first_round.Reward(reward)[0] != 1)
-    why = Concat("the ", reward, " is not 0/1");
+  else if (!first_round.Reward(answer).empty() && first_round.Reward(answer)[0] != 0 && first_round.Reward(answer)[0] != 1)
+    why = Concat("the ", answer, " is not 0/1");
   else if (comm && comm->world_size() > 1)
     why = "a model fitted to every rank's rounds is not supported with --world-size > 1";
   if (!why.empty()) {
     if (plan.needed) Fail("--estimators: the fitted shopper model (model, slate-dr) cannot be fitted: ", why);
+    if (o.require_shopper_model) Fail("the shopper model cannot be fitted: ", why);
     plan.why_not = why;
     return plan;
   }
-  plan.options.reward = reward;
+  plan.options.reward = answer;
   plan.fit = true;
   return plan;
 }
@@ -150,7 +153,7 @@ class Accumulators {
   EstimateAccumulator& at(size_t p, size_t s, size_t e) { return acc_[(p * S_ + s) * E_ + e]; }
   bool checking() const { return !model_.empty(); }
 
-  void Add(const std::vector<OpeData>& data, int64_t positions) {
+  void Add(const std::vector<OpeData>& data) {
     for (size_t p = 0; p < P_; ++p) {
       for (size_t s = 0; s < S_; ++s) {
         const OpeData part = s == 0 ? OpeData() : data[p].SelectPosition(static_cast<int32_t>(s - 1));
@@ -166,7 +169,6 @@ class Accumulators {
       for (size_t e = 0; e < E_; ++e)
         if (!IsModelEstimator(*estimators_[e])) on_model_[p * E_ + e].Add(imputed);
     }
-    (void)positions;
   }
   Reliability Judge(size_t p, size_t e, const Estimate& estimate, const ReliabilityRule& rule, Reducer* comm) const {
     if (!checking() || IsModelEstimator(*estimators_[e])) return JudgeWeights(estimate, rule);
@@ -304,7 +306,7 @@ Evaluation EvaluatePolicies(const RoundSource& source, const std::vector<PolicyT
       out.shopper_model_fitted = true;
       out.shopper_model = model->summary();
     } catch (const Error& e) {
-      if (plan.needed) throw;
+      if (plan.needed || o.require_shopper_model) throw;
       out.judged = Concat("Per-slot estimates are judged by their weights only: no shopper model could be fitted (",
                           e.what(), ").");
     }
@@ -319,10 +321,11 @@ Evaluation EvaluatePolicies(const RoundSource& source, const std::vector<PolicyT
   RewardModelConfig model_cfg;
   model_cfg.model = o.reward_model;
   model_cfg.folds = o.folds;
-  model_cfg.seed = o.estimate.seed;
+  model_cfg.seed = o.fold_seed.value_or(o.estimate.seed);
   LoggedTargetOptions topt;
   topt.reward = out.reward;
   topt.threads = o.estimate.threads;
+  topt.logging = o.logging;
   if (need_reward_model) topt.reward_model = &model_cfg;
   std::vector<std::string> scopes = {"all"};
   if (o.per_position)
@@ -345,7 +348,7 @@ Evaluation EvaluatePolicies(const RoundSource& source, const std::vector<PolicyT
           BuildPolicyOpeData(part, kernels, features, raw, topt, need_reward_model ? &out.reward_model_report : nullptr);
       if (model) AddShopperModelColumns(part, kernels, *model, raw, plan.options, data, features);
       if (!data.empty()) propensities.Add(data[0]);
-      acc.Add(data, meta.slate_size);
+      acc.Add(data);
     } catch (const Error& e) {
       Fail(where, ": ", e.what());
     }

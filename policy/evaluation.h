@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ struct EvaluationOptions {
   std::string features;                 // feature rows; "" = a learned policy's, else kernel
   std::string reward_model = "logistic:0.01";  // a registered reward model spec
   int folds = 5;                               // its cross-fitting folds
+  std::optional<uint64_t> fold_seed;           // of its folds; unset: estimate.seed
+  // The logging policy, when known (simulated logs): the abstraction columns of mips.
+  const SlatePolicy* logging = nullptr;
   // The shopper model: choice "none" turns it off (then the per-slot estimates are unchecked
   // and model, slate-dr are refused).
   // Its feature groups "auto": kernel and bundle; profile and item where the item vectors have
@@ -66,6 +70,8 @@ struct EvaluationOptions {
     return s;
   }();
   int64_t shopper_model_rounds = 200000;  // rounds it is fitted to, at most
+  bool require_shopper_model = false;     // a model that cannot be fitted is an error (else: judged
+                                          // by the weights only, and `judged` says why)
   ReliabilityRule rule;
   EstimateOptions estimate;             // threads, alpha, bootstrap, seed
   bool per_position = false;            // also a row per page position

@@ -333,6 +333,12 @@ TEST_CASE("from an OBD log to a learned policy and its off-policy value", "[cli]
   int n = 0;
   while (std::getline(lines, line)) ++n;
   CHECK(n == 3 * 4);
+  // A policy table saved with a byte-order mark (as spreadsheets write them) reads as without.
+  WriteText(tmp / "bom.csv", "\xEF\xBB\xBF" + ReadText(table));
+  auto bom = RunCli("evaluate --logs " + tmp / "b.h5" + " --policy " + tmp / "bom.csv" + " --estimators ipw --format csv");
+  auto plain = RunCli("evaluate --logs " + tmp / "b.h5" + " --policy " + table + " --estimators ipw --format csv");
+  REQUIRE(bom.status == 0);
+  CHECK(bom.output.substr(bom.output.find(",ipw,")) == plain.output.substr(plain.output.find(",ipw,")));
   // The uniform policy through --policy gives --target uniform's IPW: the logged click rate.
   auto t = RunCli("evaluate --logs " + tmp / "b.h5" + " --target uniform --estimators ipw --format csv");
   REQUIRE(t.status == 0);

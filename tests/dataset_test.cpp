@@ -596,6 +596,14 @@ TEST_CASE("bad slate logs name the file, the line and the column, and are refuse
   CHECK_THAT(error_of("round_id,position,item_id,click,candidate_set\n1,0,a,0,A\n1,1,b,0,A\n2,0,c,0,B\n2,1,d,0,B\n"
                       "3,0,e,0,B\n3,1,c,0,B\n"),
              Contains("candidate set") && Contains("as many candidates"));
+  {  // two file columns read as one logical column; user features without users
+    SlateFiles f = SlateFilesIn(tmp, "round_id,position,item_id,click,clicked\n1,0,a,0,1\n");
+    f.rename = {{"click", "clicked"}};
+    CHECK_THROWS_WITH(ImportSlates(f, SlateLogOptions()), Contains("line 1") && Contains("'click'") &&
+                                                             Contains("'clicked'") && Contains("both read as"));
+    SlateFiles g = SlateFilesIn(tmp, head + "1,0,a,0,0.5\n", "", "user_id,feature_x\nu1,1\n");
+    CHECK_THROWS_WITH(ImportSlates(g, SlateLogOptions()), Contains("users.csv") && Contains("no user_id column"));
+  }
   SlateLogOptions k2;
   k2.slate_size = 2;
   CHECK_THAT(error_of(head + "1,2,a,0,0.5\n", k2), Contains("line 2") && Contains("slate size 2"));
@@ -610,4 +618,24 @@ TEST_CASE("bad slate logs name the file, the line and the column, and are refuse
       ImportSlates(SlateFilesIn(tmp, head + "1,0,a,0,0.5\n1,1,b,0,0.5\n2,0,c,0,0.5\n"), drop, nullptr, &report);
   CHECK(d.rounds.n == 1);
   CHECK(report.dropped_rounds == 1);
+}
+
+TEST_CASE("a UTF-8 byte-order mark is accepted by every CSV reader: OBD, Amazon, slates", "[dataset][data]") {
+  // Spreadsheet exports start their files with one; it is not part of the first column's name.
+  TempDir tmp;
+  const std::string bom = "\xEF\xBB\xBF";
+  for (const char* domain : {"food"}) {
+    const std::string src = DataDir() + "/bundles/amazon/" + domain, dst = tmp / domain;
+    fs::create_directories(dst);
+    for (const auto& f : fs::directory_iterator(src))
+      WriteText(dst + "/" + f.path().filename().string(), bom + testing::ReadText(f.path().string()));
+    const ImportStats with = StatsOf(ImportAmazon(dst, "test")), without = StatsOf(ImportAmazon(src, "test"));
+    CHECK(with.items == without.items);
+    CHECK(with.sessions == without.sessions);
+    CHECK(with.bundles == without.bundles);
+  }
+  fs::create_directories(tmp / "obd/random/men");
+  for (const char* f : {"men.csv", "item_context.csv"})
+    WriteText(tmp / "obd/random/men/" + f, bom + testing::ReadText(DataDir() + "/obd/random/men/" + f));
+  CHECK(ImportObd(tmp / "obd/random/men", "test").rounds.n == 10000);
 }

@@ -511,8 +511,7 @@ TEST_CASE("per-position selection keeps the rows of one position", "[ope]") {
   CHECK(all == Approx((v0 * p0.n + v1 * p1.n) / d.n).epsilon(1e-12));
 }
 
-TEST_CASE("estimates over a log streamed in pieces equal one pass, bitwise for pieces of whole chunks",
-          "[ope]") {
+TEST_CASE("estimates over a log streamed in pieces of any sizes equal one pass, bitwise", "[ope]") {
   const OpeData all = Slates().Log(300000, 8);
   auto piece = [&](int64_t b, int64_t e) {
     OpeData d;
@@ -535,23 +534,24 @@ TEST_CASE("estimates over a log streamed in pieces equal one pass, bitwise for p
     opt.bootstrap_samples = 25;
     opt.seed = 3;
     const Estimate one = RunEstimator(*est, all, opt);
-    EstimateAccumulator whole_chunks(*est, opt), ragged(*est, opt);
+    EstimateAccumulator whole_chunks(*est, opt), ragged(*est, opt), tiny(*est, opt);
     const int64_t c = EstimateAccumulator::kChunkRows;
     for (int64_t b = 0; b < all.n; b += 2 * c) whole_chunks.Add(piece(b, std::min(all.n, b + 2 * c)));
     for (int64_t b = 0; b < all.n; b += 70001) ragged.Add(piece(b, std::min(all.n, b + 70001)));
-    const Estimate w = whole_chunks.Finish(), r = ragged.Finish();
-    CHECK(w.value == one.value);
-    CHECK(w.stderr_ == one.stderr_);
-    CHECK(w.ci_low == one.ci_low);
-    CHECK(w.ci_high == one.ci_high);
-    CHECK(w.ess == one.ess);
-    CHECK(w.max_weight_share == one.max_weight_share);
-    CHECK(w.nonzero_rows == one.nonzero_rows);
-    CHECK(r.nonzero_rows == one.nonzero_rows);
-    CHECK(r.ess == Approx(one.ess).epsilon(1e-12));
-    CHECK(r.rows == all.n);
-    CHECK(r.value == Approx(one.value).epsilon(1e-12));
-    CHECK(r.ci_high == Approx(one.ci_high).epsilon(1e-12));
+    // Pieces of 1, 7, 999 and 30,000 rows in turn: chunk boundaries fall inside them.
+    const int64_t sizes[] = {1, 7, 999, 30000};
+    for (int64_t b = 0, i = 0; b < all.n; b += sizes[i++ % 4]) tiny.Add(piece(b, std::min(all.n, b + sizes[i % 4])));
+    for (const Estimate& x : {whole_chunks.Finish(), ragged.Finish(), tiny.Finish()}) {
+      CHECK(x.rows == all.n);
+      CHECK(x.value == one.value);
+      CHECK(x.stderr_ == one.stderr_);
+      CHECK(x.ci_low == one.ci_low);
+      CHECK(x.ci_high == one.ci_high);
+      CHECK(x.ess == one.ess);
+      CHECK(x.max_weight == one.max_weight);
+      CHECK(x.max_weight_share == one.max_weight_share);
+      CHECK(x.nonzero_rows == one.nonzero_rows);
+    }
   }
   const auto ipw = MakeEstimator("ipw");
   EstimateAccumulator empty(*ipw, {});

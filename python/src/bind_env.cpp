@@ -253,6 +253,9 @@ py::dict Simulate(const std::shared_ptr<SimSettings>& settings, const std::strin
       if (policy.info.num_features > 0 && policy.info.num_features != w->num_features())
         Fail("policy ", policy.source, " scores ", policy.info.num_features, " features, but ", world, " gives rows of ",
              w->num_features(), " (", w->feature_spec().ToString(), ")");
+      if (!policy.info.catalog.empty() && policy.info.catalog != CatalogFingerprint(w->logs()))
+        Fail("policy ", policy.source, " was trained for the catalog '", policy.info.catalog, "', but ", world,
+             " holds '", CatalogFingerprint(w->logs()), "'");
       totals = SimulateEnvironmentEpisodes(*w, act, episodes, seed, threads);
     } else {
       totals = SimulateEpisodes(BuildModel(*settings), act, episodes, seed, threads, 0, 1,

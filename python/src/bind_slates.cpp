@@ -202,8 +202,11 @@ LogsHandle FromArrays(const py::dict& rounds, const py::dict& context, const py:
       text_values.emplace_back();
     }
   }
-  for (double p : std::vector<double>(position.data(), position.data() + position.size()))
-    if (p != std::floor(p)) throw py::value_error(Concat("position: expected integers, found ", p));
+  for (size_t i = 0; i < n; ++i) {
+    const double p = position.data()[i];
+    if (!(p >= 0 && p < 64) || p != std::floor(p))
+      throw py::value_error(Concat("position[", i, "]: expected a 0-based integer position below 64, found ", p));
+  }
   SlateLogOptions options;
   options.source = source;
   options.logging_policy = logging_policy;

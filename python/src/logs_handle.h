@@ -14,10 +14,16 @@ namespace bundlerl::python {
 struct LogsHandle {
   std::string path;                      // the file it was read from; "" when built in memory
   std::shared_ptr<LoggedDataset> data;   // the dataset, read on first use for a file
+  // Called with the GIL held; the file is read without it, and the result kept only if no
+  // other thread kept one meanwhile (whose dataset may be in use).
   const LoggedDataset& Get() {
     if (!data) {
-      py::gil_scoped_release release;
-      data = std::make_shared<LoggedDataset>(ReadDataset(path));
+      std::shared_ptr<LoggedDataset> read;
+      {
+        py::gil_scoped_release release;
+        read = std::make_shared<LoggedDataset>(ReadDataset(path));
+      }
+      if (!data) data = std::move(read);
     }
     return *data;
   }
