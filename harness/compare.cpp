@@ -42,7 +42,7 @@ void Say(const std::string& line) { std::cerr << "compare: " << line << std::end
 
 void CompareConfig::Declare(OptionList& o) {
   o.Add("compare.kind", &kind, "the experiment (a registered kind; see the list above)");
-  o.Add("compare.data", &data, "dataset folder (default: the kind's folder under $BUNDLERL_DATA or ../shared/data)");
+  o.Add("compare.data", &data, "dataset folder (default: the kind's folder under $BUNDLERL_DATA, ../shared/data or data/)");
   o.Add("compare.name", &name, "results folder name (results/<name>)");
   o.Add("compare.seed", &seed, "seed of logging, truth and bootstrap");
   o.Add("compare.log_rounds", &log_rounds, "logged rounds");

@@ -2,13 +2,17 @@
 #include "harness/experiment.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 namespace bundlerl {
 
 std::string ExperimentContext::DataFolder(const std::string& under) const {
   if (!compare.data.empty()) return compare.data;
   const char* env = std::getenv("BUNDLERL_DATA");
-  return std::string(env && *env ? env : "../shared/data") + under;
+  if (env && *env) return env + under;
+  // ../shared/data beside the checkout, else data/ where scripts/get-data.sh puts the datasets
+  const std::string shared = "../shared/data";
+  return (std::filesystem::is_directory(shared) ? shared : std::string("data")) + under;
 }
 
 }  // namespace bundlerl

@@ -29,7 +29,8 @@ struct ExperimentContext {
   CompareConfig compare;  // compare.train holds [train]
   std::string out_dir;    // where the results go
   std::string resolved_config, command;
-  // The folder of the named dataset: compare.data, else <$BUNDLERL_DATA or ../shared/data>/under.
+  // The folder of the named dataset: compare.data, else <$BUNDLERL_DATA, or ../shared/data where
+  // it exists, or data/ (scripts/get-data.sh)>/under.
   std::string DataFolder(const std::string& under) const;
 };
 

@@ -133,7 +133,7 @@ TEST_CASE("evaluate warns about tiny propensities and a deterministic logging po
 }
 
 TEST_CASE("INI configs: flags override, unknown keys and bad values name file and line",
-          "[cli]") {
+          "[cli][data]") {
   TempDir tmp;
   WriteText(tmp / "ok.ini", "# comment\nformat = obd\ndir = /definitely/missing\nout = " +
                                 tmp / "o.h5" + "\n");
@@ -556,7 +556,7 @@ TEST_CASE("a rank that dies makes the other exit with a clear error instead of h
 }
 
 TEST_CASE("a peer that accepts and never answers, or a master that does not resolve, is an error within the timeout",
-          "[cli][distributed]") {
+          "[cli][distributed][data]") {
   TempDir tmp;
   // A listening socket that is never accepted: the kernel completes the connection, and
   // nothing is ever sent back.
