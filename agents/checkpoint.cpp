@@ -33,6 +33,17 @@ void WriteCheckpoint(const std::string& path, const std::string& agent, const Tr
   }
 }
 
+std::string ReadCheckpointFingerprint(const std::string& path) {
+  torch::serialize::InputArchive a;
+  try {
+    a.load_from(path);
+  } catch (const std::exception& e) {
+    Fail(path, ": not a readable checkpoint (", std::string(e.what()).substr(0, 100), ")");
+  }
+  torch::IValue v;
+  return a.try_read("fingerprint", v) && v.isString() ? v.toStringRef() : std::string();
+}
+
 TrainerState ReadCheckpoint(const std::string& path, const std::string& agent,
                             const std::function<void(torch::serialize::InputArchive&)>& read) {
   torch::serialize::InputArchive a;

@@ -18,6 +18,10 @@ void WriteCheckpoint(const std::string& path, const std::string& agent, const Tr
 TrainerState ReadCheckpoint(const std::string& path, const std::string& agent,
                             const std::function<void(torch::serialize::InputArchive&)>& read);
 
+// The fingerprint of the settings a checkpoint was written under ("" in files that predate it),
+// read before the agent's state so that other settings are named as such, not as a corrupt file.
+std::string ReadCheckpointFingerprint(const std::string& path);
+
 // An Eigen-free tensor copy of a double array, and back (for the bandits' statistics).
 torch::Tensor DoublesToTensor(const double* data, int64_t n);
 void TensorToDoubles(const torch::Tensor& t, double* data, int64_t n, const std::string& what);

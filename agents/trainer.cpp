@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "agents/agent.h"
+#include "agents/checkpoint.h"
 #include "agents/internal.h"
 #include "agents/simulated_logs.h"
 #include "common/error.h"
@@ -95,8 +96,8 @@ TrainResult RunUpdates(Agent& agent, const TrainConfig& c, const std::string& fi
   TrainerState state;
   state.fingerprint = fingerprint;
   if (c.resume && !c.checkpoint.empty() && std::filesystem::exists(c.checkpoint)) {
+    CheckFingerprint(c.checkpoint, internal::ReadCheckpointFingerprint(c.checkpoint), fingerprint);
     const TrainerState saved = agent.LoadState(c.checkpoint);
-    CheckFingerprint(c.checkpoint, saved.fingerprint, fingerprint);
     state.update = saved.update;
     state.curve = saved.curve;
     if (state.update > c.updates)
@@ -264,7 +265,10 @@ TrainResult TrainAgent(std::shared_ptr<const ShopperModel> model, const TrainCon
     const LoggedDataset logs = LogSimulatedRounds(bandit, *MakeFixedPolicy(config.logging_policy), lc);
     return TrainFromLogs(InMemoryRounds(logs), model->world().kernels(), FeatureSpec(), config, progress, comm);
   }
-  return TrainInEnvironment(SimulatorEnvironment(model), config, progress, comm);
+  TrainResult r = TrainInEnvironment(SimulatorEnvironment(model), config, progress, comm);
+  // Kernel features are the world's: the policy is for this world's catalog and its logs.
+  if (model->world().catalog()) r.catalog = CatalogFingerprint(*model->world().catalog());
+  return r;
 }
 
 TrainResult TrainInEnvironment(const Environment& env, const TrainConfig& config, const ProgressFunction& progress,
@@ -323,8 +327,7 @@ TrainResult TrainFromLogs(const RoundSource& rounds, const ItemKernels& kernels,
   const int64_t V = std::max<int64_t>(c.grad_shards, 1);
   const int rank = comm ? comm->rank() : 0, world = comm ? comm->world_size() : 1;
   EpochOrder order(rounds, c.shuffle_block, c.seed);
-  const std::string data = Concat(where, ", ", n, " rounds, ", m.n_units, " units, features ", features.ToString(),
-                                  ", reward ", reward);
+  const std::string data = Concat(LogFingerprint(rounds), ", features ", features.ToString(), ", reward ", reward);
   TrainResult result = RunUpdates(*agent, c, TrainFingerprint(c, data), comm, progress, [&](int64_t u) {
     const int64_t epoch = u / per_epoch, step = u % per_epoch;
     LoggedBatch batch;
@@ -366,7 +369,7 @@ TrainResult TrainFromLogs(const RoundSource& rounds, const ItemKernels& kernels,
   });
   result.feature_spec = features.ToString();
   result.kernel_spec = m.kernels;
-  if (features.ToString() != "kernel") result.catalog = CatalogFingerprint(catalog);
+  result.catalog = CatalogFingerprint(catalog);  // kernel features too: the log's kernels give them
   return result;
 }
 

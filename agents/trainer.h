@@ -79,7 +79,8 @@ struct TrainResult {
   std::string agent;
   std::string feature_spec = "kernel";  // the feature rows the policy scores
   std::string kernel_spec;              // the kernels they were built with (logs), if any
-  std::string catalog;                  // the catalog's fingerprint (CatalogFingerprint)
+  std::string catalog;                  // the fingerprint of the catalog it was trained for
+                                        // (CatalogFingerprint; "" for a world with none)
   std::vector<double> curve;  // per update: mean session reward of the episodes collected
                               // (on-policy, bandits) or the logged objective (off-policy)
   int64_t updates = 0, rounds = 0;  // updates done; rounds (steps or logged rounds) consumed

@@ -16,6 +16,8 @@ int RunExperiment(SimOptions& o, const ParsedOptions& parsed, const std::string&
                   const std::string& kind = "") {
   FinishSimOptions(o, parsed);
   if (!kind.empty()) o.compare.kind = kind;
+  if (parsed.vm.count("out") && !parsed.vm["out"].defaulted() && out.empty())
+    Fail("--out: expected a folder path, got an empty one");
   if (!out.empty()) o.compare.out_dir = out;
   Experiment* experiment = nullptr;
   for (auto& [name, e] : o.experiments)

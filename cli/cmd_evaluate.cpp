@@ -59,6 +59,7 @@ EvaluationOptions OptionsFrom(const po::variables_map& vm) {
   o.estimate.bootstrap_samples = vm["bootstrap"].as<int>();
   if (o.estimate.bootstrap_samples < 0 || o.estimate.bootstrap_samples > 1000000)
     Fail("--bootstrap: expected a number in [0, 1000000], got ", o.estimate.bootstrap_samples);
+  CheckBootstrapSamples(o.estimate.bootstrap_samples, o.estimate.alpha, "--bootstrap");
   o.estimate.seed = vm["seed"].as<uint64_t>();
   o.chunk = vm["chunk"].as<int64_t>();
   if (o.chunk < 1 || o.chunk % EstimateAccumulator::kChunkRows != 0)

@@ -59,20 +59,22 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
   const ActFunction act = [&](const Observation& ob, SplitMix64& r, int32_t* s) { policy->Act(ob, r, s); };
   EpisodeTotals totals;
   std::shared_ptr<const ShopperModel> model;
+  std::vector<std::string> warnings;
   if (!world_path.empty()) {
     if (exact) Fail("--exact: enumeration is for the config's world; a fitted world is valued by simulation");
     const auto world = LoadFittedWorld(world_path);
     if (IsPolicyFile(policy_name) && info.num_features != world->num_features())
       Fail(policy_name, ": the policy scores ", info.num_features, " features (", info.features, ") but ", world_path,
            " gives rows of ", world->num_features(), " (", world->feature_spec().ToString(), ")");
-    if (IsPolicyFile(policy_name) && !info.catalog.empty() && info.catalog != CatalogFingerprint(world->logs()))
-      Fail(policy_name, ": the policy was trained for the catalog '", info.catalog, "', but ", world_path, " holds '",
-           CatalogFingerprint(world->logs()), "'");
+    if (IsPolicyFile(policy_name))
+      CheckPolicyCatalog(policy_name, info, CatalogFingerprint(world->logs()), world_path, &warnings);
     totals = SimulateEnvironmentEpisodes(*world, act, episodes, seed, threads, comm->rank(), comm->world_size());
   } else {
     // Sessions split by rank (episode e on rank e mod world), seeds from (seed, e): the same
     // numbers as one process.
     model = std::make_shared<const ShopperModel>(World::Generate(o.world), o.shopper, o.session);
+    if (IsPolicyFile(policy_name) && model->world().catalog())
+      CheckPolicyCatalog(policy_name, info, CatalogFingerprint(*model->world().catalog()), "the config's world", &warnings);
     totals = SimulateEpisodes(model, act, episodes, seed, threads, comm->rank(), comm->world_size(), kind);
   }
   comm->AllReduceSum(totals.reward);
@@ -80,6 +82,7 @@ int RunSimulate(const std::vector<std::string>& args, const std::string&) {
   comm->AllReduceSum(totals.clicks);
   const ValueEstimate v = ValueFromEpisodes(totals);
   if (comm->rank() != 0) return 0;
+  for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
   std::cout << std::setprecision(6) << "policy " << policy->name() << ": value " << v.value << " +- "
             << v.stderr_ << " (standard error, " << v.episodes << " episodes, seed " << seed << ")\n"
             << "mean steps " << v.mean_steps << ", mean clicks " << v.mean_clicks << "\n";

@@ -1,6 +1,7 @@
 // bundlerl synth --config FILE.ini --rounds N --out F.h5
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "agents/simulated_logs.h"
@@ -13,6 +14,25 @@
 #include "replay/log_store.h"
 
 namespace bundlerl::cli {
+
+namespace {
+
+// Throws Error when the rounds still to write, at the bytes per round of the `written` so far
+// in the temporary file `partial`, would not fit in the free space of its disk.
+void CheckRoomForTheRest(const std::string& partial, const std::string& out, int64_t written, int64_t rounds) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const double size = static_cast<double>(fs::file_size(partial, ec));
+  const fs::space_info disk = fs::space(fs::path(partial).parent_path().empty() ? "." : fs::path(partial).parent_path(), ec);
+  if (ec || size <= 0) return;
+  const double rest = size / static_cast<double>(written) * static_cast<double>(rounds - written);
+  if (rest > static_cast<double>(disk.available))
+    Fail("--out ", out, ": ", rounds, " rounds would take about ", (size + rest) / 1e9, " GB (", size / written,
+         " bytes a round, as written so far), and the disk has ", static_cast<double>(disk.available) / 1e9,
+         " GB free; stopped after ", written, " rounds, nothing written");
+}
+
+}  // namespace
 
 int RunSynth(const std::vector<std::string>& args, const std::string& command_line) {
   SimOptions o;
@@ -58,6 +78,10 @@ int RunSynth(const std::vector<std::string>& args, const std::string& command_li
   for (int64_t first = 0; first < rounds; first += kChunk) {
     LogSimulatedRange(model, *logging, lc, first, std::min(kChunk, rounds - first), batch);
     writer.AppendRounds(batch);
+    // After 4 chunks and every 64th after, the rest projected from the bytes written so far:
+    // a log the disk cannot hold stops here, its partial file removed, not when the disk is full.
+    const int64_t chunks = first / kChunk + 1;
+    if (chunks == 4 || (chunks > 4 && chunks % 64 == 0)) CheckRoomForTheRest(writer.file().path(), out, first + batch.n, rounds);
     if (tty) std::cerr << "\rsynth: " << first + batch.n << "/" << rounds << " rounds" << std::flush;
   }
   if (tty) std::cerr << "\n";

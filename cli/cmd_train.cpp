@@ -117,7 +117,7 @@ int RunTrain(const std::vector<std::string>& args, const std::string& command_li
     if (comm->rank() == 0) PrintFittedWorld(*world, std::cerr);
     r = TrainInEnvironment(*world, t, progress, comm.get(), world->feature_spec().ToString());
     r.kernel_spec = world->kernel_spec().ToString();
-    if (r.feature_spec != "kernel") r.catalog = CatalogFingerprint(world->logs());
+    r.catalog = CatalogFingerprint(world->logs());
   } else if (logs_path.empty()) {
     const auto world = World::Generate(o.world);
     const auto model = std::make_shared<const ShopperModel>(world, o.shopper, o.session);

@@ -162,7 +162,15 @@ ParsedOptions ParseSubcommand(const std::string& name, const std::vector<std::st
     out.config_file = out.vm["config"].as<std::string>();
     const auto keys = IniKeyLines(out.config_file);
     out.config_lines = keys;
-    std::ifstream in(out.config_file);
+    // Lines starting with ';' are INI comments too (boost reads only '#'): blanked, so that
+    // the line numbers stay those of the file.
+    std::ifstream file(out.config_file);
+    std::ostringstream text;
+    for (std::string line; std::getline(file, line);) {
+      const auto first = line.find_first_not_of(" \t");
+      text << (first != std::string::npos && line[first] == ';' ? "" : line) << "\n";
+    }
+    std::istringstream in(text.str());
     try {
       // Stored after the command line, so flags given there win.
       po::store(po::parse_config_file(in, desc, /*allow_unregistered=*/false), out.vm);
@@ -170,6 +178,7 @@ ParsedOptions ParseSubcommand(const std::string& name, const std::vector<std::st
       std::string key = e.get_option_name();
       if (key.rfind("--", 0) == 0) key = key.substr(2);
       const int line = LineOf(keys, key);
+      if (key.empty() || line <= 0) Fail(out.config_file, ": ", MessageOf(e));
       Fail(out.config_file, ", line ", line, ": key '", key, "': ", MessageOf(e));
     } catch (const po::error& e) {
       Fail(out.config_file, ": ", MessageOf(e));

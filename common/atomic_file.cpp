@@ -10,6 +10,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "common/error.h"
 
@@ -52,22 +54,45 @@ void MoveIntoPlace(const std::string& from, const std::string& to) {
 
 namespace {
 
-// Creates `lock` holding this process id; if it exists and its process is running, an
-// error naming that process.
+// When the process started, in clock ticks since boot (field 22 of /proc/<pid>/stat); 0 where
+// unknown. With the id it tells the process that took a lock from a later one given its id.
+unsigned long long ProcessStartTime(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const size_t close = text.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 1));
+  std::string field;
+  for (int k = 3; k <= 22 && rest >> field; ++k)
+    if (k == 22) return std::strtoull(field.c_str(), nullptr, 10);
+  return 0;
+}
+
+// Whether the process that wrote "pid [start]" into a lock still runs: its id runs, and where
+// both start times are known, they agree (else the id was given to another process since).
+bool LockHolderRuns(long pid, unsigned long long start) {
+  if (!ProcessIsRunning(pid)) return false;
+  const unsigned long long now = ProcessStartTime(pid);
+  return start == 0 || now == 0 || now == start;
+}
+
+// Creates `lock` holding this process's id and start time; if it exists and its process is
+// running, an error naming that process.
 void TakeLock(const std::string& lock, const std::string& what) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     const int fd = open(lock.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd >= 0) {
-      const std::string pid = std::to_string(getpid()) + "\n";
-      const bool ok = write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+      const std::string id = Concat(getpid(), " ", ProcessStartTime(getpid()), "\n");
+      const bool ok = write(fd, id.data(), id.size()) == static_cast<ssize_t>(id.size());
       close(fd);
       if (!ok) Fail(lock, ": cannot write the lock file (", std::strerror(errno), ")");
       return;
     }
     if (errno != EEXIST) Fail(lock, ": cannot create the lock file (", std::strerror(errno), ")");
     long holder = 0;
-    std::ifstream(lock) >> holder;
-    if (ProcessIsRunning(holder))
+    unsigned long long start = 0;
+    std::ifstream(lock) >> holder >> start;
+    if (LockHolderRuns(holder, start))
       Fail(what, " is being written by another run (process ", holder, ", lock ", lock,
            "); wait for it to finish or choose another output folder");
     std::remove(lock.c_str());  // left by a run that no longer exists
@@ -77,11 +102,30 @@ void TakeLock(const std::string& lock, const std::string& what) {
 
 }  // namespace
 
+namespace {
+
+const char kFolderMarker[] = ".bundlerl-results";
+
+// True when `path` is absent, an empty folder, or a folder an earlier run wrote (its marker).
+bool MayReplace(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return true;
+  if (fs::exists(fs::path(path) / kFolderMarker, ec)) return true;
+  return fs::is_empty(path, ec) && !ec;
+}
+
+}  // namespace
+
 AtomicFolder::AtomicFolder(std::string path) : path_(std::move(path)) {
   namespace fs = std::filesystem;
+  if (path_.empty()) Fail("an output folder path is needed, got an empty one");
   while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
   std::error_code ec;
   if (fs::exists(path_, ec) && !fs::is_directory(path_, ec)) Fail(path_, ": exists and is not a folder");
+  if (!MayReplace(path_))
+    Fail(path_, ": the folder holds files that no bundlerl run wrote (it has no ", kFolderMarker,
+         " marker), and the results would replace it whole; choose a new or empty folder");
   const fs::path parent = fs::path(path_).parent_path();
   if (!parent.empty()) {
     fs::create_directories(parent, ec);
@@ -108,6 +152,11 @@ AtomicFolder::~AtomicFolder() {
 void AtomicFolder::Commit() {
   namespace fs = std::filesystem;
   std::error_code ec;
+  {
+    std::ofstream marker(fs::path(staging_) / kFolderMarker);
+    marker << "Written by bundlerl: the next run into this folder replaces it whole.\n";
+    if (!marker) Fail(staging_, ": cannot write the folder's marker (", std::strerror(errno), ")");
+  }
   const std::string old = Concat(path_, ".old.", getpid());
   const bool replace = fs::exists(path_, ec);
   if (replace && std::rename(path_.c_str(), old.c_str()) != 0)

@@ -28,6 +28,8 @@ class AtomicFile {
 // (removing those of dead processes). Commit() replaces the destination by the staging
 // folder (an existing destination is moved aside and then removed). Destroyed uncommitted,
 // it removes the staging folder; the destination keeps its previous, complete contents.
+// Only a folder a run wrote is replaced: the destination must be absent, empty, or hold the
+// marker ".bundlerl-results" that Commit() writes (else an error, before any work).
 class AtomicFolder {
  public:
   explicit AtomicFolder(std::string path);

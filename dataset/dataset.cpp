@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/fnv.h"
+#include "dataset/round_source.h"
 
 namespace bundlerl {
 namespace {
@@ -266,6 +267,14 @@ std::string CatalogFingerprint(const LoggedDataset& catalog) {
   return Concat(catalog.meta.source, ", ", catalog.meta.n_units, " units, ", hex);
 }
 
+bool SameCatalog(const std::string& a, const std::string& b) {
+  auto digest = [](const std::string& f) {
+    const size_t at = f.rfind(", ");
+    return at == std::string::npos ? f : f.substr(at + 2);
+  };
+  return digest(a) == digest(b);
+}
+
 std::pair<LoggedDataset, LoggedDataset> SplitRounds(const LoggedDataset& d, double share, bool by_time) {
   const int64_t n = d.rounds.n;
   if (!(share > 0 && share < 1)) Fail("split: expected a share in (0, 1), got ", share);
@@ -295,6 +304,24 @@ ImportStats StatsOf(const LoggedDataset& d) {
   s.sessions = static_cast<int64_t>(d.sessions.user.size());
   for (const auto& [name, p] : d.interactions) s.interactions += static_cast<int64_t>(p.user.size());
   return s;
+}
+
+std::string LogFingerprint(const RoundSource& source) {
+  const int64_t n = source.num_rounds(), edge = std::min<int64_t>(n, 4096);
+  uint64_t h = kFnvOffset;
+  auto hash = [&](const auto& v) { h = Fnv1a(v.data(), sizeof(v[0]) * v.size(), h); };
+  RoundBatch b;
+  for (const int64_t first : {int64_t{0}, n - edge}) {
+    source.Read(first, edge, b);
+    hash(b.slate);
+    hash(b.click);
+    hash(b.pscore);
+    hash(b.timestamp);
+    hash(b.user_id);
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return Concat(CatalogFingerprint(source.catalog()), "; ", n, " rounds, ", hex);
 }
 
 }  // namespace bundlerl

@@ -179,6 +179,9 @@ std::pair<LoggedDataset, LoggedDataset> SplitRounds(const LoggedDataset& d, doub
 // context columns), recorded with policies trained on its logs so that evaluating them on
 // another catalog is an error.
 std::string CatalogFingerprint(const LoggedDataset& catalog);
+// True when two fingerprints name the same catalog: their digests agree (the source named in
+// front may differ, as between a world's catalog and the logs simulated from it).
+bool SameCatalog(const std::string& a, const std::string& b);
 
 // Counts of a dataset, as `bundlerl import` reports them.
 struct ImportStats {

@@ -21,6 +21,11 @@ class RoundSource {
   virtual void Read(int64_t first, int64_t count, RoundBatch& out) const = 0;
 };
 
+// A short fingerprint of a log's rounds: the catalog's, the number of rounds, and a digest of
+// the slates, rewards, propensities and times of its first and last 4,096 rounds (so that a
+// checkpoint made on one log is not resumed on another; not a digest of every byte).
+std::string LogFingerprint(const RoundSource& source);
+
 // A dataset's own rounds.
 class InMemoryRounds : public RoundSource {
  public:

@@ -115,6 +115,7 @@ void CompareConfig::Validate() const {
     Fail("config key 'compare.agent_seeds': expected a number in [1, 100], got ", agent_seeds);
   if (bootstrap < 0 || bootstrap > 1000000)
     Fail("config key 'compare.bootstrap': expected a number in [0, 1000000], got ", bootstrap);
+  CheckBootstrapSamples(bootstrap, 0.05, "config key 'compare.bootstrap'");
   ValidateThreads(threads, "config key 'compare.threads'");
   if (name.empty() || name.find('/') != std::string::npos)
     Fail("config key 'compare.name': expected a plain folder name, got '", name, "'");

@@ -420,6 +420,15 @@ void Estimator::RowWeights(const OpeData& d, int64_t b, int64_t e, const double*
   }
 }
 
+void CheckBootstrapSamples(int samples, double alpha, const std::string& key) {
+  if (samples == 0) return;
+  const int least = static_cast<int>(std::ceil(4.0 / alpha - 1e-9));
+  if (samples < least)
+    Fail(key, ": ", samples, " bootstrap resamples cannot make a ", 100 * (1 - alpha),
+         "% percentile interval (it needs at least 2 in each tail); ask for 0 (the normal interval) or at least ",
+         least);
+}
+
 EstimateAccumulator::EstimateAccumulator(const Estimator& est, const EstimateOptions& opt) : est_(est), opt_(opt) {}
 
 void EstimateAccumulator::Add(const OpeData& given) {

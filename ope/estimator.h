@@ -144,6 +144,11 @@ struct EstimateOptions {
   uint64_t seed = 0;          // bootstrap seed: resample b uses a generator from (seed, b)
 };
 
+// Throws Error naming `key` unless `samples` is 0 (the normal interval) or enough resamples for
+// a 1 - alpha percentile interval: at least 2 in each tail (ceil(4 / alpha), 80 at alpha 0.05),
+// since fewer give an interval that may not even hold its estimate.
+void CheckBootstrapSamples(int samples, double alpha, const std::string& key);
+
 // Sums over the row weights w_i (WeightKind) for the weight diagnostics.
 struct WeightMoments {
   double sum = 0, sum_sq = 0, sum_abs = 0, max_abs = 0, nonzero = 0;

@@ -47,17 +47,14 @@ FeatureSpec FeaturesFor(const std::vector<PolicyToEvaluate>& policies, const std
 }
 
 // A learned policy must score the rows this log gives, of the catalog it was trained on.
-void CheckTrainedFor(const PolicyToEvaluate& p, const RoundObserver& observer, const LoggedDataset& catalog) {
+void CheckTrainedFor(const PolicyToEvaluate& p, const RoundObserver& observer, const LoggedDataset& catalog,
+                     std::vector<std::string>* warnings) {
   if (!p.learned) return;
   const std::string where = catalog.meta.source.empty() ? std::string("the logs") : catalog.meta.source;
   if (p.info.num_features != observer.num_features())
     Fail(p.name, ": the policy scores ", p.info.num_features, " features (", p.info.features, ") but ", where,
          " gives rows of ", observer.num_features(), ": it was trained for another catalog or context");
-  if (!p.info.catalog.empty()) {
-    const std::string here = CatalogFingerprint(catalog);
-    if (here != p.info.catalog)
-      Fail(p.name, ": the policy was trained for the catalog '", p.info.catalog, "', but the logs hold '", here, "'");
-  }
+  CheckPolicyCatalog(p.name, p.info, CatalogFingerprint(catalog), where, warnings);
 }
 
 // Evenly spread blocks of a source's rounds [first, end), at most `limit` of them, as one
@@ -256,6 +253,7 @@ Evaluation EvaluatePolicies(const RoundSource& source, const std::vector<PolicyT
   if (catalog.items.n == 0) Fail(where, ": holds no item catalog (/items), which the observations are built from");
   if (o.chunk < 1 || o.chunk % EstimateAccumulator::kChunkRows != 0)
     Fail("--chunk: expected a positive multiple of ", EstimateAccumulator::kChunkRows, ", got ", o.chunk);
+  CheckBootstrapSamples(o.estimate.bootstrap_samples, o.estimate.alpha, "bootstrap");
   RoundBatch first_round;
   source.Read(0, 1, first_round);
   const bool has_pscore = !first_round.pscore.empty();
@@ -274,11 +272,12 @@ Evaluation EvaluatePolicies(const RoundSource& source, const std::vector<PolicyT
   // Kernels, features and the policies' fit to them.
   ItemKernels kernels;
   FeatureSpec features;
+  std::vector<std::string> policy_warnings;
   try {
     kernels = BuildKernels(catalog, KernelSpec::Parse(o.kernels.empty() ? meta.kernels : o.kernels));
     features = FeaturesFor(policies, o.features);
     const RoundObserver observer(catalog, kernels, features, meta.slate_size);
-    for (const auto& p : policies) CheckTrainedFor(p, observer, catalog);
+    for (const auto& p : policies) CheckTrainedFor(p, observer, catalog, &policy_warnings);
   } catch (const Error& e) {
     Fail(where, ": ", e.what());
   }
@@ -370,6 +369,7 @@ Evaluation EvaluatePolicies(const RoundSource& source, const std::vector<PolicyT
         out.rows.push_back(row);
       }
   out.warnings = propensities.Warnings();
+  out.warnings.insert(out.warnings.end(), policy_warnings.begin(), policy_warnings.end());
   return out;
 }
 
@@ -378,6 +378,7 @@ Evaluation EvaluateTable(const LoggedDataset& logs, const TableTarget& target, c
   const LogMeta& meta = logs.meta;
   const std::string where = meta.source.empty() ? std::string("the logs") : meta.source;
   if (logs.rounds.n == 0) Fail(where, ": holds no logged rounds to evaluate on");
+  CheckBootstrapSamples(o.estimate.bootstrap_samples, o.estimate.alpha, "bootstrap");
   const bool has_pscore = !logs.rounds.pscore.empty();
   const std::vector<std::unique_ptr<Estimator>> estimators =
       MakeEstimators(o.estimators.empty() ? DefaultEstimators(has_pscore, false) : o.estimators);

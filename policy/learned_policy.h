@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "policy/slate_policy.h"
 
@@ -20,6 +21,12 @@ struct PolicyInfo {
   std::string config;              // the resolved configuration of the training run
   std::string version;             // bundlerl's
 };
+
+// Checks that a saved policy is used on the catalog it was trained for: throws Error naming
+// `policy`, both fingerprints and `where` when they differ; a file that records no catalog
+// (written before catalogs were recorded) is let through with a sentence in `warnings`.
+void CheckPolicyCatalog(const std::string& policy, const PolicyInfo& info, const std::string& catalog_fingerprint,
+                        const std::string& where, std::vector<std::string>* warnings);
 
 // True if `spec` names an existing file (rather than a fixed strategy).
 bool IsPolicyFile(const std::string& spec);

@@ -12,6 +12,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/fnv.h"
 #include "policy/fixed_policies.h"
 #include "policy/learned_policy.h"
 #include "policy/plackett_luce.h"
@@ -210,9 +211,31 @@ void LearnedSlatePolicy::SlotMarginals(const Observation& obs, double* out) cons
   PlackettLuce::Marginals(s.data(), obs.num_candidates, obs.slate_size, out, rng, 4000);
 }
 
+namespace {
+
+// FNV-1a over every parameter and buffer (name and float bytes, in the module's order): saved
+// with the policy and checked on loading, so that bytes changed inside a stored tensor are an
+// error rather than another policy.
+std::string WeightsChecksum(const Scorer& scorer) {
+  uint64_t h = kFnvOffset;
+  auto add = [&](const std::string& name, const torch::Tensor& t) {
+    h = Fnv1a(name.data(), name.size() + 1, h);
+    const torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
+    h = Fnv1a(c.data_ptr(), c.numel() * c.element_size(), h);
+  };
+  for (const auto& p : scorer->named_parameters()) add(p.key(), p.value());
+  for (const auto& b : scorer->named_buffers()) add(b.key(), b.value());
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+}  // namespace
+
 void SaveScorer(const Scorer& scorer, const std::string& path, const PolicyInfo& info) {
   torch::serialize::OutputArchive archive;
   scorer->save(archive);
+  archive.write("bundlerl.weights_fnv1a", torch::IValue(WeightsChecksum(scorer)));
   archive.write("bundlerl.kind", torch::IValue(scorer->config.kind));
   archive.write("bundlerl.features", torch::IValue(scorer->config.features));
   archive.write("bundlerl.hidden", torch::IValue(scorer->config.hidden));
@@ -305,6 +328,11 @@ Scorer LoadScorer(const std::string& path, PolicyInfo* info) {
     if (k >= shapes.size() || p.value().sizes().vec() != shapes[k++])
       Fail(path, ": corrupt policy file (parameter '", p.key(), "' has shape ", p.value().sizes(),
            ", not the one its header implies)");
+  // Files written before the checksum was recorded hold none.
+  const std::string saved = read_string("bundlerl.weights_fnv1a", "");
+  if (!saved.empty() && saved != WeightsChecksum(scorer))
+    Fail(path, ": corrupt policy file (its weights do not match the checksum saved with them: ", saved, " saved, ",
+         WeightsChecksum(scorer), " read)");
   for (const auto& p : scorer->named_parameters())
     if (!torch::isfinite(p.value()).all().item<bool>())
       Fail(path, ": parameter '", p.key(), "' holds values that are not finite (the training diverged)");

@@ -101,6 +101,18 @@ TEST_CASE("a saved policy loads with the same scores and probabilities", "[agent
   CHECK(loaded->PrefixProbability(o, slate, 2) == Approx(policy.PrefixProbability(o, slate, 2)).epsilon(1e-12));
   CHECK(MakePolicy(tmp / "p.pt")->name() == "test");
   CHECK(MakePolicy("uniform")->name() == "uniform");
+  // Bytes changed inside a stored tensor: the checksum saved with the weights refuses the file.
+  {
+    std::string bytes = testing::ReadText(tmp / "p.pt");
+    const torch::Tensor w = scorer->named_parameters()[0].value().detach().contiguous();
+    const char* data = static_cast<const char*>(w.data_ptr());
+    const auto at = bytes.find(std::string(data, 16));
+    REQUIRE(at != std::string::npos);
+    bytes[at + 2] = static_cast<char>(bytes[at + 2] ^ 0x10);
+    testing::WriteText(tmp / "flipped.pt", bytes);
+    CHECK_THROWS_WITH(LoadLearnedPolicy(tmp / "flipped.pt"),
+                      Catch::Contains("flipped.pt") && Catch::Contains("do not match the checksum"));
+  }
   testing::WriteText(tmp / "junk.pt", "not a policy");
   CHECK_THROWS_WITH(LoadLearnedPolicy(tmp / "junk.pt"), Catch::Contains("junk.pt") && Catch::Contains("not a"));
   // A parameter that is not finite makes the file unloadable, with the parameter named.
@@ -450,9 +462,10 @@ TEST_CASE("conformance: every registered agent updates, acts with valid probabil
     CHECK_THROWS_WITH(TrainAgent(w.model, c, nullptr, nullptr, &w.logs),
                       Catch::Contains(".half") && Catch::Contains("train.learning_rate"));
     c.learning_rate /= 2;
-    // Another agent's checkpoint is refused too.
+    // Another agent's checkpoint is refused too, the agent named.
     c.agent = entry.name == "ipw" ? "offpolicy-reinforce" : "ipw";
-    CHECK_THROWS_WITH(TrainAgent(w.model, c, nullptr, nullptr, &w.logs), Catch::Contains("a checkpoint of agent"));
+    CHECK_THROWS_WITH(TrainAgent(w.model, c, nullptr, nullptr, &w.logs),
+                      Catch::Contains("train.agent was " + entry.name + ", now " + c.agent));
   }
 }
 

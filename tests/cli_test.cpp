@@ -235,6 +235,46 @@ TEST_CASE("simulate reads the shared config; bad keys and values name file and l
   CHECK_THAT(r.output, Catch::Contains("expected full or state") && Catch::Contains("'matrix'"));
 }
 
+TEST_CASE("silent cases end in clear errors: outputs, the disk, bootstrap, INI comments", "[cli]") {
+  TempDir tmp;
+  WriteText(tmp / "c.ini", "[world]\nitems = 60\nusers = 100\n[session]\ncandidates = 20\n"
+                           "; a comment in the INI manner\n"
+                           "[compare]\nname = t\nlog_rounds = 2000\ntruth_episodes = 1000\nestimators = ipw\n");
+  // An empty --out is no folder (it used to mean results/<name>, replacing committed results).
+  auto r = RunCli("compare --config " + tmp / "c.ini" + " --out ''");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("--out: expected a folder path, got an empty one"));
+  // A folder holding files no run wrote is not replaced; one a run wrote is, and ';' comments
+  // are comments.
+  fs::create_directories(tmp / "mine");
+  WriteText(tmp / "mine/notes.txt", "mine");
+  r = RunCli("compare --config " + tmp / "c.ini" + " --out " + tmp / "mine");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("no bundlerl run wrote"));
+  CHECK(ReadText(tmp / "mine/notes.txt") == "mine");
+  REQUIRE(RunCli("compare --config " + tmp / "c.ini" + " --out " + tmp / "ours").status == 0);
+  REQUIRE(RunCli("compare --config " + tmp / "c.ini" + " --out " + tmp / "ours").status == 0);
+  CHECK(fs::exists(tmp / "ours/.bundlerl-results"));
+  // A log larger than the disk stops early, with nothing left behind.
+  r = RunCli("synth --config " + tmp / "c.ini" + " --rounds 1000000000000 --out " + tmp / "big.h5");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("big.h5") && Catch::Contains("GB free") && Catch::Contains("nothing written"));
+  CHECK(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator()) == 3);  // c.ini, mine, ours
+  // One bootstrap resample makes no interval.
+  r = RunCli("evaluate --logs " + tmp / "ours/logs.h5" + " --policy uniform --estimators ipw --bootstrap 1");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("--bootstrap: 1 bootstrap resamples cannot make a 95% percentile interval"));
+  r = RunCli("compare --config " + tmp / "c.ini" + " --compare.bootstrap 10 --out " + tmp / "ours");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("compare.bootstrap") && Catch::Contains("at least 80"));
+  // Resuming with another scorer names the setting, not a corrupt checkpoint.
+  const std::string ck = " --train.checkpoint_every 1 --train.checkpoint " + tmp / "k.ckpt" + " --out " + tmp / "k.pt";
+  REQUIRE(RunCli("train --config " + tmp / "c.ini" + " --agent reinforce --train.updates 2" + ck).status == 0);
+  r = RunCli("train --config " + tmp / "c.ini" + " --agent reinforce --train.updates 4 --train.scorer linear --resume" + ck);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("train.scorer was mlp, now linear") && !Catch::Contains("corrupt"));
+}
+
 TEST_CASE("compare runs end to end from the command line", "[cli][slow]") {
   TempDir tmp;
   WriteText(tmp / "c.ini", "[world]\nitems = 60\nusers = 100\n[session]\ncandidates = 20\n"
@@ -349,6 +389,24 @@ TEST_CASE("from an OBD log to a learned policy and its off-policy value", "[cli]
   r = RunCli("evaluate --logs " + tmp / "women.h5" + " --policy " + tmp / "ipw" + " --estimators ipw");
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains(tmp / "ipw") && Catch::Contains("another catalog"));
+  // A policy of kernel features trained in the default world: its features would mean other
+  // items on the OBD log (it gave uniform's numbers there, unannounced); on logs of its own
+  // world it is evaluated.
+  REQUIRE(RunCli("train --agent reinforce --train.updates 2 --out " + tmp / "world.pt").status == 0);
+  r = RunCli("evaluate --logs " + tmp / "b.h5" + " --policy " + tmp / "world.pt" + " --estimators ipw");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("trained for the catalog 'synthetic, 200 units") &&
+                           Catch::Contains("obd/men holds 'obd/men, 34 units") && Catch::Contains("train --logs"));
+  REQUIRE(RunCli("synth --rounds 500 --out " + tmp / "syn.h5").status == 0);
+  r = RunCli("evaluate --logs " + tmp / "syn.h5" + " --policy " + tmp / "world.pt" + " --estimators ipw --format csv");
+  CHECK(r.status == 0);
+  // A checkpoint is resumed on its own log only: another log of as many rounds is refused.
+  REQUIRE(RunCli("train --logs " + tmp / "a.h5" + " --agent ipw --train.updates 2 --train.checkpoint_every 1 --train.checkpoint " +
+                 tmp / "ck.ckpt" + " --out " + tmp / "ck.pt").status == 0);
+  r = RunCli("train --logs " + tmp / "b.h5" + " --agent ipw --train.updates 4 --train.checkpoint_every 1 --train.checkpoint " +
+             tmp / "ck.ckpt" + " --resume --out " + tmp / "ck.pt");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("written under other settings") && Catch::Contains("5000 rounds"));
   r = RunCli("evaluate --logs " + tmp / "b.h5" + " --policy wizard --estimators ipw");
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains("unknown policy 'wizard'") && Catch::Contains("policy file"));

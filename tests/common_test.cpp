@@ -10,6 +10,8 @@
 #include <fstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "common/executor.h"
 #include "test_util.h"
 
@@ -123,6 +125,11 @@ TEST_CASE("an output folder appears whole; a live run's lock is respected, a dea
   const std::string out = tmp / "results";
   fs::create_directories(out);
   WriteText(out + "/old.txt", "previous");
+  // A folder no run wrote (no marker) is not replaced; an empty path is no folder.
+  CHECK_THROWS_WITH(AtomicFolder(out), Catch::Contains(out) && Catch::Contains("no bundlerl run wrote"));
+  CHECK(fs::exists(out + "/old.txt"));
+  CHECK_THROWS_WITH(AtomicFolder(""), Catch::Contains("got an empty one"));
+  WriteText(out + "/.bundlerl-results", "");
   {
     AtomicFolder folder(out);
     WriteText(folder.staging() + "/new.txt", "x");
@@ -143,7 +150,20 @@ TEST_CASE("an output folder appears whole; a live run's lock is respected, a dea
     folder.Commit();
   }
   CHECK(fs::exists(out + "/new.txt"));
+  CHECK(fs::exists(out + "/.bundlerl-results"));  // the next run may replace it
   CHECK_FALSE(fs::exists(out + "/old.txt"));
+  // A lock whose process id now belongs to another process (this one, started at another
+  // time) is taken over; one naming this process as it is is respected.
+  WriteText(out + ".lock", std::to_string(getpid()) + " 1\n");
+  { AtomicFolder folder(out); }
+  CHECK_FALSE(fs::exists(out + ".lock"));
+  {
+    AtomicFolder folder(out);
+    const std::string mine = testing::ReadText(out + ".lock");
+    CHECK(mine.rfind(std::to_string(getpid()) + " ", 0) == 0);
+    CHECK(std::stoull(mine.substr(mine.find(' ') + 1)) > 1);
+    CHECK_THROWS_WITH(AtomicFolder(out), Catch::Contains("being written by another run"));
+  }
   CHECK(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator()) == 1);
   // Orphaned temporaries of single files are removed by the next writer.
   WriteText(tmp / "a.csv.tmp.999999997", "half");

@@ -253,13 +253,15 @@ py::dict Simulate(const std::shared_ptr<SimSettings>& settings, const std::strin
       if (policy.info.num_features > 0 && policy.info.num_features != w->num_features())
         Fail("policy ", policy.source, " scores ", policy.info.num_features, " features, but ", world, " gives rows of ",
              w->num_features(), " (", w->feature_spec().ToString(), ")");
-      if (!policy.info.catalog.empty() && policy.info.catalog != CatalogFingerprint(w->logs()))
-        Fail("policy ", policy.source, " was trained for the catalog '", policy.info.catalog, "', but ", world,
-             " holds '", CatalogFingerprint(w->logs()), "'");
+      if (policy.info.num_features > 0)
+        CheckPolicyCatalog(Concat("policy ", policy.source), policy.info, CatalogFingerprint(w->logs()), world, nullptr);
       totals = SimulateEnvironmentEpisodes(*w, act, episodes, seed, threads);
     } else {
-      totals = SimulateEpisodes(BuildModel(*settings), act, episodes, seed, threads, 0, 1,
-                                ParseObservationKind(observation));
+      const auto model = BuildModel(*settings);
+      if (policy.info.num_features > 0 && model->world().catalog())
+        CheckPolicyCatalog(Concat("policy ", policy.source), policy.info, CatalogFingerprint(*model->world().catalog()),
+                           "the config's world", nullptr);
+      totals = SimulateEpisodes(model, act, episodes, seed, threads, 0, 1, ParseObservationKind(observation));
     }
   }
   const ValueEstimate v = ValueFromEpisodes(totals);

@@ -146,6 +146,11 @@ py::list RunAll(const std::vector<std::unique_ptr<Estimator>>& ests, const OpeDa
   opt.threads = s.threads;
   if (!(s.alpha > 0 && s.alpha < 1)) throw py::value_error(Concat("alpha: expected a number in (0, 1), got ", s.alpha));
   if (s.bootstrap < 0) throw py::value_error(Concat("n_bootstrap_samples: expected >= 0, got ", s.bootstrap));
+  try {
+    CheckBootstrapSamples(s.bootstrap, s.alpha, "n_bootstrap_samples");
+  } catch (const Error& e) {
+    throw py::value_error(e.what());
+  }
   if (s.threads < 1) throw py::value_error(Concat("threads: expected >= 1, got ", s.threads));
   std::vector<Estimate> results;
   {

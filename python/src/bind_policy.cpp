@@ -185,7 +185,7 @@ py::dict Train(const std::shared_ptr<SimSettings>& settings, const std::string& 
           const auto world = FittedWorld::Fit(ReadDataset(logs), wo);
           *result = TrainInEnvironment(*world, config, report, nullptr, world->feature_spec().ToString());
           result->kernel_spec = world->kernel_spec().ToString();
-          if (result->feature_spec != "kernel") result->catalog = CatalogFingerprint(world->logs());
+          result->catalog = CatalogFingerprint(world->logs());
         } else {
           *result = TrainFromLogs(source, kernels, features, config, report);
         }
