@@ -495,6 +495,10 @@ LoggedDataset ImportAmazon(const std::string& dir_str, const std::string& comman
       item_ids.Add(id);
     }
   }
+  // The tables every session needs must hold rows: a header alone would import as an empty log.
+  for (const auto& [table, file] : {std::pair{&user_session, "user_session.csv"}, std::pair{&session_item, "session_item.csv"},
+                                    std::pair{&bundle_item, "bundle_item.csv"}, std::pair{&titles, "item_titles.csv"}})
+    if (table->rows.empty()) Fail((dir / file).string(), ": no data rows (a header only)");
   for (size_t r = 0; r < session_item.rows.size(); ++r) item_ids.Add(IntAt(session_item, r, 1, P("session_item.csv"), "item ID"));
   for (size_t r = 0; r < bundle_item.rows.size(); ++r) {
     item_ids.Add(IntAt(bundle_item, r, 1, P("bundle_item.csv"), "item ID"));

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
@@ -53,7 +54,11 @@ void CompareConfig::Declare(OptionList& o) {
   o.Add("compare.agent_seeds", &agent_seeds,
         "training seeds per agent: the first seed's policy is evaluated off-policy, all of them give "
         "the mean and spread of the agent's true value");
-  o.Add("compare.truth_episodes", &truth_episodes, "simulated episodes per strategy");
+  o.Add("compare.truth_episodes", &truth_episodes, "simulated episodes per strategy (first pass)");
+  o.Add("compare.truth_precision", &truth_precision,
+        "a truth's standard error at most this share of the smallest unmarked estimate's; more episodes "
+        "are simulated until it is (0: off)");
+  o.Add("compare.truth_max_episodes", &truth_max_episodes, "the most episodes a truth may take");
   o.Add("compare.bootstrap", &bootstrap, "bootstrap resamples (0: normal CI)");
   o.Add("compare.folds", &folds, "reward-model folds");
   o.Add("compare.shopper_model", &shopper_model,
@@ -93,6 +98,11 @@ void OpeBenchmarkConfig::Validate() const {
 void CompareConfig::Validate() const {
   RequireInRange("compare.log_rounds", log_rounds, 100, kMaxLogRounds);
   if (truth_episodes < 100) Fail("config key 'compare.truth_episodes': expected at least 100, got ", truth_episodes);
+  if (!(truth_precision >= 0 && truth_precision <= 1))
+    Fail("config key 'compare.truth_precision': expected a number in [0, 1], got ", truth_precision);
+  if (truth_max_episodes < truth_episodes || truth_max_episodes > 1000000000)
+    Fail("config key 'compare.truth_max_episodes': expected a number in [compare.truth_episodes, 1e9], got ",
+         truth_max_episodes);
   if (strategies.empty() && agents.empty()) Fail("config key 'compare.strategies': no strategy named");
   if (estimators.empty()) Fail("config key 'compare.estimators': no estimator named");
   if (folds < 2) Fail("config key 'compare.folds': expected at least 2, got ", folds);
@@ -238,6 +248,36 @@ PreparedLogs PrepareOpe(const std::shared_ptr<const ShopperModel>& bandit,
   return prepared;
 }
 
+// A truth precise enough to judge by: where a strategy's truth has a standard error above
+// compare.truth_precision times the smallest standard error of its unmarked estimates, it is
+// simulated again with enough episodes (the same seed: the first episodes are the same ones),
+// at most compare.truth_max_episodes.
+void RefineTruths(const std::shared_ptr<const ShopperModel>& bandit,
+                  const std::vector<std::shared_ptr<const SlatePolicy>>& strategies, const CompareConfig& cfg,
+                  CompareResult& result) {
+  for (size_t s = 0; s < strategies.size(); ++s) {
+    StrategyResult& r = result.strategies[s];
+    double smallest = std::numeric_limits<double>::infinity();
+    for (size_t e = 0; e < r.estimates.size(); ++e)
+      if (r.reliability[e].reliable && r.estimates[e].stderr_ > 0) smallest = std::min(smallest, r.estimates[e].stderr_);
+    if (cfg.truth_precision <= 0 || !std::isfinite(smallest)) continue;
+    r.truth_target = cfg.truth_precision * smallest;
+    if (r.truth_stderr <= r.truth_target) continue;
+    const double ratio = r.truth_stderr / r.truth_target;
+    const int64_t episodes = std::min<int64_t>(
+        cfg.truth_max_episodes, static_cast<int64_t>(std::ceil(1.05 * ratio * ratio * static_cast<double>(r.truth_episodes))));
+    if (episodes <= r.truth_episodes) continue;
+    const auto& p = *strategies[s];
+    const ActFunction act = [&p](const Observation& o, SplitMix64& g, int32_t* x) { p.Act(o, g, x); };
+    const ValueEstimate one = SimulateValue(bandit, act, episodes, cfg.seed, cfg.threads);
+    r.truth = one.value;
+    r.truth_stderr = one.stderr_;
+    r.truth_episodes = episodes;
+    Say("truth " + r.name + " refined: " + FormatFixed(r.truth, 4) + " +- " + FormatFixed(r.truth_stderr, 4) + " from " +
+        std::to_string(episodes) + " episodes (target " + FormatFixed(r.truth_target, 4) + ")");
+  }
+}
+
 }  // namespace
 
 CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shopper,
@@ -322,6 +362,7 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
     const ValueEstimate full = SimulateValue(model, act, cfg.truth_episodes, cfg.seed, cfg.threads);
     r.truth = one.value;
     r.truth_stderr = one.stderr_;
+    r.truth_episodes = cfg.truth_episodes;
     r.episode_value = full.value;
     r.episode_stderr = full.stderr_;
     Say("truth " + r.name + ": " + FormatFixed(r.truth, 4) + " +- " + FormatFixed(r.truth_stderr, 4) +
@@ -365,6 +406,7 @@ CompareResult RunCompare(const WorldConfig& world_cfg, const ShopperConfig& shop
       result.strategies[s].estimates.push_back(row.estimate);
       result.strategies[s].reliability.push_back(row.reliability);
     }
+  RefineTruths(bandit, strategies, cfg, result);
   std::vector<double> truth(S);
   for (int64_t s = 0; s < S; ++s) truth[s] = result.strategies[s].truth;
   for (size_t e = 0; e < estimators.size(); ++e) {

@@ -43,7 +43,10 @@ struct CompareConfig {
   std::vector<std::string> agents = {"reinforce", "ppo", "offpolicy-reinforce", "linucb"};  // compare.agents
   TrainConfig train;               // [train]: how the agents are trained
   int64_t agent_seeds = 1;         // compare.agent_seeds: training seeds per agent (true values' spread)
-  int64_t truth_episodes = 20000;  // compare.truth_episodes
+  int64_t truth_episodes = 20000;  // compare.truth_episodes: the first simulation of each truth
+  double truth_precision = 0.25;   // compare.truth_precision: the truth's standard error at most
+                                   // this share of the smallest unmarked estimate's (0: off)
+  int64_t truth_max_episodes = 4000000;  // compare.truth_max_episodes: the most it may take
   int bootstrap = 0;               // compare.bootstrap: 0 = normal intervals
   int folds = 5;                   // compare.folds: reward-model cross-fitting
   std::string shopper_model = "auto";  // compare.shopper_model: the choice model fitted to the logs (auto, mnl, cascade, independent, none)
@@ -59,6 +62,8 @@ struct CompareConfig {
 struct StrategyResult {
   std::string name;
   double truth = 0, truth_stderr = 0;                  // one-step value (the OPE estimand)
+  int64_t truth_episodes = 0;                          // the episodes behind it
+  double truth_target = 0;                             // the standard error it was to reach
   double episode_value = 0, episode_stderr = 0;        // whole-session value
   std::vector<Estimate> estimates;                     // one per estimator
   std::vector<Reliability> reliability;                // one per estimator

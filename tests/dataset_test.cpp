@@ -303,6 +303,9 @@ TEST_CASE("Amazon tables must have the expected header; swapped columns are an e
                                                 Catch::Contains("item ID 5 appears again (first on line 2)"));
   WriteText(dir + "/item_titles.csv", "item ID,titles\n-5,a lamp\n");
   CHECK_THROWS_WITH(ImportAmazon(dir, "t"), Catch::Contains("item_titles.csv, line 2") && Catch::Contains(">= 0"));
+  // Tables with a header alone are an error, not an empty log.
+  WriteText(dir + "/item_titles.csv", "item ID,titles\n5,a lamp\n");
+  CHECK_THROWS_WITH(ImportAmazon(dir, "t"), Catch::Contains("user_session.csv: no data rows (a header only)"));
 }
 
 TEST_CASE("a size file claiming more than memory holds is refused before allocation", "[dataset]") {

@@ -62,14 +62,29 @@ TEST_CASE("compare writes its results, reproducibly, with truths equal to simula
   const CompareResult r2 = RunCompare(s.world, s.shopper, s.session, s.compare, "x = 1\n", "test");
   WriteCompareReport(r2, s.compare, s.compare.out_dir, "x = 1\n", "test");
   CHECK(ReadText(tmp / "a/summary.csv") == ReadText(tmp / "b/summary.csv"));
-  // The truth is what `simulate --one-step --seed` computes for the same policy and seed.
+  // Each truth is at least 4x as precise as the strategy's most precise unmarked estimate,
+  // from more episodes than the first pass where it had to be.
+  int refined = 0;
+  for (const auto& x : r.strategies) {
+    INFO(x.name);
+    double smallest = 1e300;
+    for (size_t e = 0; e < x.estimates.size(); ++e)
+      if (x.reliability[e].reliable && x.estimates[e].stderr_ > 0) smallest = std::min(smallest, x.estimates[e].stderr_);
+    CHECK(x.truth_target == Approx(0.25 * smallest));
+    CHECK(x.truth_stderr <= x.truth_target);
+    CHECK(x.truth_episodes >= s.compare.truth_episodes);
+    refined += x.truth_episodes > s.compare.truth_episodes;
+  }
+  CHECK(refined > 0);
+  CHECK_THAT(ReadText(tmp / "a/summary.md"), Catch::Contains("at most 0.25 of the smallest standard error"));
+  // The truth is what `simulate --one-step --seed` computes for the same policy, seed and episodes.
   SessionConfig one = s.session;
   one.max_steps = 1;
   const auto model = std::make_shared<const ShopperModel>(World::Generate(s.world), s.shopper, one);
   const auto popularity = MakeFixedPolicy("popularity");
   const ValueEstimate v = SimulateValue(
       model, [&](const Observation& o, SplitMix64& g, int32_t* x) { popularity->Act(o, g, x); },
-      s.compare.truth_episodes, s.compare.seed, 2);
+      r.strategies[1].truth_episodes, s.compare.seed, 2);
   CHECK(r.strategies[1].name == "popularity");
   CHECK(r.strategies[1].truth == v.value);
   // results.h5 holds the config, the seed and the version.
