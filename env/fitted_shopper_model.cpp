@@ -2,6 +2,7 @@
 #include "env/fitted_shopper_model.h"
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 #include <limits>
 
@@ -253,12 +254,22 @@ FittedShopperModel::FittedShopperModel(const LoggedDataset& logs, const ItemKern
   std::string choice = choices ? "mnl" : design.per_slot ? "independent" : opt.choice;
   if (design.per_slot && opt.choice != "auto" && opt.choice != "independent")
     Fail(logs.meta.source, ": a log of one slot a round fits independent clicks per slot, not ", opt.choice);
+  // auto: several clicks in a round only independent clicks explain; at most one, the
+  // multinomial logit or the cascade, whichever fits the log better (their parameters are as
+  // many, so the likelihood alone decides; ties go to the logit).
+  std::optional<ChoiceFit> chosen;
   if (choice == "auto") {
     choice = "mnl";
     for (uint32_t mask : data.clicks)
       if (__builtin_popcount(mask) > 1) choice = "independent";
+    if (choice == "mnl") {
+      ChoiceFit mnl = FitChoiceModel("mnl", data, design.no_click_utility, 50, opt.l2);
+      ChoiceFit cascade = FitChoiceModel("cascade", data, design.no_click_utility, 50, opt.l2);
+      if (cascade.loglik > mnl.loglik) choice = "cascade";
+      chosen = choice == "cascade" ? std::move(cascade) : std::move(mnl);
+    }
   }
-  const ChoiceFit fit = FitChoiceModel(choice, data, design.no_click_utility, 50, opt.l2);
+  const ChoiceFit fit = chosen ? *chosen : FitChoiceModel(choice, data, design.no_click_utility, 50, opt.l2);
   // Per slot, the position one-hot sits in x: the parameters take the slates' layout.
   const int64_t K = data.K, P = data.P, D = choices || design.per_slot ? P : P + K - 1;
   params_.kind = choices ? "choices" : "slates";

@@ -35,7 +35,8 @@
 namespace bundlerl {
 
 struct ShopperModelOptions {
-  std::string choice = "auto";  // mnl, cascade, independent, or auto: mnl unless a round has two clicks
+  std::string choice = "auto";  // mnl, cascade, independent, or auto: independent if a round has two
+                                // clicks, else mnl or cascade, whichever fits the log better
   std::string features = "kernel,bundle,profile,item,unit";  // feature groups (file comment)
   double l2 = 1e-3;            // ridge penalty of the fit (ope/choice_fit.h)
   std::string reward;          // the 0/1 reward fitted: click or purchase; "" = click (purchase in

@@ -708,7 +708,7 @@ namespace {
 // A log of `n` rounds over 40 items with one feature each (a "quality" q_i): each round shows
 // a slate of 3 of 12 candidates (a candidate set per round parity), and the shopper clicks by
 // a multinomial logit with utility 1.5 q_i + slot bias (0, -0.4, -0.8), no click at 0.
-LoggedDataset KnownMnlLog(int64_t n, uint64_t seed) {
+LoggedDataset KnownMnlLog(int64_t n, uint64_t seed, bool cascade = false) {
   SlateSchema schema;
   schema.click = schema.propensity = schema.candidate_set = true;
   SlateLogBuilder b(schema, SlateLogOptions());
@@ -740,6 +740,11 @@ LoggedDataset KnownMnlLog(int64_t n, uint64_t seed) {
     int clicked = -1;
     for (int k = 0; k < 3 && x >= 0; ++k)
       if ((x -= u[k]) < 0) clicked = k;
+    if (cascade) {  // slots examined in order, each clicked with probability u / (1 + u), then stop
+      clicked = -1;
+      for (int k = 0; k < 3 && clicked < 0; ++k)
+        if (rng.Uniform() < u[k] / (1.0 + u[k])) clicked = k;
+    }
     for (int k = 0; k < 3; ++k) {
       SlateLogBuilder::Row row;
       const std::string round = std::to_string(r);
@@ -769,6 +774,8 @@ TEST_CASE("a world fitted to a log of a known logit recovers it, and answers as 
   const FittedWorldReport& r = world->report();
   CHECK(r.kind == "slates");
   CHECK(r.model.choice == "mnl");
+  // auto takes the cascade where the log was made by one (one click at most a round both ways).
+  CHECK(FittedWorld::Fit(KnownMnlLog(20000, 5, /*cascade=*/true), o)->report().model.choice == "cascade");
   // The utility of a feature value q: beta_item q + beta_norm q^2 / 2 + constant; the truth is
   // 1.5 q with a constant 0 and no square term (the no-click utility is 0).
   const double se = r.model.stderr_[0];
