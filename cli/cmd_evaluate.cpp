@@ -297,10 +297,22 @@ int RunEvaluate(const std::vector<std::string>& args, const std::string&) {
     auto slice = [&](std::vector<double> v) {
       return std::vector<double>(v.begin() + first * per, v.begin() + end * per);
     };
-    if (!target_rows.empty()) target.target_rows = slice(LoadRowColumns(target_rows, {"target"}, rows)[0]);
+    if (!target_rows.empty()) {
+      std::vector<double> all = LoadRowColumns(target_rows, {"target"}, rows)[0];
+      // Checked here, where the file is known (the estimators' own check names the row only).
+      for (size_t i = 0; i < all.size(); ++i)
+        if (!(all[i] >= 0 && all[i] <= 1))
+          Fail(target_rows, ": column 'target', row ", i, " (line ", i + 2, " of a CSV): ", all[i], " not in [0, 1]");
+      target.target_rows = slice(std::move(all));
+    }
     const bool builtin = RewardModelRegistry::Has(opt.reward_model.substr(0, opt.reward_model.find(':')));
     if (!builtin) {
       auto cols = LoadRowColumns(opt.reward_model, {"q_hat", "q_hat_target"}, rows);
+      for (int c = 0; c < 2; ++c)
+        for (size_t i = 0; i < cols[c].size(); ++i)
+          if (!std::isfinite(cols[c][i]))
+            Fail(opt.reward_model, ": column '", c ? "q_hat_target" : "q_hat", "', row ", i, " (line ", i + 2,
+                 " of a CSV): not a finite number");
       target.q_hat = slice(std::move(cols[0]));
       target.q_hat_target = slice(std::move(cols[1]));
     }

@@ -267,6 +267,17 @@ TEST_CASE("silent cases end in clear errors: outputs, the disk, bootstrap, INI c
   r = RunCli("compare --config " + tmp / "c.ini" + " --compare.bootstrap 10 --out " + tmp / "ours");
   CHECK(r.status == 1);
   CHECK_THAT(r.output, Catch::Contains("compare.bootstrap") && Catch::Contains("at least 80"));
+  // A per-row target out of range names its file and line (it named "OPE data" and the row).
+  WriteText(tmp / "t.csv", "target\n0.5\n");
+  r = RunCli("evaluate --logs " + tmp / "ours/logs.h5" + " --target-rows " + tmp / "t.csv" + " --estimators ipw");
+  REQUIRE(r.output.find("expected ") != std::string::npos);
+  const int rows = std::stoi(r.output.substr(r.output.find("expected ") + 9));
+  std::string column = "target\n";
+  for (int i = 0; i < rows; ++i) column += i == 7 ? "-1\n" : "0.5\n";
+  WriteText(tmp / "t.csv", column);
+  r = RunCli("evaluate --logs " + tmp / "ours/logs.h5" + " --target-rows " + tmp / "t.csv" + " --estimators ipw");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("t.csv: column 'target', row 7 (line 9 of a CSV): -1 not in [0, 1]"));
   // Resuming with another scorer names the setting, not a corrupt checkpoint.
   const std::string ck = " --train.checkpoint_every 1 --train.checkpoint " + tmp / "k.ckpt" + " --out " + tmp / "k.pt";
   REQUIRE(RunCli("train --config " + tmp / "c.ini" + " --agent reinforce --train.updates 2" + ck).status == 0);
