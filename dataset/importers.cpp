@@ -118,9 +118,10 @@ LoggedDataset ImportObd(const std::string& dir_str, const std::string& command, 
   const std::string log_path = RequireFile(dir / (campaign + ".csv"));
   const std::string item_path = RequireFile(dir / "item_context.csv");
   if (logging_policy.empty()) {
-    const std::string parent = fs::absolute(dir).lexically_normal().parent_path().filename();
-    const std::string parent2 = fs::absolute(dir / "..").lexically_normal().filename();
-    const std::string p = parent.empty() ? parent2 : parent;
+    // The folder above the campaign's names the logging policy ("a/random/men/" as "a/random/men").
+    fs::path folder = fs::absolute(dir).lexically_normal();
+    if (folder.filename().empty()) folder = folder.parent_path();
+    const std::string p = folder.parent_path().filename().string();
     logging_policy = p == "random" ? "uniform" : p == "bts" ? "bts" : "unknown";
   }
 

@@ -83,6 +83,10 @@ TEST_CASE("OBD import reproduces rows, items, positions and click rates of all f
       CHECK(s.meta.n_units == truth.items);
       CHECK(s.distinct_units_shown == truth.items);  // README: every item appears
       CHECK(s.meta.logging_policy == (policy == "random" ? "uniform" : "bts"));
+      // A folder given with a trailing slash names the same campaign and logging policy.
+      const LoggedDataset slash = ImportObd(dir + "/", "test");
+      CHECK(slash.meta.logging_policy == s.meta.logging_policy);
+      CHECK(slash.rounds.n == truth.rows);
       REQUIRE(s.rounds_per_position.size() == 3);
       CHECK(truth.shown.size() == 3);
       for (int k = 0; k < 3; ++k) {
