@@ -33,13 +33,21 @@ void WriteCheckpoint(const std::string& path, const std::string& agent, const Tr
   }
 }
 
-std::string ReadCheckpointFingerprint(const std::string& path) {
-  torch::serialize::InputArchive a;
+namespace {
+
+void LoadArchive(const std::string& path, torch::serialize::InputArchive& a) {
   try {
     a.load_from(path);
   } catch (const std::exception& e) {
     Fail(path, ": not a readable checkpoint (", std::string(e.what()).substr(0, 100), ")");
   }
+}
+
+}  // namespace
+
+std::string ReadCheckpointFingerprint(const std::string& path) {
+  torch::serialize::InputArchive a;
+  LoadArchive(path, a);
   torch::IValue v;
   return a.try_read("fingerprint", v) && v.isString() ? v.toStringRef() : std::string();
 }
@@ -47,11 +55,7 @@ std::string ReadCheckpointFingerprint(const std::string& path) {
 TrainerState ReadCheckpoint(const std::string& path, const std::string& agent,
                             const std::function<void(torch::serialize::InputArchive&)>& read) {
   torch::serialize::InputArchive a;
-  try {
-    a.load_from(path);
-  } catch (const std::exception& e) {
-    Fail(path, ": not a readable checkpoint (", std::string(e.what()).substr(0, 100), ")");
-  }
+  LoadArchive(path, a);
   TrainerState s;
   torch::IValue v;
   try {

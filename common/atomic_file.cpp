@@ -100,10 +100,6 @@ void TakeLock(const std::string& lock, const std::string& what) {
   Fail(lock, ": cannot take the lock (another run keeps taking it)");
 }
 
-}  // namespace
-
-namespace {
-
 const char kFolderMarker[] = ".bundlerl-results";
 
 // True when `path` is absent, an empty folder, or a folder an earlier run wrote (its marker).

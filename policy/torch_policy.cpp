@@ -330,9 +330,12 @@ Scorer LoadScorer(const std::string& path, PolicyInfo* info) {
            ", not the one its header implies)");
   // Files written before the checksum was recorded hold none.
   const std::string saved = read_string("bundlerl.weights_fnv1a", "");
-  if (!saved.empty() && saved != WeightsChecksum(scorer))
-    Fail(path, ": corrupt policy file (its weights do not match the checksum saved with them: ", saved, " saved, ",
-         WeightsChecksum(scorer), " read)");
+  if (!saved.empty()) {
+    const std::string read = WeightsChecksum(scorer);
+    if (saved != read)
+      Fail(path, ": corrupt policy file (its weights do not match the checksum saved with them: ", saved, " saved, ",
+           read, " read)");
+  }
   for (const auto& p : scorer->named_parameters())
     if (!torch::isfinite(p.value()).all().item<bool>())
       Fail(path, ": parameter '", p.key(), "' holds values that are not finite (the training diverged)");
